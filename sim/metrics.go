@@ -1,0 +1,102 @@
+package sim
+
+// Daily is one day of one run. Every field is defined in models/ODD.md
+// ("Metrics"). Counts are events on the day unless named Cum (cumulative
+// since day 0) or Active (state at the end of the day). Money is in Micros.
+type Daily struct {
+	Day int
+
+	// Reach: users who got at least one business message (proactive, any
+	// channel) or Status ad on the day, and since day 0.
+	ReachMessages    int64
+	ReachMessagesCum int64
+	ReachAds         int64
+	ReachAdsCum      int64
+
+	// Proactive messages delivered and opened, by delivery.
+	SendsPush   int64
+	SendsFolder int64
+	OpensPush   int64
+	OpensFolder int64
+	Clicks      int64
+	// SendsBlocked counts messages a business meant to send that the rules
+	// stopped (caps, windows, tiers, blocked markets).
+	SendsBlocked int64
+
+	// Status.
+	StatusViews   int64
+	AdImpressions int64
+	AdClicks      int64
+
+	// Service.
+	Conversations         int64
+	ConversationsAnswered int64
+	Conversions           int64
+
+	// Follows.
+	FollowsGained    int64
+	FollowsFromChat  int64 // opt-in after a conversation
+	FollowsFromAds   int64 // opt-in after a Status-ad click
+	FollowsDiscovery int64 // Bass innovation (p)
+	FollowsWOM       int64 // Bass imitation (q), word of mouth
+	Unfollows        int64 // all unfollows: lapsed and annoyed
+	UnfollowsAnnoyed int64
+	Blocks           int64
+	Mutes            int64
+	AdOptOuts        int64
+	ActiveFollows    int64
+
+	// Money. PlatformRevenue[s] is what the platform earned from source s;
+	// BusinessSpend is what businesses paid the platform; UserSpend is what
+	// users paid (channel subscriptions and purchases); BusinessRevenue is
+	// what businesses earned from users; ServiceCost is what answering
+	// conversations cost businesses (not platform revenue).
+	PlatformRevenue [NumSources]Micros
+	BusinessSpend   Micros
+	UserSpend       Micros
+	BusinessRevenue Micros
+	ServiceCost     Micros
+}
+
+// PlatformTotal is the platform's revenue from all sources.
+func (d *Daily) PlatformTotal() Micros {
+	var t Micros
+	for _, v := range d.PlatformRevenue {
+		t += v
+	}
+	return t
+}
+
+// BusinessSummary is one business over one run.
+type BusinessSummary struct {
+	Business       int
+	Category       string
+	Size           float64
+	Channel        string // the proactive channel it used, "" for none
+	Advertiser     bool
+	FollowersStart int64
+	FollowersEnd   int64
+	Sends          int64
+	Opens          int64
+	Clicks         int64
+	Conversations  int64
+	Conversions    int64
+	FollowsGained  int64
+	Unfollows      int64
+	Blocks         int64
+	Mutes          int64
+	AdImpressions  int64
+	Spend          Micros // paid to the platform, all sources
+	SpendBySource  [NumSources]Micros
+	Revenue        Micros // earned from users
+	ServiceCost    Micros
+	// Quality rating path (only for channels with a quality rating).
+	DaysGreen, DaysYellow, DaysRed int
+	FinalTier, MinTier, MaxTier    int
+}
+
+// Result is what one run produces.
+type Result struct {
+	Daily      []Daily
+	Businesses []BusinessSummary
+}

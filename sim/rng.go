@@ -1,0 +1,139 @@
+package sim
+
+import "math"
+
+// Purposes name the independent random streams of a run. A stream is keyed
+// by (seed, purpose, entity, day), never by worker, so that the draws a user
+// gets on a day do not depend on scheduling, and two runs of one comparison
+// that differ only in their monetization model see the same numbers for the
+// same purpose.
+const (
+	purposeUserTraits uint64 = iota + 1
+	purposeBusinessTraits
+	purposeGraph
+	purposeInitialFollows
+	purposeConversation
+	purposeStatus
+	purposeDiscovery
+	purposeMessage
+	purposeExpiry
+	purposeCampaign
+	purposeReaction
+)
+
+const golden = 0x9e3779b97f4a7c15
+
+// mix64 is the SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijection
+// on uint64 with full avalanche.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// streamBase derives the key of one purpose under a seed.
+func streamBase(seed, purpose uint64) uint64 {
+	return mix64(mix64(seed^0x6a09e667f3bcc909) + purpose*golden)
+}
+
+// Stream is a counter-based random stream: the i-th output is a hash of the
+// stream's key and i. It implements math/rand/v2.Source. A Stream is for one
+// goroutine at a time; streams are cheap to create, one per (entity, day).
+type Stream struct {
+	key, ctr uint64
+}
+
+// NewStream returns the stream of (seed, purpose, entity, day).
+func NewStream(seed, purpose uint64, entity, day int) Stream {
+	return newStream(streamBase(seed, purpose), entity, day)
+}
+
+func newStream(base uint64, entity, day int) Stream {
+	// entity < 2^42 and day < 2^21 give distinct inputs to the bijection.
+	return Stream{key: mix64(base + (uint64(entity)<<21|uint64(day))*golden)}
+}
+
+// sub derives a stream for a second entity under a stream key, such as a
+// (user, business) pair on a day.
+func (s Stream) sub(entity int) Stream {
+	return Stream{key: mix64(s.key ^ mix64(uint64(entity)+golden))}
+}
+
+// Uint64 returns the next 64 random bits.
+func (s *Stream) Uint64() uint64 {
+	s.ctr++
+	return mix64(s.key + s.ctr*golden)
+}
+
+// Float64 returns a uniform number in [0, 1).
+func (s *Stream) Float64() float64 {
+	return float64(s.Uint64()>>11) * (1.0 / (1 << 53))
+}
+
+// IntN returns a uniform integer in [0, n), n > 0 (Lemire's multiply-shift;
+// the bias is below 2^-32 for the sizes used here).
+func (s *Stream) IntN(n int) int {
+	hi, _ := mulHi(s.Uint64(), uint64(n))
+	return int(hi)
+}
+
+func mulHi(a, b uint64) (uint64, uint64) {
+	const mask32 = 1<<32 - 1
+	a0, a1 := a&mask32, a>>32
+	b0, b1 := b&mask32, b>>32
+	w0 := a0 * b0
+	t := a1*b0 + w0>>32
+	w1 := t&mask32 + a0*b1
+	return a1*b1 + t>>32 + w1>>32, a * b
+}
+
+// Poisson draws a Poisson count with the given mean by inversion (one
+// uniform), switching to a rounded normal approximation above mean 64, where
+// it is used only for Status views.
+func (s *Stream) Poisson(mean float64) int {
+	if mean <= 0 {
+		return 0
+	}
+	if mean > 64 {
+		k := math.Round(mean + math.Sqrt(mean)*s.Normal())
+		if k < 0 {
+			return 0
+		}
+		return int(k)
+	}
+	u := s.Float64()
+	p := math.Exp(-mean)
+	cdf := p
+	k := 0
+	for u > cdf && k < 1000 {
+		k++
+		p *= mean / float64(k)
+		cdf += p
+	}
+	return k
+}
+
+// Normal draws a standard normal deviate (Box–Muller, one value kept).
+func (s *Stream) Normal() float64 {
+	u1 := 1 - s.Float64()
+	u2 := s.Float64()
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+}
+
+// Geometric returns the first day T >= 1 on which an event with daily
+// probability h happens, so that P(T > t) = (1-h)^t exactly. h <= 0 never
+// happens (math.MaxInt32).
+func (s *Stream) Geometric(h float64) int32 {
+	if h <= 0 {
+		return math.MaxInt32
+	}
+	if h >= 1 {
+		return 1
+	}
+	u := 1 - s.Float64() // (0, 1]
+	t := math.Floor(math.Log(u)/math.Log1p(-h)) + 1
+	if t > math.MaxInt32/2 {
+		return math.MaxInt32 / 2
+	}
+	return int32(t)
+}
