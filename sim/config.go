@@ -69,8 +69,9 @@ type UserTraits struct {
 	// the Updates tab is opened (log-normal across users).
 	StatusViewsMean  float64 `yaml:"status_views_mean" range:"0,500" doc:"mean statuses viewed per Updates visit"`
 	StatusViewsSigma float64 `yaml:"status_views_sigma" range:"0,5" doc:"log-normal sigma of statuses viewed"`
-	// StatusPostProb is the daily probability that a user posts a status.
-	StatusPostProb float64 `yaml:"status_post_prob" range:"0,1" doc:"daily probability of posting a status"`
+	// StatusPostsMean is the mean number of status items a user posts a day;
+	// a user's contacts' posts are the statuses the user can view.
+	StatusPostsMean float64 `yaml:"status_posts_mean" range:"0,50" doc:"mean status items a user posts a day"`
 	// OptIn is the mean probability of following a business after a
 	// conversation with it (Beta across users, concentration 4).
 	OptInMean float64 `yaml:"opt_in_mean" range:"0,1" doc:"mean probability of opting in after a conversation"`
@@ -178,7 +179,7 @@ func DefaultConfig() Config {
 			ActivityMean: 0.8, ActivityConcentration: 4,
 			ToleranceMedian: 3, ToleranceSigma: 0.6,
 			InterestConcentration: 2,
-			StatusViewsMean:       12, StatusViewsSigma: 0.8, StatusPostProb: 0.3,
+			StatusViewsMean:       12, StatusViewsSigma: 0.8, StatusPostsMean: 1.5,
 			OptInMean: 0.15, FollowsAtStart: 2,
 		},
 		Business: BusinessTraits{

@@ -159,8 +159,10 @@ type StatusAds struct {
 type Ledger interface {
 	Day() int
 	Businesses() int
-	// Followers is the business's active follows at the start of the day.
+	// Followers is the business's active follows at the end of the day.
 	Followers(b int) int
+	// Channel is the name of the proactive channel business b uses, or "".
+	Channel(b int) string
 	// ChargeBusiness books amount paid by business b to the platform.
 	ChargeBusiness(b int, amount Micros, src Source)
 	// ChargeUsers books amount paid by users to business b, of which

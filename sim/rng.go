@@ -101,8 +101,19 @@ func (s *Stream) Poisson(mean float64) int {
 		}
 		return int(k)
 	}
+	return s.poissonP0(mean, math.Exp(-mean))
+}
+
+// poissonP0 is Poisson with exp(-mean) given, for means fixed per user.
+func (s *Stream) poissonP0(mean, p0 float64) int {
+	if mean <= 0 {
+		return 0
+	}
+	if mean > 64 {
+		return s.Poisson(mean)
+	}
 	u := s.Float64()
-	p := math.Exp(-mean)
+	p := p0
 	cdf := p
 	k := 0
 	for u > cdf && k < 1000 {

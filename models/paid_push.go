@@ -1,0 +1,101 @@
+package models
+
+import (
+	"fmt"
+
+	"github.com/msgmon/msgmon/sim"
+)
+
+// PaidPush: businesses push messages to users who opted in and pay per
+// delivered message by market and category (WhatsApp Business Platform
+// since July 2025); unique users a day are limited by messaging tiers that
+// rise with use and fall with a red quality rating; a per-user cap limits
+// marketing across businesses; some markets get no marketing.
+type PaidPush struct{ P PaidPushParams }
+
+// PaidPushParams are the scenario keys under models.paid_push.
+type PaidPushParams struct {
+	PriceMarketing      Prices   `yaml:"price_marketing" range:"0,100" doc:"USD per delivered marketing message, by market"`
+	PriceUtility        Prices   `yaml:"price_utility" range:"0,100" doc:"USD per delivered utility message outside the window, by market"`
+	FreeUtilityInWindow bool     `yaml:"free_utility_in_window" doc:"utility messages inside the service window are free"`
+	Tiers               []int    `yaml:"tiers" range:"1,100000000" doc:"messaging tiers: unique users a day outside the window; above the last, unlimited"`
+	StartTier           int      `yaml:"start_tier" range:"0,10" doc:"tier a business starts at (index into tiers)"`
+	Quality             bool     `yaml:"quality" doc:"rate quality from blocks; 7 red days drop a tier"`
+	YellowPer1000       float64  `yaml:"quality_yellow_per_1000" range:"0,1000" doc:"blocks per 1,000 messages over 7 days for a yellow rating"`
+	RedPer1000          float64  `yaml:"quality_red_per_1000" range:"0,1000" doc:"blocks per 1,000 messages over 7 days for a red rating"`
+	UserCapPerDay       int      `yaml:"user_marketing_cap_per_day" range:"0,100" doc:"marketing messages a user gets a day from all businesses (0: no cap)"`
+	MinGapHours         float64  `yaml:"min_gap_hours" range:"0,8760" doc:"least hours between two messages of one business to one user"`
+	BlockedMarkets      []string `yaml:"marketing_blocked_markets" doc:"markets that receive no marketing messages"`
+	Delivery            string   `yaml:"delivery" enum:"push,folder" doc:"push (default) or folder"`
+	Adoption            float64  `yaml:"adoption" range:"0,1" doc:"share of businesses using paid push"`
+}
+
+func init() {
+	sim.Register(sim.Factory{
+		Name:    "paid_push",
+		Summary: "businesses push to opted-in users and pay per delivered message by market and category, within tiers, quality and caps",
+		NewParams: func() any {
+			return &PaidPushParams{
+				// Meta USD rate card effective 1 Jul 2026 (DOMAIN); "default"
+				// (markets without a row) is an assumption to sweep.
+				PriceMarketing:      Prices{"US": 0.025, "DE": 0.1365, "BR": 0.0625, "IN": 0.0118, "UK": 0.0635, "default": 0.05},
+				PriceUtility:        Prices{"US": 0.0034, "DE": 0.055, "BR": 0.0068, "IN": 0.0014, "UK": 0.022, "default": 0.01},
+				FreeUtilityInWindow: true,
+				// Meta messaging-limits doc: 250, 2,000, 10,000, 100,000, unlimited.
+				Tiers: []int{250, 2000, 10000, 100000}, Quality: true,
+				// Not public (DOMAIN): assumptions to sweep.
+				YellowPer1000: 3, RedPer1000: 8, UserCapPerDay: 2,
+				// Meta per-user limits doc: no marketing to US numbers since 1 Apr 2025.
+				BlockedMarkets: []string{"US"},
+				Delivery:       "push", Adoption: 1,
+			}
+		},
+		New: func(p any) (sim.Model, error) {
+			pp := *p.(*PaidPushParams)
+			if len(pp.Tiers) > 0 && pp.StartTier > len(pp.Tiers) {
+				return nil, &sim.FieldError{Path: "models.paid_push.start_tier", Msg: fmt.Sprintf("must be at most %d (the number of tiers)", len(pp.Tiers))}
+			}
+			for i := 1; i < len(pp.Tiers); i++ {
+				if pp.Tiers[i] <= pp.Tiers[i-1] {
+					return nil, &sim.FieldError{Path: fmt.Sprintf("models.paid_push.tiers[%d]", i), Msg: "tiers must increase"}
+				}
+			}
+			if pp.Quality && pp.RedPer1000 < pp.YellowPer1000 {
+				return nil, &sim.FieldError{Path: "models.paid_push.quality_red_per_1000", Msg: "must be at least quality_yellow_per_1000"}
+			}
+			return &PaidPush{P: pp}, nil
+		},
+	})
+}
+
+func (m *PaidPush) Name() string { return "paid_push" }
+
+func (m *PaidPush) Apply(p *sim.Platform) error {
+	mkt, err := perMarket(p, m.P.PriceMarketing, "models.paid_push.price_marketing")
+	if err != nil {
+		return err
+	}
+	util, err := perMarket(p, m.P.PriceUtility, "models.paid_push.price_utility")
+	if err != nil {
+		return err
+	}
+	blocked, err := markets(p, m.P.BlockedMarkets, "models.paid_push.marketing_blocked_markets")
+	if err != nil {
+		return err
+	}
+	ch := sim.Channel{
+		Name: "paid_push", Source: sim.SourceMessages, Delivery: sim.Push, Audience: sim.Followers,
+		FreeUtilityInWindow: m.P.FreeUtilityInWindow, MarketingBlocked: blocked,
+		Tiers: m.P.Tiers, StartTier: m.P.StartTier,
+		Quality: m.P.Quality, YellowPer1000: m.P.YellowPer1000, RedPer1000: m.P.RedPer1000,
+		UserCapPerDay: m.P.UserCapPerDay, MinGapHours: m.P.MinGapHours, Adoption: m.P.Adoption,
+	}
+	if m.P.Delivery == "folder" {
+		ch.Delivery = sim.Folder
+	}
+	for i := range p.Markets {
+		ch.Price[i][sim.Marketing] = mkt[i]
+		ch.Price[i][sim.Utility] = util[i]
+	}
+	return p.AddChannel(ch)
+}

@@ -1,0 +1,59 @@
+package models
+
+import "github.com/msgmon/msgmon/sim"
+
+// ServiceOnly: users start conversations (a need, a click-to-chat link or
+// ad); businesses answer inside the customer-service window and may follow
+// up there, free; outside the window they cannot write. A business may pay
+// per conversation (WhatsApp's pre-2025 service conversations), by market.
+type ServiceOnly struct{ P ServiceOnlyParams }
+
+// ServiceOnlyParams are the scenario keys under models.service_only.
+type ServiceOnlyParams struct {
+	// WindowHours: WhatsApp and Messenger 24 h, WeChat 48 h (DOMAIN: platform rules).
+	WindowHours float64 `yaml:"window_hours" range:"1,720" doc:"customer-service window after each user message, hours"`
+	// FreeEntryHours: WhatsApp's free entry point after a click-to-WhatsApp ad, 72 h.
+	FreeEntryHours float64 `yaml:"free_entry_hours" range:"0,720" doc:"free window after a click on an ad, hours"`
+	// MaxMessagesPerWindow: WeChat allows 5 business messages per 48 h window.
+	MaxMessagesPerWindow int `yaml:"max_messages_per_window" range:"0,1000" doc:"business messages per window (0: no cap)"`
+	// PricePerConversation: USD per user-started conversation; service
+	// replies are free on WhatsApp since 2024 (DOMAIN), hence 0.
+	PricePerConversation Prices `yaml:"price_per_conversation" range:"0,100" doc:"USD per user-started conversation, by market"`
+	// FollowUps: businesses may send their campaigns to users whose window
+	// is open, free.
+	FollowUps bool `yaml:"follow_ups" doc:"businesses may send campaigns inside an open window"`
+	// Adoption: share of businesses that follow up in the window.
+	Adoption float64 `yaml:"adoption" range:"0,1" doc:"share of businesses using in-window follow-ups"`
+}
+
+func init() {
+	sim.Register(sim.Factory{
+		Name:    "service_only",
+		Summary: "users start conversations; businesses reply and follow up inside the service window, free outside paid conversations",
+		NewParams: func() any {
+			return &ServiceOnlyParams{WindowHours: 24, FreeEntryHours: 72, FollowUps: true, Adoption: 1,
+				PricePerConversation: Prices{"default": 0}}
+		},
+		New: func(p any) (sim.Model, error) { return &ServiceOnly{P: *p.(*ServiceOnlyParams)}, nil },
+	})
+}
+
+func (m *ServiceOnly) Name() string { return "service_only" }
+
+func (m *ServiceOnly) Apply(p *sim.Platform) error {
+	price, err := perMarket(p, m.P.PricePerConversation, "models.service_only.price_per_conversation")
+	if err != nil {
+		return err
+	}
+	p.Service.WindowHours = m.P.WindowHours
+	p.Service.FreeEntryHours = m.P.FreeEntryHours
+	p.Service.MaxMessagesPerWindow = m.P.MaxMessagesPerWindow
+	p.Service.PricePerConversation = price
+	if !m.P.FollowUps || m.P.Adoption == 0 {
+		return nil
+	}
+	return p.AddChannel(sim.Channel{
+		Name: "service_followup", Source: sim.SourceService, Delivery: sim.Push,
+		Audience: sim.WindowOnly, FreeInWindow: true, Adoption: m.P.Adoption,
+	})
+}

@@ -1,0 +1,52 @@
+package sim_test
+
+import (
+	"context"
+	"testing"
+
+	_ "github.com/msgmon/msgmon/models"
+	"github.com/msgmon/msgmon/sim"
+)
+
+// allModels returns every registered model with its default parameters.
+func allModels(tb testing.TB) []sim.Model {
+	tb.Helper()
+	var ms []sim.Model
+	for _, f := range sim.Registered() {
+		m, err := f.New(f.NewParams())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// benchRun measures one run of all four models together on a population
+// of the given size; it reports user-days per second.
+func benchRun(b *testing.B, users, businesses, days int) {
+	cfg := sim.DefaultConfig()
+	cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
+	pop, err := sim.NewPopulation(&cfg, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plat, err := sim.NewPlatform(&cfg, allModels(b)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: uint64(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(users)*float64(days)*float64(b.N)/b.Elapsed().Seconds(), "user-days/s")
+}
+
+// BenchmarkRun100k is the yardstick: 100k users, 365 days, all
+// four models in one arm.
+func BenchmarkRun100k(b *testing.B) { benchRun(b, 100_000, 2_000, 365) }
+
+// BenchmarkRunSmall is the default scenario's size, for quick comparisons.
+func BenchmarkRunSmall(b *testing.B) { benchRun(b, 20_000, 400, 180) }

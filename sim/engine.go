@@ -1,0 +1,1334 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+const (
+	defaultBlockSize = 2048
+	maxCampaigns     = 4 // proactive campaigns of one business in one day
+	contactMemory    = 30 * 24
+)
+
+// RunSpec is how to run: the seed of the run's random streams and how many
+// workers to use. The results do not depend on Workers or BlockSize... of
+// which only Workers is meant to be changed; BlockSize is fixed per run so
+// that tier quotas are shared out the same way on any machine.
+type RunSpec struct {
+	Seed    uint64
+	Workers int // 0: GOMAXPROCS
+	// Progress, if set, is called after each day.
+	Progress func(day int)
+	// Audit, if set, is called once a day with every event of the day, in
+	// a fixed order.
+	Audit func(events []AuditEvent)
+}
+
+// Run simulates one arm: the population under the platform's rules for
+// cfg.Days days. It stops at the end of a day when ctx is cancelled and
+// returns ctx.Err().
+func Run(ctx context.Context, pop *Population, plat *Platform, spec RunSpec) (*Result, error) {
+	r, err := newRunner(pop, plat, spec)
+	if err != nil {
+		return nil, err
+	}
+	for d := 0; d < pop.Cfg.Days; d++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r.prologue(d)
+		r.parallelBlocks(d)
+		r.epilogue(d)
+		if spec.Progress != nil {
+			spec.Progress(d)
+		}
+	}
+	return r.result(), nil
+}
+
+type runner struct {
+	pop         *Population
+	plat        *Platform
+	spec        RunSpec
+	beh         Behaviour
+	n, m, k, c  int
+	bs, nblocks int
+	workers     int
+	windowH     int32
+	freeEntryH  int32
+	decay       float64 // annoyance decay rate per day
+	meanAct     float64
+
+	// Users.
+	slots      []slot
+	nslots     []uint8
+	annoy      []float32
+	annoyT     []float32 // time (days) of the last annoyance update
+	adAnnoy    []float32
+	adT        []float32
+	uflags     []uint8 // uReachedMsg, uReachedAd, uAdOptOut
+	lastChange []int32
+	chanIdx    []uint16 // N*MaxChannels, per-user period caps
+	chanSent   []uint8
+	snapPrev   []int32
+	snapNext   []int32
+	// Per-user constants of the run, precomputed to keep exp out of the
+	// inner loop: conversation rate and its P(0), Status-supply P(0), the
+	// probability of a discovery or word-of-mouth event (graph mode), and
+	// the share of it that is discovery.
+	convRate  []float32
+	convP0    []float32
+	supplyP0  []float32
+	discProb  []float32
+	discShare []float32
+
+	// Businesses.
+	followers      []int32
+	blockFollowers []int32 // m*nblocks: followers of business b in block k at [b*nblocks+k]
+	quota          []int32 // m*nblocks: today's tier quota of b in block k
+	limited        []bool
+	channel        []int8
+	campCount      []uint8
+	campHour       []int32
+	campCat        []MsgCategory
+	sendFrac       []float32
+	avgPrice       []float64 // per channel, dollars per message
+	answerProb     []float32
+	loadEWMA       []float64
+	convToday      []int64
+	tier           []int8
+	redDays        []int16
+	q7sends        []int32
+	q7blocks       []int32
+	sum            []BusinessSummary
+
+	// Discovery.
+	discCat   []float64 // per category, hazard per day of interest weight 1
+	discAlias []alias
+	discW     []float64
+	discP     []float64 // p part of each business's weight (for attribution)
+	womRate   float64
+
+	// Status ads.
+	advAlias []alias   // per category, advertisers by size
+	advBiz   [][]int32 // per category
+	advCat   alias     // categories by number of advertisers
+
+	// Streams.
+	sConv, sStatus, sDisc, sMsg, sExpire, sCamp uint64
+
+	ws    []*worker
+	audit [][]AuditEvent // per block
+	day   Daily          // ledger charges of the current day
+	daily []Daily
+}
+
+type worker struct {
+	r    *runner
+	day  Daily
+	biz  []bizAcc
+	ev   []event
+	sent [MaxChannels]int // marketing messages a user got today, by channel
+	blk  int
+	// gotMsg and gotAd: the current user was reached today.
+	gotMsg, gotAd bool
+}
+
+const (
+	uReachedMsg uint8 = 1 << iota
+	uReachedAd
+	uAdOptOut
+)
+
+func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
+	if len(plat.Markets) != len(pop.Cfg.Markets) || len(plat.Categories) != pop.C {
+		return nil, fmt.Errorf("sim: platform was made for another population (markets %d vs %d)", len(plat.Markets), len(pop.Cfg.Markets))
+	}
+	r := &runner{pop: pop, plat: plat, spec: spec, beh: pop.Cfg.Behaviour,
+		n: pop.N, m: pop.M, k: pop.K, c: pop.C, bs: defaultBlockSize}
+	r.nblocks = (r.n + r.bs - 1) / r.bs
+	r.workers = spec.Workers
+	if r.workers <= 0 {
+		r.workers = runtime.GOMAXPROCS(0)
+	}
+	if r.workers > r.nblocks {
+		r.workers = r.nblocks
+	}
+	r.windowH = int32(math.Round(plat.Service.WindowHours))
+	r.freeEntryH = int32(math.Round(plat.Service.FreeEntryHours))
+	r.decay = math.Ln2 / r.beh.AnnoyHalfLife
+	r.meanAct = math.Max(pop.Cfg.User.ActivityMean, 1e-9)
+	seed := spec.Seed
+	r.sConv = streamBase(seed, purposeConversation)
+	r.sStatus = streamBase(seed, purposeStatus)
+	r.sDisc = streamBase(seed, purposeDiscovery)
+	r.sMsg = streamBase(seed, purposeMessage)
+	r.sExpire = streamBase(seed, purposeExpiry)
+	r.sCamp = streamBase(seed, purposeCampaign)
+
+	n, m, k := r.n, r.m, r.k
+	r.slots = make([]slot, n*k)
+	r.nslots = make([]uint8, n)
+	r.annoy = make([]float32, n)
+	r.annoyT = make([]float32, n)
+	r.adAnnoy = make([]float32, n)
+	r.adT = make([]float32, n)
+	r.uflags = make([]uint8, n)
+	r.lastChange = make([]int32, n)
+	needUserPeriods := false
+	for _, ch := range plat.Channels {
+		needUserPeriods = needUserPeriods || ch.UserCapPerPeriod > 0
+	}
+	if needUserPeriods {
+		r.chanIdx = make([]uint16, n*MaxChannels)
+		r.chanSent = make([]uint8, n*MaxChannels)
+	}
+	r.followers = make([]int32, m)
+	r.blockFollowers = make([]int32, r.nblocks*m)
+	r.quota = make([]int32, r.nblocks*m)
+	r.limited = make([]bool, m)
+	r.channel = make([]int8, m)
+	r.campCount = make([]uint8, m)
+	r.campHour = make([]int32, m*maxCampaigns)
+	r.campCat = make([]MsgCategory, m*maxCampaigns)
+	r.sendFrac = make([]float32, m)
+	r.answerProb = make([]float32, m)
+	r.loadEWMA = make([]float64, m)
+	r.convToday = make([]int64, m)
+	r.tier = make([]int8, m)
+	r.redDays = make([]int16, m)
+	r.q7sends = make([]int32, m*7)
+	r.q7blocks = make([]int32, m*7)
+	r.sum = make([]BusinessSummary, m)
+
+	r.assignChannels()
+	r.initFollows()
+	r.initDiscovery()
+	r.initAds()
+	r.initUserConstants()
+
+	r.ws = make([]*worker, r.workers)
+	for i := range r.ws {
+		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ev: make([]event, 0, 64)}
+	}
+	if spec.Audit != nil {
+		r.audit = make([][]AuditEvent, r.nblocks)
+	}
+	return r, nil
+}
+
+// assignChannels gives each business at most one proactive channel, drawn
+// by the channels' adoption shares from the business's own uniform, and
+// its starting tier.
+func (r *runner) assignChannels() {
+	chs := r.plat.Channels
+	total := 0.0
+	for _, ch := range chs {
+		total += ch.Adoption
+	}
+	scale := math.Max(total, 1)
+	for b := 0; b < r.m; b++ {
+		r.channel[b] = -1
+		x := float64(r.pop.ChannelDraw[b]) * scale
+		for i, ch := range chs {
+			x -= ch.Adoption
+			if x < 0 {
+				r.channel[b] = int8(i)
+				r.tier[b] = int8(ch.StartTier)
+				break
+			}
+		}
+		s := &r.sum[b]
+		s.Business = b
+		s.Category = r.plat.Categories[r.pop.Category[b]]
+		s.Size = r.pop.Size[b]
+		if r.channel[b] >= 0 {
+			s.Channel = chs[r.channel[b]].Name
+			s.FinalTier, s.MinTier, s.MaxTier = int(r.tier[b]), int(r.tier[b]), int(r.tier[b])
+		}
+		s.Advertiser = r.plat.Ads != nil && r.pop.Advertiser[b]
+	}
+	// Mean price per message of each channel over markets and categories,
+	// for businesses to plan within their budgets.
+	r.avgPrice = make([]float64, len(chs))
+	for i := range chs {
+		ch := &chs[i]
+		v := 0.0
+		for mk, mc := range r.pop.Cfg.Markets {
+			for ci, cat := range r.pop.Cfg.Categories {
+				share := mc.Share * cat.Share
+				v += share * ((1-cat.UtilityShare)*ch.Price[mk][Marketing].Dollars() + cat.UtilityShare*ch.Price[mk][Utility].Dollars())
+				_ = ci
+			}
+		}
+		r.avgPrice[i] = v
+	}
+}
+
+func (r *runner) initFollows() {
+	k := r.k
+	for u := 0; u < r.n; u++ {
+		row := r.pop.InitialFollows[u*k : (u+1)*k]
+		blk := u / r.bs
+		for j, b := range row {
+			if b < 0 {
+				break
+			}
+			sl := &r.slots[u*k+j]
+			*sl = slot{biz: b, lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1, flags: fFollowing}
+			es := newStream(r.sExpire, u, 0).sub(int(b))
+			sl.expire = es.Geometric(r.beh.NaturalUnfollow)
+			r.nslots[u]++
+			r.followers[b]++
+			r.blockFollowers[int(b)*r.nblocks+blk]++
+		}
+	}
+	for b := 0; b < r.m; b++ {
+		r.sum[b].FollowersStart = int64(r.followers[b])
+	}
+	if r.pop.Graph != nil {
+		r.snapPrev = make([]int32, r.n*k)
+		r.snapNext = make([]int32, r.n*k)
+		for u := 0; u < r.n; u++ {
+			r.writeSnapshot(u, r.snapPrev)
+			r.writeSnapshot(u, r.snapNext)
+		}
+	}
+}
+
+func (r *runner) writeSnapshot(u int, dst []int32) {
+	k := r.k
+	row := dst[u*k : (u+1)*k]
+	for j := range row {
+		row[j] = -1
+		if j < int(r.nslots[u]) {
+			sl := &r.slots[u*k+j]
+			if sl.flags&fFollowing != 0 {
+				row[j] = sl.biz
+			}
+		}
+	}
+}
+
+func (r *runner) initDiscovery() {
+	r.discCat = make([]float64, r.c)
+	r.discAlias = make([]alias, r.c)
+	r.discW = make([]float64, r.m)
+	r.discP = make([]float64, r.m)
+	for b := 0; b < r.m; b++ {
+		r.discP[b] = r.beh.BassP * r.pop.Potential[b] / 365
+	}
+	// Word of mouth samples a contact's slot: the rate per user-day that
+	// makes the adoption hazard q * (share of contacts following) * (interest/0.5).
+	r.womRate = 2 * r.beh.BassQ / 365 * float64(r.k)
+	if r.pop.Graph != nil {
+		r.rebuildDiscovery(false)
+	}
+}
+
+// rebuildDiscovery sets each category's total discovery hazard and the
+// alias table of its businesses. With mixed set (no graph) the imitation
+// term q * followers/N is included, from yesterday's follower counts.
+func (r *runner) rebuildDiscovery(mixed bool) {
+	for c := 0; c < r.c; c++ {
+		bs := r.pop.catBiz[c]
+		w := r.discW[:len(bs)]
+		total := 0.0
+		for i, b := range bs {
+			x := r.discP[b]
+			if mixed {
+				x += r.beh.BassQ / 365 * float64(r.followers[b]) / float64(r.n)
+			}
+			w[i] = x
+			total += x
+		}
+		r.discCat[c] = total
+		r.discAlias[c].rebuild(w)
+	}
+}
+
+func (r *runner) initUserConstants() {
+	n := r.n
+	r.convRate = make([]float32, n)
+	r.convP0 = make([]float32, n)
+	r.supplyP0 = make([]float32, n)
+	for u := 0; u < n; u++ {
+		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
+		r.convRate[u] = float32(rate)
+		r.convP0[u] = float32(math.Exp(-rate))
+		r.supplyP0[u] = float32(math.Exp(-float64(r.pop.StatusSupply[u])))
+	}
+	if r.pop.Graph == nil {
+		return
+	}
+	r.discProb = make([]float32, n)
+	r.discShare = make([]float32, n)
+	for u := 0; u < n; u++ {
+		lp, lq := r.discoveryHazard(u)
+		if t := lp + lq; t > 0 {
+			r.discProb[u] = float32(-math.Expm1(-t))
+			r.discShare[u] = float32(lp / t)
+		}
+	}
+}
+
+// discoveryHazard returns u's daily hazards of a discovery (Bass p) and a
+// word-of-mouth (Bass q, graph mode) event.
+func (r *runner) discoveryHazard(u int) (lp, lq float64) {
+	for c, x := range r.pop.Interest[u*r.c : (u+1)*r.c] {
+		lp += 2 * float64(x) * r.discCat[c]
+	}
+	if g := r.pop.Graph; g != nil && g.Degree(u) > 0 {
+		lq = r.womRate
+	}
+	return lp, lq
+}
+
+func (r *runner) initAds() {
+	if r.plat.Ads == nil {
+		return
+	}
+	r.advAlias = make([]alias, r.c)
+	r.advBiz = make([][]int32, r.c)
+	counts := make([]float64, r.c)
+	for c := 0; c < r.c; c++ {
+		var w []float64
+		for _, b := range r.pop.catBiz[c] {
+			if r.pop.Advertiser[b] {
+				r.advBiz[c] = append(r.advBiz[c], b)
+				w = append(w, r.pop.Size[b])
+			}
+		}
+		r.advAlias[c] = newAlias(w)
+		counts[c] = float64(len(w))
+	}
+	r.advCat = newAlias(counts)
+}
+
+// prologue: business decisions and platform limits for day d, from the
+// state at the end of day d-1.
+func (r *runner) prologue(d int) {
+	chs := r.plat.Channels
+	for b := 0; b < r.m; b++ {
+		r.campCount[b] = 0
+		ci := r.channel[b]
+		if ci >= 0 {
+			spw := float64(r.pop.SendsPerWeek[b])
+			ph := float64(r.pop.SendPhase[b])
+			cnt := int(math.Floor(float64(d+1)*spw/7+ph) - math.Floor(float64(d)*spw/7+ph))
+			if cnt > maxCampaigns {
+				cnt = maxCampaigns
+			}
+			if cnt > 0 {
+				s := newStream(r.sCamp, b, d)
+				util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
+				for i := 0; i < cnt; i++ {
+					r.campHour[b*maxCampaigns+i] = int32(8 + s.IntN(12))
+					if s.Float64() < util {
+						r.campCat[b*maxCampaigns+i] = Utility
+					} else {
+						r.campCat[b*maxCampaigns+i] = Marketing
+					}
+				}
+				r.campCount[b] = uint8(cnt)
+			}
+			// Budget: send to a share of the audience so the expected
+			// cost stays within the day's budget.
+			r.sendFrac[b] = 1
+			cost := float64(cnt) * float64(r.followers[b]) * r.avgPrice[ci]
+			if budget := r.pop.BudgetDaily[b].Dollars(); cost > budget {
+				r.sendFrac[b] = float32(budget / cost)
+			}
+			// Messaging tiers: share the day's limit of unique users out
+			// among blocks by their followers, so the total never exceeds it.
+			ch := &chs[ci]
+			// Quotas apply even below the limit, since followers gained
+			// during the day could otherwise take a business over it.
+			r.limited[b] = false
+			if len(ch.Tiers) > 0 && int(r.tier[b]) < len(ch.Tiers) {
+				r.limited[b] = true
+				lim := int64(ch.Tiers[r.tier[b]])
+				f := max(int64(r.followers[b]), 1)
+				q := r.quota[b*r.nblocks : (b+1)*r.nblocks]
+				for k, fk := range r.blockFollowers[b*r.nblocks : (b+1)*r.nblocks] {
+					q[k] = int32(lim * int64(fk) / f)
+				}
+			}
+		}
+		// Service capacity: staffed for ServiceCapacity times the usual load.
+		r.answerProb[b] = 1
+		if y := float64(r.convToday[b]); y > 0 && r.loadEWMA[b] > 0 {
+			capacity := r.pop.Cfg.Business.ServiceCapacity * math.Max(r.loadEWMA[b], 1)
+			if y > capacity {
+				r.answerProb[b] = float32(capacity / y)
+			}
+		}
+	}
+	if r.pop.Graph == nil {
+		r.rebuildDiscovery(true)
+	}
+}
+
+func (r *runner) parallelBlocks(d int) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, w := range r.ws {
+		wg.Add(1)
+		go func(w *worker) {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= r.nblocks {
+					return
+				}
+				w.blk = k
+				if r.audit != nil {
+					r.audit[k] = r.audit[k][:0]
+				}
+				lo, hi := k*r.bs, min((k+1)*r.bs, r.n)
+				for u := lo; u < hi; u++ {
+					w.userDay(u, d)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+func (w *worker) emit(e AuditEvent) {
+	r := w.r
+	if r.audit != nil {
+		r.audit[w.blk] = append(r.audit[w.blk], e)
+	}
+}
+
+// userDay is the per-user inner loop: lapses, then the day's events in
+// hour order (conversations, Status visits, campaigns), then discovery.
+func (w *worker) userDay(u, d int) {
+	r := w.r
+	k := r.k
+	base := u * k
+	ev := w.ev[:0]
+	w.gotMsg, w.gotAd = false, false
+	ns := int(r.nslots[u])
+	for j := 0; j < ns; j++ {
+		sl := &r.slots[base+j]
+		if sl.flags&fFollowing != 0 && int(sl.expire) <= d {
+			w.unfollow(u, j, d, 0, false)
+		}
+		if sl.flags&fBlocked == 0 {
+			b := sl.biz
+			for c := 0; c < int(r.campCount[b]); c++ {
+				ev = append(ev, event{hour: r.campHour[int(b)*maxCampaigns+c], kind: evCampaign, slot: int32(j), aux: int32(c), biz: b})
+			}
+		}
+	}
+	cs := newStream(r.sConv, u, d)
+	nc := cs.poissonP0(float64(r.convRate[u]), float64(r.convP0[u]))
+	for i := 0; i < nc; i++ {
+		h := int32(cs.IntN(24))
+		var b int32 = -1
+		if ns > 0 && cs.Float64() < r.beh.KnownBusinessShare {
+			sl := &r.slots[base+cs.IntN(ns)]
+			if sl.flags&fFollowing != 0 {
+				b = sl.biz
+			}
+		}
+		if b < 0 {
+			b = r.pop.pickBusiness(u, &cs)
+		}
+		if b >= 0 {
+			ev = append(ev, event{hour: h, kind: evConversation, slot: b})
+		}
+	}
+	ss := newStream(r.sStatus, u, d)
+	pOpen := r.beh.StatusDailyShare * float64(r.pop.Activity[u]) / r.meanAct
+	if ss.Float64() < pOpen {
+		ev = append(ev, event{hour: int32(ss.IntN(24)), kind: evStatus})
+	}
+	if len(ev) > 0 {
+		sortEvents(ev)
+		w.sent = [MaxChannels]int{}
+		for _, e := range ev {
+			switch e.kind {
+			case evConversation:
+				w.conversation(u, int(e.slot), d, e.hour, false)
+			case evStatus:
+				w.status(u, d, e.hour, &ss)
+			case evCampaign:
+				if r.slots[base+int(e.slot)].biz == e.biz {
+					w.campaign(u, int(e.slot), int(e.aux), d, e.hour)
+				}
+			}
+		}
+	}
+	w.ev = ev
+	if w.gotMsg {
+		w.day.ReachMessages++
+	}
+	if w.gotAd {
+		w.day.ReachAds++
+	}
+	w.discover(u, d)
+	if r.snapNext != nil && r.lastChange[u] >= int32(d-1) {
+		r.writeSnapshot(u, r.snapNext)
+	}
+}
+
+// findSlot returns the slot of u with business b, or -1.
+func (r *runner) findSlot(u int, b int32) int {
+	base := u * r.k
+	for j := 0; j < int(r.nslots[u]); j++ {
+		if r.slots[base+j].biz == b {
+			return j
+		}
+	}
+	return -1
+}
+
+// newSlot returns a slot for a new relationship with b: a fresh one, or the
+// least recently used contact that is neither followed nor blocked and
+// whose window closed over 30 days ago; -1 when all are taken.
+func (r *runner) newSlot(u int, b int32, now int32) int {
+	base := u * r.k
+	j := int(r.nslots[u])
+	if j < r.k {
+		r.nslots[u]++
+	} else {
+		j = -1
+		oldest := now - contactMemory
+		for i := 0; i < r.k; i++ {
+			sl := &r.slots[base+i]
+			if sl.flags&(fFollowing|fBlocked) == 0 && sl.lastUser < oldest && sl.lastSend < oldest {
+				j, oldest = i, max(sl.lastUser, sl.lastSend)
+			}
+		}
+		if j < 0 {
+			return -1
+		}
+	}
+	r.slots[base+j] = slot{biz: b, lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1}
+	return j
+}
+
+func (w *worker) follow(u, j, d int, hour int32, src *int64) {
+	r := w.r
+	sl := &r.slots[u*r.k+j]
+	if sl.flags&(fFollowing|fBlocked) != 0 {
+		return
+	}
+	sl.flags = (sl.flags | fFollowing) &^ fMuted
+	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
+	sl.expire = int32(d) + es.Geometric(r.beh.NaturalUnfollow)
+	b := int(sl.biz)
+	r.blockFollowers[b*r.nblocks+w.blk]++
+	w.biz[b].followDelta++
+	w.biz[b].follows++
+	w.day.FollowsGained++
+	*src++
+	r.lastChange[u] = int32(d)
+	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
+}
+
+func (w *worker) endFollow(u, j, d int) {
+	r := w.r
+	sl := &r.slots[u*r.k+j]
+	b := int(sl.biz)
+	sl.flags &^= fFollowing | fMuted
+	r.blockFollowers[b*r.nblocks+w.blk]--
+	w.biz[b].followDelta--
+	r.lastChange[u] = int32(d)
+}
+
+func (w *worker) unfollow(u, j, d int, hour int32, annoyed bool) {
+	sl := &w.r.slots[u*w.r.k+j]
+	w.endFollow(u, j, d)
+	w.biz[sl.biz].unfollows++
+	w.day.Unfollows++
+	if annoyed {
+		w.day.UnfollowsAnnoyed++
+	}
+	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditUnfollow, Channel: -1, Annoyed: annoyed})
+}
+
+func (w *worker) block(u, j, d int, hour int32) {
+	r := w.r
+	sl := &r.slots[u*r.k+j]
+	if sl.flags&fFollowing != 0 {
+		w.endFollow(u, j, d)
+	}
+	sl.flags |= fBlocked
+	w.biz[sl.biz].blocks++
+	w.day.Blocks++
+	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditBlock, Channel: -1})
+}
+
+func (w *worker) charge(b int, amount Micros, src Source) {
+	if amount == 0 {
+		return
+	}
+	w.biz[b].spend[src] += amount
+	w.day.PlatformRevenue[src] += amount
+	w.day.BusinessSpend += amount
+}
+
+// annoyAt decays u's annoyance to time t (days) and adds x; it returns the
+// new level.
+func (r *runner) annoyAt(u int, t float64, x float64) float64 {
+	a := float64(r.annoy[u]) * math.Exp(-r.decay*(t-float64(r.annoyT[u])))
+	a += x
+	r.annoy[u] = float32(a)
+	r.annoyT[u] = float32(t)
+	return a
+}
+
+func (r *runner) adAnnoyAt(u int, t float64, x float64) float64 {
+	a := float64(r.adAnnoy[u]) * math.Exp(-r.decay*(t-float64(r.adT[u])))
+	a += x
+	r.adAnnoy[u] = float32(a)
+	r.adT[u] = float32(t)
+	return a
+}
+
+// hazard is the reaction probability at annoyance a for user u.
+func (r *runner) hazard(u int, a, rate float64) float64 {
+	x := a / float64(r.pop.Tolerance[u])
+	if r.beh.ReactShape == 2 {
+		x *= x
+	} else {
+		x = math.Pow(x, r.beh.ReactShape)
+	}
+	return -math.Expm1(-rate * x)
+}
+
+func (r *runner) unwanted(rel float64) float64 {
+	return r.beh.AnnoyBase + (1-r.beh.AnnoyBase)*(1-rel)
+}
+
+// conversation: u writes to b at hour h (a need, or a click on an ad or a
+// message). It opens or extends the service window.
+func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
+	r := w.r
+	now := int32(d)*24 + h
+	j := r.findSlot(u, int32(b))
+	if j < 0 {
+		j = r.newSlot(u, int32(b), now)
+	}
+	isNew := true
+	var sl *slot
+	if j >= 0 {
+		sl = &r.slots[u*r.k+j]
+		isNew = sl.lastUser == noHour || now >= sl.lastUser+r.windowH
+		sl.lastUser = now
+		sl.flags |= fWrote
+		if isNew {
+			sl.winMsgs = 0
+		}
+		if fromAd && r.freeEntryH > 0 {
+			sl.freeUntil = now + r.freeEntryH
+		}
+	}
+	if !isNew {
+		return
+	}
+	mk := r.pop.Market[u]
+	w.day.Conversations++
+	w.biz[b].conversations++
+	w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditConversation, Channel: -1})
+	free := sl != nil && now < sl.freeUntil
+	if !free {
+		w.charge(b, r.plat.Service.PricePerConversation[mk], SourceService)
+	}
+	s := newStream(r.sConv, u, d).sub(b + 1)
+	xAnswer, xBot, xConv, xOpt := s.Float64(), s.Float64(), s.Float64(), s.Float64()
+	if xAnswer >= float64(r.answerProb[b]) {
+		r.annoyAt(u, float64(d)+float64(h)/24, r.beh.AnnoyUnanswered)
+		return
+	}
+	w.day.ConversationsAnswered++
+	cost := r.pop.Cfg.Business.AgentCost
+	if xBot < float64(r.pop.BotLevel[b]) {
+		cost = r.pop.Cfg.Business.BotCost
+	}
+	c := USD(cost)
+	w.biz[b].serviceCost += c
+	w.day.ServiceCost += c
+	pc := r.beh.ServiceConversion
+	if r.pop.Payments[b] {
+		pc *= r.pop.Cfg.Business.PaymentsUplift
+	}
+	if xConv < pc {
+		w.convert(b)
+	}
+	if j >= 0 && xOpt < float64(r.pop.OptIn[u]) {
+		src := &w.day.FollowsFromChat
+		if fromAd {
+			src = &w.day.FollowsFromAds
+		}
+		w.follow(u, j, d, h, src)
+	}
+}
+
+func (w *worker) convert(b int) {
+	v := w.r.pop.ConvValue[b]
+	w.day.Conversions++
+	w.day.UserSpend += v
+	w.day.BusinessRevenue += v
+	w.biz[b].conversions++
+	w.biz[b].revenue += v
+}
+
+// campaign: business of slot j sends campaign c to u at hour h, if the
+// business chooses u and the platform's rules allow it.
+func (w *worker) campaign(u, j, c, d int, h int32) {
+	r := w.r
+	sl := &r.slots[u*r.k+j]
+	if sl.flags&fBlocked != 0 {
+		return
+	}
+	b := int(sl.biz)
+	ci := int(r.channel[b])
+	ch := &r.plat.Channels[ci]
+	following := sl.flags&fFollowing != 0
+	switch ch.Audience {
+	case Followers:
+		if !following {
+			return
+		}
+	case Contacts, WindowOnly:
+		if !following && sl.flags&fWrote == 0 {
+			return
+		}
+	}
+	ms := newStream(r.sMsg, u, d).sub(b*maxCampaigns + c)
+	xSend, xOpen, xClick, xConv, xReact, xKind := ms.Float64(), ms.Float64(), ms.Float64(), ms.Float64(), ms.Float64(), ms.Float64()
+	if xSend >= float64(r.sendFrac[b]) {
+		return // the business left u out to stay within its budget
+	}
+	now := int32(d)*24 + h
+	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
+	cat := r.campCat[b*maxCampaigns+c]
+	mk := int(r.pop.Market[u])
+	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
+		w.day.SendsBlocked++
+		return
+	}
+	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int32(d)
+	if countTier && r.limited[b] {
+		q := &r.quota[b*r.nblocks+w.blk]
+		if *q <= 0 {
+			w.day.SendsBlocked++
+			return
+		}
+		*q--
+	}
+	// Delivered.
+	if countTier {
+		sl.tierDay = int32(d)
+		w.biz[b].uniqueOutside++
+	}
+	if ch.CapPerPeriod > 0 {
+		sl.periodSent++
+	}
+	if ch.UserCapPerPeriod > 0 {
+		r.chanSent[u*MaxChannels+ci]++
+	}
+	if cat == Marketing {
+		w.sent[ci]++
+	}
+	sl.lastSend = now
+	if inWindow {
+		sl.winMsgs++
+	}
+	price := ch.Price[mk][cat]
+	if inWindow && (ch.FreeInWindow || (ch.FreeUtilityInWindow && cat == Utility)) {
+		price = 0
+	}
+	w.charge(b, price, ch.Source)
+	w.biz[b].sends++
+	if ch.Quality {
+		w.biz[b].qualitySends++
+	}
+	w.gotMsg = true
+	if r.uflags[u]&uReachedMsg == 0 {
+		r.uflags[u] |= uReachedMsg
+		w.day.ReachMessagesCum++
+	}
+	push := ch.Delivery == Push && sl.flags&fMuted == 0
+	if r.audit != nil {
+		limit := int32(-1)
+		if countTier || (len(ch.Tiers) > 0 && !inWindow) {
+			if int(r.tier[b]) < len(ch.Tiers) {
+				limit = int32(ch.Tiers[r.tier[b]])
+			}
+		}
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditDeliver,
+			Channel: int8(ci), InWindow: inWindow, Category: cat, Push: push, Limit: limit})
+	}
+	rel := float64(r.pop.relevance(u, b))
+	if cat == Utility {
+		rel = r.beh.UtilityRelevance
+	}
+	t := float64(d) + float64(h)/24
+	var opened, annoyed bool
+	var a float64
+	if push {
+		w.day.SendsPush++
+		opened = xOpen < r.beh.ReadPush
+		a = r.annoyAt(u, t, r.beh.AnnoyPush*r.unwanted(rel))
+		annoyed = true
+		if opened {
+			w.day.OpensPush++
+		}
+	} else {
+		w.day.SendsFolder++
+		opened = xOpen < r.beh.OpenFolder
+		if opened {
+			w.day.OpensFolder++
+			a = r.annoyAt(u, t, r.beh.AnnoyFolder*r.unwanted(rel))
+			annoyed = true
+		}
+	}
+	if opened {
+		w.biz[b].opens++
+		if xClick < r.beh.Click*rel/r.pop.meanRel {
+			w.day.Clicks++
+			w.biz[b].clicks++
+			if xConv < r.beh.Conversion*r.paymentsFactor(b) {
+				w.convert(b)
+			}
+			w.conversation(u, b, d, h, false)
+		}
+	}
+	if annoyed && xReact < r.hazard(u, a, r.beh.ReactRate) {
+		switch {
+		case xKind < r.beh.MuteShare && push:
+			sl.flags |= fMuted
+			w.biz[b].mutes++
+			w.day.Mutes++
+			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
+		case xKind >= 1-r.beh.BlockShare:
+			w.block(u, j, d, h)
+		case following:
+			w.unfollow(u, j, d, h, true)
+		}
+	}
+}
+
+func (r *runner) paymentsFactor(b int) float64 {
+	if r.pop.Payments[b] {
+		return r.pop.Cfg.Business.PaymentsUplift
+	}
+	return 1
+}
+
+// allowed checks the channel's rules for one message.
+func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
+	r := w.r
+	if ch.Audience == WindowOnly && !inWindow {
+		return false
+	}
+	if cat == Marketing && ch.MarketingBlocked[mk] {
+		return false
+	}
+	if ch.CapPerPeriod > 0 {
+		pi := uint16(d / ch.PeriodDays)
+		if sl.periodIdx != pi {
+			sl.periodIdx, sl.periodSent = pi, 0
+		}
+		if int(sl.periodSent) >= ch.CapPerPeriod {
+			return false
+		}
+	}
+	if ch.UserCapPerPeriod > 0 {
+		i := u*MaxChannels + ci
+		pi := uint16(d / ch.PeriodDays)
+		if r.chanIdx[i] != pi {
+			r.chanIdx[i], r.chanSent[i] = pi, 0
+		}
+		if int(r.chanSent[i]) >= ch.UserCapPerPeriod {
+			return false
+		}
+	}
+	if ch.UserCapPerDay > 0 && cat == Marketing && w.sent[ci] >= ch.UserCapPerDay {
+		return false
+	}
+	if ch.MinGapHours > 0 && sl.lastSend != noHour && float64(now-sl.lastSend) < ch.MinGapHours {
+		return false
+	}
+	if inWindow && r.plat.Service.MaxMessagesPerWindow > 0 && int(sl.winMsgs) >= r.plat.Service.MaxMessagesPerWindow {
+		return false
+	}
+	return true
+}
+
+// status: u opens the Updates tab at hour h, views statuses of contacts,
+// and sees ads between them.
+func (w *worker) status(u, d int, h int32, s *Stream) {
+	r := w.r
+	t := float64(d) + float64(h)/24
+	var adA float64
+	want := 0
+	if r.adAnnoy[u] > 0 {
+		adA = r.adAnnoyAt(u, t, 0)
+		want = s.Poisson(float64(r.pop.StatusViews[u]) * math.Exp(-r.beh.AdViewDrop*adA))
+	} else {
+		want = s.Poisson(float64(r.pop.StatusViews[u]))
+	}
+	avail := s.poissonP0(float64(r.pop.StatusSupply[u]), float64(r.supplyP0[u]))
+	v := min(want, avail)
+	w.day.StatusViews += int64(v)
+	ads := r.plat.Ads
+	if ads == nil || r.uflags[u]&uAdOptOut != 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
+		return
+	}
+	n := (v-ads.FirstAfter)/ads.AdLoad + 1
+	if ads.FreqCapPerDay > 0 && n > ads.FreqCapPerDay {
+		n = ads.FreqCapPerDay
+	}
+	mk := r.pop.Market[u]
+	for i := 0; i < n; i++ {
+		xTarget, xCat, xBiz, xClick, xOpt := s.Float64(), s.Float64(), s.Float64(), s.Float64(), s.Float64()
+		var c int
+		if xTarget < ads.Targeting {
+			c = r.pop.pickCategory(u, xCat)
+		} else {
+			c = r.advCat.pick(xCat)
+		}
+		if c < 0 || len(r.advBiz[c]) == 0 {
+			continue
+		}
+		b := int(r.advBiz[c][r.advAlias[c].pick(xBiz)])
+		w.day.AdImpressions++
+		w.biz[b].impressions++
+		w.charge(b, ads.PricePerImpression[mk], SourceAds)
+		w.gotAd = true
+		if r.uflags[u]&uReachedAd == 0 {
+			r.uflags[u] |= uReachedAd
+			w.day.ReachAdsCum++
+		}
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdImpression, Channel: -1})
+		rel := float64(r.pop.Interest[u*r.c+c])
+		// Within one visit the time does not move: add without decay.
+		adA += r.beh.AnnoyAd * r.unwanted(rel)
+		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
+		if xClick < ads.CTR*rel/0.5 {
+			w.day.AdClicks++
+			w.conversation(u, b, d, h, true)
+		}
+		if ads.OptOut && xOpt < r.hazard(u, adA, r.beh.AdOptOutRate) {
+			r.uflags[u] |= uAdOptOut
+			w.day.AdOptOuts++
+			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdOptOut, Channel: -1})
+			return
+		}
+	}
+}
+
+// discover: new follows by Bass diffusion, p from discovery and q from word
+// of mouth (contacts' follows yesterday, or everyone's on a mixed population).
+func (w *worker) discover(u, d int) {
+	r := w.r
+	in := r.pop.Interest[u*r.c : (u+1)*r.c]
+	g := r.pop.Graph
+	var prob, share, lp float64
+	if g != nil {
+		prob, share = float64(r.discProb[u]), float64(r.discShare[u])
+		if prob == 0 {
+			return
+		}
+	} else {
+		lp, _ = r.discoveryHazard(u)
+		if lp <= 0 {
+			return
+		}
+		prob, share = -math.Expm1(-lp), 1
+	}
+	s := newStream(r.sDisc, u, d)
+	if s.Float64() >= prob {
+		return
+	}
+	x, y, z := s.Float64(), s.Float64(), s.Float64()
+	var b int32 = -1
+	wom := false
+	if x < share {
+		if g != nil {
+			lp, _ = r.discoveryHazard(u)
+		}
+		// Category by interest times hazard, then business by hazard.
+		t := y * lp
+		c := len(in) - 1
+		for i, v := range in {
+			t -= 2 * float64(v) * r.discCat[i]
+			if t < 0 {
+				c = i
+				break
+			}
+		}
+		bs := r.pop.catBiz[c]
+		if len(bs) == 0 {
+			return
+		}
+		b = bs[r.discAlias[c].pick(z)]
+		if g == nil {
+			// Mixed population: attribute to word of mouth by the share of
+			// the q term in the business's hazard.
+			q := r.beh.BassQ / 365 * float64(r.followers[b]) / float64(r.n)
+			wom = s.Float64()*(q+r.discP[b]) < q
+		}
+	} else {
+		cs := g.Contacts(u)
+		v := int(cs[int(y*float64(len(cs)))%len(cs)])
+		b = r.snapPrev[v*r.k+int(z*float64(r.k))%r.k]
+		if b < 0 || s.Float64() >= float64(in[r.pop.Category[b]]) {
+			return
+		}
+		wom = true
+	}
+	now := int32(d)*24 + 23
+	j := r.findSlot(u, b)
+	if j < 0 {
+		j = r.newSlot(u, b, now)
+		if j < 0 {
+			return
+		}
+	}
+	src := &w.day.FollowsDiscovery
+	if wom {
+		src = &w.day.FollowsWOM
+	}
+	w.follow(u, j, d, 23, src)
+}
+
+// epilogue: reduce the workers in a fixed order, bill, rate quality, and
+// write the day's metrics.
+func (r *runner) epilogue(d int) {
+	day := r.day
+	r.day = Daily{}
+	day.Day = d
+	for _, w := range r.ws {
+		addDaily(&day, &w.day)
+		w.day = Daily{}
+	}
+	ring := d % 7
+	for b := 0; b < r.m; b++ {
+		var a bizAcc
+		for _, w := range r.ws {
+			x := &w.biz[b]
+			addBiz(&a, x)
+			*x = bizAcc{}
+		}
+		r.followers[b] += int32(a.followDelta)
+		r.convToday[b] = a.conversations
+		if a.conversations > 0 || r.loadEWMA[b] > 0 {
+			if r.loadEWMA[b] == 0 {
+				r.loadEWMA[b] = float64(a.conversations)
+			} else {
+				r.loadEWMA[b] += (float64(a.conversations) - r.loadEWMA[b]) / 28
+			}
+		}
+		r.q7sends[b*7+ring] = int32(a.qualitySends)
+		r.q7blocks[b*7+ring] = int32(a.blocks)
+		s := &r.sum[b]
+		s.Sends += a.sends
+		s.Opens += a.opens
+		s.Clicks += a.clicks
+		s.Conversations += a.conversations
+		s.Conversions += a.conversions
+		s.FollowsGained += a.follows
+		s.Unfollows += a.unfollows
+		s.Blocks += a.blocks
+		s.Mutes += a.mutes
+		s.AdImpressions += a.impressions
+		for i, v := range a.spend {
+			s.SpendBySource[i] += v
+			s.Spend += v
+		}
+		s.Revenue += a.revenue
+		s.ServiceCost += a.serviceCost
+		r.rate(b, a.uniqueOutside)
+	}
+	for _, bl := range r.plat.Billers {
+		bl.Bill(ledger{r: r, d: d})
+	}
+	addDaily(&day, &r.day)
+	r.day = Daily{}
+	var active int64
+	for _, f := range r.followers {
+		active += int64(f)
+	}
+	day.ActiveFollows = active
+	// Cumulative reach was counted as first-time reach; make it cumulative.
+	if d > 0 {
+		prev := &r.daily[d-1]
+		day.ReachMessagesCum += prev.ReachMessagesCum
+		day.ReachAdsCum += prev.ReachAdsCum
+	}
+	r.daily = append(r.daily, day)
+	if r.audit != nil {
+		var all []AuditEvent
+		for _, evs := range r.audit {
+			all = append(all, evs...)
+		}
+		r.spec.Audit(all)
+	}
+	if r.snapNext != nil {
+		r.snapPrev, r.snapNext = r.snapNext, r.snapPrev
+	}
+}
+
+// rate updates the quality rating and messaging tier of business b at the
+// end of a day.
+func (r *runner) rate(b int, uniqueOutside int64) {
+	ci := r.channel[b]
+	if ci < 0 {
+		return
+	}
+	ch := &r.plat.Channels[ci]
+	s := &r.sum[b]
+	green := true
+	if ch.Quality {
+		var sends, blocks int64
+		for i := 0; i < 7; i++ {
+			sends += int64(r.q7sends[b*7+i])
+			blocks += int64(r.q7blocks[b*7+i])
+		}
+		rate := 0.0
+		if sends > 0 {
+			rate = 1000 * float64(blocks) / float64(sends)
+		}
+		switch {
+		case rate >= ch.RedPer1000:
+			s.DaysRed++
+			r.redDays[b]++
+			green = false
+		case rate >= ch.YellowPer1000:
+			s.DaysYellow++
+			r.redDays[b] = 0
+			green = false
+		default:
+			s.DaysGreen++
+			r.redDays[b] = 0
+		}
+		if r.redDays[b] >= 7 {
+			r.redDays[b] = 0
+			if r.tier[b] > 0 {
+				r.tier[b]--
+			}
+		}
+	}
+	if len(ch.Tiers) > 0 && green && int(r.tier[b]) < len(ch.Tiers) && 2*uniqueOutside >= int64(ch.Tiers[r.tier[b]]) {
+		r.tier[b]++
+	}
+	t := int(r.tier[b])
+	s.FinalTier = t
+	s.MinTier = min(s.MinTier, t)
+	s.MaxTier = max(s.MaxTier, t)
+}
+
+func addDaily(dst, x *Daily) {
+	dst.ReachMessages += x.ReachMessages
+	dst.ReachMessagesCum += x.ReachMessagesCum
+	dst.ReachAds += x.ReachAds
+	dst.ReachAdsCum += x.ReachAdsCum
+	dst.SendsPush += x.SendsPush
+	dst.SendsFolder += x.SendsFolder
+	dst.OpensPush += x.OpensPush
+	dst.OpensFolder += x.OpensFolder
+	dst.Clicks += x.Clicks
+	dst.SendsBlocked += x.SendsBlocked
+	dst.StatusViews += x.StatusViews
+	dst.AdImpressions += x.AdImpressions
+	dst.AdClicks += x.AdClicks
+	dst.Conversations += x.Conversations
+	dst.ConversationsAnswered += x.ConversationsAnswered
+	dst.Conversions += x.Conversions
+	dst.FollowsGained += x.FollowsGained
+	dst.FollowsFromChat += x.FollowsFromChat
+	dst.FollowsFromAds += x.FollowsFromAds
+	dst.FollowsDiscovery += x.FollowsDiscovery
+	dst.FollowsWOM += x.FollowsWOM
+	dst.Unfollows += x.Unfollows
+	dst.UnfollowsAnnoyed += x.UnfollowsAnnoyed
+	dst.Blocks += x.Blocks
+	dst.Mutes += x.Mutes
+	dst.AdOptOuts += x.AdOptOuts
+	dst.ActiveFollows += x.ActiveFollows
+	for i := range dst.PlatformRevenue {
+		dst.PlatformRevenue[i] += x.PlatformRevenue[i]
+	}
+	dst.BusinessSpend += x.BusinessSpend
+	dst.UserSpend += x.UserSpend
+	dst.BusinessRevenue += x.BusinessRevenue
+	dst.ServiceCost += x.ServiceCost
+}
+
+func addBiz(dst, x *bizAcc) {
+	dst.sends += x.sends
+	dst.opens += x.opens
+	dst.clicks += x.clicks
+	dst.conversations += x.conversations
+	dst.conversions += x.conversions
+	dst.follows += x.follows
+	dst.unfollows += x.unfollows
+	dst.blocks += x.blocks
+	dst.mutes += x.mutes
+	dst.impressions += x.impressions
+	dst.uniqueOutside += x.uniqueOutside
+	dst.followDelta += x.followDelta
+	dst.qualitySends += x.qualitySends
+	for i := range dst.spend {
+		dst.spend[i] += x.spend[i]
+	}
+	dst.revenue += x.revenue
+	dst.serviceCost += x.serviceCost
+}
+
+func (r *runner) result() *Result {
+	for b := range r.sum {
+		r.sum[b].FollowersEnd = int64(r.followers[b])
+	}
+	return &Result{Daily: r.daily, Businesses: r.sum}
+}
+
+// ledger is the Ledger a Biller sees on one day.
+type ledger struct {
+	r *runner
+	d int
+}
+
+func (l ledger) Day() int            { return l.d }
+func (l ledger) Businesses() int     { return l.r.m }
+func (l ledger) Followers(b int) int { return int(l.r.followers[b]) }
+func (l ledger) ChargeBusiness(b int, amount Micros, src Source) {
+	if amount == 0 {
+		return
+	}
+	r := l.r
+	r.sum[b].Spend += amount
+	r.sum[b].SpendBySource[src] += amount
+	r.day.PlatformRevenue[src] += amount
+	r.day.BusinessSpend += amount
+}
+func (l ledger) ChargeUsers(b int, amount, platformShare Micros, src Source) {
+	if amount == 0 {
+		return
+	}
+	r := l.r
+	r.day.UserSpend += amount
+	r.day.PlatformRevenue[src] += platformShare
+	r.day.BusinessRevenue += amount - platformShare
+	r.sum[b].Revenue += amount - platformShare
+}
+
+func (l ledger) Channel(b int) string {
+	if ci := l.r.channel[b]; ci >= 0 {
+		return l.r.plat.Channels[ci].Name
+	}
+	return ""
+}

@@ -1,0 +1,405 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Population is the users, businesses and social graph of a scenario:
+// everything drawn once from a seed and shared, read-only, by every run of a
+// comparison replicate, so that every model sees the same people.
+type Population struct {
+	Cfg Config
+	N   int // users
+	M   int // businesses
+	K   int // relationship slots per user
+	C   int // categories
+
+	// Users (structure of arrays).
+	Market       []uint8
+	Activity     []float32 // daily probability of using the app
+	Tolerance    []float32
+	Interest     []float32 // N*C, in [0, 1], mean 0.5
+	StatusViews  []float32 // statuses wanted per Updates visit
+	StatusSupply []float32 // statuses contacts post per day
+	OptIn        []float32
+
+	// Businesses.
+	Category     []uint8
+	Size         []float64
+	Relevance    []float32
+	SendsPerWeek []float32
+	SendPhase    []float32
+	Personalised []float32
+	BudgetDaily  []Micros
+	BotLevel     []float32
+	ConvValue    []Micros
+	Payments     []bool
+	Advertiser   []bool
+	ChannelDraw  []float32 // uniform, for assigning a channel per arm
+	Potential    []float64 // discovery potential (share of users in reach)
+
+	// Graph is nil for a fully mixed population.
+	Graph *Graph
+
+	// InitialFollows holds N*K business ids, -1 for an empty slot.
+	InitialFollows []int32
+
+	catBiz   [][]int32 // businesses of each category
+	catSize  []alias   // within a category, by size
+	meanRel  float64   // mean relevance of a marketing message, for click scaling
+	catShare []float64 // share of businesses per category (for advertiser picks)
+}
+
+// NewPopulation draws a population from cfg under seed.
+func NewPopulation(cfg *Config, seed uint64) (*Population, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Population{Cfg: *cfg, N: cfg.Users, M: cfg.Businesses, K: cfg.MaxFollows, C: len(cfg.Categories)}
+	p.drawUsers(seed)
+	if err := p.drawBusinesses(seed); err != nil {
+		return nil, err
+	}
+	if err := p.drawGraph(seed); err != nil {
+		return nil, err
+	}
+	p.drawInitialFollows(seed)
+	p.estimateRelevance(seed)
+	return p, nil
+}
+
+func betaMeanConc(mean, conc float64, src *Stream) distuv.Beta {
+	mean = math.Min(math.Max(mean, 1e-6), 1-1e-6)
+	return distuv.Beta{Alpha: mean * conc, Beta: (1 - mean) * conc, Src: src}
+}
+
+// logNormalMean returns a log-normal with the given mean and log-sigma.
+func logNormalMean(mean, sigma float64, src *Stream) distuv.LogNormal {
+	return distuv.LogNormal{Mu: math.Log(math.Max(mean, 1e-12)) - sigma*sigma/2, Sigma: sigma, Src: src}
+}
+
+func (p *Population) drawUsers(seed uint64) {
+	cfg := &p.Cfg
+	n, c := p.N, p.C
+	p.Market = make([]uint8, n)
+	p.Activity = make([]float32, n)
+	p.Tolerance = make([]float32, n)
+	p.Interest = make([]float32, n*c)
+	p.StatusViews = make([]float32, n)
+	p.OptIn = make([]float32, n)
+	cum := make([]float64, len(cfg.Markets))
+	acc := 0.0
+	for i, m := range cfg.Markets {
+		acc += m.Share
+		cum[i] = acc
+	}
+	base := streamBase(seed, purposeUserTraits)
+	ut := cfg.User
+	for u := 0; u < n; u++ {
+		s := newStream(base, u, 0)
+		x := s.Float64() * acc
+		mk := len(cum) - 1
+		for i, v := range cum {
+			if x < v {
+				mk = i
+				break
+			}
+		}
+		p.Market[u] = uint8(mk)
+		if ut.Homogeneous {
+			p.Activity[u] = float32(ut.ActivityMean)
+			p.Tolerance[u] = float32(ut.ToleranceMedian)
+			for k := 0; k < c; k++ {
+				p.Interest[u*c+k] = 0.5
+			}
+			p.StatusViews[u] = float32(ut.StatusViewsMean)
+			p.OptIn[u] = float32(ut.OptInMean)
+			continue
+		}
+		p.Activity[u] = float32(betaMeanConc(ut.ActivityMean, ut.ActivityConcentration, &s).Rand())
+		p.Tolerance[u] = float32(ut.ToleranceMedian * math.Exp(ut.ToleranceSigma*s.Normal()))
+		ib := betaMeanConc(0.5, ut.InterestConcentration, &s)
+		for k := 0; k < c; k++ {
+			p.Interest[u*c+k] = float32(ib.Rand())
+		}
+		p.StatusViews[u] = float32(logNormalMean(ut.StatusViewsMean, ut.StatusViewsSigma, &s).Rand())
+		p.OptIn[u] = float32(betaMeanConc(ut.OptInMean, 4, &s).Rand())
+	}
+}
+
+func (p *Population) drawBusinesses(seed uint64) error {
+	cfg := &p.Cfg
+	m := p.M
+	p.Category = make([]uint8, m)
+	p.Size = make([]float64, m)
+	p.Relevance = make([]float32, m)
+	p.SendsPerWeek = make([]float32, m)
+	p.SendPhase = make([]float32, m)
+	p.Personalised = make([]float32, m)
+	p.BudgetDaily = make([]Micros, m)
+	p.BotLevel = make([]float32, m)
+	p.ConvValue = make([]Micros, m)
+	p.Payments = make([]bool, m)
+	p.Advertiser = make([]bool, m)
+	p.ChannelDraw = make([]float32, m)
+	p.Potential = make([]float64, m)
+	bt := cfg.Business
+	base := streamBase(seed, purposeBusinessTraits)
+	catCum := make([]float64, p.C)
+	acc := 0.0
+	for i, c := range cfg.Categories {
+		acc += c.Share
+		catCum[i] = acc
+	}
+	p.catBiz = make([][]int32, p.C)
+	totalSize := 0.0
+	for b := 0; b < m; b++ {
+		s := newStream(base, b, 0)
+		x := s.Float64() * acc
+		cat := p.C - 1
+		for i, v := range catCum {
+			if x < v {
+				cat = i
+				break
+			}
+		}
+		p.Category[b] = uint8(cat)
+		p.catBiz[cat] = append(p.catBiz[cat], int32(b))
+		p.Size[b] = distuv.Pareto{Xm: 1, Alpha: bt.SizeAlpha, Src: &s}.Rand()
+		totalSize += p.Size[b]
+		p.Relevance[b] = float32(betaMeanConc(bt.RelevanceMean, 4, &s).Rand())
+		if bt.SendsPerWeekMean > 0 {
+			p.SendsPerWeek[b] = float32(logNormalMean(bt.SendsPerWeekMean, bt.SendsPerWeekSigma, &s).Rand())
+		}
+		p.SendPhase[b] = float32(s.Float64())
+		p.Personalised[b] = float32(betaMeanConc(bt.PersonalisedMean, 4, &s).Rand())
+		monthly := bt.BudgetMonthlyMedian * math.Exp(bt.BudgetMonthlySigma*s.Normal())
+		p.BudgetDaily[b] = USD(monthly / 30)
+		p.BotLevel[b] = float32(betaMeanConc(bt.BotLevelMean, 4, &s).Rand())
+		p.ConvValue[b] = USD(logNormalMean(bt.ConversionValueMean, 0.5, &s).Rand())
+		p.Payments[b] = s.Float64() < bt.PaymentsShare
+		p.Advertiser[b] = s.Float64() < bt.AdvertiserShare
+		p.ChannelDraw[b] = float32(s.Float64())
+	}
+	for b := 0; b < m; b++ {
+		p.Potential[b] = cfg.Behaviour.PotentialFollows * p.Size[b] / totalSize
+	}
+	p.catSize = make([]alias, p.C)
+	p.catShare = make([]float64, p.C)
+	for c := range p.catBiz {
+		w := make([]float64, len(p.catBiz[c]))
+		for i, b := range p.catBiz[c] {
+			w[i] = p.Size[b]
+		}
+		p.catSize[c] = newAlias(w)
+		p.catShare[c] = float64(len(p.catBiz[c])) / float64(m)
+	}
+	return nil
+}
+
+func (p *Population) drawGraph(seed uint64) error {
+	cfg := &p.Cfg
+	p.StatusSupply = make([]float32, p.N)
+	posts := cfg.User.StatusPostsMean
+	if cfg.Graph.Kind == "fully_mixed" {
+		for u := range p.StatusSupply {
+			p.StatusSupply[u] = float32(2 * float64(cfg.Graph.EdgesPerUser) * posts)
+		}
+		return nil
+	}
+	s := NewStream(seed, purposeGraph, 0, 0)
+	g, err := HolmeKim(p.N, cfg.Graph.EdgesPerUser, cfg.Graph.Triad, &s)
+	if err != nil {
+		return err
+	}
+	p.Graph = g
+	for u := range p.StatusSupply {
+		p.StatusSupply[u] = float32(float64(g.Degree(u)) * posts)
+	}
+	return nil
+}
+
+// pickBusiness draws a business for user u by category interest, then by
+// size within the category, from two uniforms.
+func (p *Population) pickBusiness(u int, s *Stream) int32 {
+	c := p.pickCategory(u, s.Float64())
+	if c < 0 {
+		return -1
+	}
+	return p.catBiz[c][p.catSize[c].pick(s.Float64())]
+}
+
+// pickCategory draws a non-empty category in proportion to u's interest.
+func (p *Population) pickCategory(u int, x float64) int {
+	in := p.Interest[u*p.C : (u+1)*p.C]
+	total := 0.0
+	for c, v := range in {
+		if len(p.catBiz[c]) > 0 {
+			total += float64(v)
+		}
+	}
+	if total <= 0 {
+		return -1
+	}
+	x *= total
+	last := -1
+	for c, v := range in {
+		if len(p.catBiz[c]) == 0 {
+			continue
+		}
+		last = c
+		x -= float64(v)
+		if x < 0 {
+			return c
+		}
+	}
+	return last
+}
+
+func (p *Population) drawInitialFollows(seed uint64) {
+	p.InitialFollows = make([]int32, p.N*p.K)
+	for i := range p.InitialFollows {
+		p.InitialFollows[i] = -1
+	}
+	base := streamBase(seed, purposeInitialFollows)
+	for u := 0; u < p.N; u++ {
+		s := newStream(base, u, 0)
+		k := s.Poisson(p.Cfg.User.FollowsAtStart)
+		row := p.InitialFollows[u*p.K : (u+1)*p.K]
+		n := 0
+		for i := 0; i < k && n < p.K; i++ {
+			b := p.pickBusiness(u, &s)
+			if b < 0 {
+				break
+			}
+			dup := false
+			for _, x := range row[:n] {
+				dup = dup || x == b
+			}
+			if !dup {
+				row[n] = b
+				n++
+			}
+		}
+	}
+}
+
+// estimateRelevance sets the mean relevance of a marketing message over
+// random (user, business) pairs; clicks scale with relevance relative to it.
+func (p *Population) estimateRelevance(seed uint64) {
+	s := NewStream(seed, purposeBusinessTraits, p.M+1, 1)
+	sum := 0.0
+	const n = 20000
+	for i := 0; i < n; i++ {
+		u := s.IntN(p.N)
+		b := s.IntN(p.M)
+		sum += float64(p.relevance(u, b))
+	}
+	p.meanRel = math.Max(sum/n, 1e-3)
+}
+
+// relevance of a marketing message of business b to user u.
+func (p *Population) relevance(u, b int) float32 {
+	pers := p.Personalised[b]
+	return p.Relevance[b] * (pers + (1-pers)*p.Interest[u*p.C+int(p.Category[b])])
+}
+
+// MemoryEstimate returns the bytes a population and one run of it take,
+// to refuse a scenario that would not fit before building it.
+func MemoryEstimate(cfg *Config) int64 {
+	n, m, k := int64(cfg.Users), int64(cfg.Businesses), int64(cfg.MaxFollows)
+	c := int64(len(cfg.Categories))
+	perUser := int64(1+4*5+4*c) + // traits
+		k*4 + // initial follows
+		k*int64(slotBytes) + // slots
+		2*k*4 + // word-of-mouth snapshots
+		4*6 + MaxChannels*3 // run state
+	if cfg.Graph.Kind != "fully_mixed" {
+		perUser += 2 * int64(cfg.Graph.EdgesPerUser) * 4 * 3 // CSR plus growth lists
+	}
+	blocks := n/defaultBlockSize + 1
+	perBiz := int64(200) + blocks*8
+	return n*perUser + m*perBiz
+}
+
+// alias is Vose's alias table for O(1) weighted draws.
+type alias struct {
+	prob  []float64
+	alias []int32
+}
+
+func newAlias(w []float64) alias {
+	n := len(w)
+	a := alias{prob: make([]float64, n), alias: make([]int32, n)}
+	if n == 0 {
+		return a
+	}
+	total := 0.0
+	for _, x := range w {
+		total += x
+	}
+	if total <= 0 {
+		for i := range a.prob {
+			a.prob[i] = 1
+			a.alias[i] = int32(i)
+		}
+		return a
+	}
+	scaled := make([]float64, n)
+	small := make([]int32, 0, n)
+	large := make([]int32, 0, n)
+	for i, x := range w {
+		scaled[i] = x * float64(n) / total
+		if scaled[i] < 1 {
+			small = append(small, int32(i))
+		} else {
+			large = append(large, int32(i))
+		}
+	}
+	for len(small) > 0 && len(large) > 0 {
+		s, l := small[len(small)-1], large[len(large)-1]
+		small = small[:len(small)-1]
+		a.prob[s] = scaled[s]
+		a.alias[s] = l
+		scaled[l] = scaled[l] + scaled[s] - 1
+		if scaled[l] < 1 {
+			large = large[:len(large)-1]
+			small = append(small, l)
+		}
+	}
+	for _, i := range large {
+		a.prob[i] = 1
+		a.alias[i] = i
+	}
+	for _, i := range small {
+		a.prob[i] = 1
+		a.alias[i] = i
+	}
+	return a
+}
+
+// pick draws an index from one uniform x in [0, 1).
+func (a *alias) pick(x float64) int {
+	n := len(a.prob)
+	y := x * float64(n)
+	i := int(y)
+	if i >= n {
+		i = n - 1
+	}
+	if y-float64(i) < a.prob[i] {
+		return i
+	}
+	return int(a.alias[i])
+}
+
+// rebuild refills the table for new weights, reusing its memory.
+func (a *alias) rebuild(w []float64) {
+	*a = newAlias(w)
+}
+
+func (p *Population) String() string {
+	return fmt.Sprintf("population of %d users, %d businesses", p.N, p.M)
+}

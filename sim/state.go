@@ -1,0 +1,115 @@
+package sim
+
+import "math"
+
+// noHour marks "never" in hour fields.
+const noHour int32 = math.MinInt32 / 2
+
+// Slot flags.
+const (
+	fFollowing uint8 = 1 << iota // opted in
+	fWrote                       // the user has written to the business
+	fMuted                       // push turned off for this business
+	fBlocked                     // the user blocked the business
+)
+
+// slot is one relationship of a user with a business: a follow, a contact
+// (the user wrote), or a block. Slots live in one flat array, K per user.
+type slot struct {
+	biz        int32
+	expire     int32 // day the follow lapses by itself
+	lastUser   int32 // hour of the user's last message to the business
+	freeUntil  int32 // end hour of a free entry point (after an ad click)
+	lastSend   int32 // hour of the business's last proactive message
+	tierDay    int32 // day the user last counted against the business's tier
+	periodIdx  uint16
+	flags      uint8
+	periodSent uint8
+	winMsgs    uint8
+}
+
+const slotBytes = 28
+
+// AuditKind is the kind of an audited event.
+type AuditKind uint8
+
+const (
+	AuditDeliver AuditKind = iota
+	AuditFollow
+	AuditUnfollow
+	AuditBlock
+	AuditMute
+	AuditConversation
+	AuditAdImpression
+	AuditAdOptOut
+)
+
+// AuditEvent is one event of a run, reported to RunSpec.Audit so tests can
+// check the rules against everything that happened.
+type AuditEvent struct {
+	Day      int32
+	Hour     int32 // hour of the day, 0..23
+	User     int32
+	Business int32
+	Kind     AuditKind
+	Channel  int8 // channel index for deliveries, -1 otherwise
+	InWindow bool // delivery inside the service window
+	Category MsgCategory
+	Push     bool // delivered as a push (not folder, not muted)
+	Annoyed  bool // for unfollows: a reaction, not a lapse
+	// Limit is, for deliveries outside the window on a tiered channel, the
+	// business's limit of unique users that day; -1 otherwise.
+	Limit int32
+}
+
+type eventKind uint8
+
+const (
+	evConversation eventKind = iota
+	evStatus
+	evCampaign
+)
+
+type event struct {
+	hour int32
+	kind eventKind
+	slot int32 // slot index for campaigns, business for conversations
+	aux  int32 // campaign index
+	biz  int32 // business of a campaign (its slot may be reused before it is due)
+}
+
+func (a event) less(b event) bool {
+	if a.hour != b.hour {
+		return a.hour < b.hour
+	}
+	if a.kind != b.kind {
+		return a.kind < b.kind
+	}
+	if a.slot != b.slot {
+		return a.slot < b.slot
+	}
+	return a.aux < b.aux
+}
+
+func sortEvents(ev []event) {
+	for i := 1; i < len(ev); i++ {
+		x := ev[i]
+		j := i - 1
+		for j >= 0 && x.less(ev[j]) {
+			ev[j+1] = ev[j]
+			j--
+		}
+		ev[j+1] = x
+	}
+}
+
+// bizAcc collects one business's counts in one worker for one day. All
+// fields are integers, so the sum over workers does not depend on which
+// worker handled which block.
+type bizAcc struct {
+	sends, opens, clicks, conversations, conversions int64
+	follows, unfollows, blocks, mutes, impressions   int64
+	uniqueOutside, followDelta, qualitySends         int64
+	spend                                            [NumSources]Micros
+	revenue, serviceCost                             Micros
+}
