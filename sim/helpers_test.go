@@ -85,3 +85,7 @@ func smallConfig(users, businesses, days int) sim.Config {
 func runWithAudit(pop *sim.Population, plat *sim.Platform, seed uint64, audit func([]sim.AuditEvent)) (*sim.Result, error) {
 	return sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: seed, Audit: audit})
 }
+
+func runWithSpec(pop *sim.Population, plat *sim.Platform, spec sim.RunSpec) (*sim.Result, error) {
+	return sim.Run(context.Background(), pop, plat, spec)
+}

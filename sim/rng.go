@@ -23,6 +23,9 @@ const (
 
 const golden = 0x9e3779b97f4a7c15
 
+// Never is the waiting time of an event with zero probability.
+const Never = math.MaxInt32 / 2
+
 // mix64 is the SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijection
 // on uint64 with full avalanche.
 func mix64(z uint64) uint64 {
@@ -133,18 +136,18 @@ func (s *Stream) Normal() float64 {
 
 // Geometric returns the first day T >= 1 on which an event with daily
 // probability h happens, so that P(T > t) = (1-h)^t exactly. h <= 0 never
-// happens (math.MaxInt32).
+// happens: Never, which leaves room to add a day index without overflow.
 func (s *Stream) Geometric(h float64) int32 {
 	if h <= 0 {
-		return math.MaxInt32
+		return Never
 	}
 	if h >= 1 {
 		return 1
 	}
 	u := 1 - s.Float64() // (0, 1]
 	t := math.Floor(math.Log(u)/math.Log1p(-h)) + 1
-	if t > math.MaxInt32/2 {
-		return math.MaxInt32 / 2
+	if t > Never {
+		return Never
 	}
 	return int32(t)
 }

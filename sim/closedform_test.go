@@ -1,0 +1,103 @@
+package sim_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/msgmon/msgmon/sim"
+)
+
+// quiet returns a homogeneous population with no service needs, no
+// discovery, no Status: only what a test turns on happens.
+func quiet(users, businesses, days int) sim.Config {
+	cfg := smallConfig(users, businesses, days)
+	cfg.User.Homogeneous = true
+	cfg.Behaviour.ConversationsPerDay = 0
+	cfg.Behaviour.BassP, cfg.Behaviour.BassQ = 0, 0
+	cfg.Behaviour.StatusDailyShare = 0
+	cfg.Behaviour.NaturalUnfollow = 0
+	return cfg
+}
+
+// With messaging switched off (no model: no proactive messages, no ads)
+// nobody is annoyed into muting, unfollowing or blocking, however long the
+// run and however much users talk to businesses.
+func TestNoMessagingNoAnnoyanceChurn(t *testing.T) {
+	cfg := smallConfig(4000, 80, 120)
+	cfg.Behaviour.ReactRate = 5 // users who would react to anything
+	_, _, res := run(t, cfg, 3, sim.RunSpec{})
+	tot := totals(res)
+	if tot.Conversations == 0 || tot.FollowsGained == 0 {
+		t.Fatalf("the run did nothing: %d conversations, %d follows", tot.Conversations, tot.FollowsGained)
+	}
+	if tot.UnfollowsAnnoyed != 0 || tot.Mutes != 0 || tot.Blocks != 0 || tot.AdOptOuts != 0 {
+		t.Errorf("churn without messaging: %d annoyed unfollows, %d mutes, %d blocks, %d ad opt-outs",
+			tot.UnfollowsAnnoyed, tot.Mutes, tot.Blocks, tot.AdOptOuts)
+	}
+	if tot.SendsPush+tot.SendsFolder != 0 {
+		t.Errorf("%d messages delivered with no model enabled", tot.SendsPush+tot.SendsFolder)
+	}
+}
+
+// With homogeneous users and a constant daily unfollow hazard h the
+// surviving follows after t days are a binomial sample with mean
+// F0 (1-h)^t; every day must lie within 4.5 standard deviations.
+func TestFollowSurvivalIsGeometric(t *testing.T) {
+	const h = 0.01
+	cfg := quiet(20000, 50, 200)
+	cfg.Behaviour.NaturalUnfollow = h
+	cfg.User.FollowsAtStart = 3
+	_, _, res := run(t, cfg, 11, sim.RunSpec{})
+	f0 := float64(res.Daily[0].ActiveFollows)
+	if f0 < 40000 {
+		t.Fatalf("only %v follows at start", f0)
+	}
+	for _, d := range res.Daily {
+		p := math.Pow(1-h, float64(d.Day))
+		want := f0 * p
+		sd := math.Sqrt(f0 * p * (1 - p))
+		if got := float64(d.ActiveFollows); math.Abs(got-want) > 4.5*sd+1 {
+			t.Errorf("day %d: %v follows survive, want %.0f ± %.0f", d.Day, got, want, 4.5*sd)
+		}
+	}
+}
+
+// bass is the closed-form Bass curve: the adopted share at time t (years).
+func bass(p, q, t float64) float64 {
+	e := math.Exp(-(p + q) * t)
+	return (1 - e) / (1 + q/p*e)
+}
+
+// With word of mouth only, one business, and a fully mixed homogeneous
+// population, the follower share follows the Bass curve for p and q. The
+// engine steps days with yesterday's share, an Euler step of 1/365 year;
+// the tolerance is that discretisation (below 0.5 % here) plus 4.5
+// binomial standard deviations.
+func TestFollowGrowthIsBass(t *testing.T) {
+	const p, q = 0.3, 3.8 // per year: a year of growth in a short test
+	cfg := quiet(20000, 1, 540)
+	cfg.Graph.Kind = "fully_mixed"
+	cfg.User.FollowsAtStart = 0
+	cfg.Behaviour.BassP, cfg.Behaviour.BassQ = p, q
+	cfg.Behaviour.PotentialFollows = 1
+	_, _, res := run(t, cfg, 5, sim.RunSpec{})
+	n := float64(cfg.Users)
+	var wom, disc int64
+	for _, d := range res.Daily {
+		wom += d.FollowsWOM
+		disc += d.FollowsDiscovery
+		tYears := float64(d.Day+1) / 365
+		want := bass(p, q, tYears)
+		got := float64(d.ActiveFollows) / n
+		tol := 0.005 + 4.5*math.Sqrt(want*(1-want)/n)
+		if math.Abs(got-want) > tol {
+			t.Errorf("day %d: follower share %.4f, Bass %.4f (tolerance %.4f)", d.Day, got, want, tol)
+		}
+	}
+	// Attribution: over the whole curve the imitation share of adoptions is
+	// 1 - (p/q) ln((p+q)/p) / ... ; check only the direction and size: with
+	// q >> p most adoptions are word of mouth.
+	if wom < 3*disc {
+		t.Errorf("word of mouth %d vs discovery %d: q = %g >> p = %g should dominate", wom, disc, q, p)
+	}
+}

@@ -1,0 +1,101 @@
+package sim_test
+
+import (
+	"reflect"
+	"runtime"
+	"testing"
+
+	"github.com/msgmon/msgmon/models"
+	"github.com/msgmon/msgmon/sim"
+)
+
+// The same scenario and seed give identical metrics, per day and per
+// business, with 1, 2 and 8 workers and any GOMAXPROCS.
+func TestSameResultsOnAnyWorkerCount(t *testing.T) {
+	cfg := smallConfig(9000, 60, 45) // several blocks of users
+	ms := allModels(t)
+	pop, err := sim.NewPopulation(&cfg, 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plat, err := sim.NewPlatform(&cfg, ms...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref *sim.Result
+	for _, procs := range []int{1, 4} {
+		old := runtime.GOMAXPROCS(procs)
+		for _, w := range []int{1, 2, 8} {
+			res, err := runWithSpec(pop, plat, sim.RunSpec{Seed: 5, Workers: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ref == nil {
+				ref = res
+				if totals(res).SendsPush == 0 || totals(res).AdImpressions == 0 {
+					t.Fatal("the reference run sent nothing: the comparison would prove little")
+				}
+				continue
+			}
+			if !reflect.DeepEqual(ref.Daily, res.Daily) {
+				t.Errorf("GOMAXPROCS %d, %d workers: daily metrics differ from 1 worker", procs, w)
+			}
+			if !reflect.DeepEqual(ref.Businesses, res.Businesses) {
+				t.Errorf("GOMAXPROCS %d, %d workers: business summaries differ from 1 worker", procs, w)
+			}
+		}
+		runtime.GOMAXPROCS(old)
+	}
+}
+
+// Every model of a comparison sees the same population and random numbers:
+// what a model cannot influence is identical across models, and the same
+// rules under two names give identical runs.
+func TestCommonRandomNumbers(t *testing.T) {
+	cfg := smallConfig(3000, 40, 30)
+	// A click on a message opens a conversation, which a model does
+	// influence; without clicks conversations are the users' own needs.
+	cfg.Behaviour.Click = 0
+	pop, err := sim.NewPopulation(&cfg, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	arm := func(ms ...sim.Model) *sim.Result {
+		plat, err := sim.NewPlatform(&cfg, ms...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := runWithSpec(pop, plat, sim.RunSpec{Seed: 77})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	sub := arm(newModel[models.SubscriptionParams](t, "subscription", nil))
+	push := arm(newModel[models.PaidPushParams](t, "paid_push", nil))
+	// Day 0 starts from the same follows and draws the same needs: the
+	// conversations users start that day cannot depend on the model.
+	if sub.Daily[0].ActiveFollows == 0 {
+		t.Fatal("no follows")
+	}
+	if a, b := sub.Daily[0].Conversations, push.Daily[0].Conversations; a != b {
+		t.Errorf("day 0 conversations: %d under subscription, %d under paid push", a, b)
+	}
+	if a, b := sub.Daily[0].StatusViews, push.Daily[0].StatusViews; a != b {
+		t.Errorf("day 0 status views: %d vs %d without ads in either", a, b)
+	}
+	// Status views stay equal all run long when neither arm shows ads.
+	for d := range sub.Daily {
+		if sub.Daily[d].StatusViews != push.Daily[d].StatusViews {
+			t.Errorf("day %d: status views %d vs %d", d, sub.Daily[d].StatusViews, push.Daily[d].StatusViews)
+			break
+		}
+	}
+	again := arm(newModel[models.SubscriptionParams](t, "subscription", nil))
+	if !reflect.DeepEqual(sub, again) {
+		t.Error("the same rules twice give different runs")
+	}
+	if reflect.DeepEqual(sub.Daily, push.Daily) {
+		t.Error("subscription and paid push gave identical runs")
+	}
+}

@@ -1,0 +1,81 @@
+package sim_test
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/msgmon/msgmon/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/regress.json from this build")
+
+// headline is what the regression table pins for each model.
+type headline struct {
+	ActiveFollowsEnd int64
+	ReachMessagesCum int64
+	ReachAdsCum      int64
+	Unfollows        int64
+	Blocks           int64
+	Mutes            int64
+	Conversations    int64
+	PlatformRevenue  sim.Micros
+	BusinessRevenue  sim.Micros
+	BusinessSpend    sim.Micros
+}
+
+// TestRegressionTable pins the headline numbers of one small scenario for
+// each model, like math/rand/v2's regress_test: any change to the engine's
+// numbers shows here and must be a deliberate one (go test ./sim -run
+// Regression -update).
+func TestRegressionTable(t *testing.T) {
+	cfg := smallConfig(3000, 50, 60)
+	got := map[string]headline{}
+	for _, f := range sim.Registered() {
+		m, err := f.New(f.NewParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, res := run(t, cfg, 2026, sim.RunSpec{}, m)
+		tot := totals(res)
+		last := res.Daily[len(res.Daily)-1]
+		got[f.Name] = headline{
+			ActiveFollowsEnd: last.ActiveFollows, ReachMessagesCum: last.ReachMessagesCum, ReachAdsCum: last.ReachAdsCum,
+			Unfollows: tot.Unfollows, Blocks: tot.Blocks, Mutes: tot.Mutes, Conversations: tot.Conversations,
+			PlatformRevenue: tot.PlatformRevenue[0] + tot.PlatformRevenue[1] + tot.PlatformRevenue[2] + tot.PlatformRevenue[3] + tot.PlatformRevenue[4],
+			BusinessRevenue: tot.BusinessRevenue, BusinessSpend: tot.BusinessSpend,
+		}
+	}
+	path := filepath.Join("testdata", "regress.json")
+	if *update {
+		b, _ := json.MarshalIndent(got, "", "  ")
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (create it with -update)", err)
+	}
+	var want map[string]headline
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range got {
+		w, ok := want[name]
+		if !ok {
+			t.Errorf("model %s is not in %s: run with -update", name, path)
+			continue
+		}
+		if g != w {
+			t.Errorf("model %s:\n got %s\nwant %s", name, fmt.Sprintf("%+v", g), fmt.Sprintf("%+v", w))
+		}
+	}
+}
