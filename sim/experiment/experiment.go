@@ -47,6 +47,7 @@ type RunInfo struct {
 	PopulationSeed uint64
 	RunSeed        uint64
 	Workers        int
+	Users          int
 	Started        time.Time
 	Finished       time.Time
 }
@@ -94,7 +95,7 @@ func Run(ctx context.Context, spec Spec, scenarioHash string, sink Sink) error {
 		var pop *sim.Population
 		for i, a := range spec.Arms {
 			info := RunInfo{Arm: a.Name, Models: platforms[i].Models, Replicate: r,
-				PopulationSeed: popSeed, RunSeed: runSeed, Workers: spec.Workers}
+				PopulationSeed: popSeed, RunSeed: runSeed, Workers: spec.Workers, Users: spec.Config.Users}
 			if spec.Skip != nil && spec.Skip(info.Key(scenarioHash)) {
 				done += days
 				report(spec.Progress, done, total)

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/sim"
+)
+
+func newBenchCommand() *cobra.Command {
+	var users, businesses, days, repeat, workers int
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure simulation speed and memory on this machine",
+		Long: `Bench builds a population of the default scenario's traits at the given
+size and runs all registered models together in one arm, repeat times. It
+prints the median user-days per second, the ratio of the slowest to the
+fastest run, and the peak resident memory of the process.`,
+		Example: `  msgmon bench                                   # 100k users, 365 days
+  msgmon bench --users 1000000 --businesses 10000 --repeat 1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := sim.DefaultConfig()
+			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
+			if err := cfg.Validate(); err != nil {
+				return inputError{err}
+			}
+			var ms []sim.Model
+			for _, f := range sim.Registered() {
+				m, err := f.New(f.NewParams())
+				if err != nil {
+					return err
+				}
+				ms = append(ms, m)
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "population: %d users, %d businesses, %d days; models: %d; estimated memory %.0f MiB\n",
+				users, businesses, days, len(ms), float64(sim.MemoryEstimate(&cfg))/(1<<20))
+			t0 := time.Now()
+			pop, err := sim.NewPopulation(&cfg, 1)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "population built in %v\n", time.Since(t0).Round(time.Millisecond))
+			plat, err := sim.NewPlatform(&cfg, ms...)
+			if err != nil {
+				return err
+			}
+			var rates []float64
+			for i := 0; i < repeat; i++ {
+				t0 := time.Now()
+				if _, err := sim.Run(cmd.Context(), pop, plat, sim.RunSpec{Seed: uint64(i + 1), Workers: workers}); err != nil {
+					return err
+				}
+				el := time.Since(t0)
+				rates = append(rates, float64(users)*float64(days)/el.Seconds())
+				fmt.Fprintf(out, "run %d: %v, %.2f M user-days/s\n", i+1, el.Round(time.Millisecond), rates[i]/1e6)
+			}
+			sort.Float64s(rates)
+			var ru syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+			fmt.Fprintf(out, "median %.2f M user-days/s on %d cores (slowest/fastest %.2f); peak RSS %.0f MiB\n",
+				rates[len(rates)/2]/1e6, runtime.GOMAXPROCS(0), rates[len(rates)-1]/rates[0], float64(ru.Maxrss)/1024)
+			return nil
+		},
+	}
+	c.Flags().IntVar(&users, "users", 100_000, "users")
+	c.Flags().IntVar(&businesses, "businesses", 2_000, "businesses")
+	c.Flags().IntVar(&days, "days", 365, "days")
+	c.Flags().IntVar(&repeat, "repeat", 3, "runs to take the median of")
+	c.Flags().IntVar(&workers, "workers", 0, "workers (0: all cores)")
+	return c
+}

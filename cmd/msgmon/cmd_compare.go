@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/reports"
+)
+
+func newCompareCommand() *cobra.Command {
+	var o runOptions
+	var baseline string
+	c := &cobra.Command{
+		Use:   "compare [scenario.yaml]",
+		Short: "Run every model of a scenario on the same population and compare them",
+		Long: `Compare runs every arm of a scenario (by default one per enabled model) on the
+same populations and random numbers, for the scenario's replicates, stores
+every run, and prints each arm's reach, churn (unfollows and blocks per 1,000
+follows), platform revenue, business revenue and spend as mean and 95 %
+confidence interval, and the paired difference to the baseline arm.
+
+With no file it runs the embedded default scenario.`,
+		Example: `  msgmon compare
+  msgmon compare scenario.yaml --baseline service_only --replicates 16
+  msgmon compare --preset default --db /tmp/r.duckdb`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := o.load(args)
+			if err != nil {
+				return err
+			}
+			base := baseline
+			if base == "" {
+				base = sc.Baseline()
+			}
+			res, err := runScenario(cmd.Context(), &o, sc, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(res.arms, base) {
+				base = res.arms[0]
+			}
+			db, err := store.OpenReadOnly(cmd.Context(), o.DB)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			cmp, err := reports.Compare(cmd.Context(), db, res.batchID, base, res.arms)
+			if err != nil {
+				return err
+			}
+			if err := cmp.Write(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "\n%d runs stored in %s (batch %s); query them with: msgmon query --db %s \"SELECT * FROM run_totals WHERE batch_id = '%s'\"\n",
+				len(res.runIDs), o.DB, res.batchID, o.DB, res.batchID)
+			return nil
+		},
+	}
+	o.AddFlags(c.Flags())
+	c.Flags().StringVar(&baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
+	return c
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+func newExportCommand() *cobra.Command {
+	var dbPath, format, out string
+	var force bool
+	c := &cobra.Command{
+		Use:   "export --out DIR",
+		Short: "Export the results to Parquet, partitioned by scenario and arm",
+		Long: `Export writes runs, daily and business_summary as Parquet files in a Hive
+layout (DIR/daily/scenario=.../arm=.../*.parquet) for tools that do not speak
+DuckDB. It refuses a non-empty DIR unless --force.`,
+		Example: `  msgmon export --out results-parquet
+  duckdb -c "SELECT arm, count(*) FROM read_parquet('results-parquet/daily/**/*.parquet', hive_partitioning=true) GROUP BY arm"`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "parquet" {
+				return usageErr("--format: only parquet is supported, got %q", format)
+			}
+			if out == "" {
+				return usageErr("--out DIR is required")
+			}
+			db, err := store.OpenReadOnly(cmd.Context(), dbPath)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.ExportParquet(cmd.Context(), out, force); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "exported %s to %s\n", dbPath, out)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&dbPath, "db", defaultDB, "results database")
+	c.Flags().StringVar(&format, "format", "parquet", "export format (parquet)")
+	c.Flags().StringVar(&out, "out", "", "output folder")
+	c.Flags().BoolVar(&force, "force", false, "write into a non-empty folder")
+	return c
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+func newQueryCommand() *cobra.Command {
+	var dbPath, format string
+	c := &cobra.Command{
+		Use:   "query SQL",
+		Short: "Run SQL on the results database (read-only)",
+		Long: `Query opens the results database read-only and prints the result of one SQL
+statement. Tables: runs, daily, business_summary; views: daily_usd,
+run_totals, arm_summary.`,
+		Example: `  msgmon query "SELECT arm, count(*) FROM runs GROUP BY arm"
+  msgmon query --format csv "SELECT * FROM run_totals" > totals.csv
+  msgmon query --format json "SELECT arm, mean_churn_per_1000 FROM arm_summary"`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return usageErr("--format must be table, csv or json, got %q", format)
+			}
+			db, err := store.OpenReadOnly(cmd.Context(), dbPath)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			t, err := db.Query(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return store.WriteTable(cmd.OutOrStdout(), t, format)
+		},
+	}
+	c.Flags().StringVar(&dbPath, "db", defaultDB, "results database")
+	c.Flags().StringVar(&format, "format", "table", "output format: table, csv or json")
+	return c
+}

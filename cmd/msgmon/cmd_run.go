@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/sim/experiment"
+)
+
+const defaultDB = "msgmon-out/results.duckdb"
+
+// runOptions are the flags shared by run and compare.
+type runOptions struct {
+	scenarioOptions
+	DB      string
+	Arms    []string
+	Workers int
+	Quiet   bool
+}
+
+func (o *runOptions) AddFlags(f *pflag.FlagSet) {
+	o.scenarioOptions.AddFlags(f)
+	f.StringVar(&o.DB, "db", defaultDB, "results database (created if missing)")
+	f.StringSliceVar(&o.Arms, "arm", nil, "run only these arms (repeatable)")
+	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: all cores); results do not depend on it")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar")
+}
+
+func newRunCommand() *cobra.Command {
+	var o runOptions
+	c := &cobra.Command{
+		Use:   "run [scenario.yaml]",
+		Short: "Run a scenario's arms and store every run",
+		Long: `Run simulates every arm of a scenario (or those chosen with --arm) for its
+replicates and stores each run in the results database, one transaction per
+run. With no file it runs the embedded default scenario.`,
+		Example: `  msgmon run scenario.yaml --db results.duckdb
+  msgmon run --preset default --arm paid_push --replicates 2`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sc, err := o.load(args)
+			if err != nil {
+				return err
+			}
+			res, err := runScenario(cmd.Context(), &o, sc, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "stored %d runs of %s in %s (batch %s, run ids %d-%d)\n",
+				len(res.runIDs), sc.Name, o.DB, res.batchID, res.runIDs[0], res.runIDs[len(res.runIDs)-1])
+			return nil
+		},
+	}
+	o.AddFlags(c.Flags())
+	return c
+}
+
+type runOutcome struct {
+	batchID string
+	runIDs  []int64
+	arms    []string
+}
+
+func newBatchID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// runScenario runs the scenario's arms into the database.
+func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, progressOut io.Writer) (*runOutcome, error) {
+	spec, err := sc.Spec()
+	if err != nil {
+		return nil, err
+	}
+	if len(o.Arms) > 0 {
+		var kept []experiment.Arm
+		for _, name := range o.Arms {
+			i := slices.IndexFunc(spec.Arms, func(a experiment.Arm) bool { return a.Name == name })
+			if i < 0 {
+				var names []string
+				for _, a := range spec.Arms {
+					names = append(names, a.Name)
+				}
+				return nil, usageErr("--arm %s: no such arm; the scenario's arms are %s", name, strings.Join(names, ", "))
+			}
+			kept = append(kept, spec.Arms[i])
+		}
+		spec.Arms = kept
+	}
+	if len(spec.Arms) == 0 {
+		return nil, usageErr("scenario %s enables no model: nothing to run", sc.Name)
+	}
+	spec.Workers = o.Workers
+	hash, err := sc.Hash()
+	if err != nil {
+		return nil, err
+	}
+	js, err := sc.JSON()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	sink := &store.Sink{DB: db, BatchID: newBatchID(), Scenario: sc.Name, ScenarioHash: hash,
+		ScenarioJSON: string(js), Version: version()}
+	if !o.Quiet && isTerminal(progressOut) {
+		bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(progressOut),
+			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d arms x %d replicates", sc.Name, len(spec.Arms), spec.Replicates)),
+			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish())
+		spec.Progress = func(done, total int) { _ = bar.Set(done * 100 / total) }
+		defer bar.Finish()
+	}
+	if err := experiment.Run(ctx, spec, hash, sink); err != nil {
+		return nil, err
+	}
+	out := &runOutcome{batchID: sink.BatchID, runIDs: sink.RunIDs}
+	for _, a := range spec.Arms {
+		out.arms = append(out.arms, a.Name)
+	}
+	return out, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

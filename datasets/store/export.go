@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// exportMarker marks a folder written by ExportParquet.
+const exportMarker = ".msgmon-parquet"
+
+// exportTables are the tables ExportParquet writes, each as a SELECT that
+// carries scenario and arm (the partition columns) with every row. JSON
+// columns are written as plain strings so that any Parquet reader can
+// read them.
+var exportTables = []struct{ name, query string }{
+	{"runs", `SELECT * REPLACE (CAST(scenario_json AS VARCHAR) AS scenario_json, CAST(params AS VARCHAR) AS params)
+		FROM runs ORDER BY run_id`},
+	{"daily", `SELECT r.scenario, r.arm, d.* FROM daily d JOIN runs r USING (run_id) ORDER BY d.run_id, d.day`},
+	{"business_summary", `SELECT r.scenario, r.arm, b.* FROM business_summary b JOIN runs r USING (run_id)
+		ORDER BY b.run_id, b.business_id`},
+}
+
+// ExportParquet writes the tables runs, daily and business_summary as
+// Parquet files under dir/runs, dir/daily and dir/business_summary, Hive
+// partitioned by scenario and arm (dir/daily/scenario=S/arm=A/*.parquet;
+// the partition columns live in the folder names, so read them back with
+// hive partitioning on, e.g. DuckDB's read_parquet('dir/daily/**/*.parquet',
+// hive_partitioning=true)). The daily and business_summary files carry
+// run_id, so they join with runs. Money stays BIGINT micro-USD.
+//
+// ExportParquet refuses a non-empty dir that an earlier export did not
+// create (it has no .msgmon-parquet marker) unless overwrite is true. It
+// replaces only the three table folders; other files in dir are left alone.
+// A table without rows has no folder.
+func (db *DB) ExportParquet(ctx context.Context, dir string, overwrite bool) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("store: export: %w", err)
+	}
+	entries, err := os.ReadDir(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("store: export: %w", err)
+	case len(entries) > 0 && !overwrite:
+		if _, err := os.Stat(filepath.Join(abs, exportMarker)); err != nil {
+			return fmt.Errorf("store: export: %s is not empty and was not written by msgmon export; choose an empty folder or overwrite", abs)
+		}
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return fmt.Errorf("store: export: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(abs, exportMarker),
+		[]byte("Written by msgmon: Parquet export of "+db.path+"\n"), 0o644); err != nil {
+		return fmt.Errorf("store: export: %w", err)
+	}
+	for _, t := range exportTables {
+		out := filepath.Join(abs, t.name)
+		if err := os.RemoveAll(out); err != nil {
+			return fmt.Errorf("store: export: %w", err)
+		}
+		q := fmt.Sprintf("COPY (%s) TO %s (FORMAT PARQUET, PARTITION_BY (scenario, arm))", t.query, sqlString(out))
+		if _, err := db.sql.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("store: export %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// sqlString quotes s as an SQL string literal.
+func sqlString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

@@ -1,0 +1,383 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+
+	"github.com/msgmon/msgmon/sim"
+)
+
+// schemaVersion is stored in the schema_version table. Bump it when the
+// schema changes incompatibly; Open refuses files with a newer version.
+const schemaVersion = 1
+
+// kind is the storage type of one column.
+type kind uint8
+
+const (
+	kInt32   kind = iota // INTEGER (Go int fields: day, ids, day counts, tiers)
+	kInt64               // BIGINT (counts and money in micro-USD)
+	kFloat64             // DOUBLE
+	kBool                // BOOLEAN
+	kString              // VARCHAR
+)
+
+func (k kind) sqlType() string {
+	switch k {
+	case kInt32:
+		return "INTEGER"
+	case kInt64:
+		return "BIGINT"
+	case kFloat64:
+		return "DOUBLE"
+	case kBool:
+		return "BOOLEAN"
+	default:
+		return "VARCHAR"
+	}
+}
+
+func (k kind) arrowType() arrow.DataType {
+	switch k {
+	case kInt32:
+		return arrow.PrimitiveTypes.Int32
+	case kInt64:
+		return arrow.PrimitiveTypes.Int64
+	case kFloat64:
+		return arrow.PrimitiveTypes.Float64
+	case kBool:
+		return arrow.FixedWidthTypes.Boolean
+	default:
+		return arrow.BinaryTypes.String
+	}
+}
+
+// column is one stored field of a row type T (sim.Daily or
+// sim.BusinessSummary). The tables dailyColumns and businessColumns are the
+// single source of the SQL DDL, the Arrow schema, the appender rows, the
+// USD views and the tests' round-trip checks. Exactly one getter is set,
+// matching kind.
+type column[T any] struct {
+	name  string
+	kind  kind
+	money bool // BIGINT micro-USD; name ends in _micros
+	i32   func(*T) int32
+	i64   func(*T) int64
+	f64   func(*T) float64
+	b     func(*T) bool
+	str   func(*T) string
+}
+
+func intCol[T any](name string, f func(*T) int) column[T] {
+	return column[T]{name: name, kind: kInt32, i32: func(r *T) int32 { return int32(f(r)) }}
+}
+
+func cnt[T any](name string, f func(*T) int64) column[T] {
+	return column[T]{name: name, kind: kInt64, i64: f}
+}
+
+func money[T any](name string, f func(*T) sim.Micros) column[T] {
+	if !strings.HasSuffix(name, "_micros") {
+		panic("store: money column without _micros suffix: " + name)
+	}
+	return column[T]{name: name, kind: kInt64, money: true, i64: func(r *T) int64 { return int64(f(r)) }}
+}
+
+func f64Col[T any](name string, f func(*T) float64) column[T] {
+	return column[T]{name: name, kind: kFloat64, f64: f}
+}
+
+func boolCol[T any](name string, f func(*T) bool) column[T] {
+	return column[T]{name: name, kind: kBool, b: f}
+}
+
+func strCol[T any](name string, f func(*T) string) column[T] {
+	return column[T]{name: name, kind: kString, str: f}
+}
+
+// value returns the column's value of r boxed for the appender.
+func (c *column[T]) value(r *T) any {
+	switch c.kind {
+	case kInt32:
+		return c.i32(r)
+	case kInt64:
+		return c.i64(r)
+	case kFloat64:
+		return c.f64(r)
+	case kBool:
+		return c.b(r)
+	default:
+		return c.str(r)
+	}
+}
+
+// sourceCols expands a per-source money array into one column per
+// sim.Source: prefix_<source>_micros.
+func sourceCols[T any](prefix string, f func(*T) *[sim.NumSources]sim.Micros) []column[T] {
+	out := make([]column[T], 0, sim.NumSources)
+	for s := sim.Source(0); s < sim.NumSources; s++ {
+		out = append(out, money(prefix+"_"+s.String()+"_micros", func(r *T) sim.Micros { return f(r)[s] }))
+	}
+	return out
+}
+
+func concat[T any](parts ...[]column[T]) []column[T] {
+	var out []column[T]
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// dailyColumns: every field of sim.Daily, in struct order. The daily table
+// is run_id followed by these columns.
+var dailyColumns = concat(
+	[]column[sim.Daily]{
+		intCol("day", func(d *sim.Daily) int { return d.Day }),
+		cnt("reach_messages", func(d *sim.Daily) int64 { return d.ReachMessages }),
+		cnt("reach_messages_cum", func(d *sim.Daily) int64 { return d.ReachMessagesCum }),
+		cnt("reach_ads", func(d *sim.Daily) int64 { return d.ReachAds }),
+		cnt("reach_ads_cum", func(d *sim.Daily) int64 { return d.ReachAdsCum }),
+		cnt("sends_push", func(d *sim.Daily) int64 { return d.SendsPush }),
+		cnt("sends_folder", func(d *sim.Daily) int64 { return d.SendsFolder }),
+		cnt("opens_push", func(d *sim.Daily) int64 { return d.OpensPush }),
+		cnt("opens_folder", func(d *sim.Daily) int64 { return d.OpensFolder }),
+		cnt("clicks", func(d *sim.Daily) int64 { return d.Clicks }),
+		cnt("sends_blocked", func(d *sim.Daily) int64 { return d.SendsBlocked }),
+		cnt("status_views", func(d *sim.Daily) int64 { return d.StatusViews }),
+		cnt("ad_impressions", func(d *sim.Daily) int64 { return d.AdImpressions }),
+		cnt("ad_clicks", func(d *sim.Daily) int64 { return d.AdClicks }),
+		cnt("conversations", func(d *sim.Daily) int64 { return d.Conversations }),
+		cnt("conversations_answered", func(d *sim.Daily) int64 { return d.ConversationsAnswered }),
+		cnt("conversions", func(d *sim.Daily) int64 { return d.Conversions }),
+		cnt("follows_gained", func(d *sim.Daily) int64 { return d.FollowsGained }),
+		cnt("follows_from_chat", func(d *sim.Daily) int64 { return d.FollowsFromChat }),
+		cnt("follows_from_ads", func(d *sim.Daily) int64 { return d.FollowsFromAds }),
+		cnt("follows_discovery", func(d *sim.Daily) int64 { return d.FollowsDiscovery }),
+		cnt("follows_wom", func(d *sim.Daily) int64 { return d.FollowsWOM }),
+		cnt("unfollows", func(d *sim.Daily) int64 { return d.Unfollows }),
+		cnt("unfollows_annoyed", func(d *sim.Daily) int64 { return d.UnfollowsAnnoyed }),
+		cnt("blocks", func(d *sim.Daily) int64 { return d.Blocks }),
+		cnt("mutes", func(d *sim.Daily) int64 { return d.Mutes }),
+		cnt("ad_opt_outs", func(d *sim.Daily) int64 { return d.AdOptOuts }),
+		cnt("active_follows", func(d *sim.Daily) int64 { return d.ActiveFollows }),
+	},
+	sourceCols("platform_revenue", func(d *sim.Daily) *[sim.NumSources]sim.Micros { return &d.PlatformRevenue }),
+	[]column[sim.Daily]{
+		money("business_spend_micros", func(d *sim.Daily) sim.Micros { return d.BusinessSpend }),
+		money("user_spend_micros", func(d *sim.Daily) sim.Micros { return d.UserSpend }),
+		money("business_revenue_micros", func(d *sim.Daily) sim.Micros { return d.BusinessRevenue }),
+		money("service_cost_micros", func(d *sim.Daily) sim.Micros { return d.ServiceCost }),
+	},
+)
+
+// businessColumns: every field of sim.BusinessSummary, in struct order.
+// The business_summary table is run_id followed by these columns.
+var businessColumns = concat(
+	[]column[sim.BusinessSummary]{
+		intCol("business_id", func(b *sim.BusinessSummary) int { return b.Business }),
+		strCol("category", func(b *sim.BusinessSummary) string { return b.Category }),
+		f64Col("size", func(b *sim.BusinessSummary) float64 { return b.Size }),
+		strCol("channel", func(b *sim.BusinessSummary) string { return b.Channel }),
+		boolCol("advertiser", func(b *sim.BusinessSummary) bool { return b.Advertiser }),
+		cnt("followers_start", func(b *sim.BusinessSummary) int64 { return b.FollowersStart }),
+		cnt("followers_end", func(b *sim.BusinessSummary) int64 { return b.FollowersEnd }),
+		cnt("sends", func(b *sim.BusinessSummary) int64 { return b.Sends }),
+		cnt("opens", func(b *sim.BusinessSummary) int64 { return b.Opens }),
+		cnt("clicks", func(b *sim.BusinessSummary) int64 { return b.Clicks }),
+		cnt("conversations", func(b *sim.BusinessSummary) int64 { return b.Conversations }),
+		cnt("conversions", func(b *sim.BusinessSummary) int64 { return b.Conversions }),
+		cnt("follows_gained", func(b *sim.BusinessSummary) int64 { return b.FollowsGained }),
+		cnt("unfollows", func(b *sim.BusinessSummary) int64 { return b.Unfollows }),
+		cnt("blocks", func(b *sim.BusinessSummary) int64 { return b.Blocks }),
+		cnt("mutes", func(b *sim.BusinessSummary) int64 { return b.Mutes }),
+		cnt("ad_impressions", func(b *sim.BusinessSummary) int64 { return b.AdImpressions }),
+		money("spend_micros", func(b *sim.BusinessSummary) sim.Micros { return b.Spend }),
+	},
+	sourceCols("spend", func(b *sim.BusinessSummary) *[sim.NumSources]sim.Micros { return &b.SpendBySource }),
+	[]column[sim.BusinessSummary]{
+		money("revenue_micros", func(b *sim.BusinessSummary) sim.Micros { return b.Revenue }),
+		money("service_cost_micros", func(b *sim.BusinessSummary) sim.Micros { return b.ServiceCost }),
+		intCol("days_green", func(b *sim.BusinessSummary) int { return b.DaysGreen }),
+		intCol("days_yellow", func(b *sim.BusinessSummary) int { return b.DaysYellow }),
+		intCol("days_red", func(b *sim.BusinessSummary) int { return b.DaysRed }),
+		intCol("final_tier", func(b *sim.BusinessSummary) int { return b.FinalTier }),
+		intCol("min_tier", func(b *sim.BusinessSummary) int { return b.MinTier }),
+		intCol("max_tier", func(b *sim.BusinessSummary) int { return b.MaxTier }),
+	},
+)
+
+// columnNames returns run_id followed by the names of cols.
+func columnNames[T any](cols []column[T]) []string {
+	out := []string{"run_id"}
+	for _, c := range cols {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// createTableSQL is the DDL of a child table (daily, business_summary).
+func createTableSQL[T any](table string, cols []column[T]) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (\n\trun_id BIGINT NOT NULL", table)
+	for _, c := range cols {
+		fmt.Fprintf(&b, ",\n\t%s %s NOT NULL", c.name, c.kind.sqlType())
+	}
+	b.WriteString("\n)")
+	return b.String()
+}
+
+// arrowSchema is the Arrow schema of a child table: run_id then cols.
+func arrowSchema[T any](cols []column[T]) *arrow.Schema {
+	fields := []arrow.Field{{Name: "run_id", Type: arrow.PrimitiveTypes.Int64}}
+	for _, c := range cols {
+		fields = append(fields, arrow.Field{Name: c.name, Type: c.kind.arrowType()})
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// usd is the SQL expression converting an integer micro-USD expression to
+// an exact DECIMAL(18,6) amount of US dollars. DECIMAL(18,0) * DECIMAL(7,6)
+// is an exact DECIMAL(25,6) product (no floating point involved); the final
+// cast is exact for amounts below one trillion dollars.
+func usd(expr string) string {
+	return fmt.Sprintf("CAST(CAST(%s AS DECIMAL(18,0)) * CAST(0.000001 AS DECIMAL(7,6)) AS DECIMAL(18,6))", expr)
+}
+
+// usdName drops the _micros suffix of a money column.
+func usdName(micros string) string { return strings.TrimSuffix(micros, "_micros") }
+
+const runsDDL = `CREATE TABLE IF NOT EXISTS runs (
+	run_id         BIGINT PRIMARY KEY,
+	batch_id       VARCHAR NOT NULL,
+	run_key        VARCHAR NOT NULL,
+	scenario       VARCHAR NOT NULL,
+	scenario_hash  VARCHAR NOT NULL,
+	scenario_json  JSON,
+	arm            VARCHAR NOT NULL,
+	models         VARCHAR NOT NULL,
+	replicate      INTEGER NOT NULL,
+	seed           UBIGINT NOT NULL,
+	users          INTEGER NOT NULL,
+	businesses     INTEGER NOT NULL,
+	days           INTEGER NOT NULL,
+	workers        INTEGER NOT NULL,
+	msgmon_version VARCHAR NOT NULL,
+	started_at     TIMESTAMP,
+	finished_at    TIMESTAMP,
+	status         VARCHAR NOT NULL,
+	params         JSON NOT NULL
+)`
+
+// runMetaCols are the runs columns repeated in run_totals.
+const runMetaCols = `r.run_id, r.batch_id, r.run_key, r.scenario, r.scenario_hash, r.arm, r.models,
+	r.replicate, r.seed, r.users, r.businesses, r.days, r.workers, r.msgmon_version,
+	r.started_at, r.finished_at, r.status, r.params`
+
+// dailyUSDView: daily with every money column as exact DECIMAL(18,6) US
+// dollars, named without the _micros suffix, plus platform_revenue_usd (the
+// total over all sources).
+func dailyUSDView() string {
+	var sel, total []string
+	sel = append(sel, "run_id")
+	for _, c := range dailyColumns {
+		if c.money {
+			sel = append(sel, fmt.Sprintf("%s AS %s", usd(c.name), usdName(c.name)))
+			if strings.HasPrefix(c.name, "platform_revenue_") {
+				total = append(total, c.name)
+			}
+		} else {
+			sel = append(sel, c.name)
+		}
+	}
+	sel = append(sel, fmt.Sprintf("%s AS platform_revenue_usd", usd(strings.Join(total, " + "))))
+	return "CREATE OR REPLACE VIEW daily_usd AS SELECT\n\t" + strings.Join(sel, ",\n\t") + "\nFROM daily"
+}
+
+// runTotalsView: one row per run (runs without daily rows have NULL KPIs).
+//
+// "Day 0" is the first stored day of the run (min(day); normally 0), "end"
+// the last stored day.
+//
+//   - reach_messages_cum, reach_ads_cum: the cumulative reach at the end.
+//   - follows_gained, unfollows, blocks, mutes: sums over all days.
+//   - active_follows_day0, active_follows_end: active follows at the end of
+//     day 0 and at the end of the last day.
+//   - follows_exposed = (active follows at the end of day 0) plus
+//     (unfollows and blocks on day 0) plus (follows gained on days after
+//     day 0).
+//     It counts the follows that existed at some time during the run: the
+//     follows at the start of day 0 plus every follow gained during the run
+//     (when active follows move only by gains, unfollows and blocks).
+//   - churn_per_1000 = 1000 * (unfollows + blocks over the whole run) /
+//     follows_exposed, as DOUBLE; NULL when follows_exposed is 0.
+//   - money: sums over all days as exact DECIMAL(18,6) USD, named like the
+//     daily_usd columns; platform_revenue_usd is the total of all sources.
+//
+// It also returns the names of the KPI columns, which arm_summary
+// summarises.
+func runTotalsView() (view string, kpis []string) {
+	var agg []string
+	add := func(expr, name string) {
+		agg = append(agg, expr+" AS "+name)
+		kpis = append(kpis, name)
+	}
+	agg = append(agg, "count(*) AS days_recorded")
+	add("arg_max(reach_messages_cum, day)", "reach_messages_cum")
+	add("arg_max(reach_ads_cum, day)", "reach_ads_cum")
+	// Sums of BIGINT are HUGEINT in DuckDB; counts are cast back to BIGINT.
+	add("CAST(sum(follows_gained) AS BIGINT)", "follows_gained")
+	add("CAST(sum(unfollows) AS BIGINT)", "unfollows")
+	add("CAST(sum(blocks) AS BIGINT)", "blocks")
+	add("CAST(sum(mutes) AS BIGINT)", "mutes")
+	add("arg_min(active_follows, day)", "active_follows_day0")
+	add("arg_max(active_follows, day)", "active_follows_end")
+	exposed := "CAST(arg_min(active_follows, day) + arg_min(unfollows, day) + arg_min(blocks, day)" +
+		" + sum(follows_gained) - arg_min(follows_gained, day) AS BIGINT)"
+	add(exposed, "follows_exposed")
+	add(fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (sum(unfollows) + sum(blocks)) / %[1]s END", exposed),
+		"churn_per_1000")
+	var total []string
+	for _, c := range dailyColumns {
+		if c.money {
+			add(usd("sum("+c.name+")"), usdName(c.name))
+			if strings.HasPrefix(c.name, "platform_revenue_") {
+				total = append(total, "sum("+c.name+")")
+			}
+		}
+	}
+	add(usd(strings.Join(total, " + ")), "platform_revenue_usd")
+	return "CREATE OR REPLACE VIEW run_totals AS\nWITH t AS (SELECT run_id,\n\t" + strings.Join(agg, ",\n\t") +
+		"\nFROM daily GROUP BY run_id)\nSELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id)\nFROM runs r LEFT JOIN t USING (run_id)", kpis
+}
+
+// armSummaryView: per scenario_hash, batch_id and arm, the number of runs
+// and the mean and sample standard deviation (NULL for one run) of every
+// run_totals KPI as DOUBLE.
+func armSummaryView(kpis []string) string {
+	sel := []string{"scenario_hash", "batch_id", "arm", "min(scenario) AS scenario", "count(*) AS n_runs"}
+	for _, k := range kpis {
+		sel = append(sel,
+			fmt.Sprintf("avg(CAST(%[1]s AS DOUBLE)) AS mean_%[1]s", k),
+			fmt.Sprintf("stddev_samp(CAST(%[1]s AS DOUBLE)) AS sd_%[1]s", k))
+	}
+	return "CREATE OR REPLACE VIEW arm_summary AS SELECT\n\t" + strings.Join(sel, ",\n\t") +
+		"\nFROM run_totals GROUP BY scenario_hash, batch_id, arm"
+}
+
+// schemaSQL is every statement creating the schema, in order. All are
+// idempotent.
+func schemaSQL() []string {
+	runTotals, kpis := runTotalsView()
+	return []string{
+		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, created_at TIMESTAMP NOT NULL)`,
+		runsDDL,
+		createTableSQL("daily", dailyColumns),
+		createTableSQL("business_summary", businessColumns),
+		dailyUSDView(),
+		runTotals,
+		armSummaryView(kpis),
+	}
+}

@@ -1,0 +1,204 @@
+// Package store keeps msgmon simulation results in a DuckDB file.
+//
+// Tables (money is always exact BIGINT micro-USD in columns named *_micros):
+//
+//   - schema_version: the schema version of the file.
+//   - runs: one row per stored run (metadata; see RunMeta).
+//   - daily: run_id plus every field of sim.Daily, one row per run and day.
+//   - business_summary: run_id plus every field of sim.BusinessSummary.
+//
+// Views: daily_usd (money as DECIMAL(18,6) dollars), run_totals (one row of
+// KPIs per run) and arm_summary (mean and sample standard deviation of the
+// run_totals KPIs per scenario_hash, batch_id and arm). See schema.go for
+// the exact definitions, including churn_per_1000.
+//
+// A DB opened with Open is the only writer of its file: DuckDB locks the
+// file against other processes, and WriteRun calls are serialised.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/marcboeker/go-duckdb"
+)
+
+// DB is an open msgmon result database.
+type DB struct {
+	path     string // absolute
+	readOnly bool
+	sql      *sql.DB
+
+	wmu    sync.Mutex // serialises WriteRun
+	ingest ingestMode
+
+	// testHook, if set, is called by WriteRun after each table's rows have
+	// been inserted (inside the transaction) with the table's name.
+	testHook func(table string)
+}
+
+// openWriters are the absolute paths opened for writing in this process.
+// DuckDB's file lock is per process, so it cannot stop a second open of the
+// same file from this process; this map does.
+var (
+	openMu      sync.Mutex
+	openWriters = map[string]bool{}
+)
+
+// Open opens the database at path for reading and writing, creating its
+// parent folder, the file and the schema if missing.
+func Open(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	openMu.Lock()
+	defer openMu.Unlock()
+	if openWriters[abs] {
+		return nil, inUseError(abs, errors.New("already open for writing in this process"))
+	}
+	db, err := open(ctx, abs, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.initSchema(ctx); err != nil {
+		db.sql.Close()
+		return nil, err
+	}
+	openWriters[abs] = true
+	return db, nil
+}
+
+// OpenReadOnly opens an existing database at path for reading only. Writes
+// through Query fail with DuckDB's error message.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	openMu.Lock()
+	busy := openWriters[abs]
+	openMu.Unlock()
+	if busy {
+		return nil, inUseError(abs, errors.New("already open for writing in this process"))
+	}
+	db, err := open(ctx, abs, true)
+	if err != nil {
+		return nil, err
+	}
+	var v int
+	if err := db.sql.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&v); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("store: %s is not a msgmon database: %w", abs, err)
+	}
+	if v > schemaVersion {
+		db.sql.Close()
+		return nil, fmt.Errorf("store: %s has schema version %d, newer than this msgmon's %d", abs, v, schemaVersion)
+	}
+	return db, nil
+}
+
+func open(ctx context.Context, abs string, readOnly bool) (*DB, error) {
+	// go-duckdb takes the file name verbatim up to the first '?' and parses
+	// the rest as URL query options.
+	if strings.ContainsAny(abs, "?#%") {
+		return nil, fmt.Errorf("store: database path %q must not contain '?', '#' or '%%'", abs)
+	}
+	dsn := abs
+	if readOnly {
+		dsn += "?access_mode=read_only"
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		if isLockError(err) {
+			return nil, inUseError(abs, err)
+		}
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+	}
+	sdb := sql.OpenDB(connector) // closes connector on Close
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+	}
+	return &DB{path: abs, readOnly: readOnly, sql: sdb, ingest: defaultIngest}, nil
+}
+
+func isLockError(err error) bool {
+	return strings.Contains(err.Error(), "Could not set lock on file") ||
+		strings.Contains(err.Error(), "Conflicting lock")
+}
+
+func inUseError(path string, err error) error {
+	return fmt.Errorf("store: database %s is in use by another msgmon process; wait for it to finish or use another --db (%w)", path, err)
+}
+
+// initSchema creates the schema if missing and records its version.
+func (db *DB) initSchema(ctx context.Context) error {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer conn.Close()
+	// The version table first, to check before touching anything else.
+	stmts := schemaSQL()
+	if _, err := conn.ExecContext(ctx, stmts[0]); err != nil {
+		return fmt.Errorf("store: create schema: %w", err)
+	}
+	var v sql.NullInt64
+	if err := conn.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&v); err != nil {
+		return fmt.Errorf("store: read schema version: %w", err)
+	}
+	if v.Valid && v.Int64 > schemaVersion {
+		return fmt.Errorf("store: %s has schema version %d, newer than this msgmon's %d", db.path, v.Int64, schemaVersion)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("store: create schema: %w", err)
+	}
+	for _, s := range stmts[1:] {
+		if _, err := conn.ExecContext(ctx, s); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("store: create schema: %w", err)
+		}
+	}
+	if !v.Valid || v.Int64 < schemaVersion {
+		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_version VALUES (?, ?)", schemaVersion, time.Now().UTC()); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("store: create schema: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return fmt.Errorf("store: create schema: %w", err)
+	}
+	return nil
+}
+
+// Path is the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database. A DB must not be used after Close.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if !db.readOnly {
+		openMu.Lock()
+		delete(openWriters, db.path)
+		openMu.Unlock()
+	}
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+// KPI is one column of the comparison table: a run_totals column.
+type KPI struct {
+	Column string // in run_totals
+	Label  string
+	Digits int // decimals shown
+}
+
+// CompareKPIs are the columns of msgmon compare's table.
+var CompareKPIs = []KPI{
+	{"reach_messages_cum", "reach msgs", 0},
+	{"reach_ads_cum", "reach ads", 0},
+	{"churn_per_1000", "churn/1000", 1},
+	{"platform_revenue_usd", "platform $", 0},
+	{"business_revenue", "business rev $", 0},
+	{"business_spend", "business spend $", 0},
+}
+
+// Estimate is a mean with its 95 % confidence interval (Student's t over
+// replicates); HalfWidth is NaN with one replicate.
+type Estimate struct {
+	Mean, HalfWidth float64
+	N               int
+}
+
+// Lo and Hi are the interval's ends.
+func (e Estimate) Lo() float64 { return e.Mean - e.HalfWidth }
+func (e Estimate) Hi() float64 { return e.Mean + e.HalfWidth }
+
+func estimate(x []float64) Estimate {
+	n := len(x)
+	e := Estimate{N: n, HalfWidth: math.NaN()}
+	if n == 0 {
+		e.Mean = math.NaN()
+		return e
+	}
+	e.Mean = stat.Mean(x, nil)
+	if n > 1 {
+		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
+		e.HalfWidth = t * stat.StdDev(x, nil) / math.Sqrt(float64(n))
+	}
+	return e
+}
+
+// ArmRow is one arm's estimates, and its paired differences to the
+// baseline (replicate by replicate, on common random numbers).
+type ArmRow struct {
+	Arm        string
+	Replicates int
+	KPI        []Estimate
+	Diff       []Estimate // nil for the baseline
+}
+
+// Comparison is the table of one batch of runs.
+type Comparison struct {
+	BatchID  string
+	Scenario string
+	Baseline string
+	KPIs     []KPI
+	Rows     []ArmRow
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// Compare reads the runs of a batch from the run_totals view and estimates
+// every KPI per arm, with paired differences against baseline.
+func Compare(ctx context.Context, db *store.DB, batchID, baseline string, arms []string) (*Comparison, error) {
+	cols := make([]string, len(CompareKPIs))
+	for i, k := range CompareKPIs {
+		cols[i] = fmt.Sprintf("CAST(%s AS DOUBLE)", k.Column)
+	}
+	t, err := db.Query(ctx, fmt.Sprintf(
+		"SELECT arm, replicate, scenario, %s FROM run_totals WHERE batch_id = %s ORDER BY arm, replicate",
+		strings.Join(cols, ", "), quote(batchID)))
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Rows) == 0 {
+		return nil, fmt.Errorf("reports: no runs in batch %s", batchID)
+	}
+	type key struct {
+		arm string
+		rep int64
+	}
+	values := map[key][]float64{}
+	reps := map[string][]int64{}
+	c := &Comparison{BatchID: batchID, Baseline: baseline, KPIs: CompareKPIs}
+	for _, row := range t.Rows {
+		arm := row[0].(string)
+		rep := toInt(row[1])
+		c.Scenario, _ = row[2].(string)
+		v := make([]float64, len(CompareKPIs))
+		for i := range v {
+			v[i] = toFloat(row[3+i])
+		}
+		values[key{arm, rep}] = v
+		reps[arm] = append(reps[arm], rep)
+	}
+	if len(arms) == 0 {
+		for a := range reps {
+			arms = append(arms, a)
+		}
+		sort.Strings(arms)
+	}
+	if _, ok := reps[baseline]; !ok {
+		return nil, fmt.Errorf("reports: baseline arm %q has no runs in batch %s", baseline, batchID)
+	}
+	for _, arm := range arms {
+		row := ArmRow{Arm: arm, Replicates: len(reps[arm])}
+		for i := range CompareKPIs {
+			var x, d []float64
+			for _, r := range reps[arm] {
+				v := values[key{arm, r}][i]
+				x = append(x, v)
+				if b, ok := values[key{baseline, r}]; ok && arm != baseline {
+					d = append(d, v-b[i])
+				}
+			}
+			row.KPI = append(row.KPI, estimate(x))
+			if arm != baseline {
+				row.Diff = append(row.Diff, estimate(d))
+			}
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	return c, nil
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	case nil:
+		return math.NaN()
+	}
+	return math.NaN()
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case int32:
+		return int64(x)
+	case float64:
+		return int64(x)
+	}
+	return 0
+}
+
+func fmtNum(x float64, digits int) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	s := fmt.Sprintf("%.*f", digits, x)
+	// Thousands separators for readability.
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, ch := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	out := b.String()
+	if frac != "" {
+		out += "." + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+func fmtEst(e Estimate, digits int) string {
+	if math.IsNaN(e.HalfWidth) {
+		return fmtNum(e.Mean, digits)
+	}
+	return fmtNum(e.Mean, digits) + " ± " + fmtNum(e.HalfWidth, digits)
+}
+
+// Write prints the comparison as two aligned tables: each arm's means with
+// 95 % intervals, then each arm's paired difference to the baseline; a *
+// marks a difference whose interval excludes zero.
+func (c *Comparison) Write(w io.Writer) error {
+	fmt.Fprintf(w, "Scenario %s, batch %s: mean ± 95%% CI over replicates\n\n", c.Scenario, c.BatchID)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := []string{"arm", "runs"}
+	for _, k := range c.KPIs {
+		head = append(head, k.Label)
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, r := range c.Rows {
+		cells := []string{r.Arm, fmt.Sprint(r.Replicates)}
+		for i, k := range c.KPIs {
+			cells = append(cells, fmtEst(r.KPI[i], k.Digits))
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nDifference to %s, paired by replicate (same population and random numbers); * = interval excludes 0\n\n", c.Baseline)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, strings.Join(append([]string{"arm"}, head[2:]...), "\t")+"\t")
+	for _, r := range c.Rows {
+		if r.Diff == nil {
+			continue
+		}
+		cells := []string{r.Arm}
+		for i, k := range c.KPIs {
+			s := fmtEst(r.Diff[i], k.Digits)
+			if d := r.Diff[i]; !math.IsNaN(d.HalfWidth) && (d.Lo() > 0 || d.Hi() < 0) {
+				s += " *"
+			}
+			cells = append(cells, s)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	return tw.Flush()
+}
