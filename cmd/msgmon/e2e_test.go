@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+const smallScenario = `name: small
+seed: 7
+replicates: 3
+users: 2000
+businesses: 40
+days: 30
+models:
+  service_only: {}
+  subscription: {}
+  paid_push: {}
+  status_ads: {}
+`
+
+// msgmon runs the command line in-process and returns stdout and stderr.
+func msgmon(t *testing.T, ctx context.Context, args ...string) (string, string, error) {
+	t.Helper()
+	root := newRootCommand()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+func scalar(t *testing.T, db *store.DB, q string) float64 {
+	t.Helper()
+	tb, err := db.Query(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	if len(tb.Rows) != 1 || len(tb.Rows[0]) != 1 {
+		t.Fatalf("%s: %d rows", q, len(tb.Rows))
+	}
+	switch v := tb.Rows[0][0].(type) {
+	case int64:
+		return float64(v)
+	case float64:
+		return v
+	case nil:
+		return 0
+	default:
+		t.Fatalf("%s: unexpected %T", q, v)
+	}
+	return 0
+}
+
+// compare a small scenario into a temporary database, then check the
+// stored results with SQL: rules that must hold whatever the numbers.
+func TestCompareEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(scen, []byte(smallScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "r.duckdb")
+	out, _, err := msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "-q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"service_only", "paid_push", "status_ads", "subscription", "Difference to service_only", "churn/1000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("compare output lacks %q:\n%s", want, out)
+		}
+	}
+	db, err := store.OpenReadOnly(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checks := []struct{ name, sql string }{
+		{"reach above the population", `SELECT count(*) FROM daily d JOIN runs r USING (run_id)
+			WHERE d.reach_messages > r.users OR d.reach_messages_cum > r.users OR d.reach_ads_cum > r.users`},
+		{"negative active follows", `SELECT count(*) FROM daily WHERE active_follows < 0`},
+		{"cumulative reach going down", `SELECT count(*) FROM (SELECT reach_messages_cum - lag(reach_messages_cum) OVER (PARTITION BY run_id ORDER BY day) AS d FROM daily) WHERE d < 0`},
+		{"money not conserved in a run", `SELECT count(*) FROM (SELECT run_id,
+			sum(platform_revenue_service_micros + platform_revenue_messages_micros + platform_revenue_ads_micros
+			  + platform_revenue_subscriptions_micros + platform_revenue_other_micros) AS platform,
+			sum(business_spend_micros + user_spend_micros - business_revenue_micros) AS paid
+			FROM daily GROUP BY run_id) WHERE platform <> paid`},
+		{"business books disagree with daily rows", `SELECT count(*) FROM (SELECT run_id, sum(spend_micros) AS b FROM business_summary GROUP BY run_id)
+			JOIN (SELECT run_id, sum(business_spend_micros) AS d FROM daily GROUP BY run_id) USING (run_id) WHERE b <> d`},
+	}
+	for _, c := range checks {
+		if n := scalar(t, db, c.sql); n != 0 {
+			t.Errorf("%s: %v rows", c.name, n)
+		}
+	}
+	if n := scalar(t, db, `SELECT count(DISTINCT arm) FROM runs`); n != 4 {
+		t.Errorf("%v arms stored, want 4", n)
+	}
+	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT count(*) FROM runs GROUP BY arm)`); n != 1 {
+		t.Error("arms have different numbers of replicates")
+	}
+	if n := scalar(t, db, `SELECT count(*) FROM (SELECT DISTINCT count(*) FROM daily GROUP BY run_id)`); n != 1 {
+		t.Error("runs have different numbers of days")
+	}
+	if n := scalar(t, db, `SELECT count(*) FROM daily`); n != 4*3*30 {
+		t.Errorf("%v daily rows, want 4 arms x 3 replicates x 30 days", n)
+	}
+	if n := scalar(t, db, `SELECT CAST(sum(platform_revenue_messages_micros) AS BIGINT) FROM daily JOIN runs USING (run_id) WHERE arm = 'paid_push'`); n <= 0 {
+		t.Error("paid push earned nothing: the checks above would prove little")
+	}
+
+	// query: formats and DuckDB's own error message with a non-zero exit.
+	out, _, err = msgmon(t, context.Background(), "query", "--db", dbPath, "--format", "csv", "SELECT arm, count(*) AS n FROM runs GROUP BY arm ORDER BY arm")
+	if err != nil || !strings.HasPrefix(out, "arm,n\npaid_push,3\n") {
+		t.Errorf("query csv: %v\n%s", err, out)
+	}
+	_, _, err = msgmon(t, context.Background(), "query", "--db", dbPath, "SELECT nosuchcolumn FROM runs")
+	if err == nil || !strings.Contains(err.Error(), "nosuchcolumn") || exitCode(err, nil) == 0 {
+		t.Errorf("bad SQL: %v", err)
+	}
+}
+
+// A compare cancelled midway leaves only whole runs, and the database
+// takes the next command.
+func TestCompareCancelled(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(scen, []byte(smallScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "r.duckdb")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // cancelled before the first day ends
+	_, _, err := msgmon(t, ctx, "run", scen, "--db", dbPath, "-q")
+	if !errors.Is(err, context.Canceled) || exitCode(err, nil) != exitInterrupted {
+		t.Fatalf("got %v (exit %d), want cancellation", err, exitCode(err, nil))
+	}
+	if _, _, err := msgmon(t, context.Background(), "run", scen, "--db", dbPath, "-q", "--arm", "paid_push", "--replicates", "1"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenReadOnly(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := scalar(t, db, `SELECT count(*) FROM runs`); n != 1 {
+		t.Errorf("%v runs stored, want the one finished run", n)
+	}
+	if n := scalar(t, db, `SELECT count(*) FROM daily WHERE run_id NOT IN (SELECT run_id FROM runs)`); n != 0 {
+		t.Errorf("%v orphan daily rows", n)
+	}
+}
+
+// Bad input is an input error (exit 2) naming file, line and field.
+func TestBadScenario(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "bad.yaml")
+	bad := strings.Replace(smallScenario, "users: 2000", "users: -5", 1)
+	if err := os.WriteFile(scen, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := msgmon(t, context.Background(), "compare", scen, "--db", filepath.Join(dir, "r.duckdb"))
+	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "bad.yaml:4: users") {
+		t.Errorf("got %v (exit %d), want bad.yaml:4: users ... and exit %d", err, exitCode(err, nil), exitInput)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.duckdb")); err == nil {
+		t.Error("a database was created for a scenario that does not load")
+	}
+}
