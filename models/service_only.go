@@ -17,7 +17,7 @@ type ServiceOnlyParams struct {
 	// MaxMessagesPerWindow: WeChat allows 5 business messages per 48 h window.
 	MaxMessagesPerWindow int `yaml:"max_messages_per_window" range:"0,1000" doc:"business messages per window (0: no cap)"`
 	// PricePerConversation: USD per user-started conversation; service
-	// replies are free on WhatsApp since 2024 (DOMAIN), hence 0.
+	// replies are free on WhatsApp (pricing since 1 Jul 2025, DOMAIN), hence 0.
 	PricePerConversation Prices `yaml:"price_per_conversation" range:"0,100" doc:"USD per user-started conversation, by market"`
 	// FollowUps: businesses may send their campaigns to users whose window
 	// is open, free.

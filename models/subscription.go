@@ -15,9 +15,9 @@ type Subscription struct{ P SubscriptionParams }
 
 // SubscriptionParams are the scenario keys under models.subscription.
 type SubscriptionParams struct {
-	MessagesPerPeriod int    `yaml:"messages_per_period" range:"1,1000" doc:"messages a business may send each follower per period"`
+	MessagesPerPeriod int    `yaml:"messages_per_period" range:"1,250" doc:"messages a business may send each follower per period"`
 	PeriodDays        int    `yaml:"period_days" range:"1,365" doc:"length of the period, days"`
-	UserCapPerPeriod  int    `yaml:"user_cap_per_period" range:"0,10000" doc:"messages a user receives per period from all businesses (0: no cap)"`
+	UserCapPerPeriod  int    `yaml:"user_cap_per_period" range:"0,250" doc:"messages a user receives per period from all businesses (0: no cap)"`
 	Delivery          string `yaml:"delivery" enum:"folder,push" doc:"folder (pull) or push"`
 	// PricePerMessage: USD per delivered message, by market (0: free).
 	PricePerMessage Prices `yaml:"price_per_message" range:"0,100" doc:"USD per delivered message, by market"`

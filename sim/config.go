@@ -100,8 +100,8 @@ type BusinessTraits struct {
 	// BudgetMonthly is the median monthly budget (USD) for paid messages.
 	BudgetMonthlyMedian float64 `yaml:"budget_monthly_median" range:"0,100000000" doc:"median monthly messaging budget, USD"`
 	BudgetMonthlySigma  float64 `yaml:"budget_monthly_sigma" range:"0,5" doc:"log-normal sigma of the budget"`
-	// ServiceCapacity: conversations a business answers a day per 100 of its
-	// expected daily conversations (1 = exactly staffed for the average day).
+	// ServiceCapacity: conversations a business answers a day, as a multiple
+	// of its usual daily load (1 = staffed exactly for the average day).
 	ServiceCapacity float64 `yaml:"service_capacity" range:"0,100" doc:"service capacity relative to mean load"`
 	// BotLevel is the mean share of conversations answered by a bot.
 	BotLevelMean float64 `yaml:"bot_level_mean" range:"0,1" doc:"mean share of conversations a bot answers"`

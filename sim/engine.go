@@ -849,6 +849,9 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if inWindow && (ch.FreeInWindow || (ch.FreeUtilityInWindow && cat == Utility)) {
 		price = 0
 	}
+	if now < sl.freeUntil {
+		price = 0 // a free entry point (after an ad click): every message is free
+	}
 	w.charge(b, price, ch.Source)
 	w.biz[b].sends++
 	if ch.Quality {
@@ -984,7 +987,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	v := min(want, avail)
 	w.day.StatusViews += int64(v)
 	ads := r.plat.Ads
-	if ads == nil || r.uflags[u]&uAdOptOut != 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
+	if ads == nil || r.uflags[u]&uAdOptOut != 0 || v == 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
 		return
 	}
 	n := (v-ads.FirstAfter)/ads.AdLoad + 1

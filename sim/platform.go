@@ -209,6 +209,9 @@ func (p *Platform) AddChannel(c Channel) error {
 			return fmt.Errorf("sim: channel %s: a cap per period needs period days > 0", c.Name)
 		}
 	}
+	if c.CapPerPeriod > 255 || c.UserCapPerPeriod > 255 {
+		return fmt.Errorf("sim: channel %s: caps per period above 255 are not supported (the counters are 8-bit)", c.Name)
+	}
 	if c.Adoption <= 0 {
 		c.Adoption = 1
 	}

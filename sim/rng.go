@@ -18,7 +18,6 @@ const (
 	purposeMessage
 	purposeExpiry
 	purposeCampaign
-	purposeReaction
 )
 
 const golden = 0x9e3779b97f4a7c15
