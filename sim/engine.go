@@ -86,6 +86,11 @@ type runner struct {
 	supplyP0  []float32
 	discProb  []float32
 	discShare []float32
+	// Waiting times: the hour of u's next service need (a Poisson process)
+	// and, in graph mode, the day of u's next discovery event, so that a
+	// user-day with nothing due costs no random draw.
+	nextConv []float64
+	nextDisc []int32
 
 	// Businesses.
 	followers      []int32
@@ -357,23 +362,29 @@ func (r *runner) initUserConstants() {
 	r.convRate = make([]float32, n)
 	r.convP0 = make([]float32, n)
 	r.supplyP0 = make([]float32, n)
+	r.nextConv = make([]float64, n)
 	for u := 0; u < n; u++ {
 		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
 		r.convRate[u] = float32(rate)
 		r.convP0[u] = float32(math.Exp(-rate))
 		r.supplyP0[u] = float32(math.Exp(-float64(r.pop.StatusSupply[u])))
+		s := newStream(r.sConv, u, 0).sub(-1)
+		r.nextConv[u] = s.hoursUntil(rate)
 	}
 	if r.pop.Graph == nil {
 		return
 	}
 	r.discProb = make([]float32, n)
 	r.discShare = make([]float32, n)
+	r.nextDisc = make([]int32, n)
 	for u := 0; u < n; u++ {
 		lp, lq := r.discoveryHazard(u)
 		if t := lp + lq; t > 0 {
 			r.discProb[u] = float32(-math.Expm1(-t))
 			r.discShare[u] = float32(lp / t)
 		}
+		s := newStream(r.sDisc, u, 0).sub(-1)
+		r.nextDisc[u] = s.Geometric(float64(r.discProb[u])) - 1
 	}
 }
 
@@ -524,45 +535,36 @@ func (w *worker) userDay(u, d int) {
 		if sl.flags&fBlocked == 0 {
 			b := sl.biz
 			for c := 0; c < int(r.campCount[b]); c++ {
-				ev = append(ev, event{hour: r.campHour[int(b)*maxCampaigns+c], kind: evCampaign, slot: int32(j), aux: int32(c), biz: b})
+				ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 			}
 		}
 	}
-	cs := newStream(r.sConv, u, d)
-	nc := cs.poissonP0(float64(r.convRate[u]), float64(r.convP0[u]))
-	for i := 0; i < nc; i++ {
-		h := int32(cs.IntN(24))
-		var b int32 = -1
-		if ns > 0 && cs.Float64() < r.beh.KnownBusinessShare {
-			sl := &r.slots[base+cs.IntN(ns)]
-			if sl.flags&fFollowing != 0 {
-				b = sl.biz
-			}
-		}
-		if b < 0 {
-			b = r.pop.pickBusiness(u, &cs)
-		}
-		if b >= 0 {
-			ev = append(ev, event{hour: h, kind: evConversation, slot: b})
+	if end := float64(d+1) * 24; r.nextConv[u] < end {
+		cs := newStream(r.sConv, u, d)
+		rate := float64(r.convRate[u])
+		for r.nextConv[u] < end {
+			h := int32(r.nextConv[u] - float64(d)*24)
+			r.nextConv[u] += cs.hoursUntil(rate)
+			ev = w.need(u, h, ns, &cs, ev)
 		}
 	}
 	ss := newStream(r.sStatus, u, d)
 	pOpen := r.beh.StatusDailyShare * float64(r.pop.Activity[u]) / r.meanAct
 	if ss.Float64() < pOpen {
-		ev = append(ev, event{hour: int32(ss.IntN(24)), kind: evStatus})
+		ev = append(ev, packEvent(int32(ss.IntN(24)), evStatus, 0, 0, 0))
 	}
 	if len(ev) > 0 {
 		sortEvents(ev)
 		w.sent = [MaxChannels]int{}
 		for _, e := range ev {
-			switch e.kind {
+			switch e.kind() {
 			case evConversation:
-				w.conversation(u, int(e.slot), d, e.hour, false)
+				w.conversation(u, int(e.biz()), d, e.hour(), false)
 			case evStatus:
-				w.status(u, d, e.hour, &ss)
+				w.status(u, d, e.hour(), &ss)
 			case evCampaign:
-				if r.slots[base+int(e.slot)].biz == e.biz {
-					w.campaign(u, int(e.slot), int(e.aux), d, e.hour)
+				if r.slots[base+e.slot()].biz == e.biz() {
+					w.campaign(u, e.slot(), e.campaign(), d, e.hour())
 				}
 			}
 		}
@@ -574,10 +576,32 @@ func (w *worker) userDay(u, d int) {
 	if w.gotAd {
 		w.day.ReachAds++
 	}
-	w.discover(u, d)
+	if r.nextDisc == nil || r.nextDisc[u] == int32(d) {
+		w.discover(u, d)
+	}
 	if r.snapNext != nil && r.lastChange[u] >= int32(d-1) {
 		r.writeSnapshot(u, r.snapNext)
 	}
+}
+
+// need queues a service need of u at hour h: with a business u follows
+// (known_business_share) or one drawn by interest and size.
+func (w *worker) need(u int, h int32, ns int, cs *Stream, ev []event) []event {
+	r := w.r
+	var b int32 = -1
+	if ns > 0 && cs.Float64() < r.beh.KnownBusinessShare {
+		sl := &r.slots[u*r.k+cs.IntN(ns)]
+		if sl.flags&fFollowing != 0 {
+			b = sl.biz
+		}
+	}
+	if b < 0 {
+		b = r.pop.pickBusiness(u, cs)
+	}
+	if b >= 0 {
+		ev = append(ev, packEvent(h, evConversation, 0, 0, b))
+	}
+	return ev
 }
 
 // findSlot returns the slot of u with business b, or -1.
@@ -1040,21 +1064,24 @@ func (w *worker) discover(u, d int) {
 	in := r.pop.Interest[u*r.c : (u+1)*r.c]
 	g := r.pop.Graph
 	var prob, share, lp float64
+	var s Stream
 	if g != nil {
-		prob, share = float64(r.discProb[u]), float64(r.discShare[u])
-		if prob == 0 {
+		if r.nextDisc[u] != int32(d) {
 			return
 		}
+		s = newStream(r.sDisc, u, d)
+		r.nextDisc[u] = int32(d) + s.Geometric(float64(r.discProb[u]))
+		share = float64(r.discShare[u])
 	} else {
 		lp, _ = r.discoveryHazard(u)
 		if lp <= 0 {
 			return
 		}
 		prob, share = -math.Expm1(-lp), 1
-	}
-	s := newStream(r.sDisc, u, d)
-	if s.Float64() >= prob {
-		return
+		s = newStream(r.sDisc, u, d)
+		if s.Float64() >= prob {
+			return
+		}
 	}
 	x, y, z := s.Float64(), s.Float64(), s.Float64()
 	var b int32 = -1

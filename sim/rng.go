@@ -126,6 +126,15 @@ func (s *Stream) poissonP0(mean, p0 float64) int {
 	return k
 }
 
+// hoursUntil draws the waiting time, in hours, to the next event of a
+// Poisson process with rate events a day (+Inf for rate 0).
+func (s *Stream) hoursUntil(rate float64) float64 {
+	if rate <= 0 {
+		return math.Inf(1)
+	}
+	return -math.Log(1-s.Float64()) / rate * 24
+}
+
 // Normal draws a standard normal deviate (Box–Muller, one value kept).
 func (s *Stream) Normal() float64 {
 	u1 := 1 - s.Float64()

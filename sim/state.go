@@ -70,32 +70,26 @@ const (
 	evCampaign
 )
 
-type event struct {
-	hour int32
-	kind eventKind
-	slot int32 // slot index for campaigns, business for conversations
-	aux  int32 // campaign index
-	biz  int32 // business of a campaign (its slot may be reused before it is due)
+// event is one event of a user's day packed into a sort key: hour (5 bits),
+// kind (2), slot (7), campaign (3), business (32). Sorting the keys orders
+// events by hour, then kind, slot, campaign and business: a fixed order.
+type event uint64
+
+func packEvent(hour int32, kind eventKind, slot, campaign int, biz int32) event {
+	return event(uint64(hour)<<44 | uint64(kind)<<42 | uint64(slot)<<35 | uint64(campaign)<<32 | uint64(uint32(biz)))
 }
 
-func (a event) less(b event) bool {
-	if a.hour != b.hour {
-		return a.hour < b.hour
-	}
-	if a.kind != b.kind {
-		return a.kind < b.kind
-	}
-	if a.slot != b.slot {
-		return a.slot < b.slot
-	}
-	return a.aux < b.aux
-}
+func (e event) hour() int32     { return int32(e >> 44) }
+func (e event) kind() eventKind { return eventKind(e>>42) & 3 }
+func (e event) slot() int       { return int(e>>35) & 127 }
+func (e event) campaign() int   { return int(e>>32) & 7 }
+func (e event) biz() int32      { return int32(uint32(e)) }
 
 func sortEvents(ev []event) {
 	for i := 1; i < len(ev); i++ {
 		x := ev[i]
 		j := i - 1
-		for j >= 0 && x.less(ev[j]) {
+		for j >= 0 && x < ev[j] {
 			ev[j+1] = ev[j]
 			j--
 		}
