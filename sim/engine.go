@@ -1142,7 +1142,7 @@ func (r *runner) epilogue(d int) {
 	r.day = Daily{}
 	day.Day = d
 	for _, w := range r.ws {
-		addDaily(&day, &w.day)
+		day.Add(&w.day)
 		w.day = Daily{}
 	}
 	ring := d % 7
@@ -1186,7 +1186,7 @@ func (r *runner) epilogue(d int) {
 	for _, bl := range r.plat.Billers {
 		bl.Bill(ledger{r: r, d: d})
 	}
-	addDaily(&day, &r.day)
+	day.Add(&r.day)
 	r.day = Daily{}
 	var active int64
 	for _, f := range r.followers {
@@ -1259,43 +1259,6 @@ func (r *runner) rate(b int, uniqueOutside int64) {
 	s.FinalTier = t
 	s.MinTier = min(s.MinTier, t)
 	s.MaxTier = max(s.MaxTier, t)
-}
-
-func addDaily(dst, x *Daily) {
-	dst.ReachMessages += x.ReachMessages
-	dst.ReachMessagesCum += x.ReachMessagesCum
-	dst.ReachAds += x.ReachAds
-	dst.ReachAdsCum += x.ReachAdsCum
-	dst.SendsPush += x.SendsPush
-	dst.SendsFolder += x.SendsFolder
-	dst.OpensPush += x.OpensPush
-	dst.OpensFolder += x.OpensFolder
-	dst.Clicks += x.Clicks
-	dst.SendsBlocked += x.SendsBlocked
-	dst.StatusViews += x.StatusViews
-	dst.AdImpressions += x.AdImpressions
-	dst.AdClicks += x.AdClicks
-	dst.Conversations += x.Conversations
-	dst.ConversationsAnswered += x.ConversationsAnswered
-	dst.Conversions += x.Conversions
-	dst.FollowsGained += x.FollowsGained
-	dst.FollowsFromChat += x.FollowsFromChat
-	dst.FollowsFromAds += x.FollowsFromAds
-	dst.FollowsDiscovery += x.FollowsDiscovery
-	dst.FollowsWOM += x.FollowsWOM
-	dst.Unfollows += x.Unfollows
-	dst.UnfollowsAnnoyed += x.UnfollowsAnnoyed
-	dst.Blocks += x.Blocks
-	dst.Mutes += x.Mutes
-	dst.AdOptOuts += x.AdOptOuts
-	dst.ActiveFollows += x.ActiveFollows
-	for i := range dst.PlatformRevenue {
-		dst.PlatformRevenue[i] += x.PlatformRevenue[i]
-	}
-	dst.BusinessSpend += x.BusinessSpend
-	dst.UserSpend += x.UserSpend
-	dst.BusinessRevenue += x.BusinessRevenue
-	dst.ServiceCost += x.ServiceCost
 }
 
 func addBiz(dst, x *bizAcc) {

@@ -52,25 +52,8 @@ func run(tb testing.TB, cfg sim.Config, seed uint64, spec sim.RunSpec, models ..
 // totals sums the daily rows of a run.
 func totals(res *sim.Result) sim.Daily {
 	var t sim.Daily
-	for _, d := range res.Daily {
-		t.SendsPush += d.SendsPush
-		t.SendsFolder += d.SendsFolder
-		t.Conversations += d.Conversations
-		t.FollowsGained += d.FollowsGained
-		t.Unfollows += d.Unfollows
-		t.UnfollowsAnnoyed += d.UnfollowsAnnoyed
-		t.Blocks += d.Blocks
-		t.Mutes += d.Mutes
-		t.AdImpressions += d.AdImpressions
-		t.AdOptOuts += d.AdOptOuts
-		t.Conversions += d.Conversions
-		for i := range t.PlatformRevenue {
-			t.PlatformRevenue[i] += d.PlatformRevenue[i]
-		}
-		t.BusinessSpend += d.BusinessSpend
-		t.UserSpend += d.UserSpend
-		t.BusinessRevenue += d.BusinessRevenue
-		t.ServiceCost += d.ServiceCost
+	for i := range res.Daily {
+		t.Add(&res.Daily[i])
 	}
 	return t
 }

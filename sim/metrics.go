@@ -58,6 +58,44 @@ type Daily struct {
 	ServiceCost     Micros
 }
 
+// Add adds x's counts and money to d (the Day is left alone).
+func (dst *Daily) Add(x *Daily) {
+	dst.ReachMessages += x.ReachMessages
+	dst.ReachMessagesCum += x.ReachMessagesCum
+	dst.ReachAds += x.ReachAds
+	dst.ReachAdsCum += x.ReachAdsCum
+	dst.SendsPush += x.SendsPush
+	dst.SendsFolder += x.SendsFolder
+	dst.OpensPush += x.OpensPush
+	dst.OpensFolder += x.OpensFolder
+	dst.Clicks += x.Clicks
+	dst.SendsBlocked += x.SendsBlocked
+	dst.StatusViews += x.StatusViews
+	dst.AdImpressions += x.AdImpressions
+	dst.AdClicks += x.AdClicks
+	dst.Conversations += x.Conversations
+	dst.ConversationsAnswered += x.ConversationsAnswered
+	dst.Conversions += x.Conversions
+	dst.FollowsGained += x.FollowsGained
+	dst.FollowsFromChat += x.FollowsFromChat
+	dst.FollowsFromAds += x.FollowsFromAds
+	dst.FollowsDiscovery += x.FollowsDiscovery
+	dst.FollowsWOM += x.FollowsWOM
+	dst.Unfollows += x.Unfollows
+	dst.UnfollowsAnnoyed += x.UnfollowsAnnoyed
+	dst.Blocks += x.Blocks
+	dst.Mutes += x.Mutes
+	dst.AdOptOuts += x.AdOptOuts
+	dst.ActiveFollows += x.ActiveFollows
+	for i := range dst.PlatformRevenue {
+		dst.PlatformRevenue[i] += x.PlatformRevenue[i]
+	}
+	dst.BusinessSpend += x.BusinessSpend
+	dst.UserSpend += x.UserSpend
+	dst.BusinessRevenue += x.BusinessRevenue
+	dst.ServiceCost += x.ServiceCost
+}
+
 // PlatformTotal is the platform's revenue from all sources.
 func (d *Daily) PlatformTotal() Micros {
 	var t Micros

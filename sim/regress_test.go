@@ -45,7 +45,7 @@ func TestRegressionTable(t *testing.T) {
 		got[f.Name] = headline{
 			ActiveFollowsEnd: last.ActiveFollows, ReachMessagesCum: last.ReachMessagesCum, ReachAdsCum: last.ReachAdsCum,
 			Unfollows: tot.Unfollows, Blocks: tot.Blocks, Mutes: tot.Mutes, Conversations: tot.Conversations,
-			PlatformRevenue: tot.PlatformRevenue[0] + tot.PlatformRevenue[1] + tot.PlatformRevenue[2] + tot.PlatformRevenue[3] + tot.PlatformRevenue[4],
+			PlatformRevenue: tot.PlatformTotal(),
 			BusinessRevenue: tot.BusinessRevenue, BusinessSpend: tot.BusinessSpend,
 		}
 	}

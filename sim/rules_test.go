@@ -244,7 +244,7 @@ func checkMoney(t *testing.T, res *sim.Result) {
 		bizRevenue += b.Revenue
 	}
 	tot := totals(res)
-	platform := tot.PlatformRevenue[0] + tot.PlatformRevenue[1] + tot.PlatformRevenue[2] + tot.PlatformRevenue[3] + tot.PlatformRevenue[4]
+	platform := tot.PlatformTotal()
 	if bizSpend != tot.BusinessSpend {
 		t.Errorf("businesses' own books say they paid %d µUSD, the daily rows %d", bizSpend, tot.BusinessSpend)
 	}
