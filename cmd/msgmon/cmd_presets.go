@@ -56,12 +56,12 @@ func newValidateCommand() *cobra.Command {
 		Example: "  msgmon validate scenarios/*.yaml",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var bad error
+			bad := 0
 			for _, path := range args {
 				sc, err := datasets.Load(path)
 				if err != nil {
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
-					bad = inputError{fmt.Errorf("%d of %d scenario files have problems", countBad(cmd, args), len(args))}
+					bad++
 					continue
 				}
 				arms := sc.Arms()
@@ -72,19 +72,12 @@ func newValidateCommand() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d users, %d businesses, %d days, arms: %s)\n",
 					path, sc.Users, sc.Businesses, sc.Days, strings.Join(names, ", "))
 			}
-			return bad
+			if bad > 0 {
+				return inputError{fmt.Errorf("%d of %d scenario files have problems", bad, len(args))}
+			}
+			return nil
 		},
 	}
-}
-
-func countBad(_ *cobra.Command, paths []string) int {
-	n := 0
-	for _, p := range paths {
-		if _, err := datasets.Load(p); err != nil {
-			n++
-		}
-	}
-	return n
 }
 
 func newSchemaCommand() *cobra.Command {

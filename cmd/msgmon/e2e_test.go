@@ -174,3 +174,11 @@ func TestBadScenario(t *testing.T) {
 		t.Error("a database was created for a scenario that does not load")
 	}
 }
+
+// An unknown preset is bad input (exit 2) that lists the presets.
+func TestUnknownPreset(t *testing.T) {
+	_, _, err := msgmon(t, context.Background(), "compare", "--preset", "nosuch", "--db", filepath.Join(t.TempDir(), "r.duckdb"))
+	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "default") {
+		t.Errorf("got %v (exit %d), want the list of presets and exit %d", err, exitCode(err, nil), exitInput)
+	}
+}

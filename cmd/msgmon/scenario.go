@@ -1,6 +1,9 @@
 package main
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/spf13/pflag"
 
 	"github.com/msgmon/msgmon/datasets"
@@ -34,6 +37,10 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 	case len(args) > 0:
 		sc, err = datasets.Load(args[0])
 	case o.Preset != "":
+		if !slices.Contains(datasets.EmbeddedNames(), o.Preset) {
+			return nil, usageErr("--preset %s: no such preset; the embedded ones are %s (msgmon presets lists them)",
+				o.Preset, strings.Join(datasets.EmbeddedNames(), ", "))
+		}
 		sc, err = datasets.Embedded(o.Preset)
 	default:
 		sc, err = datasets.DefaultScenario()
