@@ -769,7 +769,8 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		w.charge(b, r.plat.Service.PricePerConversation[mk], SourceService)
 	}
 	s := newStream(r.sConv, u, d).sub(b + 1)
-	xAnswer, xBot, xConv, xOpt := s.Float64(), s.Float64(), s.Float64(), s.Float64()
+	xAnswer, xBot := s.Pair()
+	xConv, xOpt := s.Pair()
 	if xAnswer >= float64(r.answerProb[b]) {
 		r.annoyAt(u, float64(d)+float64(h)/24, r.beh.AnnoyUnanswered)
 		return
@@ -830,7 +831,9 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		}
 	}
 	ms := newStream(r.sMsg, u, d).sub(b*maxCampaigns + c)
-	xSend, xOpen, xClick, xConv, xReact, xKind := ms.Float64(), ms.Float64(), ms.Float64(), ms.Float64(), ms.Float64(), ms.Float64()
+	xSend, xOpen := ms.Pair()
+	xClick, xConv := ms.Pair()
+	xReact, xKind := ms.Pair()
 	if xSend >= float64(r.sendFrac[b]) {
 		return // the business left u out to stay within its budget
 	}
@@ -1020,7 +1023,9 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	}
 	mk := r.pop.Market[u]
 	for i := 0; i < n; i++ {
-		xTarget, xCat, xBiz, xClick, xOpt := s.Float64(), s.Float64(), s.Float64(), s.Float64(), s.Float64()
+		xTarget, xCat := s.Pair()
+		xBiz, xClick := s.Pair()
+		xOpt, _ := s.Pair()
 		var c int
 		if xTarget < ads.Targeting {
 			c = r.pop.pickCategory(u, xCat)

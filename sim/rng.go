@@ -72,6 +72,14 @@ func (s *Stream) Float64() float64 {
 	return float64(s.Uint64()>>11) * (1.0 / (1 << 53))
 }
 
+// Pair returns two uniforms in [0, 1) from one 64-bit output, each with
+// 32 bits of resolution: enough for probabilities compared against them.
+func (s *Stream) Pair() (float64, float64) {
+	x := s.Uint64()
+	const scale = 1.0 / (1 << 32)
+	return float64(x>>32) * scale, float64(uint32(x)) * scale
+}
+
 // IntN returns a uniform integer in [0, n), n > 0 (Lemire's multiply-shift;
 // the bias is below 2^-32 for the sizes used here).
 func (s *Stream) IntN(n int) int {
