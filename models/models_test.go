@@ -91,6 +91,44 @@ func TestServiceOnly(t *testing.T) {
 	}
 }
 
+// Service only with audience contacts (Messenger service contacts, 2016):
+// businesses write to users who ever wrote to them, window open or not;
+// follow-ups outside the window cost price_per_message, inside it nothing.
+// Follows come only from conversations here (none at start, no discovery),
+// so every follow-up must go to a user who wrote to that business before.
+func TestServiceOnlyContacts(t *testing.T) {
+	cfg := config()
+	cfg.User.FollowsAtStart, cfg.Behaviour.BassP, cfg.Behaviour.BassQ = 0, 0, 0
+	tr := simulate(t, cfg, model(t, "service_only", func(p *models.ServiceOnlyParams) {
+		p.Audience = "contacts"
+		p.PricePerMessage = models.Prices{"default": 0.02}
+	}))
+	type pair struct{ u, b int32 }
+	wrote := map[pair]bool{}
+	var outside, inside int64
+	for _, e := range tr.events {
+		switch e.Kind {
+		case sim.AuditConversation:
+			wrote[pair{e.User, e.Business}] = true
+		case sim.AuditDeliver:
+			if !wrote[pair{e.User, e.Business}] {
+				t.Fatalf("day %d: follow-up to user %d, who never wrote to business %d", e.Day, e.User, e.Business)
+			}
+			if e.InWindow {
+				inside++
+			} else {
+				outside++
+			}
+		}
+	}
+	if outside == 0 || inside == 0 {
+		t.Fatalf("%d follow-ups outside the window, %d inside: nothing to check", outside, inside)
+	}
+	if got, want := tr.revenue(sim.SourceService), sim.Micros(outside)*sim.USD(0.02); got != want {
+		t.Errorf("service revenue %d µUSD, want %d outside-window follow-ups x 0.02 USD = %d", got, outside, want)
+	}
+}
+
 // Subscription: folder delivery means no push at all; the per-follower fee
 // is charged monthly on the day's followers.
 func TestSubscription(t *testing.T) {

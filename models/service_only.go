@@ -4,8 +4,11 @@ import "github.com/msgmon/msgmon/sim"
 
 // ServiceOnly: users start conversations (a need, a click-to-chat link or
 // ad); businesses answer inside the customer-service window and may follow
-// up there, free; outside the window they cannot write. A business may pay
-// per conversation (WhatsApp's pre-2025 service conversations), by market.
+// up there, free; outside the window they cannot write, unless the audience
+// is contacts: then they may write to everyone who ever wrote to them
+// (Facebook Messenger's service contacts, 2016), at a price per message
+// outside the window. A business may pay per conversation (WhatsApp's
+// pre-2025 service conversations), by market.
 type ServiceOnly struct{ P ServiceOnlyParams }
 
 // ServiceOnlyParams are the scenario keys under models.service_only.
@@ -24,6 +27,12 @@ type ServiceOnlyParams struct {
 	FollowUps bool `yaml:"follow_ups" doc:"businesses may send campaigns inside an open window"`
 	// Adoption: share of businesses that follow up in the window.
 	Adoption float64 `yaml:"adoption" range:"0,1" doc:"share of businesses using in-window follow-ups"`
+	// Audience of the follow-ups: window (users whose window is open) or
+	// contacts (users who ever wrote to the business, window open or not).
+	Audience string `yaml:"audience" enum:"window,contacts" doc:"follow-ups to users with an open window (window) or to everyone who ever wrote (contacts)"`
+	// PricePerMessage: USD per follow-up delivered outside the window (only
+	// with audience contacts; inside the window follow-ups are free).
+	PricePerMessage Prices `yaml:"price_per_message" range:"0,100" doc:"USD per follow-up outside the window (audience contacts), by market"`
 }
 
 func init() {
@@ -32,7 +41,7 @@ func init() {
 		Summary: "users start conversations; businesses reply and follow up inside the service window, free outside paid conversations",
 		NewParams: func() any {
 			return &ServiceOnlyParams{WindowHours: 24, FreeEntryHours: 72, FollowUps: true, Adoption: 1,
-				PricePerConversation: Prices{"default": 0}}
+				PricePerConversation: Prices{"default": 0}, Audience: "window", PricePerMessage: Prices{"default": 0}}
 		},
 		New: func(p any) (sim.Model, error) { return &ServiceOnly{P: *p.(*ServiceOnlyParams)}, nil },
 	})
@@ -45,6 +54,10 @@ func (m *ServiceOnly) Apply(p *sim.Platform) error {
 	if err != nil {
 		return err
 	}
+	perMsg, err := perMarket(p, m.P.PricePerMessage, "models.service_only.price_per_message")
+	if err != nil {
+		return err
+	}
 	p.Service.WindowHours = m.P.WindowHours
 	p.Service.FreeEntryHours = m.P.FreeEntryHours
 	p.Service.MaxMessagesPerWindow = m.P.MaxMessagesPerWindow
@@ -52,8 +65,16 @@ func (m *ServiceOnly) Apply(p *sim.Platform) error {
 	if !m.P.FollowUps || m.P.Adoption == 0 {
 		return nil
 	}
-	return p.AddChannel(sim.Channel{
+	ch := sim.Channel{
 		Name: "service_followup", Source: sim.SourceService, Delivery: sim.Push,
 		Audience: sim.WindowOnly, FreeInWindow: true, Adoption: m.P.Adoption,
-	})
+	}
+	if m.P.Audience == "contacts" {
+		ch.Audience = sim.Contacts
+		for i := range p.Markets {
+			ch.Price[i][sim.Marketing] = perMsg[i]
+			ch.Price[i][sim.Utility] = perMsg[i]
+		}
+	}
+	return p.AddChannel(ch)
 }
