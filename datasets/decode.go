@@ -31,6 +31,12 @@ type decoder struct {
 	open map[*yaml.Node]bool
 	// hooks decode values of special types (the models mapping).
 	hooks map[reflect.Type]func(n *yaml.Node, v reflect.Value, path string)
+	// cal is the calibration table, loaded at the first !cal tag.
+	cal    *CalTable
+	calErr error
+	// calBad holds the !cal scalars already reported, which the decoder
+	// then leaves alone instead of reporting them again.
+	calBad map[*yaml.Node]bool
 }
 
 // step counts a node against maxNodes and reports false once over.
@@ -143,7 +149,7 @@ var (
 // tag of the field v belongs to ("" if none).
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, rng string) {
 	n = resolve(n)
-	if n == nil || !d.step(n) || !d.enter(n, path) {
+	if n == nil || d.calBad[n] || !d.step(n) || !d.enter(n, path) {
 		return
 	}
 	defer d.leave(n)
@@ -597,7 +603,7 @@ func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path, rng string) {
 // map[string]any, lists []any, scalars their YAML value.
 func (d *decoder) generic(n *yaml.Node, path string) any {
 	n = resolve(n)
-	if n == nil || !d.step(n) || !d.enter(n, path) {
+	if n == nil || d.calBad[n] || !d.step(n) || !d.enter(n, path) {
 		return nil
 	}
 	defer d.leave(n)
@@ -687,4 +693,80 @@ func lineOf(root *yaml.Node, path string) int {
 		}
 	}
 	return line
+}
+
+// CalTag is the YAML tag of a number taken from the calibration tables:
+// `window_hours: !cal wechat.service_window_hours` reads as the value of that
+// row (see Calibration).
+const CalTag = "!cal"
+
+// calibrate replaces, in place, every scalar tagged !cal under n by the value
+// of its calibration row, as a plain YAML number, so that the decoder and
+// the canonical JSON see the number. Unknown ids and misplaced tags are
+// problems with line and field path. Aliases are not followed: the node
+// they name is replaced where it is defined.
+func (d *decoder) calibrate(n *yaml.Node, path string, depth int) {
+	if n == nil || depth > maxDepth {
+		return // too deep: the decoder reports it
+	}
+	if n.Tag == CalTag && n.Kind != yaml.ScalarNode {
+		d.ps.add(n.Line, path, "%s takes one calibration id, not %s", CalTag, describe(n))
+		if d.calBad == nil {
+			d.calBad = map[*yaml.Node]bool{}
+		}
+		d.calBad[n] = true
+		return
+	}
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			d.calibrate(c, p, depth+1)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Tag == CalTag {
+				d.ps.add(k.Line, path, "%s takes the place of a value, not of a key", CalTag)
+				continue
+			}
+			d.calibrate(v, joinPath(path, k.Value), depth+1)
+		}
+	case yaml.ScalarNode:
+		if n.Tag != CalTag {
+			return
+		}
+		if d.calBad == nil {
+			d.calBad = map[*yaml.Node]bool{}
+		}
+		d.calBad[n] = true // until resolved
+		id := strings.TrimSpace(n.Value)
+		if id == "" {
+			d.ps.add(n.Line, path, "%s needs a calibration id, e.g. %s whatsapp.marketing.DE", CalTag, CalTag)
+			return
+		}
+		if d.cal == nil && d.calErr == nil {
+			d.cal, d.calErr = Calibration()
+			if d.calErr != nil {
+				d.ps.add(n.Line, path, "%v", d.calErr)
+			}
+		}
+		if d.cal == nil {
+			return
+		}
+		row, ok := d.cal.Lookup(id)
+		if !ok {
+			d.ps.add(n.Line, path, "%s", d.cal.unknownID(id))
+			return
+		}
+		delete(d.calBad, n)
+		n.Tag, n.Style = "!!float", 0
+		n.Value = strconv.FormatFloat(row.Value, 'g', -1, 64)
+		if row.Value == math.Trunc(row.Value) && math.Abs(row.Value) < 1<<53 {
+			n.Tag, n.Value = "!!int", strconv.FormatInt(int64(row.Value), 10)
+		}
+	}
 }

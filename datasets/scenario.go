@@ -114,6 +114,7 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	s = newScenario()
 	s.file = name
 	d := &decoder{ps: ps}
+	d.calibrate(root, "", 0)
 	d.hooks = map[reflect.Type]func(*yaml.Node, reflect.Value, string){
 		reflect.TypeFor[[]ModelSpec](): d.models,
 	}
@@ -235,7 +236,7 @@ func (d *decoder) models(n *yaml.Node, v reflect.Value, path string) {
 			spec.Params = f.NewParams()
 		}
 		val = resolve(val)
-		if val == nil || !d.step(val) {
+		if val == nil || d.calBad[val] || !d.step(val) {
 			return
 		}
 		var params *yaml.Node // the mapping without enabled:

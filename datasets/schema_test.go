@@ -3,6 +3,7 @@ package datasets_test
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,8 +39,13 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 // yamlToJSON converts a scenario text to a JSON instance for the validator.
 func yamlToJSON(t *testing.T, text []byte) any {
 	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		t.Fatal(err)
+	}
+	resolveCal(t, &doc)
 	var x any
-	if err := yaml.Unmarshal(text, &x); err != nil {
+	if err := doc.Decode(&x); err != nil {
 		t.Fatal(err)
 	}
 	b, err := json.Marshal(x)
@@ -51,6 +57,26 @@ func yamlToJSON(t *testing.T, text []byte) any {
 		t.Fatal(err)
 	}
 	return inst
+}
+
+// resolveCal turns each !cal scalar into the number of its calibration row,
+// as the loader does, so that presets are checked with their values.
+func resolveCal(t *testing.T, n *yaml.Node) {
+	t.Helper()
+	if n.Kind == yaml.ScalarNode && n.Tag == datasets.CalTag {
+		cal, err := datasets.Calibration()
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, ok := cal.Lookup(n.Value)
+		if !ok {
+			t.Fatalf("line %d: unknown calibration id %q", n.Line, n.Value)
+		}
+		n.Tag, n.Style, n.Value = "!!float", 0, strconv.FormatFloat(row.Value, 'g', -1, 64)
+	}
+	for _, c := range n.Content {
+		resolveCal(t, c)
+	}
 }
 
 func TestJSONSchemaContent(t *testing.T) {
