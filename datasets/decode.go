@@ -426,9 +426,10 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, rng string) {
 		d.ps.add(n.Line, path, "must be a mapping (key: value per line), got %s", describe(n))
 		return
 	}
-	if v.IsNil() {
-		v.Set(reflect.MakeMap(v.Type()))
-	}
+	// A map given in the file replaces the default map whole, as a list
+	// does: a price table that names only "default" means every market at
+	// that price, not the default rate card with one key changed.
+	v.Set(reflect.MakeMap(v.Type()))
 	t := v.Type()
 	d.pairs(n, path, func(k, val *yaml.Node) {
 		p := joinPath(path, k.Value)
@@ -438,12 +439,7 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path, rng string) {
 		if len(d.ps.list) > before {
 			return
 		}
-		// Keys given merge into the default map; each value starts from
-		// the default for its key.
 		elem := reflect.New(t.Elem()).Elem()
-		if old := v.MapIndex(key); old.IsValid() {
-			elem.Set(old)
-		}
 		d.decode(val, elem, p, rng)
 		v.SetMapIndex(key, elem)
 	})

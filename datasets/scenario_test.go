@@ -96,8 +96,9 @@ func TestParseGood(t *testing.T) {
 	if p.PricePerMessage != 0.5 || p.Cap != 4 || p.Mode != "push" || p.Window.Hours != 24 {
 		t.Errorf("test_model params = %+v", p)
 	}
-	// Maps merge into the default map.
-	if want := map[string]float64{"DE": 0.2, "IN": 0.05}; !reflect.DeepEqual(p.Price, want) {
+	// A map in the file replaces the default map whole (the default has
+	// IN: 0.05, which must be gone).
+	if want := map[string]float64{"DE": 0.2}; !reflect.DeepEqual(p.Price, want) {
 		t.Errorf("price = %v, want %v", p.Price, want)
 	}
 	if o := s.Models[1].Params.(*otherParams); o.Rate != 0.5 {

@@ -825,7 +825,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		if !following {
 			return
 		}
-	case Contacts, WindowOnly:
+	case Contacts:
+		if sl.flags&fWrote == 0 {
+			return // never wrote: following alone does not open this door
+		}
+	case WindowOnly:
 		if !following && sl.flags&fWrote == 0 {
 			return
 		}
