@@ -81,13 +81,23 @@ func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'
 // Compare reads the runs of a batch from the run_totals view and estimates
 // every KPI per arm, with paired differences against baseline.
 func Compare(ctx context.Context, db *store.DB, batchID, baseline string, arms []string) (*Comparison, error) {
+	return compareWhere(ctx, db, "batch_id = "+quote(batchID), batchID, baseline, arms)
+}
+
+// CompareRuns is Compare over the given runs (for instance those of a
+// report's Selection); batchID labels the table.
+func CompareRuns(ctx context.Context, db *store.DB, runIDs []int64, batchID, baseline string, arms []string) (*Comparison, error) {
+	return compareWhere(ctx, db, idList(runIDs), batchID, baseline, arms)
+}
+
+func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline string, arms []string) (*Comparison, error) {
 	cols := make([]string, len(CompareKPIs))
 	for i, k := range CompareKPIs {
 		cols[i] = fmt.Sprintf("CAST(%s AS DOUBLE)", k.Column)
 	}
 	t, err := db.Query(ctx, fmt.Sprintf(
-		"SELECT arm, replicate, scenario, %s FROM run_totals WHERE batch_id = %s ORDER BY arm, replicate",
-		strings.Join(cols, ", "), quote(batchID)))
+		"SELECT arm, replicate, scenario, %s FROM run_totals WHERE %s ORDER BY arm, replicate",
+		strings.Join(cols, ", "), where))
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 func newCompareCommand() *cobra.Command {
 	var o runOptions
 	var baseline string
+	var noReport bool
 	c := &cobra.Command{
 		Use:   "compare [scenario.yaml]",
 		Short: "Run every model of a scenario on the same population and compare them",
@@ -20,7 +21,9 @@ func newCompareCommand() *cobra.Command {
 same populations and random numbers, for the scenario's replicates, stores
 every run, and prints each arm's reach, churn (unfollows and blocks per 1,000
 follows), platform revenue, business revenue and spend as mean and 95 %
-confidence interval, and the paired difference to the baseline arm.
+confidence interval, and the paired difference to the baseline arm. It then
+writes a PDF report and PNG charts of the batch next to the database
+(report-<batch>.pdf, charts-<batch>/) unless --no-report.
 
 With no file it runs the embedded default scenario.`,
 		Example: `  msgmon compare
@@ -57,10 +60,15 @@ With no file it runs the embedded default scenario.`,
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "\n%d runs stored in %s (batch %s); query them with: msgmon query --db %s \"SELECT * FROM run_totals WHERE batch_id = '%s'\"\n",
 				len(res.runIDs), o.DB, res.batchID, o.DB, res.batchID)
-			return nil
+			if noReport {
+				return nil
+			}
+			pdf, pngDir := defaultReportPaths(o.DB, res.batchID)
+			return runReport(cmd.Context(), &reportOptions{DB: o.DB, Batch: res.batchID, Out: pdf, PNG: pngDir}, cmd.OutOrStdout())
 		},
 	}
 	o.AddFlags(c.Flags())
 	c.Flags().StringVar(&baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
+	c.Flags().BoolVar(&noReport, "no-report", false, "do not write the PDF report and PNG charts")
 	return c
 }

@@ -72,10 +72,15 @@ func TestCompareEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"service_only", "paid_push", "status_ads", "subscription", "Difference to service_only", "churn/1000"} {
+	for _, want := range []string{"service_only", "paid_push", "status_ads", "subscription", "Difference to service_only", "churn/1000", "report: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("compare output lacks %q:\n%s", want, out)
 		}
+	}
+	pdfs, _ := filepath.Glob(filepath.Join(dir, "report-*.pdf"))
+	pngs, _ := filepath.Glob(filepath.Join(dir, "charts-*", "*.png"))
+	if len(pdfs) != 1 || len(pngs) != 10 {
+		t.Errorf("compare wrote %d reports and %d charts next to the database, want 1 and 10", len(pdfs), len(pngs))
 	}
 	db, err := store.OpenReadOnly(context.Background(), dbPath)
 	if err != nil {

@@ -1,0 +1,493 @@
+package reports
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Chart is one figure: a title, a grid of plots, an optional legend drawn
+// to the right of the plots and a one-line caption under them.
+type Chart struct {
+	Name    string // file stem of its PNG
+	Title   string
+	Caption string
+	Grid    [][]*plot.Plot
+	Legend  *Legend
+}
+
+// Legend is a plot legend that remembers its entries' names, to size the
+// column it is drawn in.
+type Legend struct {
+	plot.Legend
+	names []string
+}
+
+var (
+	titleFont   = font.Font{Typeface: "Liberation", Variant: "Sans", Weight: 700}
+	bodyFont    = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	captionFont = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	inkColor    = color.Gray{Y: 0x20}
+	mutedColor  = color.Gray{Y: 0x60}
+)
+
+func textStyle(f font.Font, size vg.Length, c color.Color) text.Style {
+	return text.Style{Color: c, Font: font.From(f, size), Handler: plot.DefaultTextHandler}
+}
+
+// armStyle is an arm's colour and dashes: the same in every chart.
+func armColor(i int) color.Color { return plotutil.Color(i) }
+
+func armDashes(i int) []vg.Length { return plotutil.Dashes(i) }
+
+func translucent(c color.Color, alpha uint8) color.Color {
+	r, g, b, _ := c.RGBA()
+	a := uint32(alpha)
+	return color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: uint8(a)}
+}
+
+// Draw draws the chart on dc.
+func (c *Chart) Draw(dc draw.Canvas) {
+	title := textStyle(titleFont, 14, inkColor)
+	title.XAlign, title.YAlign = draw.XLeft, draw.YTop
+	caption := textStyle(captionFont, 10, mutedColor)
+	caption.XAlign, caption.YAlign = draw.XLeft, draw.YBottom
+	pad := vg.Points(6)
+	r := dc.Rectangle
+	dc.FillText(title, vg.Point{X: r.Min.X + pad, Y: r.Max.Y - pad}, c.Title)
+	top := title.Height(c.Title) + 2*pad
+	capLines := wrap(caption, c.Caption, r.Size().X-2*pad)
+	lh := caption.Height("Xg")
+	for i, l := range capLines {
+		dc.FillText(caption, vg.Point{X: r.Min.X + pad, Y: r.Min.Y + pad + vg.Length(len(capLines)-1-i)*lh}, l)
+	}
+	bottom := vg.Length(len(capLines))*lh + 2*pad
+	area := draw.Crop(dc, pad, -pad, bottom, -top)
+	if c.Legend != nil {
+		w := legendWidth(c.Legend)
+		leg := draw.Crop(area, area.Max.X-area.Min.X-w, 0, 0, 0)
+		c.Legend.Top, c.Legend.Left = true, true
+		c.Legend.Draw(leg)
+		area = draw.Crop(area, 0, -w-pad, 0, 0)
+	}
+	rows, cols := len(c.Grid), len(c.Grid[0])
+	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(14), PadY: vg.Points(10)}
+	canvases := plot.Align(c.Grid, tiles, area)
+	for i := range c.Grid {
+		for j, p := range c.Grid[i] {
+			if p != nil {
+				p.Draw(canvases[i][j])
+			}
+		}
+	}
+}
+
+// legendWidth is the width the legend needs: the longest label plus the
+// thumbnail and padding.
+func legendWidth(l *Legend) vg.Length {
+	var w vg.Length
+	for _, name := range l.names {
+		w = max(w, l.TextStyle.Width(name))
+	}
+	return w + l.ThumbnailWidth + 3*l.Padding + vg.Points(8)
+}
+
+func newLegend() *Legend {
+	l := &Legend{Legend: plot.NewLegend()}
+	l.TextStyle.Font.Size = 11
+	l.ThumbnailWidth = vg.Points(28)
+	l.Padding = vg.Points(4)
+	return l
+}
+
+func addLegend(l *Legend, name string, thumbs ...plot.Thumbnailer) {
+	l.Add(name, thumbs...)
+	l.names = append(l.names, name)
+}
+
+// wrap splits s into lines no wider than w in style sty.
+func wrap(sty text.Style, s string, w vg.Length) []string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Fields(para) {
+			try := word
+			if line != "" {
+				try = line + " " + word
+			}
+			if line != "" && sty.Width(try) > w {
+				lines = append(lines, line)
+				line = word
+			} else {
+				line = try
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+func newPlot(xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
+	p.X.Label.TextStyle.Font.Size, p.Y.Label.TextStyle.Font.Size = 11, 11
+	p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = 10, 10
+	p.Y.Tick.Marker = commaTicks{}
+	p.X.Tick.Marker = commaTicks{}
+	p.Title.TextStyle.Font.Size = 12
+	p.Add(plotter.NewGrid())
+	return p
+}
+
+// commaTicks are plot's default ticks labelled with thousands separators.
+type commaTicks struct{}
+
+func (commaTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	digits := 0
+	var prev float64
+	first := true
+	for _, t := range ts {
+		if t.Label == "" {
+			continue
+		}
+		if !first {
+			step := math.Abs(t.Value - prev)
+			if step > 0 && step < 1 {
+				digits = max(digits, int(math.Ceil(-math.Log10(step)-1e-9)))
+			}
+		}
+		prev, first = t.Value, false
+	}
+	for i, t := range ts {
+		if t.Label != "" {
+			ts[i].Label = fmtNum(t.Value, digits)
+			if ts[i].Label == "-0" {
+				ts[i].Label = "0"
+			}
+		}
+	}
+	return ts
+}
+
+// BandChart draws one line per arm with a shaded 95 % band.
+func BandChart(m Metric, bands []Band) (*Chart, error) {
+	p := newPlot("day of the simulation", m.YLabel)
+	leg := newLegend()
+	allZero := true
+	for i, b := range bands {
+		mean := make(plotter.XYs, len(b.Day))
+		var upper, lower plotter.XYs
+		for k := range b.Day {
+			mean[k] = plotter.XY{X: b.Day[k], Y: b.Mean[k]}
+			if b.Mean[k] != 0 {
+				allZero = false
+			}
+			if hw := b.HalfWidth[k]; !math.IsNaN(hw) {
+				upper = append(upper, plotter.XY{X: b.Day[k], Y: b.Mean[k] + hw})
+				lower = append(lower, plotter.XY{X: b.Day[k], Y: b.Mean[k] - hw})
+			}
+		}
+		var thumbs []plot.Thumbnailer
+		if len(upper) == len(b.Day) && len(upper) > 1 {
+			ring := append(plotter.XYs{}, upper...)
+			for k := len(lower) - 1; k >= 0; k-- {
+				ring = append(ring, lower[k])
+			}
+			poly, err := plotter.NewPolygon(ring)
+			if err != nil {
+				return nil, fmt.Errorf("reports: %s: %w", m.Name, err)
+			}
+			poly.Color = translucent(armColor(i), 60)
+			poly.LineStyle.Width = 0
+			p.Add(poly)
+			thumbs = append(thumbs, poly)
+		}
+		line, err := plotter.NewLine(mean)
+		if err != nil {
+			return nil, fmt.Errorf("reports: %s: %w", m.Name, err)
+		}
+		line.LineStyle.Color = armColor(i)
+		line.LineStyle.Width = vg.Points(1.8)
+		line.LineStyle.Dashes = armDashes(i)
+		p.Add(line)
+		thumbs = append(thumbs, line)
+		addLegend(leg, b.Arm, thumbs...)
+	}
+	p.Y.Min = 0
+	if allZero {
+		p.Y.Max = 1
+	}
+	return &Chart{Name: m.Name, Title: m.Title, Caption: m.Caption, Grid: [][]*plot.Plot{{p}}, Legend: leg}, nil
+}
+
+// errPoints are points with symmetric errors in Y or X.
+type errPoints struct {
+	plotter.XYs
+	plotter.YErrors
+	plotter.XErrors
+}
+
+// KPIChart draws each final KPI per arm as bars with 95 % error bars.
+func KPIChart(c *Comparison) (*Chart, error) {
+	units := map[string]string{
+		"reach_messages_cum":   "users reached by messages (count)",
+		"reach_ads_cum":        "users reached by ads (count)",
+		"churn_per_1000":       "unfollows + blocks per 1,000 follows",
+		"platform_revenue_usd": "platform revenue (USD)",
+		"business_revenue":     "business revenue (USD)",
+		"business_spend":       "business spend (USD)",
+	}
+	titles := map[string]string{
+		"reach_messages_cum":   "Reach of messages",
+		"reach_ads_cum":        "Reach of ads",
+		"churn_per_1000":       "Churn",
+		"platform_revenue_usd": "Platform revenue",
+		"business_revenue":     "Business revenue",
+		"business_spend":       "Business spend",
+	}
+	var arms []string
+	for _, r := range c.Rows {
+		arms = append(arms, r.Arm)
+	}
+	var plots []*plot.Plot
+	for k, kpi := range c.KPIs {
+		p := newPlot("", units[kpi.Column])
+		p.Title.Text = titles[kpi.Column]
+		p.X.Tick.Marker = nil
+		var pts errPoints
+		for i, r := range c.Rows {
+			e := r.KPI[k]
+			bar, err := plotter.NewBarChart(plotter.Values{e.Mean}, vg.Points(22))
+			if err != nil {
+				return nil, fmt.Errorf("reports: %s: %w", kpi.Column, err)
+			}
+			bar.XMin = float64(i)
+			bar.Color = armColor(i)
+			bar.LineStyle.Width = 0
+			p.Add(bar)
+			if !math.IsNaN(e.HalfWidth) {
+				pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: e.Mean})
+				pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{e.HalfWidth, e.HalfWidth})
+			}
+		}
+		if len(pts.XYs) > 0 {
+			eb, err := plotter.NewYErrorBars(pts)
+			if err != nil {
+				return nil, fmt.Errorf("reports: %s: %w", kpi.Column, err)
+			}
+			eb.LineStyle.Width = vg.Points(1.2)
+			p.Add(eb)
+		}
+		p.NominalX(arms...)
+		p.X.Tick.Label.Rotation = math.Pi / 8
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+		p.Y.Min = 0
+		plots = append(plots, p)
+	}
+	cols := 3
+	var grid [][]*plot.Plot
+	for i := 0; i < len(plots); i += cols {
+		row := make([]*plot.Plot, cols)
+		copy(row, plots[i:min(i+cols, len(plots))])
+		grid = append(grid, row)
+	}
+	return &Chart{Name: "kpis", Title: "Final results per arm",
+		Caption: "Totals at the end of the run: mean over replicates per arm, with 95 % confidence intervals (Student's t) as error bars.",
+		Grid:    grid}, nil
+}
+
+// ParetoChart draws platform revenue against churn, one point per arm with
+// 95 % error bars, and the Pareto frontier as a step line.
+func ParetoChart(pts []ParetoPoint) (*Chart, error) {
+	p := newPlot("churn: unfollows + blocks per 1,000 follows (lower is better)", "platform revenue (USD, higher is better)")
+	leg := newLegend()
+	front := Frontier(pts)
+	if len(front) > 0 {
+		var step plotter.XYs
+		for i, f := range front {
+			if i > 0 {
+				step = append(step, plotter.XY{X: f.Churn.Mean, Y: front[i-1].Revenue.Mean})
+			}
+			step = append(step, plotter.XY{X: f.Churn.Mean, Y: f.Revenue.Mean})
+		}
+		line, err := plotter.NewLine(step)
+		if err != nil {
+			return nil, fmt.Errorf("reports: pareto: %w", err)
+		}
+		line.LineStyle.Color = mutedColor
+		line.LineStyle.Width = vg.Points(1.2)
+		line.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		p.Add(line)
+		addLegend(leg, "Pareto frontier", line)
+	}
+	for i, pt := range pts {
+		xy := errPoints{XYs: plotter.XYs{{X: pt.Churn.Mean, Y: pt.Revenue.Mean}}}
+		sc, err := plotter.NewScatter(xy.XYs)
+		if err != nil {
+			return nil, fmt.Errorf("reports: pareto: %w", err)
+		}
+		sc.GlyphStyle.Color = armColor(i)
+		sc.GlyphStyle.Radius = vg.Points(5)
+		sc.GlyphStyle.Shape = plotutil.Shape(i)
+		if !math.IsNaN(pt.Churn.HalfWidth) && !math.IsNaN(pt.Revenue.HalfWidth) {
+			xy.XErrors = plotter.XErrors{{Low: pt.Churn.HalfWidth, High: pt.Churn.HalfWidth}}
+			xy.YErrors = plotter.YErrors{{Low: pt.Revenue.HalfWidth, High: pt.Revenue.HalfWidth}}
+			xe, err := plotter.NewXErrorBars(xy)
+			if err != nil {
+				return nil, fmt.Errorf("reports: pareto: %w", err)
+			}
+			ye, err := plotter.NewYErrorBars(xy)
+			if err != nil {
+				return nil, fmt.Errorf("reports: pareto: %w", err)
+			}
+			xe.LineStyle.Color, ye.LineStyle.Color = armColor(i), armColor(i)
+			p.Add(xe, ye)
+		}
+		p.Add(sc)
+		name := pt.Arm
+		if pt.OnFrontier {
+			name += " (on frontier)"
+		}
+		addLegend(leg, name, sc)
+	}
+	// Labels next to the points, pushed apart where points crowd.
+	labels, err := pointLabels(p, pts)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range labels {
+		p.Add(l)
+	}
+	p.Y.Min = math.Min(p.Y.Min, 0)
+	// Room on the right for the labels of the rightmost points.
+	p.X.Max += (p.X.Max - p.X.Min) * 0.12
+	if p.X.Max == p.X.Min {
+		p.X.Max++
+	}
+	return &Chart{Name: "revenue-vs-churn", Title: "Platform revenue against churn",
+		Caption: "One point per arm (mean over replicates, bars: 95 % intervals); the dashed step line joins the arms no other arm beats on both revenue and churn.",
+		Grid:    [][]*plot.Plot{{p}}, Legend: leg}, nil
+}
+
+// pointLabels puts each arm's name to the right of its point; labels of
+// points close together (in the plot's data range) are stacked.
+func pointLabels(p *plot.Plot, pts []ParetoPoint) ([]*plotter.Labels, error) {
+	xmin, xmax, ymin, ymax := p.X.Min, p.X.Max, math.Min(p.Y.Min, 0), p.Y.Max
+	sx, sy := math.Max(xmax-xmin, 1e-12), math.Max(ymax-ymin, 1e-12)
+	var out []*plotter.Labels
+	var placed [][2]float64
+	for _, pt := range pts {
+		x, y := (pt.Churn.Mean-xmin)/sx, (pt.Revenue.Mean-ymin)/sy
+		shift := 0
+		for _, q := range placed {
+			if math.Abs(q[0]-x) < 0.12 && math.Abs(q[1]-y) < 0.06 {
+				shift++
+			}
+		}
+		placed = append(placed, [2]float64{x, y})
+		l, err := plotter.NewLabels(plotter.XYLabels{
+			XYs:    plotter.XYs{{X: pt.Churn.Mean, Y: pt.Revenue.Mean}},
+			Labels: []string{pt.Arm},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reports: pareto labels: %w", err)
+		}
+		l.TextStyle[0].Font.Size = 10
+		l.TextStyle[0].YAlign = draw.YCenter
+		l.Offset = vg.Point{X: vg.Points(9), Y: vg.Points(float64(-13 * shift))}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// symlog is sign(x) * log10(1 + |x|): a log scale that keeps zero and
+// negative values.
+func symlog(x float64) float64 {
+	if x < 0 {
+		return -math.Log10(1 - x)
+	}
+	return math.Log10(1 + x)
+}
+
+// symlogTicks label a symlog axis in the original units.
+type symlogTicks struct{}
+
+func (symlogTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ts []plot.Tick
+	for _, v := range []float64{-1e6, -1e5, -1e4, -1000, -100, -10, -1, 0, 1, 10, 100, 1000, 1e4, 1e5, 1e6} {
+		s := symlog(v)
+		if s >= lo-1e-9 && s <= hi+1e-9 {
+			ts = append(ts, plot.Tick{Value: s, Label: fmtNum(v, 0)})
+		}
+	}
+	return ts
+}
+
+// OutcomeCharts draw the distributions of the business outcomes per arm
+// as box plots on symmetric log axes.
+func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
+	var arms []string
+	for _, o := range outs {
+		arms = append(arms, o.Arm)
+	}
+	box := func(yLabel string, values func(Outcomes) []float64) (*plot.Plot, error) {
+		p := newPlot("", yLabel)
+		p.Y.Tick.Marker = symlogTicks{}
+		for i, o := range outs {
+			vs := values(o)
+			if len(vs) == 0 {
+				l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: float64(i), Y: 0}},
+					Labels: []string{"no business\nspent"}})
+				if err != nil {
+					return nil, err
+				}
+				l.TextStyle[0].XAlign = draw.XCenter
+				l.TextStyle[0].Color = mutedColor
+				p.Add(l)
+				continue
+			}
+			t := make(plotter.Values, len(vs))
+			for k, v := range vs {
+				t[k] = symlog(v)
+			}
+			b, err := plotter.NewBoxPlot(vg.Points(40), float64(i), t)
+			if err != nil {
+				return nil, err
+			}
+			b.FillColor = translucent(armColor(i), 110)
+			b.GlyphStyle.Radius = vg.Points(1.5)
+			b.GlyphStyle.Color = translucent(armColor(i), 160)
+			b.MedianStyle.Width = vg.Points(2)
+			p.Add(b)
+		}
+		p.NominalX(arms...)
+		return p, nil
+	}
+	fc, err := box("followers end - start (log scale)", func(o Outcomes) []float64 { return o.FollowerChange })
+	if err != nil {
+		return nil, fmt.Errorf("reports: follower change: %w", err)
+	}
+	roi, err := box("(revenue - spend) / spend (log scale)", func(o Outcomes) []float64 { return o.ReturnOnSpend })
+	if err != nil {
+		return nil, fmt.Errorf("reports: return on spend: %w", err)
+	}
+	return []*Chart{
+		{Name: "follower-change", Title: "Follower change per business",
+			Caption: "Each business's followers at the end minus at the start, all replicates pooled: box = quartiles, line = median, whiskers = 1.5 IQR, dots = outliers.",
+			Grid:    [][]*plot.Plot{{fc}}},
+		{Name: "return-on-spend", Title: "Return on messaging spend per business",
+			Caption: "(Revenue - messaging spend) / spend for each business that paid the platform, all replicates pooled: box = quartiles, line = median.",
+			Grid:    [][]*plot.Plot{{roi}}},
+	}, nil
+}

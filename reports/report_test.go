@@ -1,0 +1,255 @@
+package reports_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/msgmon/msgmon/datasets/store"
+	_ "github.com/msgmon/msgmon/models"
+	"github.com/msgmon/msgmon/reports"
+	"github.com/msgmon/msgmon/sim"
+	"github.com/msgmon/msgmon/sim/experiment"
+)
+
+const batch = "test-batch"
+
+// smallDB runs a small comparison (service only against paid push, 3
+// replicates) into a temporary database.
+func smallDB(t *testing.T) *store.DB {
+	t.Helper()
+	cfg := sim.DefaultConfig()
+	cfg.Users, cfg.Businesses, cfg.Days = 1500, 30, 30
+	var arms []experiment.Arm
+	for _, name := range []string{"service_only", "paid_push"} {
+		f, _ := sim.Lookup(name)
+		m, err := f.New(f.NewParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		arms = append(arms, experiment.Arm{Name: name, Models: []sim.Model{m}})
+	}
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &store.Sink{DB: db, BatchID: batch, Scenario: "small", ScenarioHash: "h", Version: "test"}
+	spec := experiment.Spec{Config: cfg, Arms: arms, Replicates: 3, Seed: 11}
+	if err := experiment.Run(context.Background(), spec, "h", sink); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func sqlFloat(t *testing.T, db *store.DB, q string) float64 {
+	t.Helper()
+	tb, err := db.Query(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	switch v := tb.Rows[0][0].(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	}
+	t.Fatalf("%s: %T", q, tb.Rows[0][0])
+	return 0
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+func TestReportFromDatabase(t *testing.T) {
+	db := smallDB(t)
+	defer db.Close()
+	ctx := context.Background()
+	rep, err := reports.Build(ctx, db, reports.Selection{BatchID: batch}, reports.Options{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The series behind each over-time chart equal SQL written here.
+	for i, m := range reports.TimeMetrics {
+		bands := rep.Bands[i]
+		if len(bands) != 2 {
+			t.Fatalf("%s: %d arms", m.Name, len(bands))
+		}
+		for _, b := range bands {
+			if len(b.Day) != 30 {
+				t.Errorf("%s/%s: %d days, want 30", m.Name, b.Arm, len(b.Day))
+			}
+		}
+	}
+	pp := rep.Bands[0][1] // active follows, paid_push
+	if pp.Arm != "paid_push" {
+		t.Fatalf("arm order: %s", pp.Arm)
+	}
+	q := `SELECT avg(active_follows) FROM daily JOIN runs USING (run_id) WHERE arm = 'paid_push' AND day = 10`
+	if want := sqlFloat(t, db, q); !near(pp.Mean[10], want) {
+		t.Errorf("active follows day 10: chart %v, SQL %v", pp.Mean[10], want)
+	}
+	sd := sqlFloat(t, db, `SELECT stddev_samp(active_follows) FROM daily JOIN runs USING (run_id) WHERE arm = 'paid_push' AND day = 10`)
+	tq := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: 2}.Quantile(0.975)
+	if want := tq * sd / math.Sqrt(3); !near(pp.HalfWidth[10], want) {
+		t.Errorf("band half width day 10: chart %v, SQL %v", pp.HalfWidth[10], want)
+	}
+	// Cumulative platform revenue on the last day is each run's total.
+	rev := rep.Bands[4][1]
+	want := sqlFloat(t, db, `SELECT avg(s) FROM (SELECT sum(platform_revenue_messages_micros) / 1e6 AS s
+		FROM daily JOIN runs USING (run_id) WHERE arm = 'paid_push' GROUP BY run_id)`)
+	if got := rev.Mean[len(rev.Mean)-1]; want <= 0 || math.Abs(got-want) > 1e-6 {
+		t.Errorf("cumulative platform revenue: chart %v, SQL %v", got, want)
+	}
+	// KPI bars: the comparison's means are run_totals averages.
+	for _, row := range rep.Comparison.Rows {
+		want := sqlFloat(t, db, `SELECT avg(churn_per_1000) FROM run_totals WHERE arm = '`+row.Arm+`'`)
+		if got := row.KPI[2].Mean; !near(got, want) {
+			t.Errorf("%s churn: chart %v, SQL %v", row.Arm, got, want)
+		}
+	}
+	// Business outcomes: one value per business and run.
+	for _, o := range rep.Outcomes {
+		n := sqlFloat(t, db, `SELECT count(*) FROM business_summary JOIN runs USING (run_id) WHERE arm = '`+o.Arm+`'`)
+		sum := sqlFloat(t, db, `SELECT CAST(sum(followers_end - followers_start) AS DOUBLE) FROM business_summary JOIN runs USING (run_id) WHERE arm = '`+o.Arm+`'`)
+		got := 0.0
+		for _, v := range o.FollowerChange {
+			got += v
+		}
+		if float64(len(o.FollowerChange)) != n || got != sum {
+			t.Errorf("%s: %d outcomes summing to %v, SQL %v summing to %v", o.Arm, len(o.FollowerChange), got, n, sum)
+		}
+	}
+
+	// Every PNG decodes, has the intended size and is not blank.
+	if len(rep.Charts) != 10 {
+		t.Errorf("%d charts, want 10", len(rep.Charts))
+	}
+	for _, c := range rep.Charts {
+		var buf bytes.Buffer
+		if err := reports.WritePNG(&buf, c); err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		img, err := png.Decode(&buf)
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		bnd := img.Bounds()
+		if bnd.Dx() != reports.PNGWidth || bnd.Dy() != reports.PNGHeight {
+			t.Errorf("%s: %dx%d, want %dx%d", c.Name, bnd.Dx(), bnd.Dy(), reports.PNGWidth, reports.PNGHeight)
+		}
+		colours := map[[3]uint32]bool{}
+		ink := 0
+		for y := bnd.Min.Y; y < bnd.Max.Y; y += 3 {
+			for x := bnd.Min.X; x < bnd.Max.X; x += 3 {
+				r, g, b, _ := img.At(x, y).RGBA()
+				colours[[3]uint32{r >> 8, g >> 8, b >> 8}] = true
+				if r < 0xf000 || g < 0xf000 || b < 0xf000 {
+					ink++
+				}
+			}
+		}
+		if len(colours) < 8 || ink < 500 {
+			t.Errorf("%s looks blank: %d colours, %d inked samples", c.Name, len(colours), ink)
+		}
+	}
+
+	// The PDF parses as a PDF and has the pages it says.
+	var pdf bytes.Buffer
+	pages, err := rep.WritePDF(&pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages != 9 {
+		t.Errorf("%d pages, want 9 (title, 3 over time, KPIs, Pareto, 2 outcomes, models)", pages)
+	}
+	if got, err := pdfPages(pdf.Bytes()); err != nil || got != pages {
+		t.Errorf("PDF structure: %d pages, %v; WritePDF said %d", got, err, pages)
+	}
+	if _, err := pdfPages(pdf.Bytes()[:pdf.Len()/2]); err == nil {
+		t.Error("a truncated PDF passed the structure check")
+	}
+}
+
+var pageObj = regexp.MustCompile(`/Type\s*/Page[^s]`)
+
+// pdfPages checks a PDF's frame (header, cross-reference table, end
+// marker) and counts its page objects.
+func pdfPages(b []byte) (int, error) {
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		return 0, errors.New("no %PDF header")
+	}
+	tail := bytes.TrimRight(b, "\r\n ")
+	if !bytes.HasSuffix(tail, []byte("%%EOF")) || !bytes.Contains(b, []byte("startxref")) || !bytes.Contains(b, []byte("trailer")) {
+		return 0, errors.New("no trailer, startxref or %%EOF: truncated")
+	}
+	return len(pageObj.FindAll(b, -1)), nil
+}
+
+// The Pareto frontier keeps the arms no other arm beats on both revenue
+// (higher) and churn (lower).
+func TestParetoFrontier(t *testing.T) {
+	est := func(x float64) reports.Estimate { return reports.Estimate{Mean: x, N: 3} }
+	c := &reports.Comparison{KPIs: reports.CompareKPIs}
+	for _, a := range []struct {
+		arm            string
+		churn, revenue float64
+	}{{"a", 1, 1}, {"b", 2, 3}, {"c", 3, 2}, {"d", 2, 3}} {
+		kpi := make([]reports.Estimate, len(reports.CompareKPIs))
+		for i := range kpi {
+			kpi[i] = est(0)
+		}
+		kpi[2], kpi[3] = est(a.churn), est(a.revenue)
+		c.Rows = append(c.Rows, reports.ArmRow{Arm: a.arm, KPI: kpi})
+	}
+	var on []string
+	for _, p := range reports.Frontier(reports.Pareto(c)) {
+		on = append(on, p.Arm)
+	}
+	if len(on) != 3 || on[0] != "a" || on[1] != "b" || on[2] != "d" {
+		t.Errorf("frontier %v, want [a b d] (c is beaten by b; b and d tie)", on)
+	}
+}
+
+// Save refuses to overwrite unless forced, and an unknown batch is a
+// selection error.
+func TestSaveAndSelection(t *testing.T) {
+	db := smallDB(t)
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := reports.Build(ctx, db, reports.Selection{BatchID: "nosuch"}, reports.Options{}); err == nil {
+		t.Error("a report of a missing batch")
+	} else {
+		var se *reports.SelectionError
+		if !errors.As(err, &se) {
+			t.Errorf("got %v, want a SelectionError", err)
+		}
+	}
+	rep, err := reports.Build(ctx, db, reports.Selection{}, reports.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "r.pdf")
+	if err := os.WriteFile(pdf, []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rep.Save(pdf, "", false); !errors.Is(err, reports.ErrExists) {
+		t.Errorf("got %v, want ErrExists", err)
+	}
+	if b, _ := os.ReadFile(pdf); string(b) != "mine" {
+		t.Error("the existing file was changed")
+	}
+	paths, err := rep.Save(pdf, filepath.Join(dir, "png"), true)
+	if err != nil || len(paths) != 11 {
+		t.Fatalf("%v, %d paths", err, len(paths))
+	}
+}

@@ -1,0 +1,388 @@
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+// This file holds every query behind the report's charts: each function
+// returns the series a chart draws, and the chart code only draws.
+
+// Selection chooses the runs of a report. The first field set wins:
+// RunIDs, then BatchID, then Scenario (its latest batch); with none set,
+// the latest batch in the database.
+type Selection struct {
+	RunIDs   []int64
+	BatchID  string
+	Scenario string
+}
+
+// Run is one selected run.
+type Run struct {
+	ID        int64
+	BatchID   string
+	Arm       string
+	Models    string
+	Replicate int
+	Seed      uint64
+	Version   string
+	Started   time.Time
+	Finished  time.Time
+}
+
+// Runs are the selected runs and what they share.
+type Runs struct {
+	// BatchID is the batch of the runs, or "" when they span batches.
+	BatchID      string
+	Scenario     string // names joined by ", " when they differ
+	ScenarioHash string // hashes joined by ", " when they differ
+	Description  string // from the first run's scenario_json
+	Baseline     string // from scenario_json compare.baseline, else the first arm
+	Users        int
+	Businesses   int
+	Days         int
+	Replicates   int      // the most runs of any arm
+	Arms         []string // in order of their first run
+	Runs         []Run    // ordered by run_id
+}
+
+// IDs are the run ids in order.
+func (r *Runs) IDs() []int64 {
+	ids := make([]int64, len(r.Runs))
+	for i, x := range r.Runs {
+		ids[i] = x.ID
+	}
+	return ids
+}
+
+// where is the SQL condition selecting the runs (on a table or view with
+// a run_id column).
+func (r *Runs) where() string { return idList(r.IDs()) }
+
+func idList(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return "run_id IN (" + strings.Join(s, ", ") + ")"
+}
+
+// SelectionError says a Selection matches no stored runs.
+type SelectionError struct{ Msg string }
+
+func (e *SelectionError) Error() string { return "reports: " + e.Msg }
+
+// SelectRuns resolves sel to stored runs.
+func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error) {
+	var where string
+	switch {
+	case len(sel.RunIDs) > 0:
+		where = idList(sel.RunIDs)
+	case sel.BatchID != "":
+		where = "batch_id = " + quote(sel.BatchID)
+	default:
+		cond := ""
+		if sel.Scenario != "" {
+			cond = " WHERE scenario = " + quote(sel.Scenario)
+		}
+		// The latest batch: the one holding the highest run id.
+		where = "batch_id = (SELECT arg_max(batch_id, run_id) FROM runs" + cond + ")"
+	}
+	t, err := db.Query(ctx, `SELECT run_id, batch_id, arm, models, replicate, CAST(seed AS VARCHAR), msgmon_version,
+		started_at, finished_at, scenario, scenario_hash, CAST(scenario_json AS VARCHAR), users, businesses, days
+		FROM runs WHERE `+where+` ORDER BY run_id`)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Rows) == 0 {
+		switch {
+		case len(sel.RunIDs) > 0:
+			return nil, &SelectionError{fmt.Sprintf("none of the runs %v is in the database", sel.RunIDs)}
+		case sel.BatchID != "":
+			return nil, &SelectionError{"no runs in batch " + sel.BatchID}
+		case sel.Scenario != "":
+			return nil, &SelectionError{"no runs of scenario " + sel.Scenario}
+		}
+		return nil, &SelectionError{"the database holds no runs"}
+	}
+	if len(sel.RunIDs) > 0 && len(t.Rows) != len(sel.RunIDs) {
+		found := map[int64]bool{}
+		for _, row := range t.Rows {
+			found[toInt(row[0])] = true
+		}
+		var missing []string
+		for _, id := range sel.RunIDs {
+			if !found[id] {
+				missing = append(missing, strconv.FormatInt(id, 10))
+			}
+		}
+		return nil, &SelectionError{"no run with id " + strings.Join(missing, ", ")}
+	}
+	r := &Runs{}
+	var batches, scenarios, hashes []string
+	perArm := map[string]int{}
+	for i, row := range t.Rows {
+		seed, _ := strconv.ParseUint(fmt.Sprint(row[5]), 10, 64)
+		run := Run{ID: toInt(row[0]), BatchID: str(row[1]), Arm: str(row[2]), Models: str(row[3]),
+			Replicate: int(toInt(row[4])), Seed: seed, Version: str(row[6])}
+		run.Started, _ = row[7].(time.Time)
+		run.Finished, _ = row[8].(time.Time)
+		r.Runs = append(r.Runs, run)
+		addUnique(&batches, run.BatchID)
+		addUnique(&scenarios, str(row[9]))
+		addUnique(&hashes, str(row[10]))
+		if perArm[run.Arm] == 0 {
+			r.Arms = append(r.Arms, run.Arm)
+		}
+		perArm[run.Arm]++
+		r.Replicates = max(r.Replicates, perArm[run.Arm])
+		r.Users = max(r.Users, int(toInt(row[12])))
+		r.Businesses = max(r.Businesses, int(toInt(row[13])))
+		r.Days = max(r.Days, int(toInt(row[14])))
+		if i == 0 {
+			var sc struct {
+				Description string `json:"description"`
+				Compare     struct {
+					Baseline string `json:"baseline"`
+				} `json:"compare"`
+			}
+			if js := str(row[11]); js != "" {
+				_ = json.Unmarshal([]byte(js), &sc) // the description is optional
+			}
+			r.Description = sc.Description
+			r.Baseline = sc.Compare.Baseline
+		}
+	}
+	if len(batches) == 1 {
+		r.BatchID = batches[0]
+	}
+	r.Scenario = strings.Join(scenarios, ", ")
+	r.ScenarioHash = strings.Join(hashes, ", ")
+	if !slices.Contains(r.Arms, r.Baseline) {
+		r.Baseline = r.Arms[0]
+	}
+	return r, nil
+}
+
+func addUnique(list *[]string, s string) {
+	if !slices.Contains(*list, s) {
+		*list = append(*list, s)
+	}
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// Metric is a per-run daily quantity drawn over time.
+type Metric struct {
+	Name    string // file stem of its chart
+	Title   string
+	YLabel  string
+	Caption string
+	// expr is a SQL expression over a daily_usd row; cumulative metrics
+	// are its running sum over the days of a run.
+	expr       string
+	cumulative bool
+}
+
+// The metrics drawn over time, in report order.
+var (
+	ActiveFollows = Metric{Name: "active-follows", Title: "Active follows",
+		YLabel:  "active follows at end of day (count)",
+		Caption: "Follows of businesses still active at the end of each day: mean over replicates per arm, shaded 95 % confidence band.",
+		expr:    "active_follows"}
+	ReachMessages = Metric{Name: "reach-messages", Title: "Daily reach of business messages",
+		YLabel:  "users reached per day (count)",
+		Caption: "Distinct users who received at least one business message on each day: mean per arm with 95 % band.",
+		expr:    "reach_messages"}
+	ReachAds = Metric{Name: "reach-ads", Title: "Daily reach of ads in Status",
+		YLabel:  "users reached per day (count)",
+		Caption: "Distinct users who saw at least one ad between statuses on each day: mean per arm with 95 % band.",
+		expr:    "reach_ads"}
+	CumulativeChurn = Metric{Name: "churn-cumulative", Title: "Cumulative unfollows and blocks",
+		YLabel:  "unfollows + blocks since day 0 (count)",
+		Caption: "Follows ended by users (unfollows plus blocks), summed from the first day: mean per arm with 95 % band.",
+		expr:    "unfollows + blocks", cumulative: true}
+	CumulativePlatformRevenue = Metric{Name: "platform-revenue-cumulative", Title: "Cumulative platform revenue",
+		YLabel:  "platform revenue since day 0 (USD)",
+		Caption: "What the platform earned from businesses and users (all sources), summed from the first day: mean per arm with 95 % band.",
+		expr:    "platform_revenue_usd", cumulative: true}
+	CumulativeBusinessRevenue = Metric{Name: "business-revenue-cumulative", Title: "Cumulative business revenue",
+		YLabel:  "revenue of all businesses since day 0 (USD)",
+		Caption: "Sales of all businesses from conversions, summed from the first day: mean per arm with 95 % band.",
+		expr:    "business_revenue", cumulative: true}
+)
+
+// TimeMetrics are the metrics of the over-time charts, in report order.
+var TimeMetrics = []Metric{ActiveFollows, ReachMessages, ReachAds, CumulativeChurn,
+	CumulativePlatformRevenue, CumulativeBusinessRevenue}
+
+// Band is one arm's daily mean of a metric over replicates with the half
+// width of its 95 % confidence interval (Student's t with n-1 degrees of
+// freedom); HalfWidth is NaN where a day has one replicate.
+type Band struct {
+	Arm       string
+	Day       []float64
+	N         []int
+	Mean      []float64
+	HalfWidth []float64
+}
+
+// tHalfWidth is the half width of the 95 % t-interval of a mean of n values
+// with sample standard deviation sd; NaN for n < 2.
+func tHalfWidth(sd float64, n int) float64 {
+	if n < 2 || math.IsNaN(sd) {
+		return math.NaN()
+	}
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
+	return t * sd / math.Sqrt(float64(n))
+}
+
+// Bands returns m per arm and day over the selected runs, in runs.Arms order.
+func Bands(ctx context.Context, db *store.DB, runs *Runs, m Metric) ([]Band, error) {
+	v := "CAST(" + m.expr + " AS DOUBLE)"
+	if m.cumulative {
+		v = "CAST(sum(" + m.expr + ") OVER (PARTITION BY run_id ORDER BY day ROWS UNBOUNDED PRECEDING) AS DOUBLE)"
+	}
+	t, err := db.Query(ctx, `WITH v AS (SELECT run_id, day, `+v+` AS v FROM daily_usd WHERE `+runs.where()+`)
+		SELECT r.arm, v.day, count(*), avg(v.v), stddev_samp(v.v)
+		FROM v JOIN runs r USING (run_id) GROUP BY r.arm, v.day ORDER BY r.arm, v.day`)
+	if err != nil {
+		return nil, err
+	}
+	byArm := map[string]*Band{}
+	for _, row := range t.Rows {
+		arm := str(row[0])
+		b := byArm[arm]
+		if b == nil {
+			b = &Band{Arm: arm}
+			byArm[arm] = b
+		}
+		n := int(toInt(row[2]))
+		b.Day = append(b.Day, float64(toInt(row[1])))
+		b.N = append(b.N, n)
+		b.Mean = append(b.Mean, toFloat(row[3]))
+		b.HalfWidth = append(b.HalfWidth, tHalfWidth(toFloat(row[4]), n))
+	}
+	var out []Band
+	for _, a := range runs.Arms {
+		if b := byArm[a]; b != nil {
+			out = append(out, *b)
+		}
+	}
+	return out, nil
+}
+
+// Outcomes are one arm's business outcomes, one value per business and
+// run (pooled over replicates).
+type Outcomes struct {
+	Arm string
+	// FollowerChange is followers_end - followers_start.
+	FollowerChange []float64
+	// ReturnOnSpend is (revenue - spend) / spend, for businesses that spent
+	// on messaging (spend > 0) only.
+	ReturnOnSpend []float64
+}
+
+// BusinessOutcomes returns the business outcomes per arm, in runs.Arms order.
+func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes, error) {
+	t, err := db.Query(ctx, `SELECT r.arm, CAST(b.followers_end - b.followers_start AS DOUBLE),
+		CASE WHEN b.spend_micros > 0 THEN CAST(b.revenue_micros - b.spend_micros AS DOUBLE) / CAST(b.spend_micros AS DOUBLE) END
+		FROM business_summary b JOIN runs r USING (run_id) WHERE b.`+runs.where()+`
+		ORDER BY b.run_id, b.business_id`)
+	if err != nil {
+		return nil, err
+	}
+	byArm := map[string]*Outcomes{}
+	for _, a := range runs.Arms {
+		byArm[a] = &Outcomes{Arm: a}
+	}
+	for _, row := range t.Rows {
+		o := byArm[str(row[0])]
+		o.FollowerChange = append(o.FollowerChange, toFloat(row[1]))
+		if row[2] != nil {
+			o.ReturnOnSpend = append(o.ReturnOnSpend, toFloat(row[2]))
+		}
+	}
+	out := make([]Outcomes, len(runs.Arms))
+	for i, a := range runs.Arms {
+		out[i] = *byArm[a]
+	}
+	return out, nil
+}
+
+// ParetoPoint is one arm's final churn and platform revenue.
+type ParetoPoint struct {
+	Arm            string
+	Churn, Revenue Estimate // churn per 1,000 follows; platform revenue in USD
+	OnFrontier     bool
+}
+
+// Pareto takes each arm's churn per 1,000 follows and platform revenue
+// from a comparison and marks the arms no other arm beats on both
+// (maximise revenue, minimise churn).
+func Pareto(c *Comparison) []ParetoPoint {
+	ci, ri := c.kpiIndex("churn_per_1000"), c.kpiIndex("platform_revenue_usd")
+	pts := make([]ParetoPoint, len(c.Rows))
+	for i, r := range c.Rows {
+		pts[i] = ParetoPoint{Arm: r.Arm, Churn: r.KPI[ci], Revenue: r.KPI[ri]}
+	}
+	for i := range pts {
+		pts[i].OnFrontier = true
+		for j := range pts {
+			a, b := pts[j], pts[i]
+			if a.Churn.Mean <= b.Churn.Mean && a.Revenue.Mean >= b.Revenue.Mean &&
+				(a.Churn.Mean < b.Churn.Mean || a.Revenue.Mean > b.Revenue.Mean) {
+				pts[i].OnFrontier = false
+				break
+			}
+		}
+	}
+	return pts
+}
+
+// Frontier returns the points on the Pareto frontier ordered by churn.
+func Frontier(pts []ParetoPoint) []ParetoPoint {
+	var f []ParetoPoint
+	for _, p := range pts {
+		if p.OnFrontier {
+			f = append(f, p)
+		}
+	}
+	slices.SortStableFunc(f, func(a, b ParetoPoint) int {
+		switch {
+		case a.Churn.Mean < b.Churn.Mean:
+			return -1
+		case a.Churn.Mean > b.Churn.Mean:
+			return 1
+		}
+		return 0
+	})
+	return f
+}
+
+func (c *Comparison) kpiIndex(column string) int {
+	for i, k := range c.KPIs {
+		if k.Column == column {
+			return i
+		}
+	}
+	panic("reports: comparison without column " + column)
+}
