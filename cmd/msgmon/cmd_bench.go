@@ -30,6 +30,9 @@ fastest run, and the peak resident memory of the process.`,
 			if err := cfg.Validate(); err != nil {
 				return inputError{err}
 			}
+			if err := checkMemory("bench", &cfg); err != nil {
+				return err
+			}
 			var ms []sim.Model
 			for _, f := range sim.Registered() {
 				m, err := f.New(f.NewParams())

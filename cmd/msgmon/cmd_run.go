@@ -84,6 +84,9 @@ func newBatchID() string {
 
 // runScenario runs the scenario's arms into the database.
 func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, progressOut io.Writer) (*runOutcome, error) {
+	if err := checkMemory(sc.Name, &sc.Config); err != nil {
+		return nil, err
+	}
 	spec, err := sc.Spec()
 	if err != nil {
 		return nil, err

@@ -187,3 +187,25 @@ func TestUnknownPreset(t *testing.T) {
 		t.Errorf("got %v (exit %d), want the list of presets and exit %d", err, exitCode(err, nil), exitInput)
 	}
 }
+
+// A scenario too large for the machine is refused before anything is
+// built or stored, saying how large it is and what to lower.
+func TestTooLargeRefused(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "huge.yaml")
+	huge := strings.Replace(smallScenario, "users: 2000", "users: 50000000", 1)
+	huge = strings.Replace(huge, "businesses: 40", "businesses: 1000000", 1)
+	if err := os.WriteFile(scen, []byte(huge), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if availableMemory() > 200<<30 {
+		t.Skip("this machine has room for 50 million users")
+	}
+	_, _, err := msgmon(t, context.Background(), "run", scen, "--db", filepath.Join(dir, "r.duckdb"))
+	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "lower users to at most") {
+		t.Fatalf("got %v (exit %d)", err, exitCode(err, nil))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.duckdb")); err == nil {
+		t.Error("a database was created for a scenario that was refused")
+	}
+}
