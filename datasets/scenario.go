@@ -121,7 +121,7 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	d.structure(root, reflect.ValueOf(s).Elem(), "")
 	if s.Name == "" {
 		base := filepath.Base(name)
-		s.Name = strings.TrimSuffix(base, filepath.Ext(base))
+		s.Name = nameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))
 	}
 	s.check(ps, root)
 	if err := ps.err(); err != nil {
@@ -476,7 +476,37 @@ func newModel(f sim.Factory, params any) (m sim.Model, err error) {
 }
 
 // checkArms checks the compare: section.
+// safeName is what scenario and arm names may hold: they become folder
+// names of exported partitions and report files, so no path separators or
+// dots leading out of a folder.
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+const safeNameRule = "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+// nameFromFile turns a file's base name into a safe scenario name: other
+// characters become '-', and a name that starts with neither a letter nor a
+// digit gets "scenario-" in front.
+func nameFromFile(base string) string {
+	b := []byte(base)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	n := string(b)
+	if n == "" || !safeName.MatchString(n[:1]) {
+		n = "scenario-" + n
+	}
+	if len(n) > 64 {
+		n = n[:64]
+	}
+	return n
+}
+
 func (s *Scenario) checkArms(add func(path, msg string)) {
+	if !safeName.MatchString(s.Name) {
+		add("name", fmt.Sprintf("%q: %s", s.Name, safeNameRule))
+	}
 	var enabled []string
 	isEnabled := map[string]bool{}
 	for _, m := range s.Models {
@@ -497,6 +527,8 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 			add(p+".name", "every arm needs a name")
 		case names[a.Name]:
 			add(p+".name", fmt.Sprintf("duplicate arm name %q; arm names must be unique", a.Name))
+		case !safeName.MatchString(a.Name):
+			add(p+".name", fmt.Sprintf("%q: %s", a.Name, safeNameRule))
 		}
 		names[a.Name] = true
 		inArm := map[string]bool{}

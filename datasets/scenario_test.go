@@ -605,3 +605,23 @@ func missingKeys(t reflect.Type, n *yaml.Node, path string) []string {
 	}
 	return missing
 }
+
+// Scenario and arm names become folder and file names: unsafe ones are
+// refused, and a name taken from the file is made safe.
+func TestSafeNames(t *testing.T) {
+	const body = "users: 2000\nbusinesses: 40\ndays: 5\nmodels: {test_model: {}}\n"
+	if _, err := datasets.Parse("x.yaml", []byte("name: ../../out\n"+body)); err == nil || !strings.Contains(err.Error(), "x.yaml:1: name:") {
+		t.Errorf("name ../../out: got %v", err)
+	}
+	arms := body + "compare: {arms: [{name: a/b, models: [test_model]}]}\n"
+	if _, err := datasets.Parse("x.yaml", []byte(arms)); err == nil || !strings.Contains(err.Error(), "compare.arms[0].name") {
+		t.Errorf("arm a/b: got %v", err)
+	}
+	s, err := datasets.Parse("dir/my scenario (v2).yaml", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "my-scenario--v2-" {
+		t.Errorf("name from file %q", s.Name)
+	}
+}
