@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+// These tests run the real binary, as a user's shell would, and stop it
+// from outside.
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func binary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the msgmon binary")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "msgmon-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "msgmon")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+const killScenario = `name: kill
+seed: 3
+replicates: 3
+users: 4000
+businesses: 60
+days: 40
+models:
+  service_only: {}
+  subscription: {}
+  paid_push: {}
+  status_ads: {}
+`
+
+func writeScenario(t *testing.T, dir, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// consistent checks that the database holds only whole runs and returns a
+// fingerprint of each stored run (its row counts and a column sum).
+func consistent(t *testing.T, dbPath string) map[int64]string {
+	t.Helper()
+	if _, err := os.Stat(dbPath); err != nil {
+		return map[int64]string{}
+	}
+	db, err := store.OpenReadOnly(context.Background(), dbPath)
+	if err != nil {
+		t.Fatalf("reopening after the stop: %v", err)
+	}
+	defer db.Close()
+	q := func(sql string) [][]any {
+		tb, err := db.Query(context.Background(), sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return tb.Rows
+	}
+	if rows := q(`SELECT count(*) FROM daily WHERE run_id NOT IN (SELECT run_id FROM runs)`); rows[0][0].(int64) != 0 {
+		t.Errorf("%v daily rows of no run", rows[0][0])
+	}
+	if rows := q(`SELECT count(*) FROM business_summary WHERE run_id NOT IN (SELECT run_id FROM runs)`); rows[0][0].(int64) != 0 {
+		t.Errorf("%v business rows of no run", rows[0][0])
+	}
+	prints := map[int64]string{}
+	for _, row := range q(`SELECT r.run_id, r.days, r.businesses,
+			(SELECT count(*) FROM daily d WHERE d.run_id = r.run_id),
+			(SELECT count(*) FROM business_summary b WHERE b.run_id = r.run_id),
+			(SELECT CAST(sum(sends_push) AS BIGINT) FROM daily d WHERE d.run_id = r.run_id)
+			FROM runs r ORDER BY r.run_id`) {
+		id := row[0].(int64)
+		if fmt.Sprint(row[1]) != fmt.Sprint(row[3]) || fmt.Sprint(row[2]) != fmt.Sprint(row[4]) {
+			t.Errorf("run %d is partial: %v of %v days, %v of %v businesses", id, row[3], row[1], row[4], row[2])
+		}
+		prints[id] = fmt.Sprint(row[1:])
+	}
+	return prints
+}
+
+// kill -9 of msgmon run and compare at random moments leaves no partial
+// run, every completed run intact, and the next command working.
+func TestKillNine(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	scen := writeScenario(t, dir, killScenario)
+	dbPath := filepath.Join(dir, "r.duckdb")
+	rnd := rand.New(rand.NewPCG(8, 8))
+	before := map[int64]string{}
+	const kills = 10
+	killed := 0
+	// About 4 s a command: 12 runs of 4,000 users over 200 days.
+	scen = writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 200", 1))
+	for i := 0; i < kills; i++ {
+		verb := []string{"run", "compare"}[i%2]
+		cmd := exec.Command(bin, verb, scen, "--db", dbPath, "-q", "--no-report")
+		if verb == "run" {
+			cmd = exec.Command(bin, verb, scen, "--db", dbPath, "-q")
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(50+rnd.IntN(3000)) * time.Millisecond
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		what := "killed"
+		select {
+		case <-time.After(delay):
+			_ = cmd.Process.Kill()
+			<-done
+			killed++
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s ended before the kill: %v", verb, err)
+			}
+			what = "finished before being killed"
+		}
+		after := consistent(t, dbPath)
+		for id, fp := range before {
+			if after[id] != fp {
+				t.Errorf("kill %d: completed run %d changed from %s to %q", i, id, fp, after[id])
+			}
+		}
+		t.Logf("kill %d: %s %s at %v; %d whole runs stored", i, verb, what, delay, len(after))
+		before = after
+	}
+	if killed < kills/2 {
+		t.Errorf("only %d of %d commands were killed mid-way: the test proves little", killed, kills)
+	}
+	// The next commands work.
+	out, err := exec.Command(bin, "run", scen, "--db", dbPath, "-q", "--replicates", "1", "--arm", "paid_push").CombinedOutput()
+	if err != nil {
+		t.Fatalf("run after the kills: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "query", "--db", dbPath, "--format", "csv", "SELECT count(*) AS n FROM runs").CombinedOutput()
+	if err != nil {
+		t.Fatalf("query after the kills: %v\n%s", err, out)
+	}
+	consistent(t, dbPath)
+}
+
+// SIGINT and SIGTERM stop at the end of a day with exit codes 130 and 143
+// and leave only whole runs.
+func TestSignals(t *testing.T) {
+	bin := binary(t)
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, exitInterrupted}, {syscall.SIGTERM, exitTerminated}} {
+		dir := t.TempDir()
+		scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 400", 1))
+		dbPath := filepath.Join(dir, "r.duckdb")
+		cmd := exec.Command(bin, "run", scen, "--db", dbPath, "-q")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		if err := cmd.Process.Signal(c.sig); err != nil {
+			t.Fatal(err)
+		}
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != c.code {
+			t.Errorf("%v: got %v, want exit code %d", c.sig, err, c.code)
+		}
+		consistent(t, dbPath)
+	}
+}
+
+// While a run writes, a second writer gets a clear message and a query
+// either works or gets a clear message; the file stays whole.
+func TestConcurrentUse(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 300", 1))
+	dbPath := filepath.Join(dir, "r.duckdb")
+	first := exec.Command(bin, "run", scen, "--db", dbPath, "-q")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	out, err := exec.Command(bin, "run", scen, "--db", dbPath, "-q").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by another msgmon process") {
+		t.Errorf("second writer: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "query", "--db", dbPath, "SELECT count(*) FROM runs").CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "in use by another msgmon process") {
+		t.Errorf("query during a run: %v\n%s", err, out)
+	}
+	_ = first.Process.Signal(syscall.SIGINT)
+	_ = first.Wait()
+	consistent(t, dbPath)
+}
