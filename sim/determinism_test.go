@@ -40,6 +40,9 @@ func TestSameResultsOnAnyWorkerCount(t *testing.T) {
 			if !reflect.DeepEqual(ref.Daily, res.Daily) {
 				t.Errorf("GOMAXPROCS %d, %d workers: daily metrics differ from 1 worker", procs, w)
 			}
+			if !reflect.DeepEqual(ref.Segments, res.Segments) {
+				t.Errorf("GOMAXPROCS %d, %d workers: segment summaries differ from 1 worker", procs, w)
+			}
 			if !reflect.DeepEqual(ref.Businesses, res.Businesses) {
 				t.Errorf("GOMAXPROCS %d, %d workers: business summaries differ from 1 worker", procs, w)
 			}

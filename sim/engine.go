@@ -142,6 +142,9 @@ type worker struct {
 	blk  int
 	// gotMsg and gotAd: the current user was reached today.
 	gotMsg, gotAd bool
+	// seg counts events by user segment over the whole run (integers:
+	// their sum over workers does not depend on scheduling).
+	seg []SegmentSummary
 }
 
 const (
@@ -219,7 +222,8 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 
 	r.ws = make([]*worker, r.workers)
 	for i := range r.ws {
-		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ev: make([]event, 0, 64)}
+		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ev: make([]event, 0, 64),
+			seg: make([]SegmentSummary, 3*len(pop.Cfg.Markets))}
 	}
 	if spec.Audit != nil {
 		r.audit = make([][]AuditEvent, r.nblocks)
@@ -654,6 +658,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	w.biz[b].followDelta++
 	w.biz[b].follows++
 	w.day.FollowsGained++
+	w.seg[r.pop.Segment[u]].FollowsGained++
 	*src++
 	r.lastChange[u] = int32(d)
 	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
@@ -674,8 +679,11 @@ func (w *worker) unfollow(u, j, d int, hour int32, annoyed bool) {
 	w.endFollow(u, j, d)
 	w.biz[sl.biz].unfollows++
 	w.day.Unfollows++
+	seg := &w.seg[w.r.pop.Segment[u]]
+	seg.Unfollows++
 	if annoyed {
 		w.day.UnfollowsAnnoyed++
+		seg.UnfollowsAnnoyed++
 	}
 	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditUnfollow, Channel: -1, Annoyed: annoyed})
 }
@@ -689,6 +697,7 @@ func (w *worker) block(u, j, d int, hour int32) {
 	sl.flags |= fBlocked
 	w.biz[sl.biz].blocks++
 	w.day.Blocks++
+	w.seg[r.pop.Segment[u]].Blocks++
 	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditBlock, Channel: -1})
 }
 
@@ -788,7 +797,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		pc *= r.pop.Cfg.Business.PaymentsUplift
 	}
 	if xConv < pc {
-		w.convert(b)
+		w.convert(u, b)
 	}
 	if j >= 0 && xOpt < float64(r.pop.OptIn[u]) {
 		src := &w.day.FollowsFromChat
@@ -799,8 +808,11 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	}
 }
 
-func (w *worker) convert(b int) {
+func (w *worker) convert(u, b int) {
 	v := w.r.pop.ConvValue[b]
+	seg := &w.seg[w.r.pop.Segment[u]]
+	seg.Conversions++
+	seg.Purchases += v
 	w.day.Conversions++
 	w.day.UserSpend += v
 	w.day.BusinessRevenue += v
@@ -911,8 +923,10 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	t := float64(d) + float64(h)/24
 	var opened, annoyed bool
 	var a float64
+	w.seg[r.pop.Segment[u]].MessagesReceived++
 	if push {
 		w.day.SendsPush++
+		w.seg[r.pop.Segment[u]].PushesReceived++
 		opened = xOpen < r.beh.ReadPush
 		a = r.annoyAt(u, t, r.beh.AnnoyPush*r.unwanted(rel))
 		annoyed = true
@@ -934,7 +948,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			w.day.Clicks++
 			w.biz[b].clicks++
 			if xConv < r.beh.Conversion*r.paymentsFactor(b) {
-				w.convert(b)
+				w.convert(u, b)
 			}
 			w.conversation(u, b, d, h, false)
 		}
@@ -945,6 +959,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			sl.flags |= fMuted
 			w.biz[b].mutes++
 			w.day.Mutes++
+			w.seg[r.pop.Segment[u]].Mutes++
 			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
 		case xKind >= 1-r.beh.BlockShare:
 			w.block(u, j, d, h)
@@ -1041,6 +1056,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		}
 		b := int(r.advBiz[c][r.advAlias[c].pick(xBiz)])
 		w.day.AdImpressions++
+		w.seg[r.pop.Segment[u]].AdImpressions++
 		w.biz[b].impressions++
 		w.charge(b, ads.PricePerImpression[mk], SourceAds)
 		w.gotAd = true
@@ -1060,6 +1076,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		if ads.OptOut && xOpt < r.hazard(u, adA, r.beh.AdOptOutRate) {
 			r.uflags[u] |= uAdOptOut
 			w.day.AdOptOuts++
+			w.seg[r.pop.Segment[u]].AdOptOuts++
 			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdOptOut, Channel: -1})
 			return
 		}
@@ -1295,7 +1312,47 @@ func (r *runner) result() *Result {
 	for b := range r.sum {
 		r.sum[b].FollowersEnd = int64(r.followers[b])
 	}
-	return &Result{Daily: r.daily, Businesses: r.sum}
+	return &Result{Daily: r.daily, Businesses: r.sum, Segments: r.segments()}
+}
+
+// segments sums the workers' segment counts and adds the users and the
+// follows at the start and the end of the run.
+func (r *runner) segments() []SegmentSummary {
+	segs := make([]SegmentSummary, 3*len(r.pop.Cfg.Markets))
+	for i := range segs {
+		segs[i].Market = r.plat.Markets[i/3]
+		segs[i].ToleranceBand = ToleranceBands[i%3]
+		for _, w := range r.ws {
+			x := &w.seg[i]
+			s := &segs[i]
+			s.FollowsGained += x.FollowsGained
+			s.Unfollows += x.Unfollows
+			s.UnfollowsAnnoyed += x.UnfollowsAnnoyed
+			s.Blocks += x.Blocks
+			s.Mutes += x.Mutes
+			s.MessagesReceived += x.MessagesReceived
+			s.PushesReceived += x.PushesReceived
+			s.AdImpressions += x.AdImpressions
+			s.AdOptOuts += x.AdOptOuts
+			s.Conversions += x.Conversions
+			s.Purchases += x.Purchases
+		}
+	}
+	for u := 0; u < r.n; u++ {
+		s := &segs[r.pop.Segment[u]]
+		s.Users++
+		for _, b := range r.pop.InitialFollows[u*r.k : (u+1)*r.k] {
+			if b >= 0 {
+				s.FollowsStart++
+			}
+		}
+		for j := 0; j < int(r.nslots[u]); j++ {
+			if r.slots[u*r.k+j].flags&fFollowing != 0 {
+				s.FollowsEnd++
+			}
+		}
+	}
+	return segs
 }
 
 // ledger is the Ledger a Biller sees on one day.

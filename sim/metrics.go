@@ -133,8 +133,34 @@ type BusinessSummary struct {
 	FinalTier, MinTier, MaxTier    int
 }
 
+// SegmentSummary is one user segment over one run: the users of a market
+// in a tolerance band (ToleranceBands: the terciles of the tolerance
+// distribution). Counts are events over the run; money is in Micros.
+type SegmentSummary struct {
+	Market           string
+	ToleranceBand    string
+	Users            int64
+	FollowsStart     int64 // active follows at the start of day 0
+	FollowsEnd       int64 // active follows at the end of the run
+	FollowsGained    int64
+	Unfollows        int64 // lapsed and annoyed
+	UnfollowsAnnoyed int64
+	Blocks           int64
+	Mutes            int64
+	MessagesReceived int64 // proactive messages delivered, push or folder
+	PushesReceived   int64
+	AdImpressions    int64
+	AdOptOuts        int64
+	Conversions      int64
+	Purchases        Micros // what the segment's users paid for conversions
+}
+
+// ToleranceBands name the terciles of users' tolerance to messages.
+var ToleranceBands = [3]string{"low", "mid", "high"}
+
 // Result is what one run produces.
 type Result struct {
 	Daily      []Daily
 	Businesses []BusinessSummary
+	Segments   []SegmentSummary // market-major, then tolerance band
 }

@@ -25,6 +25,9 @@ type Population struct {
 	StatusViews  []float32 // statuses wanted per Updates visit
 	StatusSupply []float32 // statuses contacts post per day
 	OptIn        []float32
+	// Segment is market*3 + tolerance band (0 low, 1 mid, 2 high: below,
+	// between and above the terciles of the log-normal tolerance).
+	Segment []uint8
 
 	// Businesses.
 	Category     []uint8
@@ -60,6 +63,7 @@ func NewPopulation(cfg *Config, seed uint64) (*Population, error) {
 	}
 	p := &Population{Cfg: *cfg, N: cfg.Users, M: cfg.Businesses, K: cfg.MaxFollows, C: len(cfg.Categories)}
 	p.drawUsers(seed)
+	p.assignSegments()
 	if err := p.drawBusinesses(seed); err != nil {
 		return nil, err
 	}
@@ -127,6 +131,26 @@ func (p *Population) drawUsers(seed uint64) {
 		}
 		p.StatusViews[u] = float32(logNormalMean(ut.StatusViewsMean, ut.StatusViewsSigma, &s).Rand())
 		p.OptIn[u] = float32(betaMeanConc(ut.OptInMean, 4, &s).Rand())
+	}
+}
+
+// assignSegments puts each user in a market and a tolerance band, cut at
+// the terciles of the configured log-normal (z = ±0.4307); with no spread
+// every user is in the middle band.
+func (p *Population) assignSegments() {
+	ut := p.Cfg.User
+	lo := ut.ToleranceMedian * math.Exp(-0.4307*ut.ToleranceSigma)
+	hi := ut.ToleranceMedian * math.Exp(0.4307*ut.ToleranceSigma)
+	p.Segment = make([]uint8, p.N)
+	for u := range p.Segment {
+		band := uint8(1)
+		switch tol := float64(p.Tolerance[u]); {
+		case tol < lo:
+			band = 0
+		case tol > hi:
+			band = 2
+		}
+		p.Segment[u] = p.Market[u]*3 + band
 	}
 }
 

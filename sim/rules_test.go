@@ -213,6 +213,7 @@ func TestRulesNeverBroken(t *testing.T) {
 				t.Errorf("metrics count %d deliveries, the audit trail %d", got, c.checked)
 			}
 			checkMoney(t, res)
+			checkSegments(t, pop, res)
 			t.Logf("%v: %d deliveries checked, %d blocked by rules", plat.Models, c.checked, sumBlocked(res))
 		})
 	}
@@ -254,5 +255,41 @@ func checkMoney(t *testing.T, res *sim.Result) {
 	if platform != tot.BusinessSpend+tot.UserSpend-tot.BusinessRevenue {
 		t.Errorf("platform revenue %d != business spend %d + user spend %d - business revenue %d",
 			platform, tot.BusinessSpend, tot.UserSpend, tot.BusinessRevenue)
+	}
+}
+
+// checkSegments: the segments partition the users, and their counts add
+// up to the daily totals.
+func checkSegments(t *testing.T, pop *sim.Population, res *sim.Result) {
+	t.Helper()
+	var sum sim.SegmentSummary
+	for _, g := range res.Segments {
+		sum.Users += g.Users
+		sum.FollowsEnd += g.FollowsEnd
+		sum.FollowsGained += g.FollowsGained
+		sum.Unfollows += g.Unfollows
+		sum.UnfollowsAnnoyed += g.UnfollowsAnnoyed
+		sum.Blocks += g.Blocks
+		sum.Mutes += g.Mutes
+		sum.MessagesReceived += g.MessagesReceived
+		sum.PushesReceived += g.PushesReceived
+		sum.AdImpressions += g.AdImpressions
+		sum.AdOptOuts += g.AdOptOuts
+		sum.Conversions += g.Conversions
+		sum.Purchases += g.Purchases
+	}
+	tot := totals(res)
+	last := res.Daily[len(res.Daily)-1]
+	want := sim.SegmentSummary{Users: int64(pop.N), FollowsEnd: last.ActiveFollows, FollowsGained: tot.FollowsGained,
+		Unfollows: tot.Unfollows, UnfollowsAnnoyed: tot.UnfollowsAnnoyed, Blocks: tot.Blocks, Mutes: tot.Mutes,
+		MessagesReceived: tot.SendsPush + tot.SendsFolder, PushesReceived: tot.SendsPush,
+		AdImpressions: tot.AdImpressions, AdOptOuts: tot.AdOptOuts, Conversions: tot.Conversions}
+	// User spend also holds channel subscriptions: purchases are part of it.
+	if sum.Purchases > tot.UserSpend || (sum.Conversions > 0) != (sum.Purchases > 0) {
+		t.Errorf("segments' purchases %d µUSD, users spent %d in all", sum.Purchases, tot.UserSpend)
+	}
+	sum.Purchases = 0
+	if sum != want {
+		t.Errorf("segments add up to\n%+v\ndaily totals give\n%+v", sum, want)
 	}
 }

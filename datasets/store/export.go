@@ -23,6 +23,8 @@ var exportTables = []struct{ name, query string }{
 	{"daily", `SELECT r.scenario, r.arm, d.* FROM daily d JOIN runs r USING (run_id) ORDER BY d.run_id, d.day`},
 	{"business_summary", `SELECT r.scenario, r.arm, b.* FROM business_summary b JOIN runs r USING (run_id)
 		ORDER BY b.run_id, b.business_id`},
+	{"segment_summary", `SELECT r.scenario, r.arm, g.* FROM segment_summary g JOIN runs r USING (run_id)
+		ORDER BY g.run_id, g.market, g.tolerance_band`},
 }
 
 // ExportParquet writes the tables runs, daily and business_summary as

@@ -218,6 +218,27 @@ func columnNames[T any](cols []column[T]) []string {
 	return out
 }
 
+// segmentColumns: every field of sim.SegmentSummary, in struct order. The
+// segment_summary table is run_id followed by these columns.
+var segmentColumns = []column[sim.SegmentSummary]{
+	strCol("market", func(g *sim.SegmentSummary) string { return g.Market }),
+	strCol("tolerance_band", func(g *sim.SegmentSummary) string { return g.ToleranceBand }),
+	cnt("n_users", func(g *sim.SegmentSummary) int64 { return g.Users }), // not "users": runs has that column
+	cnt("follows_start", func(g *sim.SegmentSummary) int64 { return g.FollowsStart }),
+	cnt("follows_end", func(g *sim.SegmentSummary) int64 { return g.FollowsEnd }),
+	cnt("follows_gained", func(g *sim.SegmentSummary) int64 { return g.FollowsGained }),
+	cnt("unfollows", func(g *sim.SegmentSummary) int64 { return g.Unfollows }),
+	cnt("unfollows_annoyed", func(g *sim.SegmentSummary) int64 { return g.UnfollowsAnnoyed }),
+	cnt("blocks", func(g *sim.SegmentSummary) int64 { return g.Blocks }),
+	cnt("mutes", func(g *sim.SegmentSummary) int64 { return g.Mutes }),
+	cnt("messages_received", func(g *sim.SegmentSummary) int64 { return g.MessagesReceived }),
+	cnt("pushes_received", func(g *sim.SegmentSummary) int64 { return g.PushesReceived }),
+	cnt("ad_impressions", func(g *sim.SegmentSummary) int64 { return g.AdImpressions }),
+	cnt("ad_opt_outs", func(g *sim.SegmentSummary) int64 { return g.AdOptOuts }),
+	cnt("conversions", func(g *sim.SegmentSummary) int64 { return g.Conversions }),
+	money("purchases_micros", func(g *sim.SegmentSummary) sim.Micros { return g.Purchases }),
+}
+
 // createTableSQL is the DDL of a child table (daily, business_summary).
 func createTableSQL[T any](table string, cols []column[T]) string {
 	var b strings.Builder
@@ -376,6 +397,7 @@ func schemaSQL() []string {
 		runsDDL,
 		createTableSQL("daily", dailyColumns),
 		createTableSQL("business_summary", businessColumns),
+		createTableSQL("segment_summary", segmentColumns),
 		dailyUSDView(),
 		runTotals,
 		armSummaryView(kpis),

@@ -6,6 +6,7 @@
 //   - runs: one row per stored run (metadata; see RunMeta).
 //   - daily: run_id plus every field of sim.Daily, one row per run and day.
 //   - business_summary: run_id plus every field of sim.BusinessSummary.
+//   - segment_summary: run_id plus every field of sim.SegmentSummary (users by market and tolerance band).
 //
 // Views: daily_usd (money as DECIMAL(18,6) dollars), run_totals (one row of
 // KPIs per run) and arm_summary (mean and sample standard deviation of the

@@ -91,6 +91,10 @@ func TestColumnsCoverStructs(t *testing.T) {
 	if got := colNames(businessColumns); !slices.Equal(got, n) {
 		t.Errorf("business_summary columns\n got %v\nwant %v", got, n)
 	}
+	n, _ = fieldColumns(reflect.ValueOf(sim.SegmentSummary{}), map[string]string{"Users": "n_users"})
+	if got := colNames(segmentColumns); !slices.Equal(got, n) {
+		t.Errorf("segment_summary columns\n got %v\nwant %v", got, n)
+	}
 	// Getters read the field of the same name: values set by reflection
 	// come back through the getters.
 	r := synthResult(1, 1, 7)
@@ -148,6 +152,12 @@ func synthResult(days, businesses, salt int) *sim.Result {
 	for i := range r.Businesses {
 		fill(reflect.ValueOf(&r.Businesses[i]).Elem(), i, salt)
 		r.Businesses[i].Business = i
+	}
+	r.Segments = make([]sim.SegmentSummary, 6)
+	for i := range r.Segments {
+		fill(reflect.ValueOf(&r.Segments[i]).Elem(), i, salt)
+		r.Segments[i].Market = []string{"DE", "IN"}[i/3]
+		r.Segments[i].ToleranceBand = sim.ToleranceBands[i%3]
 	}
 	return r
 }
@@ -641,7 +651,10 @@ func TestExportParquet(t *testing.T) {
 	for _, c := range []struct{ table, sums string }{
 		{"runs", "count(*), sum(run_id), sum(seed), count(DISTINCT scenario || arm), string_agg(params, ',' ORDER BY run_id)"},
 		{"daily", "count(*), sum(run_id), sum(reach_messages), sum(platform_revenue_service_micros), sum(service_cost_micros), count(DISTINCT scenario || arm)"},
-		{"business_summary", "count(*), sum(run_id), sum(spend_other_micros), sum(size), string_agg(category, ',' ORDER BY run_id, business_id), count(DISTINCT scenario || arm)"},
+		// Floating-point sums depend on the order DuckDB's threads add in:
+		// rounded to 9 significant digits they must agree.
+		{"business_summary", "count(*), sum(run_id), sum(spend_other_micros), round(sum(size), 6), string_agg(category, ',' ORDER BY run_id, business_id), count(DISTINCT scenario || arm)"},
+		{"segment_summary", "count(*), sum(run_id), sum(n_users), sum(unfollows), sum(purchases_micros), string_agg(market || tolerance_band, ',' ORDER BY run_id, market, tolerance_band), count(DISTINCT scenario || arm)"},
 	} {
 		src := c.table
 		if c.table != "runs" {

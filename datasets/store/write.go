@@ -112,6 +112,11 @@ func (db *DB) WriteRun(ctx context.Context, meta RunMeta, res *sim.Result) (runI
 	}); err != nil {
 		return 0, err
 	}
+	if err := step("segment_summary", func() error {
+		return ingest(ctx, db.ingest, conn, "segment_summary", segmentColumns, runID, res.Segments)
+	}); err != nil {
+		return 0, err
+	}
 	// COMMIT is not interruptible: once ctx has been checked above, the
 	// run is either fully stored or (on a COMMIT error) rolled back.
 	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
