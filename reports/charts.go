@@ -103,7 +103,7 @@ func legendWidth(l *Legend) vg.Length {
 
 func newLegend() *Legend {
 	l := &Legend{Legend: plot.NewLegend()}
-	l.TextStyle.Font.Size = 11
+	l.TextStyle.Font = font.From(bodyFont, 11)
 	l.ThumbnailWidth = vg.Points(28)
 	l.Padding = vg.Points(4)
 	return l
@@ -139,12 +139,15 @@ func wrap(sty text.Style, s string, w vg.Length) []string {
 func newPlot(xLabel, yLabel string) *plot.Plot {
 	p := plot.New()
 	p.X.Label.Text, p.Y.Label.Text = xLabel, yLabel
-	p.X.Label.TextStyle.Font.Size, p.Y.Label.TextStyle.Font.Size = 11, 11
-	p.X.Tick.Label.Font.Size, p.Y.Tick.Label.Font.Size = 10, 10
+	p.X.Label.TextStyle.Font, p.Y.Label.TextStyle.Font = font.From(bodyFont, 11), font.From(bodyFont, 11)
+	p.X.Tick.Label.Font, p.Y.Tick.Label.Font = font.From(bodyFont, 10), font.From(bodyFont, 10)
+	p.Title.TextStyle.Font = font.From(titleFont, 12)
 	p.Y.Tick.Marker = commaTicks{}
 	p.X.Tick.Marker = commaTicks{}
-	p.Title.TextStyle.Font.Size = 12
-	p.Add(plotter.NewGrid())
+	grid := plotter.NewGrid()
+	grid.Vertical.Color, grid.Horizontal.Color = color.Gray{Y: 0xdd}, color.Gray{Y: 0xdd}
+	grid.Vertical.Width, grid.Horizontal.Width = vg.Points(0.5), vg.Points(0.5)
+	p.Add(grid)
 	return p
 }
 
@@ -179,9 +182,29 @@ func (commaTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
+// dayTicks label days every 1, 2, 5, 7, 10, 14, 30, ... days: at most
+// ten labels.
+type dayTicks struct{}
+
+func (dayTicks) Ticks(lo, hi float64) []plot.Tick {
+	step := 365.0
+	for _, s := range []float64{1, 2, 5, 7, 10, 14, 20, 30, 60, 90, 180} {
+		if (hi-lo)/s <= 10 {
+			step = s
+			break
+		}
+	}
+	var ts []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+1e-9; v += step {
+		ts = append(ts, plot.Tick{Value: v, Label: fmtNum(v, 0)})
+	}
+	return ts
+}
+
 // BandChart draws one line per arm with a shaded 95 % band.
 func BandChart(m Metric, bands []Band) (*Chart, error) {
 	p := newPlot("day of the simulation", m.YLabel)
+	p.X.Tick.Marker = dayTicks{}
 	leg := newLegend()
 	allZero := true
 	for i, b := range bands {
@@ -403,7 +426,7 @@ func pointLabels(p *plot.Plot, pts []ParetoPoint) ([]*plotter.Labels, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reports: pareto labels: %w", err)
 		}
-		l.TextStyle[0].Font.Size = 10
+		l.TextStyle[0].Font = font.From(bodyFont, 10)
 		l.TextStyle[0].YAlign = draw.YCenter
 		l.Offset = vg.Point{X: vg.Points(9), Y: vg.Points(float64(-13 * shift))}
 		out = append(out, l)
@@ -427,6 +450,9 @@ func (symlogTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
 	for _, v := range []float64{-1e6, -1e5, -1e4, -1000, -100, -10, -1, 0, 1, 10, 100, 1000, 1e4, 1e5, 1e6} {
 		s := symlog(v)
+		if v == 1 && hi-lo > 2.5 {
+			continue // crowds 0 on a wide axis; -1 stays to label the negative side
+		}
 		if s >= lo-1e-9 && s <= hi+1e-9 {
 			ts = append(ts, plot.Tick{Value: s, Label: fmtNum(v, 0)})
 		}
@@ -452,6 +478,7 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 				if err != nil {
 					return nil, err
 				}
+				l.TextStyle[0].Font = font.From(bodyFont, 10)
 				l.TextStyle[0].XAlign = draw.XCenter
 				l.TextStyle[0].Color = mutedColor
 				p.Add(l)
@@ -484,10 +511,10 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 	}
 	return []*Chart{
 		{Name: "follower-change", Title: "Follower change per business",
-			Caption: "Each business's followers at the end minus at the start, all replicates pooled: box = quartiles, line = median, whiskers = 1.5 IQR, dots = outliers.",
+			Caption: "Each business's followers at the end minus at the start, all replicates pooled (symmetric log scale): box = quartiles, line = median, whiskers = 1.5 IQR, dots = outliers.",
 			Grid:    [][]*plot.Plot{{fc}}},
 		{Name: "return-on-spend", Title: "Return on messaging spend per business",
-			Caption: "(Revenue - messaging spend) / spend for each business that paid the platform, all replicates pooled: box = quartiles, line = median.",
+			Caption: "(Revenue - messaging spend) / spend for each business that paid the platform, all replicates pooled (symmetric log scale): box = quartiles, line = median.",
 			Grid:    [][]*plot.Plot{{roi}}},
 	}, nil
 }

@@ -129,7 +129,7 @@ var (
 
 // pdfDoc writes pages top to bottom, starting a new page when one is full.
 type pdfDoc struct {
-	c      *vgpdf.Canvas
+	c      pdfCanvas
 	dc     draw.Canvas
 	pages  int
 	y      vg.Length // the next line's top
@@ -137,7 +137,7 @@ type pdfDoc struct {
 }
 
 func newPDFDoc(footer string) *pdfDoc {
-	c := vgpdf.New(pageW, pageH)
+	c := pdfCanvas{vgpdf.New(pageW, pageH)}
 	d := &pdfDoc{c: c, dc: draw.New(c), footer: footer}
 	d.startPage()
 	return d
@@ -155,7 +155,7 @@ func (d *pdfDoc) startPage() {
 	d.pages++
 	sty := textStyle(bodyFont, 8, mutedColor)
 	sty.XAlign = draw.XRight
-	d.dc.FillText(sty, vg.Point{X: pageW - margin, Y: margin - 4}, pdfText(fmt.Sprintf("%s · page %d", d.footer, d.pages)))
+	d.dc.FillText(sty, vg.Point{X: pageW - margin, Y: margin - 4}, fmt.Sprintf("%s · page %d", d.footer, d.pages))
 	d.y = d.content().Max.Y
 }
 
@@ -166,27 +166,8 @@ func (d *pdfDoc) room(h vg.Length) {
 	}
 }
 
-// pdfReplacements spell the non-ASCII characters the report uses in
-// ASCII: the PDF backend embeds its fonts without a Unicode mapping, so a
-// UTF-8 "±" would print as "Â±".
-var pdfReplacements = strings.NewReplacer("±", "+/-", "·", "|", "×", "x", "–", "-", "—", "-", "≈", "~",
-	"≤", "<=", "≥", ">=", "’", "'", "‘", "'", "“", "\"", "”", "\"", "…", "...", "µ", "u")
-
-// pdfText makes s printable by the PDF backend: known characters spelled
-// in ASCII, any other non-ASCII character as "?".
-func pdfText(s string) string {
-	s = pdfReplacements.Replace(s)
-	return strings.Map(func(r rune) rune {
-		if r > 126 {
-			return '?'
-		}
-		return r
-	}, s)
-}
-
 // para writes s wrapped to the content width, indented by indent.
 func (d *pdfDoc) para(sty text.Style, s string, indent vg.Length) {
-	s = pdfText(s)
 	sty.XAlign, sty.YAlign = draw.XLeft, draw.YTop
 	lh := sty.Height("Xg") * 1.25
 	for _, line := range wrap(sty, s, d.content().Size().X-indent) {
@@ -202,17 +183,6 @@ func (d *pdfDoc) space(h vg.Length) { d.y -= h }
 // right-aligned; the header row may hold two lines separated by "\n". The
 // font shrinks until the table fits the content width.
 func (d *pdfDoc) table(header []string, rows [][]string) {
-	header = slices.Clone(header)
-	for i := range header {
-		header[i] = pdfText(header[i])
-	}
-	rows = slices.Clone(rows)
-	for i := range rows {
-		rows[i] = slices.Clone(rows[i])
-		for j := range rows[i] {
-			rows[i][j] = pdfText(rows[i][j])
-		}
-	}
 	size := vg.Length(10)
 	var widths []vg.Length
 	gap := vg.Points(14)
