@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -64,6 +65,35 @@ func (db *DB) Query(ctx context.Context, query string) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	return readTable(rows)
+}
+
+// Session is one connection to the database, for statements that build
+// on each other: temporary views and macros live as long as the session.
+type Session struct{ conn *sql.Conn }
+
+// Session opens a session; Close it when done.
+func (db *DB) Session(ctx context.Context) (*Session, error) {
+	c, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return &Session{conn: c}, nil
+}
+
+// Query runs SQL on the session's connection, as DB.Query does.
+func (s *Session) Query(ctx context.Context, query string) (*Table, error) {
+	rows, err := s.conn.QueryContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return readTable(rows)
+}
+
+// Close returns the connection; temporary objects of the session go.
+func (s *Session) Close() error { return s.conn.Close() }
+
+func readTable(rows *sql.Rows) (*Table, error) {
 	defer rows.Close()
 	cts, err := rows.ColumnTypes()
 	if err != nil {
