@@ -152,10 +152,23 @@ func newPlot(xLabel, yLabel string) *plot.Plot {
 }
 
 // commaTicks are plot's default ticks labelled with thousands separators.
+// When the default gives fewer than four labels, the minor ticks are
+// labelled too, so an axis reads at a glance.
 type commaTicks struct{}
 
 func (commaTicks) Ticks(lo, hi float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	labelled := 0
+	for _, t := range ts {
+		if t.Label != "" && t.Value >= lo && t.Value <= hi {
+			labelled++
+		}
+	}
+	if labelled < 4 && len(ts) <= 16 {
+		for i := range ts {
+			ts[i].Label = "x"
+		}
+	}
 	digits := 0
 	var prev float64
 	first := true

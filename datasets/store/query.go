@@ -196,7 +196,7 @@ func WriteTable(w io.Writer, t *Table, format string) error {
 }
 
 // cellString formats one value for text and CSV output.
-func cellString(v any) string {
+func CellString(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -224,7 +224,7 @@ func cellString(v any) string {
 	return fmt.Sprint(v)
 }
 
-func isNumeric(v any) bool {
+func IsNumeric(v any) bool {
 	switch v.(type) {
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, *big.Int, Decimal:
 		return true
@@ -241,7 +241,7 @@ func writeText(w io.Writer, t *Table) error {
 	for r, row := range t.Rows {
 		cells[r] = make([]string, len(row))
 		for i, v := range row {
-			s := cellString(v)
+			s := CellString(v)
 			if v == nil {
 				s = "NULL"
 			}
@@ -274,7 +274,7 @@ func writeText(w io.Writer, t *Table) error {
 	}
 	line(rule, func(int) bool { return false })
 	for r, row := range cells {
-		line(row, func(i int) bool { return isNumeric(t.Rows[r][i]) })
+		line(row, func(i int) bool { return IsNumeric(t.Rows[r][i]) })
 	}
 	fmt.Fprintf(&b, "(%d row%s)\n", len(t.Rows), map[bool]string{true: "", false: "s"}[len(t.Rows) == 1])
 	_, err := io.WriteString(w, b.String())
@@ -289,7 +289,7 @@ func writeCSV(w io.Writer, t *Table) error {
 	rec := make([]string, len(t.Columns))
 	for _, row := range t.Rows {
 		for i, v := range row {
-			rec[i] = cellString(v)
+			rec[i] = CellString(v)
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
@@ -311,7 +311,7 @@ func jsonValue(v any) any {
 	case *big.Int:
 		return json.Number(x.String())
 	case time.Time:
-		return cellString(x)
+		return CellString(x)
 	case []byte:
 		return fmt.Sprintf("%x", x)
 	case duckdb.Interval:

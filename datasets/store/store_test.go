@@ -577,7 +577,7 @@ func TestViews(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	str := func(q string) string { return cellString(scalar(t, db, q)) }
+	str := func(q string) string { return CellString(scalar(t, db, q)) }
 
 	// daily_usd: exact decimals, named without _micros.
 	if got := str("SELECT platform_revenue_service FROM daily_usd WHERE run_id = 1 AND day = 0"); got != "1.234567" {
@@ -605,7 +605,7 @@ func TestViews(t *testing.T) {
 	}
 	var got []string
 	for _, v := range tab.Rows[0] {
-		got = append(got, cellString(v))
+		got = append(got, CellString(v))
 	}
 	want := []string{"18", "9", "19", "6", "3", "3", "100", "103", "112",
 		fmt.Sprint(9000.0 / 112), "9000000003.234566", "1.234567", "3.000001", "0.000000",

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/reports"
+)
+
+func newNotebookCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "notebook",
+		Short: "Run analysts' Markdown notebooks of SQL and chart cells",
+		Long: `A notebook is a Markdown file. Its code blocks tagged sql run in order on the
+results database, in one session, so a cell may CREATE TEMP VIEW for later
+cells; a block tagged chart plots the result of the sql cell above it:
+
+    ` + "```chart" + `
+    type: line        # line, bar or scatter
+    x: day
+    y: reach_messages_cum
+    series: arm       # one line per arm
+    title: Users reached by business messages
+    ` + "```" + `
+
+The SQL is plain DuckDB SQL: the same cells run in the DuckDB CLI or from
+Python. See notebooks/README.md.`,
+	}
+	c.AddCommand(newNotebookRunCommand())
+	return c
+}
+
+type notebookOptions struct {
+	DB          string
+	Out         string
+	Force       bool
+	RequireRows bool
+}
+
+func newNotebookRunCommand() *cobra.Command {
+	var o notebookOptions
+	c := &cobra.Command{
+		Use:   "run FILE.md...",
+		Short: "Run notebooks and render them to HTML and Markdown",
+		Long: `Run executes every sql and chart cell of each notebook in order against the
+results database (opened read-only) and writes, into --out:
+
+  NAME.html        one self-contained page: prose, code, result tables, charts
+  NAME.md          the notebook with each result as a Markdown table
+  NAME_files/      the charts as PNG files, linked from NAME.md
+
+A failing cell stops the notebook with FILE:LINE and DuckDB's message; with
+--require-rows a query that returns no rows fails too. Existing outputs are
+kept unless --force is given.`,
+		Example: `  msgmon compare
+  msgmon notebook run notebooks/churn-by-segment.md
+  msgmon notebook run --out site/ --force notebooks/*.md
+  msgmon notebook run --db sweep.duckdb --require-rows notebooks/revenue-sources.md`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runNotebooks(cmd.Context(), &o, args, cmd.OutOrStdout())
+		},
+	}
+	c.Flags().StringVar(&o.DB, "db", defaultDB, "results database")
+	c.Flags().StringVar(&o.Out, "out", "", "folder for the rendered notebooks (default: notebooks/ next to the database)")
+	c.Flags().BoolVar(&o.Force, "force", false, "overwrite existing output files")
+	c.Flags().BoolVar(&o.RequireRows, "require-rows", false, "fail on a query cell that returns no rows (for CI)")
+	return c
+}
+
+func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdout io.Writer) error {
+	var nbs []*reports.Notebook
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return usageErr("notebook: %v", err)
+		}
+		nb, err := reports.ParseNotebook(f, src)
+		if err != nil {
+			return inputError{err}
+		}
+		nbs = append(nbs, nb)
+	}
+	if _, err := os.Stat(o.DB); err != nil {
+		return usageErr("notebook: no results database at %s; run msgmon compare first or pass --db", o.DB)
+	}
+	db, err := store.OpenReadOnly(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	out := o.Out
+	if out == "" {
+		out = filepath.Join(filepath.Dir(o.DB), "notebooks")
+	}
+	for _, nb := range nbs {
+		s, err := db.Session(ctx)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		err = nb.Run(ctx, s, reports.RunOptions{RequireRows: o.RequireRows})
+		s.Close()
+		if err != nil {
+			var ce *reports.CellError
+			if errors.As(err, &ce) {
+				return inputError{err}
+			}
+			return err
+		}
+		meta := fmt.Sprintf("Run by msgmon %s on %s against %s, %s.", version(), time.Now().UTC().Format("2006-01-02 15:04 MST"), o.DB, time.Since(t0).Round(time.Millisecond))
+		paths, err := nb.Save(out, meta, o.Force)
+		if err != nil {
+			if errors.Is(err, reports.ErrExists) {
+				return inputError{err}
+			}
+			return err
+		}
+		sql, charts := 0, 0
+		for _, c := range nb.Cells {
+			switch c.Kind {
+			case reports.SQL:
+				sql++
+			case reports.Plot:
+				charts++
+			}
+		}
+		fmt.Fprintf(stdout, "%s: %d sql and %d chart cells ran; wrote %s and %s\n", nb.Path, sql, charts, paths[0], paths[1])
+	}
+	return nil
+}
