@@ -61,7 +61,7 @@ type Cell struct {
 	// ShowRows is how many result rows a rendering shows: MaxNotebookRows
 	// unless the info string says rows=N (0 hides the table).
 	ShowRows int
-	Text string // the body, without fences
+	Text     string // the body, without fences
 
 	// Results, set by Run.
 	Table     *store.Table // for SQL cells that return rows
