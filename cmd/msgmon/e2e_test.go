@@ -121,6 +121,42 @@ func TestCompareEndToEnd(t *testing.T) {
 		t.Error("paid push earned nothing: the checks above would prove little")
 	}
 
+	// Every notebook in notebooks/ runs on the small comparison, and every
+	// query cell returns rows.
+	notebooks, _ := filepath.Glob(filepath.Join("..", "..", "notebooks", "*.md"))
+	var nbs []string
+	for _, f := range notebooks {
+		if filepath.Base(f) != "README.md" {
+			nbs = append(nbs, f)
+		}
+	}
+	if len(nbs) < 3 {
+		t.Errorf("found %d notebooks in notebooks/, want at least 3", len(nbs))
+	}
+	nbOut := filepath.Join(dir, "nb")
+	out, _, err = msgmon(t, context.Background(), append([]string{"notebook", "run", "--db", dbPath, "--out", nbOut, "--require-rows"}, nbs...)...)
+	if err != nil {
+		t.Errorf("notebook run: %v\n%s", err, out)
+	}
+	for _, f := range nbs {
+		stem := strings.TrimSuffix(filepath.Base(f), ".md")
+		for _, p := range []string{stem + ".html", stem + ".md"} {
+			if st, err := os.Stat(filepath.Join(nbOut, p)); err != nil || st.Size() == 0 {
+				t.Errorf("notebook %s: %s not written: %v", f, p, err)
+			}
+		}
+	}
+	if _, _, err = msgmon(t, context.Background(), append([]string{"notebook", "run", "--db", dbPath, "--out", nbOut}, nbs[0])...); err == nil || exitCode(err, nil) != exitInput {
+		t.Errorf("notebook run over its own output without --force: %v, want a refusal with exit %d", err, exitInput)
+	}
+
+	broken := filepath.Join(dir, "broken.md")
+	os.WriteFile(broken, []byte("# Broken\n\n```sql\nSELECT arm,\n  nosuchcolumn\nFROM runs\n```\n"), 0o644)
+	_, _, err = msgmon(t, context.Background(), "notebook", "run", "--db", dbPath, "--out", nbOut, broken)
+	if err == nil || !strings.HasPrefix(err.Error(), broken+":5: ") || !strings.Contains(err.Error(), "nosuchcolumn") {
+		t.Errorf("broken notebook: %v; want %s:5: and DuckDB's message", err, broken)
+	}
+
 	// query: formats and DuckDB's own error message with a non-zero exit.
 	out, _, err = msgmon(t, context.Background(), "query", "--db", dbPath, "--format", "csv", "SELECT arm, count(*) AS n FROM runs GROUP BY arm ORDER BY arm")
 	if err != nil || !strings.HasPrefix(out, "arm,n\npaid_push,3\n") {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -90,8 +91,14 @@ func (s *Session) Query(ctx context.Context, query string) (*Table, error) {
 	return readTable(rows)
 }
 
-// Close returns the connection; temporary objects of the session go.
-func (s *Session) Close() error { return s.conn.Close() }
+// Close ends the session and its connection, so its temporary views and
+// tables go with it rather than back into the pool for the next session.
+func (s *Session) Close() error {
+	// Raw returning driver.ErrBadConn makes database/sql discard the
+	// connection instead of reusing it.
+	s.conn.Raw(func(any) error { return driver.ErrBadConn })
+	return s.conn.Close()
+}
 
 func readTable(rows *sql.Rows) (*Table, error) {
 	defer rows.Close()
