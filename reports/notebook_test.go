@@ -45,7 +45,7 @@ func runNotebook(t *testing.T, db *store.DB, src string, opts reports.RunOptions
 
 const fence = "```"
 
-// nb builds a notebook from lines, with ``` written as ''' for readability.
+// nb builds a notebook from lines, with ``` written as ”' for readability.
 func nb(lines ...string) string {
 	return strings.ReplaceAll(strings.Join(lines, "\n")+"\n", "'''", fence)
 }
@@ -145,15 +145,15 @@ func TestNotebookRunsCellsInOrderSharingViews(t *testing.T) {
 func TestNotebookBrokenCellNamesFileLineAndDuckDBMessage(t *testing.T) {
 	db := emptyDB(t)
 	src := nb(
-		"# Broken", // 1
-		"",         // 2
-		"'''sql",   // 3
-		"SELECT 1 AS ok", // 4
-		"'''",            // 5
-		"",               // 6
-		"'''sql",         // 7
-		"SELECT",         // 8
-		"  run_id,",      // 9
+		"# Broken",         // 1
+		"",                 // 2
+		"'''sql",           // 3
+		"SELECT 1 AS ok",   // 4
+		"'''",              // 5
+		"",                 // 6
+		"'''sql",           // 7
+		"SELECT",           // 8
+		"  run_id,",        // 9
 		"  no_such_column", // 10
 		"FROM runs",        // 11
 		"'''",
