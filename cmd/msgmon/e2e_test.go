@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/reports"
 )
 
 const smallScenario = `name: small
@@ -148,6 +149,25 @@ func TestCompareEndToEnd(t *testing.T) {
 	}
 	if _, _, err = msgmon(t, context.Background(), append([]string{"notebook", "run", "--db", dbPath, "--out", nbOut}, nbs[0])...); err == nil || exitCode(err, nil) != exitInput {
 		t.Errorf("notebook run over its own output without --force: %v, want a refusal with exit %d", err, exitInput)
+	}
+
+	// Without msgmon: the notebooks' sql cells, joined into one script as
+	// notebooks/README.md pipes them into the DuckDB CLI, run as one batch.
+	for _, f := range nbs {
+		src, _ := os.ReadFile(f)
+		n, err := reports.ParseNotebook(f, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var script strings.Builder
+		for _, c := range n.Cells {
+			if c.Kind == reports.SQL {
+				script.WriteString(c.Text)
+			}
+		}
+		if _, err := db.Query(context.Background(), script.String()); err != nil {
+			t.Errorf("%s as one SQL script: %v", f, err)
+		}
 	}
 
 	broken := filepath.Join(dir, "broken.md")
