@@ -1,6 +1,7 @@
 package design
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -36,6 +37,28 @@ func TestRegressSamples(t *testing.T) {
 			if !slices.Equal(got[i], c.want[i]) {
 				t.Errorf("%s seed 1 point %d = %v, want %v", c.name, i, got[i], c.want[i])
 			}
+		}
+	}
+}
+
+// TestRegressMorris pins a small Morris design for seed 1, as grid levels
+// (unit coordinate × (p-1)).
+func TestRegressMorris(t *testing.T) {
+	m, err := NewMorris(Box{{Lo: 0, Hi: 1}, {Lo: 0, Hi: 1}, {Lo: 0, Hi: 1}}, 2, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]float64{
+		{2, 1, 0}, {0, 1, 0}, {0, 3, 0}, {0, 3, 2},
+		{2, 1, 2}, {0, 1, 2}, {0, 3, 2}, {0, 3, 0},
+	}
+	for i, w := range want {
+		got := make([]float64, len(w))
+		for j, u := range m.Unit[i] {
+			got[j] = math.Round(u * 3)
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("point %d at levels %v, want %v", i, got, w)
 		}
 	}
 }
