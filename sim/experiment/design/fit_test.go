@@ -141,7 +141,7 @@ func TestFitErrors(t *testing.T) {
 			w[0] = -1
 			return w
 		}(), nil, decay},
-		"all missing": {[]float64{math.NaN()}, nil, nil, decay},
+		"all missing":   {[]float64{math.NaN()}, nil, nil, decay},
 		"start outside": {target, nil, []float64{20, 1, 0}, decay},
 		"output length": {target, nil, nil, func(x []float64) ([]float64, error) { return []float64{1}, nil }},
 	} {
