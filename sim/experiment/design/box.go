@@ -79,7 +79,7 @@ func (b Box) Validate() error {
 }
 
 // FromUnit maps u in the unit interval to the parameter's range. Values of u
-// outside [0, 1] are clamped. An integer parameter with m = Hi-Lo+1 values
+// outside [0, 1] are clamped; NaN gives NaN. An integer parameter with m = Hi-Lo+1 values
 // gives each value an interval of width 1/m, so u uniform on [0, 1] gives
 // every integer the same probability and u = 0 and u = 1 give Lo and Hi.
 func (p Parameter) FromUnit(u float64) float64 {
