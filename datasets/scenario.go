@@ -95,6 +95,14 @@ func Load(path string) (*Scenario, error) {
 // and, without directory and extension, the scenario name when the file
 // gives none. On failure the error is a *ScenarioError listing every problem.
 func Parse(name string, data []byte) (s *Scenario, err error) {
+	return ParseWith(name, data, nil)
+}
+
+// ParseWith parses a scenario as Parse does after setting each override in
+// the file's YAML, as if the file said so: a sweep's point is its base
+// scenario with some keys changed. An override's problems (an unknown key, a
+// value out of range) name its path, like a problem of the file.
+func ParseWith(name string, data []byte, overrides []Override) (s *Scenario, err error) {
 	if name == "" {
 		name = "scenario"
 	}
@@ -110,6 +118,14 @@ func Parse(name string, data []byte) (s *Scenario, err error) {
 	root := parseDocument(data, ps)
 	if root == nil {
 		return nil, ps.err()
+	}
+	for _, o := range overrides {
+		if err := o.apply(root); err != nil {
+			ps.add(0, o.Path, "%v", err)
+		}
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
 	}
 	s = newScenario()
 	s.file = name

@@ -205,7 +205,7 @@ func TestSignals(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 300", 1))
+	scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 200", 1))
 	dbPath := filepath.Join(dir, "r.duckdb")
 	first := exec.Command(bin, "run", scen, "--db", dbPath, "-q")
 	if err := first.Start(); err != nil {
@@ -223,4 +223,112 @@ func TestConcurrentUse(t *testing.T) {
 	_ = first.Process.Signal(syscall.SIGINT)
 	_ = first.Wait()
 	consistent(t, dbPath)
+}
+
+// runRows returns every stored row of the runs under each run key (all
+// columns but the run id and the times), to compare databases run by run.
+func runRows(t *testing.T, dbPath string) map[string]string {
+	t.Helper()
+	db, err := store.OpenReadOnly(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[string]string{}
+	for _, q := range []string{
+		`SELECT r.run_key, r.arm, r.replicate, r.seed, CAST(r.params AS VARCHAR), r.scenario_hash FROM runs r ORDER BY r.run_key`,
+		`SELECT r.run_key, d.* EXCLUDE (run_id) FROM daily d JOIN runs r USING (run_id) ORDER BY r.run_key, d.day`,
+		`SELECT r.run_key, b.* EXCLUDE (run_id) FROM business_summary b JOIN runs r USING (run_id) ORDER BY r.run_key, b.business_id`,
+		`SELECT r.run_key, s.* EXCLUDE (run_id) FROM segment_summary s JOIN runs r USING (run_id) ORDER BY r.run_key, s.market, s.tolerance_band`,
+	} {
+		tb, err := db.Query(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		for _, row := range tb.Rows {
+			k := row[0].(string)
+			out[k] += fmt.Sprint(row[1:]) + "\n"
+		}
+	}
+	return out
+}
+
+// A sweep killed with -9 at random moments and started again, each time
+// on two runs at once, ends with exactly the rows of one uninterrupted
+// sweep on one run at a time.
+func TestSweepKilledAndResumed(t *testing.T) {
+	bin := binary(t)
+	dir := t.TempDir()
+	writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 200", 1))
+	sweep := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(sweep, []byte(`name: kill-sweep
+scenario: s.yaml
+arms: [service_only, paid_push]
+replicates: 3
+parameters:
+  - path: business.sends_per_week_mean
+    values: [1, 3]
+  - path: models.paid_push.adoption
+    values: [0.5, 1]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ref := filepath.Join(dir, "ref.duckdb")
+	if out, err := exec.Command(bin, "sweep", sweep, "--db", ref, "-q", "--parallel", "1").CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted sweep: %v\n%s", err, out)
+	}
+	want := runRows(t, ref)
+	if len(want) != 4*2*3 {
+		t.Fatalf("uninterrupted sweep stored %d runs, want 24", len(want))
+	}
+
+	dbPath := filepath.Join(dir, "killed.duckdb")
+	rnd := rand.New(rand.NewPCG(9, 9))
+	before := map[int64]string{}
+	killed, finished := 0, false
+	for i := 0; i < 8 && !finished; i++ {
+		cmd := exec.Command(bin, "sweep", sweep, "--db", dbPath, "-q", "--parallel", "2")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(50+rnd.IntN(1000)) * time.Millisecond
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-time.After(delay):
+			_ = cmd.Process.Kill()
+			<-done
+			killed++
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("sweep ended before the kill: %v", err)
+			}
+			finished = true
+		}
+		after := consistent(t, dbPath)
+		for id, fp := range before {
+			if after[id] != fp {
+				t.Errorf("kill %d: completed run %d changed from %s to %q", i, id, fp, after[id])
+			}
+		}
+		t.Logf("sweep %d: %s after %v; %d whole runs stored", i, map[bool]string{true: "finished", false: "killed"}[finished], delay, len(after))
+		before = after
+	}
+	if killed < 3 {
+		t.Errorf("only %d sweeps were killed mid-way: the test proves little", killed)
+	}
+	if !finished {
+		if out, err := exec.Command(bin, "sweep", sweep, "--db", dbPath, "-q", "--parallel", "2").CombinedOutput(); err != nil {
+			t.Fatalf("resumed sweep: %v\n%s", err, out)
+		}
+	}
+	got := runRows(t, dbPath)
+	if len(got) != len(want) {
+		t.Errorf("resumed sweep stored %d runs, the uninterrupted one %d", len(got), len(want))
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("run %s differs between the resumed and the uninterrupted sweep", k)
+		}
+	}
 }

@@ -94,7 +94,7 @@ DuckDB database for SQL.`,
 	root.AddCommand(
 		newRunCommand(), newCompareCommand(), newQueryCommand(), newExportCommand(),
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
-		newBenchCommand(), newReportCommand(), newNotebookCommand(),
+		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(),
 	)
 	return root
 }

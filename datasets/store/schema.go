@@ -398,6 +398,8 @@ func schemaSQL() []string {
 		createTableSQL("daily", dailyColumns),
 		createTableSQL("business_summary", businessColumns),
 		createTableSQL("segment_summary", segmentColumns),
+		sweepsDDL,
+		sweepPointsDDL,
 		dailyUSDView(),
 		runTotals,
 		armSummaryView(kpis),

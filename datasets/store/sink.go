@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sync"
 
 	"github.com/msgmon/msgmon/sim"
 	"github.com/msgmon/msgmon/sim/experiment"
@@ -17,14 +18,18 @@ type Sink struct {
 	ScenarioJSON string
 	Version      string
 	Params       string
+	// KeyPrefix, if set, is put before every run key: a sweep's points
+	// share a scenario file but not their runs.
+	KeyPrefix string
 	// RunIDs are the ids of the runs stored so far, in order.
 	RunIDs []int64
+	mu     sync.Mutex
 }
 
-// WriteRun implements experiment.Sink.
+// WriteRun implements experiment.Sink. It is safe for concurrent use.
 func (s *Sink) WriteRun(ctx context.Context, info experiment.RunInfo, res *sim.Result) error {
 	id, err := s.DB.WriteRun(ctx, RunMeta{
-		BatchID: s.BatchID, RunKey: info.Key(s.ScenarioHash), Scenario: s.Scenario,
+		BatchID: s.BatchID, RunKey: s.KeyPrefix + info.Key(s.ScenarioHash), Scenario: s.Scenario,
 		ScenarioHash: s.ScenarioHash, ScenarioJSON: s.ScenarioJSON, Arm: info.Arm, Models: info.Models,
 		Replicate: info.Replicate, Seed: info.RunSeed, Users: info.Users, Businesses: len(res.Businesses), Days: len(res.Daily),
 		Workers: info.Workers, Version: s.Version, Started: info.Started, Finished: info.Finished, Params: s.Params,
@@ -32,6 +37,8 @@ func (s *Sink) WriteRun(ctx context.Context, info experiment.RunInfo, res *sim.R
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
 	s.RunIDs = append(s.RunIDs, id)
+	s.mu.Unlock()
 	return nil
 }

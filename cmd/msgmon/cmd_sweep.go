@@ -1,0 +1,247 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/reports"
+	"github.com/msgmon/msgmon/sim"
+	"github.com/msgmon/msgmon/sim/experiment"
+)
+
+type sweepOptions struct {
+	DB       string
+	Parallel int
+	Workers  int
+	Quiet    bool
+	DryRun   bool
+}
+
+func newSweepCommand() *cobra.Command {
+	var o sweepOptions
+	c := &cobra.Command{
+		Use:   "sweep SWEEP.yaml",
+		Short: "Run a scenario over a grid, Latin hypercube or random sample of parameters",
+		Long: `Sweep runs a base scenario at every point of a design over the parameters
+the sweep file names (a grid of values, a Latin hypercube or random points),
+each point for its replicates with the same seeds (common random numbers),
+several points at a time. Every run is stored with its point's parameters
+(runs.params); the views sweep_<name> (one row per run, the parameters as
+columns next to the results) and sweep_<name>_summary (one row per point and
+arm) show them.
+
+A sweep resumes: started again after an interruption, it skips the runs
+already stored and ends with the same rows as one uninterrupted sweep. A
+changed sweep file is a new sweep.
+
+Sweep file:
+
+  name: pushes-per-week
+  scenario: default              # embedded scenario, or a file next to this one
+  set: {users: 5000, days: 120}  # fixed changes to the base, by key path
+  arms: [service_only, paid_push]
+  replicates: 4
+  design: grid                   # grid, lhs or random (points: N, seed: S)
+  parameters:
+    - path: business.sends_per_week_mean
+      values: [0.5, 1, 2, 4, 8]
+    - path: user.tolerance_median
+      min: 1
+      max: 5
+      levels: 3                  # grid; scale: log and integer: true also work`,
+		Example: `  msgmon sweep sweep.yaml
+  msgmon sweep --dry-run sweep.yaml          # list the points, run nothing
+  msgmon sweep --parallel 2 --db sweeps.duckdb sweep.yaml`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSweep(cmd.Context(), &o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	c.Flags().StringVar(&o.DB, "db", defaultDB, "results database (created if missing)")
+	c.Flags().IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core, fewer if memory is short); results do not depend on it")
+	c.Flags().IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
+	c.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar")
+	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "check the sweep and list its points; run nothing")
+	return c
+}
+
+// sweepPlan is a loaded sweep with every point's scenario.
+type sweepPlan struct {
+	sweep  *datasets.Sweep
+	points []datasets.SweepPoint
+	scen   []*datasets.Scenario
+}
+
+func loadSweep(path string) (*sweepPlan, error) {
+	sw, err := datasets.LoadSweep(path)
+	if err != nil {
+		var se *datasets.ScenarioError
+		if errors.As(err, &se) {
+			return nil, err
+		}
+		return nil, inputError{err}
+	}
+	pts, err := sw.PointsOf()
+	if err != nil {
+		return nil, inputError{err}
+	}
+	plan := &sweepPlan{sweep: sw, points: pts}
+	for _, pt := range pts {
+		s, err := sw.Scenario(pt)
+		if err != nil {
+			return nil, inputError{err}
+		}
+		plan.scen = append(plan.scen, s)
+	}
+	return plan, nil
+}
+
+func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr io.Writer) error {
+	if o.Parallel < 0 || o.Workers < 0 {
+		return usageErr("--parallel and --workers must be 0 or more")
+	}
+	plan, err := loadSweep(path)
+	if err != nil {
+		return err
+	}
+	sw := plan.sweep
+	id := sw.ID()
+	runs := 0
+	for _, s := range plan.scen {
+		runs += s.Replicates * len(s.Arms())
+	}
+	if o.DryRun {
+		fmt.Fprintf(stdout, "sweep %s (%s): %d points, %d runs, design %s\n\n", sw.Name, id, len(plan.points), runs, sw.Design)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "point\t"+strings.Join(sw.Columns(), "\t")+"\t")
+		for _, pt := range plan.points {
+			cells := []string{fmt.Sprint(pt.Index)}
+			for _, v := range pt.Values {
+				cells = append(cells, fmt.Sprint(v))
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		}
+		return tw.Flush()
+	}
+	// Memory: the largest point, once per run at a time.
+	largest := &plan.scen[0].Config
+	for _, s := range plan.scen {
+		if sim.MemoryEstimate(&s.Config) > sim.MemoryEstimate(largest) {
+			largest = &s.Config
+		}
+	}
+	if err := checkMemory(sw.Name, largest); err != nil {
+		return err
+	}
+	parallel := o.Parallel
+	if parallel == 0 {
+		parallel = runtime.GOMAXPROCS(0)
+		if avail := availableMemory(); avail > 0 {
+			parallel = max(1, min(parallel, int((avail-256<<20)/(2*sim.MemoryEstimate(largest)))))
+		}
+	}
+	workers := o.Workers
+	if workers == 0 {
+		workers = max(1, runtime.GOMAXPROCS(0)/parallel)
+	}
+
+	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, o.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	spec, _ := os.ReadFile(path)
+	meta := store.SweepMeta{ID: id, Name: sw.Name, File: path, Design: sw.Design, Replicates: plan.scen[0].Replicates, Spec: string(spec)}
+	for i, p := range sw.Parameters {
+		typ := "DOUBLE"
+		if len(p.Values) > 0 {
+			switch p.Values[0].(type) {
+			case string:
+				typ = "VARCHAR"
+			case bool:
+				typ = "BOOLEAN"
+			}
+		}
+		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p.Path, Column: sw.Columns()[i], Type: typ})
+	}
+	for _, pt := range plan.points {
+		meta.Points = append(meta.Points, sw.PointParams(id, pt))
+	}
+	resumed, err := db.RegisterSweep(ctx, meta)
+	if err != nil {
+		return err
+	}
+	keys, err := db.RunKeys(ctx)
+	if err != nil {
+		return err
+	}
+	var points []experiment.Point
+	stored := 0
+	for i, s := range plan.scen {
+		spec, err := s.Spec()
+		if err != nil {
+			return err
+		}
+		spec.Workers = workers
+		hash, err := s.Hash()
+		if err != nil {
+			return err
+		}
+		js, err := s.JSON()
+		if err != nil {
+			return err
+		}
+		prefix := fmt.Sprintf("%s/p%d/", id, plan.points[i].Index)
+		spec.Skip = func(k string) bool { return keys[prefix+k] }
+		for k := range keys {
+			if strings.HasPrefix(k, prefix) {
+				stored++
+			}
+		}
+		sink := &store.Sink{DB: db, BatchID: id, Scenario: sw.Name, ScenarioHash: hash, ScenarioJSON: string(js),
+			Version: version(), Params: sw.PointParams(id, plan.points[i]), KeyPrefix: prefix}
+		points = append(points, experiment.Point{Spec: spec, Hash: hash, Sink: sink})
+	}
+	if resumed {
+		fmt.Fprintf(stderr, "sweep %s: resuming; %d of %d runs already stored\n", sw.Name, stored, runs)
+	}
+	var progress func(done, total int)
+	if !o.Quiet && isTerminal(stderr) {
+		bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d points, %d runs, %d at a time", sw.Name, len(points), runs, parallel)),
+			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish())
+		progress = func(done, total int) { _ = bar.Set(done * 100 / total) }
+		defer bar.Finish()
+	}
+	if err := experiment.RunPoints(ctx, points, parallel, progress); err != nil {
+		return err
+	}
+	rows, err := reports.SweepSummary(ctx, db, sw.Name, sw.Columns())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Sweep %s (%s): mean ± 95%% CI over replicates\n\n", sw.Name, id)
+	if err := reports.WriteSweep(stdout, sw.Columns(), rows); err != nil {
+		return err
+	}
+	view := store.SweepView(sw.Name)
+	fmt.Fprintf(stdout, "\n%d runs of %d points stored in %s; query them with: msgmon query --db %s \"SELECT * FROM %s\" (one row per run) or %s_summary\n",
+		runs, len(points), o.DB, o.DB, view, view)
+	return nil
+}

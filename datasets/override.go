@@ -1,0 +1,140 @@
+package datasets
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Override sets one key of a scenario, by its path of keys separated by
+// dots, e.g. "business.sends_per_week_mean" or "models.paid_push.adoption".
+// A number in the path indexes a list: "markets.0.share".
+type Override struct {
+	Path  string
+	Value any // float64, int, int64, string or bool
+}
+
+// String formats the override as path=value.
+func (o Override) String() string { return o.Path + "=" + formatValue(o.Value) }
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case string:
+		return strconv.Quote(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// scalarNode is the YAML scalar for v, tagged so that the scenario decoder
+// reads it as the value it is.
+func scalarNode(v any) (*yaml.Node, error) {
+	n := &yaml.Node{Kind: yaml.ScalarNode}
+	switch x := v.(type) {
+	case float64:
+		switch {
+		case math.IsNaN(x) || math.IsInf(x, 0):
+			return nil, fmt.Errorf("value must be a finite number, got %v", x)
+		case x == math.Trunc(x) && math.Abs(x) < 1<<53:
+			n.Tag, n.Value = "!!int", strconv.FormatInt(int64(x), 10)
+		default:
+			n.Tag, n.Value = "!!float", strconv.FormatFloat(x, 'g', -1, 64)
+		}
+	case int:
+		n.Tag, n.Value = "!!int", strconv.Itoa(x)
+	case int64:
+		n.Tag, n.Value = "!!int", strconv.FormatInt(x, 10)
+	case bool:
+		n.Tag, n.Value = "!!bool", strconv.FormatBool(x)
+	case string:
+		n.Tag, n.Value, n.Style = "!!str", x, yaml.DoubleQuotedStyle
+	default:
+		return nil, fmt.Errorf("value must be a number, text or true/false, got %T", v)
+	}
+	return n, nil
+}
+
+// apply sets the override in the mapping root, adding the keys it needs.
+// Nodes shared through YAML aliases are copied first, so an override
+// changes one place only.
+func (o Override) apply(root *yaml.Node) error {
+	if o.Path == "" {
+		return fmt.Errorf("empty path; name a key such as business.sends_per_week_mean")
+	}
+	val, err := scalarNode(o.Value)
+	if err != nil {
+		return err
+	}
+	segs := strings.Split(o.Path, ".")
+	node := root
+	for i, seg := range segs {
+		if seg == "" {
+			return fmt.Errorf("empty key in the path (two dots, or a dot at an end)")
+		}
+		last := i == len(segs)-1
+		where := strings.Join(segs[:i], ".")
+		if where == "" {
+			where = "the top level"
+		}
+		switch node.Kind {
+		case yaml.MappingNode:
+			j := -1
+			for k := 0; k+1 < len(node.Content); k += 2 {
+				if node.Content[k].Value == seg {
+					j = k + 1
+				}
+			}
+			if j < 0 {
+				next := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+				if last {
+					next = val
+				}
+				node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: seg}, next)
+				node = next
+				continue
+			}
+			node = ownCopy(node, j, last, val)
+		case yaml.SequenceNode:
+			k, err := strconv.Atoi(seg)
+			if err != nil || k < 0 || k >= len(node.Content) {
+				return fmt.Errorf("%s is a list of %d; %q is not an index 0..%d", where, len(node.Content), seg, len(node.Content)-1)
+			}
+			node = ownCopy(node, k, last, val)
+		default:
+			return fmt.Errorf("%s is %s, not a section with key %q", where, describe(node), seg)
+		}
+	}
+	return nil
+}
+
+// ownCopy returns parent.Content[i], replaced by val when last, or by a copy
+// of what an alias names, so that a change does not reach other places.
+func ownCopy(parent *yaml.Node, i int, last bool, val *yaml.Node) *yaml.Node {
+	if last {
+		parent.Content[i] = val
+		return val
+	}
+	if parent.Content[i].Kind == yaml.AliasNode {
+		parent.Content[i] = deepCopy(resolve(parent.Content[i]), 0)
+	}
+	return parent.Content[i]
+}
+
+func deepCopy(n *yaml.Node, depth int) *yaml.Node {
+	if n == nil || depth > 100 {
+		return n
+	}
+	c := *n
+	if n.Kind == yaml.AliasNode {
+		return deepCopy(resolve(n), depth+1)
+	}
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, k := range n.Content {
+		c.Content[i] = deepCopy(k, depth+1)
+	}
+	return &c
+}

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// sweepsDDL: one row per sweep; sweep_points: its points, each with the
+// parameters it sets (the same JSON as the params of its runs).
+const sweepsDDL = `CREATE TABLE IF NOT EXISTS sweeps (
+	sweep_id    VARCHAR PRIMARY KEY,
+	name        VARCHAR NOT NULL,
+	file        VARCHAR NOT NULL,
+	design      VARCHAR NOT NULL,
+	points      INTEGER NOT NULL,
+	replicates  INTEGER NOT NULL,
+	parameters  JSON NOT NULL,
+	spec        VARCHAR NOT NULL,
+	created_at  TIMESTAMP NOT NULL
+)`
+
+const sweepPointsDDL = `CREATE TABLE IF NOT EXISTS sweep_points (
+	sweep_id  VARCHAR NOT NULL,
+	point     INTEGER NOT NULL,
+	params    JSON NOT NULL,
+	PRIMARY KEY (sweep_id, point)
+)`
+
+// SweepColumn is one swept parameter: its key path, its column in the
+// sweep's views and the column's SQL type (DOUBLE, VARCHAR or BOOLEAN).
+type SweepColumn struct {
+	Path, Column, Type string
+}
+
+// SweepMeta describes a sweep for RegisterSweep.
+type SweepMeta struct {
+	ID, Name, File, Design string
+	Replicates             int
+	Columns                []SweepColumn
+	Spec                   string   // the sweep file's text
+	Points                 []string // each point's params JSON, by index
+}
+
+var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+// SweepView is the name of the view of a sweep's runs, one row per run with
+// the parameters as columns; SweepView(name)+"_summary" has one row per
+// point and arm.
+func SweepView(name string) string { return "sweep_" + strings.ToLower(nonIdent.ReplaceAllString(name, "_")) }
+
+func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// RegisterSweep records a sweep and its points, unless already recorded
+// (a sweep that resumes), and (re)creates its two views, all in one
+// transaction. The views of a sweep name show its latest registration.
+func (db *DB) RegisterSweep(ctx context.Context, m SweepMeta) (resumed bool, err error) {
+	if db.readOnly {
+		return false, ErrReadOnly
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return false, fmt.Errorf("store: register sweep: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sweeps WHERE sweep_id = ?", m.ID).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: register sweep: %w", err)
+	}
+	resumed = n > 0
+	if !resumed {
+		cols := make([]string, len(m.Columns))
+		for i, c := range m.Columns {
+			cols[i] = fmt.Sprintf(`{"path": %q, "column": %q, "type": %q}`, c.Path, c.Column, c.Type)
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO sweeps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, m.Name, m.File, m.Design, len(m.Points), m.Replicates, "["+strings.Join(cols, ", ")+"]", m.Spec, time.Now().UTC()); err != nil {
+			return false, fmt.Errorf("store: register sweep: %w", err)
+		}
+		// Points in chunks of a multi-row INSERT.
+		for lo := 0; lo < len(m.Points); lo += 500 {
+			hi := min(lo+500, len(m.Points))
+			var b strings.Builder
+			args := make([]any, 0, 3*(hi-lo))
+			b.WriteString("INSERT INTO sweep_points VALUES ")
+			for i := lo; i < hi; i++ {
+				if i > lo {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?)")
+				args = append(args, m.ID, i, m.Points[i])
+			}
+			if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
+				return false, fmt.Errorf("store: register sweep points: %w", err)
+			}
+		}
+	}
+	for _, q := range sweepViews(m) {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return false, fmt.Errorf("store: sweep views: %w", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return false, fmt.Errorf("store: register sweep: %w", err)
+	}
+	done = true
+	return resumed, nil
+}
+
+// sweepKPIs are the run_totals columns summarised per point and arm.
+var sweepKPIs = []string{"reach_messages_cum", "reach_ads_cum", "churn_per_1000", "active_follows_end",
+	"platform_revenue_usd", "business_revenue", "business_spend", "user_spend"}
+
+func sweepViews(m SweepMeta) []string {
+	view := SweepView(m.Name)
+	var params, names []string
+	for _, c := range m.Columns {
+		path := `'$.` + `"` + strings.ReplaceAll(c.Column, "'", "''") + `"'`
+		switch c.Type {
+		case "VARCHAR":
+			params = append(params, fmt.Sprintf("json_extract_string(t.params, %s) AS %s", path, ident(c.Column)))
+		default:
+			params = append(params, fmt.Sprintf("CAST(json_extract(t.params, %s) AS %s) AS %s", path, c.Type, ident(c.Column)))
+		}
+		names = append(names, ident(c.Column))
+	}
+	id := "'" + strings.ReplaceAll(m.ID, "'", "''") + "'"
+	runs := fmt.Sprintf(`CREATE OR REPLACE VIEW %s AS
+SELECT t.batch_id AS sweep_id, CAST(json_extract(t.params, '$.point') AS INTEGER) AS point,
+	%s,
+	t.* EXCLUDE (batch_id)
+FROM run_totals t
+WHERE t.batch_id = %s`, ident(view), strings.Join(params, ",\n\t"), id)
+	var agg []string
+	for _, k := range sweepKPIs {
+		agg = append(agg, fmt.Sprintf("avg(%[1]s) AS mean_%[1]s, stddev_samp(%[1]s) AS sd_%[1]s", k))
+	}
+	summary := fmt.Sprintf(`CREATE OR REPLACE VIEW %s AS
+SELECT sweep_id, point, %s, arm, count(*) AS n_runs,
+	%s
+FROM %s
+GROUP BY ALL
+ORDER BY point, arm`, ident(view+"_summary"), strings.Join(names, ", "), strings.Join(agg, ",\n\t"), ident(view))
+	return []string{runs, summary}
+}

@@ -1,0 +1,584 @@
+package datasets
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/msgmon/msgmon/sim/experiment/design"
+)
+
+// A Sweep is a base scenario and parameters to vary: the points of a grid,
+// a Latin hypercube or random sample, each a scenario of its own run with
+// the same seeds (common random numbers), so that differences between
+// points are the parameters' and not chance.
+//
+// A sweep file:
+//
+//	name: pushes-per-week
+//	scenario: default          # an embedded scenario, or a file relative to this one
+//	set:                       # fixed changes to the base, by key path
+//	  users: 5000
+//	arms: [service_only, paid_push]   # the base's arms to run (default: all)
+//	replicates: 4              # default: the scenario's
+//	design: grid               # grid (default), lhs or random
+//	points: 20                 # lhs and random: how many
+//	seed: 1                    # lhs and random: the design's seed
+//	parameters:
+//	  - path: business.sends_per_week_mean
+//	    values: [0.5, 1, 2, 4, 8]
+//	  - path: user.tolerance_median
+//	    min: 1
+//	    max: 5
+//	    levels: 3              # grid only
+//	    scale: log             # linear (default) or log
+//	    integer: false
+type Sweep struct {
+	Name        string       `yaml:"name"`
+	Description string       `yaml:"description"`
+	Base        string       `yaml:"scenario"`
+	Set         yaml.Node    `yaml:"set"`
+	Arms        []string     `yaml:"arms"`
+	Replicates  int          `yaml:"replicates"`
+	Design      string       `yaml:"design"`
+	Points      int          `yaml:"points"`
+	Seed        uint64       `yaml:"seed"`
+	Parameters  []SweepParam `yaml:"parameters"`
+
+	file     string     // as given
+	set      []Override // Set, flattened in file order
+	baseName string     // the base scenario's name in problems
+	baseData []byte
+}
+
+// SweepParam is one parameter of a sweep: a key path and either a list of
+// values or a range.
+type SweepParam struct {
+	Path    string    `yaml:"path"`
+	Values  []any     `yaml:"values"`
+	Min     *float64  `yaml:"min"`
+	Max     *float64  `yaml:"max"`
+	Levels  int       `yaml:"levels"`
+	Scale   string    `yaml:"scale"`
+	Integer bool      `yaml:"integer"`
+	line    int       // of the entry in the sweep file
+	column  string    // column name in the sweep's views
+	values  []any     // Values, checked: float64, string or bool
+	nums    []float64 // Values as numbers when all are numbers
+}
+
+// Limits on a sweep's size, so that a typo does not start a month of runs.
+const (
+	MaxSweepPoints = 100000
+	maxSweepParams = 64
+)
+
+// SweepPoint is one point of a sweep: its index (its identity: the same
+// sweep file gives the same points in the same order) and the value of
+// each parameter, in the order of Parameters.
+type SweepPoint struct {
+	Index  int
+	Values []any
+}
+
+// LoadSweep reads a sweep file and its base scenario. A base given as a
+// path is read relative to the sweep file.
+func LoadSweep(path string) (*Sweep, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %w", err)
+	}
+	return ParseSweep(path, data, func(name string) (string, []byte, error) {
+		if !strings.ContainsAny(name, `/\`) && !strings.HasSuffix(name, ".yaml") && !strings.HasSuffix(name, ".yml") {
+			b, err := EmbeddedYAML(name)
+			return "datasets/scenarios/" + name + ".yaml", b, err
+		}
+		p := name
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(path), p)
+		}
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return p, nil, fmt.Errorf("no scenario file %s", p)
+		}
+		return p, b, err
+	})
+}
+
+// ParseSweep parses a sweep file; base reads the scenario it names (an
+// embedded name or a file) and returns the name to use in problems.
+func ParseSweep(file string, data []byte, base func(name string) (string, []byte, error)) (*Sweep, error) {
+	ps := &problems{file: file}
+	root := parseDocument(data, ps)
+	if root == nil {
+		return nil, ps.err()
+	}
+	sw := &Sweep{file: file, Design: "grid", Seed: 1}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(sw); err != nil && !errors.Is(err, io.EOF) {
+		addYAMLError(ps, err)
+		return nil, ps.err()
+	}
+	line := func(path string) int { return lineOf(root, path) }
+	params := valueOf(root, "parameters")
+	if sw.Name == "" {
+		base := filepath.Base(file)
+		sw.Name = nameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))
+	}
+	if !safeName.MatchString(sw.Name) {
+		ps.add(line("name"), "name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, got %q", sw.Name)
+	}
+	if sw.Base == "" {
+		ps.add(0, "scenario", "missing; name an embedded scenario (%s) or a scenario file", strings.Join(EmbeddedNames(), ", "))
+	}
+	switch sw.Design {
+	case "grid":
+		if sw.Points != 0 {
+			ps.add(line("points"), "points", "a grid has one point per combination of values; points: is for lhs and random")
+		}
+	case "lhs", "random":
+		if sw.Points < 1 || sw.Points > MaxSweepPoints {
+			ps.add(line("points"), "points", "design %s needs points: between 1 and %d, got %d", sw.Design, MaxSweepPoints, sw.Points)
+		}
+	default:
+		ps.add(line("design"), "design", "must be grid, lhs or random, got %q", sw.Design)
+	}
+	if sw.Replicates < 0 || sw.Replicates > 1000 {
+		ps.add(line("replicates"), "replicates", "must be between 1 and 1000 (0: the scenario's), got %d", sw.Replicates)
+	}
+	if len(sw.Parameters) == 0 {
+		ps.add(line("parameters"), "parameters", "missing; list at least one parameter with path: and values: or min: and max:")
+	}
+	if len(sw.Parameters) > maxSweepParams {
+		ps.add(line("parameters"), "parameters", "at most %d parameters, got %d", maxSweepParams, len(sw.Parameters))
+	}
+	// set: a mapping of key paths, flattened in file order.
+	if sw.Set.Kind != 0 {
+		if sw.Set.Kind != yaml.MappingNode {
+			ps.add(sw.Set.Line, "set", "must be a mapping of key paths to values, e.g. users: 5000")
+		} else {
+			flattenSet(&sw.Set, "", ps, &sw.set)
+		}
+	}
+	seen := map[string]bool{}
+	for i := range sw.Parameters {
+		p := &sw.Parameters[i]
+		at := fmt.Sprintf("parameters[%d]", i)
+		if params != nil && i < len(params.Content) {
+			p.line = params.Content[i].Line
+		}
+		bad := func(format string, args ...any) { ps.add(p.line, at, format, args...) }
+		switch {
+		case p.Path == "":
+			bad("path: missing; name the scenario key to vary, e.g. business.sends_per_week_mean")
+			continue
+		case seen[p.Path]:
+			bad("path %s is swept twice", p.Path)
+		}
+		seen[p.Path] = true
+		for _, o := range sw.set {
+			if o.Path == p.Path {
+				bad("path %s is both set: and swept", p.Path)
+			}
+		}
+		switch p.Scale {
+		case "", "linear", "log":
+		default:
+			bad("scale: must be linear or log, got %q", p.Scale)
+		}
+		if len(p.Values) > 0 {
+			if p.Min != nil || p.Max != nil || p.Levels != 0 || p.Scale != "" || p.Integer {
+				bad("give either values: or a range (min:, max:, levels:, scale:, integer:), not both")
+			}
+			allNum := true
+			for j, v := range p.Values {
+				switch x := v.(type) {
+				case int:
+					p.values = append(p.values, float64(x))
+				case float64:
+					if math.IsNaN(x) || math.IsInf(x, 0) {
+						bad("values[%d]: must be a finite number, got %v", j, x)
+					}
+					p.values = append(p.values, x)
+				case string, bool:
+					p.values = append(p.values, x)
+					allNum = false
+				default:
+					bad("values[%d]: must be a number, text or true/false, got %v", j, v)
+					allNum = false
+				}
+			}
+			if allNum {
+				for _, v := range p.values {
+					p.nums = append(p.nums, v.(float64))
+				}
+			}
+			continue
+		}
+		switch {
+		case p.Min == nil || p.Max == nil:
+			bad("give values: [...] or both min: and max:")
+			continue
+		case !(*p.Min < *p.Max) || math.IsInf(*p.Min, 0) || math.IsInf(*p.Max, 0):
+			bad("min: must be below max: and both finite, got %v and %v", *p.Min, *p.Max)
+		case p.Scale == "log" && *p.Min <= 0:
+			bad("scale: log needs min: > 0, got %v", *p.Min)
+		case p.Integer && (*p.Min != math.Trunc(*p.Min) || *p.Max != math.Trunc(*p.Max)):
+			bad("integer: true needs whole min: and max:, got %v and %v", *p.Min, *p.Max)
+		}
+		switch {
+		case sw.Design == "grid" && (p.Levels < 1 || p.Levels > 1000):
+			bad("levels: a grid needs 1 to 1000 levels for a range, got %d", p.Levels)
+		case sw.Design != "grid" && p.Levels != 0:
+			bad("levels: is for grids; design %s draws %d points", sw.Design, sw.Points)
+		}
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	columns(sw.Parameters)
+	if n := sw.NumPoints(); n > MaxSweepPoints {
+		ps.add(line("parameters"), "parameters", "the grid has %d points, more than %d; use fewer levels or design: lhs", n, MaxSweepPoints)
+		return nil, ps.err()
+	}
+	name, b, err := base(sw.Base)
+	if err != nil {
+		ps.add(line("scenario"), "scenario", "%v", err)
+		return nil, ps.err()
+	}
+	sw.baseName, sw.baseData = name, b
+	// Check the base with the fixed changes, and the arms.
+	s, err := ParseWith(name, b, sw.set)
+	if err != nil {
+		ps.add(line("scenario"), "scenario", "the base scenario with set: does not load:\n%v", err)
+		return nil, ps.err()
+	}
+	have := map[string]bool{}
+	var names []string
+	for _, a := range s.Arms() {
+		have[a.Name] = true
+		names = append(names, a.Name)
+	}
+	for i, a := range sw.Arms {
+		if !have[a] {
+			ps.add(line("arms"), fmt.Sprintf("arms[%d]", i), "the scenario has no arm %q; its arms: %s", a, strings.Join(names, ", "))
+		}
+	}
+	return sw, ps.err()
+}
+
+// valueOf is the value node of key in mapping m, or nil.
+func valueOf(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return resolve(m.Content[i+1])
+		}
+	}
+	return nil
+}
+
+func flattenSet(m *yaml.Node, prefix string, ps *problems, out *[]Override) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], resolve(m.Content[i+1])
+		path := k.Value
+		if prefix != "" {
+			path = prefix + "." + k.Value
+		}
+		switch v.Kind {
+		case yaml.MappingNode:
+			flattenSet(v, path, ps, out)
+		case yaml.ScalarNode:
+			val, err := resolvedScalar(v)
+			if err != nil {
+				ps.add(v.Line, "set."+path, "%v", err)
+				continue
+			}
+			switch x := val.(type) {
+			case int:
+				val = float64(x)
+			case float64, string, bool:
+			default:
+				ps.add(v.Line, "set."+path, "must be a number, text or true/false")
+				continue
+			}
+			*out = append(*out, Override{Path: path, Value: val})
+		default:
+			ps.add(v.Line, "set."+path, "set: takes single values; a list cannot be set (edit the scenario file)")
+		}
+	}
+}
+
+var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+// columns names each parameter's column in the sweep's views: the last key
+// of its path when no other parameter ends the same, else the whole path
+// with dots as underscores.
+func columns(ps []SweepParam) {
+	count := map[string]int{}
+	for _, p := range ps {
+		count[lastKey(p.Path)]++
+	}
+	for i := range ps {
+		c := lastKey(ps[i].Path)
+		if count[c] > 1 {
+			c = ps[i].Path
+		}
+		ps[i].column = nonIdent.ReplaceAllString(c, "_")
+	}
+}
+
+func lastKey(path string) string { return path[strings.LastIndex(path, ".")+1:] }
+
+// File is the sweep file's name as given.
+func (sw *Sweep) File() string { return sw.file }
+
+// Columns are the parameters' column names in the sweep's views, in order.
+func (sw *Sweep) Columns() []string {
+	cs := make([]string, len(sw.Parameters))
+	for i, p := range sw.Parameters {
+		cs[i] = p.column
+	}
+	return cs
+}
+
+// NumPoints is the number of points of the design.
+func (sw *Sweep) NumPoints() int {
+	if sw.Design != "grid" {
+		return sw.Points
+	}
+	n := 1
+	for _, p := range sw.Parameters {
+		k := p.Levels
+		if len(p.values) > 0 {
+			k = len(p.values)
+		}
+		if n > MaxSweepPoints {
+			return n
+		}
+		n *= max(k, 1)
+	}
+	return n
+}
+
+// box is the design space: a range parameter as it is, a value list as
+// an integer index into it.
+func (sw *Sweep) box() design.Box {
+	b := make(design.Box, len(sw.Parameters))
+	for i, p := range sw.Parameters {
+		if len(p.values) > 0 {
+			b[i] = design.Parameter{Name: p.Path, Lo: 0, Hi: float64(len(p.values) - 1), Integer: true}
+			continue
+		}
+		b[i] = design.Parameter{Name: p.Path, Lo: *p.Min, Hi: *p.Max, Integer: p.Integer}
+		if p.Scale == "log" {
+			b[i].Scale = design.Log
+		}
+	}
+	return b
+}
+
+// PointsOf returns the sweep's points in their fixed order.
+func (sw *Sweep) PointsOf() ([]SweepPoint, error) {
+	var coords [][]float64
+	var err error
+	switch sw.Design {
+	case "grid":
+		lists := make([][]float64, len(sw.Parameters))
+		for i, p := range sw.Parameters {
+			if len(p.values) > 0 {
+				for j := range p.values {
+					lists[i] = append(lists[i], float64(j))
+				}
+				continue
+			}
+			one := sw.box()[i : i+1]
+			g, err := design.Grid(one, []int{p.Levels})
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: parameters[%d]: %v", sw.file, p.line, i, err)
+			}
+			for _, x := range g {
+				lists[i] = append(lists[i], x[0])
+			}
+		}
+		coords, err = design.GridValues(lists)
+	case "lhs", "random":
+		b := sw.box()
+		// A one-value list is a constant, which a box cannot hold.
+		var fixed []int
+		var vary design.Box
+		for i, p := range b {
+			if p.Lo == p.Hi {
+				fixed = append(fixed, i)
+			} else {
+				vary = append(vary, p)
+			}
+		}
+		var pts [][]float64
+		if len(vary) > 0 {
+			if sw.Design == "lhs" {
+				pts, err = design.LatinHypercube(vary, sw.Points, sw.Seed)
+			} else {
+				pts, err = design.Random(vary, sw.Points, sw.Seed)
+			}
+		} else {
+			pts = make([][]float64, sw.Points)
+		}
+		for _, q := range pts {
+			full := make([]float64, 0, len(b))
+			k := 0
+			for i := range b {
+				if len(fixed) > 0 && contains(fixed, i) {
+					full = append(full, b[i].Lo)
+					continue
+				}
+				full = append(full, q[k])
+				k++
+			}
+			coords = append(coords, full)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", sw.file, err)
+	}
+	points := make([]SweepPoint, len(coords))
+	for i, c := range coords {
+		vals := make([]any, len(c))
+		for j, x := range c {
+			p := sw.Parameters[j]
+			if len(p.values) > 0 {
+				vals[j] = p.values[int(math.Round(x))]
+			} else {
+				vals[j] = x
+			}
+		}
+		points[i] = SweepPoint{Index: i, Values: vals}
+	}
+	return points, nil
+}
+
+func contains(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Overrides are the changes a point makes to the base scenario: set:
+// first, then the point's parameters.
+func (sw *Sweep) Overrides(pt SweepPoint) []Override {
+	os := append([]Override(nil), sw.set...)
+	for i, p := range sw.Parameters {
+		os = append(os, Override{Path: p.Path, Value: pt.Values[i]})
+	}
+	return os
+}
+
+// Scenario is the point's scenario: the base with set: and the point's
+// values, restricted to the sweep's arms and replicates, named after the
+// sweep. Problems say which point and values they come from.
+func (sw *Sweep) Scenario(pt SweepPoint) (*Scenario, error) {
+	s, err := ParseWith(sw.baseName, sw.baseData, sw.Overrides(pt))
+	if err != nil {
+		var parts []string
+		for i, p := range sw.Parameters {
+			parts = append(parts, Override{Path: p.Path, Value: pt.Values[i]}.String())
+		}
+		line := 0
+		for i, p := range sw.Parameters {
+			var se *ScenarioError
+			if errors.As(err, &se) {
+				for _, pr := range se.Problems {
+					if pr.Path == p.Path || strings.HasPrefix(pr.Path, p.Path+".") || strings.HasPrefix(pr.Path, p.Path+"[") {
+						line = sw.Parameters[i].line
+					}
+				}
+			}
+		}
+		where := sw.file
+		if line > 0 {
+			where = fmt.Sprintf("%s:%d", sw.file, line)
+		}
+		return nil, &SweepError{Msg: fmt.Sprintf("%s: point %d (%s) is not a valid scenario; narrow the parameter's range or values:\n%v",
+			where, pt.Index, strings.Join(parts, ", "), err)}
+	}
+	s.Name = sw.Name
+	if sw.Replicates > 0 {
+		s.Replicates = sw.Replicates
+	}
+	if len(sw.Arms) > 0 {
+		keep := map[string]bool{}
+		for _, a := range sw.Arms {
+			keep[a] = true
+		}
+		var arms []Arm
+		for _, a := range s.Arms() {
+			if keep[a.Name] {
+				arms = append(arms, a)
+			}
+		}
+		s.Compare.Arms = arms
+		if !keep[s.Compare.Baseline] {
+			s.Compare.Baseline = arms[0].Name
+		}
+	}
+	return s, nil
+}
+
+// SweepError is a sweep whose points do not all make valid scenarios.
+type SweepError struct{ Msg string }
+
+func (e *SweepError) Error() string { return e.Msg }
+
+// PointParams is the JSON stored with every run of a point (runs.params):
+// the sweep's name and id, the point's index and each parameter's value
+// under its column name.
+func (sw *Sweep) PointParams(id string, pt SweepPoint) string {
+	m := map[string]any{"sweep": sw.Name, "sweep_id": id, "point": pt.Index}
+	for i, p := range sw.Parameters {
+		m[p.column] = pt.Values[i]
+	}
+	b, _ := json.Marshal(m) // keys sorted: the same point, the same text
+	return string(b)
+}
+
+// ID is the sweep's identity: its name and a hash of everything that
+// decides its runs (the sweep file's content as parsed and the base
+// scenario's text). Running the same sweep again finds its runs under the
+// same ID and resumes; a changed sweep gets a new one.
+func (sw *Sweep) ID() string {
+	h := sha256.New()
+	spec := struct {
+		Name       string
+		Set        []Override
+		Arms       []string
+		Replicates int
+		Design     string
+		Points     int
+		Seed       uint64
+		Params     []SweepParam
+		Values     [][]any
+	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Seed, sw.Parameters, nil}
+	for _, p := range sw.Parameters {
+		spec.Values = append(spec.Values, p.values)
+	}
+	b, _ := json.Marshal(spec)
+	h.Write(b)
+	h.Write([]byte{0})
+	h.Write(sw.baseData)
+	return "sweep-" + sw.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+}
