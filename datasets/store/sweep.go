@@ -49,7 +49,9 @@ var nonIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 // SweepView is the name of the view of a sweep's runs, one row per run with
 // the parameters as columns; SweepView(name)+"_summary" has one row per
 // point and arm.
-func SweepView(name string) string { return "sweep_" + strings.ToLower(nonIdent.ReplaceAllString(name, "_")) }
+func SweepView(name string) string {
+	return "sweep_" + strings.ToLower(nonIdent.ReplaceAllString(name, "_"))
+}
 
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
