@@ -23,6 +23,9 @@ func (o Override) String() string { return o.Path + "=" + formatValue(o.Value) }
 func formatValue(v any) string {
 	switch x := v.(type) {
 	case float64:
+		if math.Abs(x) < 1e15 {
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
 		return strconv.Quote(x)

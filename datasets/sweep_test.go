@@ -1,0 +1,153 @@
+package datasets
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func embeddedBase(name string) (string, []byte, error) {
+	b, err := EmbeddedYAML(name)
+	return "datasets/scenarios/" + name + ".yaml", b, err
+}
+
+func TestOverrideSetsKeys(t *testing.T) {
+	base := []byte(`name: o
+users: 1000
+days: 10
+user: &u
+  tolerance_median: 3
+markets:
+  - {code: IN, share: 0.5}
+  - {code: BR, share: 0.5}
+models:
+  paid_push: {}
+`)
+	s, err := ParseWith("o.yaml", base, []Override{
+		{Path: "users", Value: 2000.0},
+		{Path: "user.tolerance_median", Value: 5.5},
+		{Path: "markets.1.share", Value: 0.5},
+		{Path: "business.sends_per_week_mean", Value: 7.0}, // a section the file lacks
+		{Path: "models.paid_push.delivery", Value: "folder"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Users != 2000 || s.User.ToleranceMedian != 5.5 || s.Business.SendsPerWeekMean != 7 || s.Markets[1].Share != 0.5 {
+		t.Errorf("overrides not applied: users %d, tolerance %v, sends %v, share %v", s.Users, s.User.ToleranceMedian, s.Business.SendsPerWeekMean, s.Markets[1].Share)
+	}
+	m, _ := s.Model("paid_push")
+	if got := fmt.Sprint(m.Params); !strings.Contains(got, "folder") {
+		t.Errorf("paid_push params %s, want delivery folder", got)
+	}
+	for _, c := range []struct {
+		o    Override
+		want string
+	}{
+		{Override{Path: "users", Value: 2.5}, "users"},
+		{Override{Path: "userz", Value: 1.0}, `userz`},
+		{Override{Path: "markets.7.share", Value: 0.5}, "markets is a list of 2"},
+		{Override{Path: "users.x", Value: 1.0}, "users is"},
+		{Override{Path: "a..b", Value: 1.0}, "empty key"},
+		{Override{Path: "user.tolerance_median", Value: -1.0}, "user.tolerance_median"},
+	} {
+		_, err := ParseWith("o.yaml", base, []Override{c.o})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v; want an error mentioning %q", c.o, err, c.want)
+		}
+	}
+}
+
+func TestSweepPointsAndID(t *testing.T) {
+	src := `name: g
+scenario: default
+set: {users: 1000, days: 10}
+parameters:
+  - path: business.sends_per_week_mean
+    values: [1, 2, 4]
+  - path: user.tolerance_median
+    min: 1
+    max: 4
+    levels: 2
+  - path: models.paid_push.delivery
+    values: [push, folder]
+`
+	sw, err := ParseSweep("g.yaml", []byte(src), embeddedBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := sw.PointsOf()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 12 || sw.NumPoints() != 12 {
+		t.Fatalf("%d points (NumPoints %d), want 3 x 2 x 2", len(pts), sw.NumPoints())
+	}
+	// The last parameter changes fastest.
+	want := [][]any{{1.0, 1.0, "push"}, {1.0, 1.0, "folder"}, {1.0, 4.0, "push"}}
+	for i, w := range want {
+		if fmt.Sprint(pts[i].Values) != fmt.Sprint(w) {
+			t.Errorf("point %d = %v, want %v", i, pts[i].Values, w)
+		}
+	}
+	if fmt.Sprint(pts[11].Values) != fmt.Sprint([]any{4.0, 4.0, "folder"}) {
+		t.Errorf("last point %v", pts[11].Values)
+	}
+	s, err := sw.Scenario(pts[11])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Users != 1000 || s.Business.SendsPerWeekMean != 4 || s.User.ToleranceMedian != 4 || s.Name != "g" {
+		t.Errorf("point scenario: users %d sends %v tolerance %v name %s", s.Users, s.Business.SendsPerWeekMean, s.User.ToleranceMedian, s.Name)
+	}
+	if got := sw.PointParams("id", pts[1]); got != `{"delivery":"folder","point":1,"sends_per_week_mean":1,"sweep":"g","sweep_id":"id","tolerance_median":1}` {
+		t.Errorf("PointParams = %s", got)
+	}
+	// The same file gives the same id; a changed one another.
+	again, _ := ParseSweep("elsewhere/g.yaml", []byte(src), embeddedBase)
+	changed, _ := ParseSweep("g.yaml", []byte(strings.Replace(src, "[1, 2, 4]", "[1, 2, 5]", 1)), embeddedBase)
+	if sw.ID() != again.ID() || sw.ID() == changed.ID() || !strings.HasPrefix(sw.ID(), "sweep-g-") {
+		t.Errorf("ids: %s, same file %s, changed file %s", sw.ID(), again.ID(), changed.ID())
+	}
+}
+
+func TestSweepLatinHypercube(t *testing.T) {
+	src := `name: l
+scenario: default
+design: lhs
+points: 10
+seed: 5
+parameters:
+  - path: business.sends_per_week_mean
+    min: 0.5
+    max: 8
+    scale: log
+  - path: max_follows
+    min: 2
+    max: 20
+    integer: true
+  - path: models.paid_push.delivery
+    values: [push, folder]
+`
+	sw, err := ParseSweep("l.yaml", []byte(src), embeddedBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := sw.PointsOf()
+	b, _ := sw.PointsOf()
+	if len(a) != 10 || fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("points not reproducible: %v vs %v", a, b)
+	}
+	seen := map[string]int{}
+	for _, p := range a {
+		x, n := p.Values[0].(float64), p.Values[1].(float64)
+		if x < 0.5 || x > 8 || n != float64(int(n)) || n < 2 || n > 20 {
+			t.Errorf("point %d out of its box: %v", p.Index, p.Values)
+		}
+		seen[p.Values[2].(string)]++
+	}
+	// A Latin hypercube gives each half of the index range 5 of 10 points.
+	if seen["push"] != 5 || seen["folder"] != 5 {
+		t.Errorf("delivery values %v, want 5 and 5", seen)
+	}
+}
