@@ -54,6 +54,7 @@ type Sweep struct {
 	Replicates  int          `yaml:"replicates"`
 	Design      string       `yaml:"design"`
 	Points      int          `yaml:"points"`
+	Levels      int          `yaml:"levels"`
 	Seed        uint64       `yaml:"seed"`
 	Parameters  []SweepParam `yaml:"parameters"`
 
@@ -153,8 +154,25 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 		if sw.Points < 1 || sw.Points > MaxSweepPoints {
 			ps.add(line("points"), "points", "design %s needs points: between 1 and %d, got %d", sw.Design, MaxSweepPoints, sw.Points)
 		}
+	case "morris":
+		if sw.Points < 2 || sw.Points > 10000 {
+			ps.add(line("points"), "points", "design morris needs points: (trajectories) between 2 and 10000, got %d", sw.Points)
+		}
+		if sw.Levels == 0 {
+			sw.Levels = 4
+		}
+		if sw.Levels < 2 || sw.Levels%2 != 0 || sw.Levels > 100 {
+			ps.add(line("levels"), "levels", "design morris needs an even number of grid levels from 2 to 100 (default 4), got %d", sw.Levels)
+		}
+	case "sobol":
+		if sw.Points < 2 || sw.Points > MaxSweepPoints {
+			ps.add(line("points"), "points", "design sobol needs points: (base samples N; it runs N x (parameters + 2) points) between 2 and %d, got %d", MaxSweepPoints, sw.Points)
+		}
 	default:
-		ps.add(line("design"), "design", "must be grid, lhs or random, got %q", sw.Design)
+		ps.add(line("design"), "design", "must be grid, lhs, random, morris or sobol, got %q", sw.Design)
+	}
+	if sw.Levels != 0 && sw.Design != "morris" {
+		ps.add(line("levels"), "levels", "a sweep-wide levels: is for design morris; a grid takes levels: per parameter")
 	}
 	if sw.Replicates < 0 || sw.Replicates > 1000 {
 		ps.add(line("replicates"), "replicates", "must be between 1 and 1000 (0: the scenario's), got %d", sw.Replicates)
@@ -198,6 +216,10 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 		case "", "linear", "log":
 		default:
 			bad("scale: must be linear or log, got %q", p.Scale)
+		}
+		if len(p.Values) > 0 && (sw.Design == "morris" || sw.Design == "sobol") {
+			bad("design %s needs a range (min:, max:) for every parameter, not values:", sw.Design)
+			continue
 		}
 		if len(p.Values) > 0 {
 			if p.Min != nil || p.Max != nil || p.Levels != 0 || p.Scale != "" || p.Integer {
@@ -356,7 +378,12 @@ func (sw *Sweep) Columns() []string {
 
 // NumPoints is the number of points of the design.
 func (sw *Sweep) NumPoints() int {
-	if sw.Design != "grid" {
+	switch sw.Design {
+	case "morris":
+		return sw.Points * (len(sw.Parameters) + 1)
+	case "sobol":
+		return sw.Points * (len(sw.Parameters) + 2)
+	case "lhs", "random":
 		return sw.Points
 	}
 	n := 1
@@ -414,6 +441,16 @@ func (sw *Sweep) PointsOf() ([]SweepPoint, error) {
 			}
 		}
 		coords, err = design.GridValues(lists)
+	case "morris":
+		var m *design.Morris
+		if m, err = sw.Morris(); err == nil {
+			coords = m.Points
+		}
+	case "sobol":
+		var so *design.Sobol
+		if so, err = sw.Sobol(); err == nil {
+			coords = so.Points
+		}
 	case "lhs", "random":
 		b := sw.box()
 		// A one-value list is a constant, which a box cannot hold.
@@ -467,6 +504,24 @@ func (sw *Sweep) PointsOf() ([]SweepPoint, error) {
 		points[i] = SweepPoint{Index: i, Values: vals}
 	}
 	return points, nil
+}
+
+// Morris is the sweep's Morris design (design: morris): points:
+// trajectories on levels: grid levels, drawn with seed:.
+func (sw *Sweep) Morris() (*design.Morris, error) {
+	if sw.Design != "morris" {
+		return nil, fmt.Errorf("%s: design is %s, not morris", sw.file, sw.Design)
+	}
+	return design.NewMorris(sw.box(), sw.Points, sw.Levels, sw.Seed)
+}
+
+// Sobol is the sweep's Saltelli design (design: sobol) with points: base
+// samples from a scrambled Halton sequence seeded with seed:.
+func (sw *Sweep) Sobol() (*design.Sobol, error) {
+	if sw.Design != "sobol" {
+		return nil, fmt.Errorf("%s: design is %s, not sobol", sw.file, sw.Design)
+	}
+	return design.NewSobol(sw.box(), sw.Points, sw.Seed, design.HaltonBase)
 }
 
 func contains(xs []int, x int) bool {
@@ -569,10 +624,11 @@ func (sw *Sweep) ID() string {
 		Replicates int
 		Design     string
 		Points     int
+		Levels     int
 		Seed       uint64
 		Params     []SweepParam
 		Values     [][]any
-	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Seed, sw.Parameters, nil}
+	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Levels, sw.Seed, sw.Parameters, nil}
 	for _, p := range sw.Parameters {
 		spec.Values = append(spec.Values, p.values)
 	}

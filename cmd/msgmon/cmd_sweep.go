@@ -135,6 +135,34 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		}
 		return tw.Flush()
 	}
+	db, err := executeSweep(ctx, o, plan, path, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := reports.SweepSummary(ctx, db, sw.Name, sw.Columns())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Sweep %s (%s): mean ± 95%% CI over replicates\n\n", sw.Name, id)
+	if err := reports.WriteSweep(stdout, sw.Columns(), rows); err != nil {
+		return err
+	}
+	view := store.SweepView(sw.Name)
+	fmt.Fprintf(stdout, "\n%d runs of %d points stored in %s; query them with: msgmon query --db %s \"SELECT * FROM %s\" (one row per run) or %s_summary\n",
+		runs, len(plan.points), o.DB, o.DB, view, view)
+	return nil
+}
+
+// executeSweep runs (or resumes) every point of the plan into the database
+// and returns it open; close it when done.
+func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path string, stderr io.Writer) (db *store.DB, err error) {
+	sw := plan.sweep
+	id := sw.ID()
+	runs := 0
+	for _, s := range plan.scen {
+		runs += s.Replicates * len(s.Arms())
+	}
 	// Memory: the largest point, once per run at a time.
 	largest := &plan.scen[0].Config
 	for _, s := range plan.scen {
@@ -143,7 +171,7 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		}
 	}
 	if err := checkMemory(sw.Name, largest); err != nil {
-		return err
+		return nil, err
 	}
 	parallel := o.Parallel
 	if parallel == 0 {
@@ -158,13 +186,18 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 	}
 
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	db, err := store.Open(ctx, o.DB)
+	db, err = store.Open(ctx, o.DB)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer db.Close()
+	defer func() {
+		if err != nil {
+			db.Close()
+			db = nil
+		}
+	}()
 	spec, _ := os.ReadFile(path)
 	meta := store.SweepMeta{ID: id, Name: sw.Name, File: path, Design: sw.Design, Replicates: plan.scen[0].Replicates, Spec: string(spec)}
 	for i, p := range sw.Parameters {
@@ -184,27 +217,27 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 	}
 	resumed, err := db.RegisterSweep(ctx, meta)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	keys, err := db.RunKeys(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var points []experiment.Point
 	stored := 0
 	for i, s := range plan.scen {
 		spec, err := s.Spec()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		spec.Workers = workers
 		hash, err := s.Hash()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		js, err := s.JSON()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		prefix := fmt.Sprintf("%s/p%d/", id, plan.points[i].Index)
 		spec.Skip = func(k string) bool { return keys[prefix+k] }
@@ -230,18 +263,7 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		defer bar.Finish()
 	}
 	if err := experiment.RunPoints(ctx, points, parallel, progress); err != nil {
-		return err
+		return nil, err
 	}
-	rows, err := reports.SweepSummary(ctx, db, sw.Name, sw.Columns())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Sweep %s (%s): mean ± 95%% CI over replicates\n\n", sw.Name, id)
-	if err := reports.WriteSweep(stdout, sw.Columns(), rows); err != nil {
-		return err
-	}
-	view := store.SweepView(sw.Name)
-	fmt.Fprintf(stdout, "\n%d runs of %d points stored in %s; query them with: msgmon query --db %s \"SELECT * FROM %s\" (one row per run) or %s_summary\n",
-		runs, len(points), o.DB, o.DB, view, view)
-	return nil
+	return db, nil
 }

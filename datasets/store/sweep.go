@@ -158,3 +158,20 @@ GROUP BY ALL
 ORDER BY point, arm`, ident(view+"_summary"), strings.Join(names, ", "), strings.Join(agg, ",\n\t"), ident(view))
 	return []string{runs, summary}
 }
+
+// RunTotalColumns are the result columns of run_totals (one number per
+// run), the outputs a sensitivity analysis or an optimisation may use.
+func RunTotalColumns() []string {
+	_, kpis := runTotalsView()
+	return kpis
+}
+
+// IsRunTotal reports whether name is one of RunTotalColumns.
+func IsRunTotal(name string) bool {
+	for _, k := range RunTotalColumns() {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}

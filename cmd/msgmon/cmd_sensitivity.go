@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/reports"
+	"github.com/msgmon/msgmon/sim/experiment/design"
+)
+
+type sensitivityOptions struct {
+	sweepOptions
+	Outputs []string
+	Arm     string
+	PNG     string
+	Force   bool
+}
+
+func newSensitivityCommand() *cobra.Command {
+	var o sensitivityOptions
+	c := &cobra.Command{
+		Use:   "sensitivity SWEEP.yaml",
+		Short: "Which parameters drive the results: Morris screening or Sobol indices",
+		Long: `Sensitivity runs a sweep whose design is morris or sobol (see msgmon sweep;
+every parameter a range) and analyses each chosen output of one arm, averaged
+over the replicates at each point:
+
+  design: morris   Morris elementary effects: points: trajectories on levels:
+                   grid levels (default 4). mu* ranks influence; a large sigma
+                   marks non-linearity or interaction. Cheap: r x (k+1) points.
+  design: sobol    Sobol indices from Saltelli sampling with points: base
+                   samples N (N x (k+2) points): S1, the share of the output's
+                   variance a parameter explains alone, and ST, with its
+                   interactions, each with a 95 % bootstrap interval.
+
+It prints a table per output and writes a tornado chart per output as PNG.
+The runs are stored like any sweep's, so an interrupted analysis resumes.`,
+		Example: `  msgmon sensitivity morris.yaml --output churn_per_1000 --output platform_revenue_usd --arm paid_push
+  msgmon sensitivity sobol.yaml --output churn_per_1000 --png charts/`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSensitivity(cmd.Context(), &o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DB, "db", defaultDB, "results database (created if missing)")
+	f.IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core, fewer if memory is short)")
+	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
+	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar")
+	f.StringSliceVar(&o.Outputs, "output", []string{"churn_per_1000", "platform_revenue_usd"}, "run_totals columns to analyse (repeatable)")
+	f.StringVar(&o.Arm, "arm", "", "arm whose outputs are analysed (default: the sweep's last arm)")
+	f.StringVar(&o.PNG, "png", "", "folder for the tornado charts (default: next to the database)")
+	f.BoolVar(&o.Force, "force", false, "overwrite existing charts")
+	return c
+}
+
+func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, stdout, stderr io.Writer) error {
+	plan, err := loadSweep(path)
+	if err != nil {
+		return err
+	}
+	sw := plan.sweep
+	if sw.Design != "morris" && sw.Design != "sobol" {
+		return usageErr("%s: design is %s; sensitivity needs design: morris or design: sobol", path, sw.Design)
+	}
+	var arms []string
+	for _, a := range plan.scen[0].Arms() {
+		arms = append(arms, a.Name)
+	}
+	arm := o.Arm
+	if arm == "" {
+		arm = arms[len(arms)-1]
+	}
+	if !contains(arms, arm) {
+		return usageErr("--arm %s: the sweep runs arms %s", arm, strings.Join(arms, ", "))
+	}
+	for _, out := range o.Outputs {
+		if !store.IsRunTotal(out) {
+			return usageErr("--output %s: not a numeric run_totals column; choose from %s", out, strings.Join(store.RunTotalColumns(), ", "))
+		}
+	}
+	db, err := executeSweep(ctx, &o.sweepOptions, plan, path, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	params := make([]string, len(sw.Parameters))
+	for i, p := range sw.Parameters {
+		params[i] = p.Path
+	}
+	pngDir := o.PNG
+	if pngDir == "" {
+		pngDir = filepath.Dir(o.DB)
+	}
+	var charts []*reports.Chart
+	for _, out := range o.Outputs {
+		y, err := pointMeans(ctx, db, store.SweepView(sw.Name), arm, out, len(plan.points))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\n%s of %s, sweep %s (%d points x %d replicates)\n\n", out, arm, sw.Name, len(plan.points), plan.scen[0].Replicates)
+		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		var ch *reports.Chart
+		name := fmt.Sprintf("sensitivity-%s-%s", sw.Name, out)
+		switch sw.Design {
+		case "morris":
+			m, err := sw.Morris()
+			if err != nil {
+				return err
+			}
+			r, err := m.Analyse(y)
+			if err != nil {
+				return fmt.Errorf("%s: %w", out, err)
+			}
+			fmt.Fprintln(tw, "parameter\tmu*\tmu\tsigma\t")
+			for i, p := range params {
+				fmt.Fprintf(tw, "%s\t%.4g\t%.4g\t%.4g\t\n", p, r.MuStar[i], r.Mu[i], r.Sigma[i])
+			}
+			ch, err = reports.TornadoChart(name, fmt.Sprintf("Morris screening of %s (%s)", out, arm),
+				fmt.Sprintf("mu*: mean absolute change of %s over a step of %.0f%% of a parameter's range; sigma: spread of those changes. %d trajectories.", out, 100*m.Delta, m.Trajectories),
+				"effect on "+out, params, []reports.TornadoSeries{{Label: "mu*", Values: r.MuStar}, {Label: "sigma", Values: r.Sigma}})
+			if err != nil {
+				return err
+			}
+		case "sobol":
+			s, err := sw.Sobol()
+			if err != nil {
+				return err
+			}
+			r, err := s.Analyse(y, &design.Bootstrap{Seed: sw.Seed})
+			if err != nil {
+				return fmt.Errorf("%s: %w", out, err)
+			}
+			fmt.Fprintln(tw, "parameter\tS1\t95% CI\tST\t95% CI\t")
+			for i, p := range params {
+				fmt.Fprintf(tw, "%s\t%.3f\t[%.3f, %.3f]\t%.3f\t[%.3f, %.3f]\t\n", p, r.S1[i], r.S1Low[i], r.S1High[i], r.ST[i], r.STLow[i], r.STHigh[i])
+			}
+			ch, err = reports.TornadoChart(name, fmt.Sprintf("Sobol indices of %s (%s)", out, arm),
+				fmt.Sprintf("S1: share of the variance of %s a parameter explains alone; ST: with its interactions. 95%% bootstrap intervals; N = %d.", out, s.N),
+				"share of variance", params, []reports.TornadoSeries{
+					{Label: "ST (total)", Values: r.ST, Lo: r.STLow, Hi: r.STHigh},
+					{Label: "S1 (first order)", Values: r.S1, Lo: r.S1Low, Hi: r.S1High}})
+			if err != nil {
+				return err
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		charts = append(charts, ch)
+	}
+	paths, err := reports.SaveCharts(pngDir, charts, o.Force)
+	if err != nil {
+		return inputOrError(err)
+	}
+	fmt.Fprintf(stdout, "\ntornado charts: %s\n", strings.Join(paths, ", "))
+	return nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// pointMeans is out of arm at every point of a sweep view, averaged over
+// the replicates, in point order.
+func pointMeans(ctx context.Context, db *store.DB, view, arm, out string, n int) ([]float64, error) {
+	t, err := db.Query(ctx, fmt.Sprintf(`SELECT point, avg(CAST(%q AS DOUBLE)) FROM %s WHERE arm = '%s' GROUP BY point ORDER BY point`,
+		out, view, strings.ReplaceAll(arm, "'", "''")))
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Rows) != n {
+		return nil, fmt.Errorf("sweep view %s has %d points of arm %s, want %d", view, len(t.Rows), arm, n)
+	}
+	y := make([]float64, n)
+	for i, r := range t.Rows {
+		v, ok := r[1].(float64)
+		if !ok {
+			return nil, fmt.Errorf("%s is NULL at point %d of arm %s; choose another output", out, i, arm)
+		}
+		y[i] = v
+	}
+	return y, nil
+}
+
+// inputOrError marks a refusal to overwrite as the user's to fix.
+func inputOrError(err error) error {
+	if errors.Is(err, reports.ErrExists) {
+		return inputError{err}
+	}
+	return err
+}
