@@ -141,3 +141,46 @@ func deepCopy(n *yaml.Node, depth int) *yaml.Node {
 	}
 	return &c
 }
+
+// RenderWith returns the scenario text data with the overrides set, as
+// YAML: a calibrated scenario saved as a preset. Comments on keys that
+// stay are kept; the result loads with Parse.
+func RenderWith(name string, data []byte, overrides []Override, header string) ([]byte, error) {
+	ps := &problems{file: name}
+	root := parseDocument(data, ps)
+	if root == nil {
+		return nil, ps.err()
+	}
+	for _, o := range overrides {
+		if err := o.apply(root); err != nil {
+			ps.add(0, o.Path, "%v", err)
+		}
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	out, err := yaml.Marshal(root)
+	if err != nil {
+		return nil, fmt.Errorf("datasets: %s: %w", name, err)
+	}
+	if header != "" {
+		var b strings.Builder
+		for _, l := range strings.Split(strings.TrimRight(header, "\n"), "\n") {
+			b.WriteString("# " + l + "\n")
+		}
+		b.WriteString("\n")
+		out = append([]byte(b.String()), out...)
+	}
+	if _, err := Parse(name, out); err != nil {
+		return nil, fmt.Errorf("datasets: the rendered scenario does not load: %w", err)
+	}
+	return out, nil
+}
+
+// BaseName and BaseData are the sweep's base scenario: its name in problems
+// and its text.
+func (sw *Sweep) BaseName() string { return sw.baseName }
+func (sw *Sweep) BaseData() []byte { return sw.baseData }
+
+// SetOverrides are the sweep's set: changes, in file order.
+func (sw *Sweep) SetOverrides() []Override { return sw.set }

@@ -57,12 +57,53 @@ type Sweep struct {
 	Levels      int          `yaml:"levels"`
 	Seed        uint64       `yaml:"seed"`
 	Parameters  []SweepParam `yaml:"parameters"`
+	// For design: optimize.
+	Objective   Objective    `yaml:"objective"`
+	Constraints []Constraint `yaml:"constraints"`
+	// For design: calibrate.
+	Targets []Target `yaml:"targets"`
+	// Budget bounds the evaluations of optimize and calibrate.
+	Budget int `yaml:"budget"`
 
 	file     string     // as given
 	set      []Override // Set, flattened in file order
 	baseName string     // the base scenario's name in problems
 	baseData []byte
 }
+
+// Objective is what design: optimize maximises or minimises: an SQL
+// expression over run_totals columns (e.g. platform_revenue_usd), averaged
+// over the replicates of the sweep's arm.
+type Objective struct {
+	Maximize string `yaml:"maximize"`
+	Minimize string `yaml:"minimize"`
+}
+
+// Constraint bounds an output of design: optimize: its 95 % confidence
+// bound over the replicates (the upper one for max:, the lower one for
+// min:) must lie within, so that a policy found holds on fresh seeds too.
+type Constraint struct {
+	Output string   `yaml:"output"`
+	Max    *float64 `yaml:"max"`
+	Min    *float64 `yaml:"min"`
+	line   int
+}
+
+// Target is one row of a calibration's target table: with set: applied on
+// top of the point, the output (an SQL expression over run_totals columns,
+// averaged over replicates) should equal value.
+type Target struct {
+	Name   string    `yaml:"name"`
+	Set    yaml.Node `yaml:"set" json:"-"`
+	Output string    `yaml:"output"`
+	Value  float64   `yaml:"value"`
+	Source string    `yaml:"source"`
+	set    []Override
+	line   int
+}
+
+// TargetOverrides are the changes target i makes on top of a point.
+func (sw *Sweep) TargetOverrides(i int) []Override { return sw.Targets[i].set }
 
 // SweepParam is one parameter of a sweep: a key path and either a list of
 // values or a range.
@@ -164,12 +205,67 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 		if sw.Levels < 2 || sw.Levels%2 != 0 || sw.Levels > 100 {
 			ps.add(line("levels"), "levels", "design morris needs an even number of grid levels from 2 to 100 (default 4), got %d", sw.Levels)
 		}
+	case "optimize", "calibrate":
+		if sw.Points != 0 {
+			ps.add(line("points"), "points", "design %s chooses its own points; give budget: (evaluations) instead", sw.Design)
+		}
+		if sw.Budget == 0 {
+			sw.Budget = 60
+		}
+		if sw.Budget < 2 || sw.Budget > 10000 {
+			ps.add(line("budget"), "budget", "must be between 2 and 10000 evaluations, got %d", sw.Budget)
+		}
+		if sw.Design == "optimize" && (sw.Objective.Maximize == "") == (sw.Objective.Minimize == "") {
+			ps.add(line("objective"), "objective", "give one of maximize: or minimize:, an output such as platform_revenue_usd")
+		}
+		if sw.Design == "calibrate" && len(sw.Targets) == 0 {
+			ps.add(line("targets"), "targets", "list the target table: rows with set:, output: and value:")
+		}
 	case "sobol":
 		if sw.Points < 2 || sw.Points > MaxSweepPoints {
 			ps.add(line("points"), "points", "design sobol needs points: (base samples N; it runs N x (parameters + 2) points) between 2 and %d, got %d", MaxSweepPoints, sw.Points)
 		}
 	default:
-		ps.add(line("design"), "design", "must be grid, lhs, random, morris or sobol, got %q", sw.Design)
+		ps.add(line("design"), "design", "must be grid, lhs, random, morris, sobol, optimize or calibrate, got %q", sw.Design)
+	}
+	if sw.Design != "optimize" && (sw.Objective != Objective{} || len(sw.Constraints) > 0) {
+		ps.add(line("objective"), "objective", "objective: and constraints: are for design: optimize")
+	}
+	if sw.Design != "calibrate" && len(sw.Targets) > 0 {
+		ps.add(line("targets"), "targets", "targets: are for design: calibrate")
+	}
+	if sw.Design != "optimize" && sw.Design != "calibrate" && sw.Budget != 0 {
+		ps.add(line("budget"), "budget", "budget: is for design: optimize and calibrate")
+	}
+	if cs := valueOf(root, "constraints"); cs != nil {
+		for i := range sw.Constraints {
+			if i < len(cs.Content) {
+				sw.Constraints[i].line = cs.Content[i].Line
+			}
+			c := sw.Constraints[i]
+			if c.Output == "" || (c.Max == nil) == (c.Min == nil) {
+				ps.add(c.line, fmt.Sprintf("constraints[%d]", i), "give output: and one of max: or min:")
+			}
+		}
+	}
+	if ts := valueOf(root, "targets"); ts != nil {
+		for i := range sw.Targets {
+			tg := &sw.Targets[i]
+			if i < len(ts.Content) {
+				tg.line = ts.Content[i].Line
+			}
+			if tg.Output == "" {
+				ps.add(tg.line, fmt.Sprintf("targets[%d]", i), "output: missing; an SQL expression over run_totals columns")
+			}
+			if tg.Name == "" {
+				tg.Name = fmt.Sprintf("target %d", i)
+			}
+			if tg.Set.Kind == yaml.MappingNode {
+				flattenSet(&tg.Set, "", ps, &tg.set)
+			} else if tg.Set.Kind != 0 {
+				ps.add(tg.line, fmt.Sprintf("targets[%d].set", i), "must be a mapping of key paths to values")
+			}
+		}
 	}
 	if sw.Levels != 0 && sw.Design != "morris" {
 		ps.add(line("levels"), "levels", "a sweep-wide levels: is for design morris; a grid takes levels: per parameter")
@@ -217,7 +313,7 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 		default:
 			bad("scale: must be linear or log, got %q", p.Scale)
 		}
-		if len(p.Values) > 0 && (sw.Design == "morris" || sw.Design == "sobol") {
+		if len(p.Values) > 0 && (sw.Design == "morris" || sw.Design == "sobol" || sw.Design == "optimize" || sw.Design == "calibrate") {
 			bad("design %s needs a range (min:, max:) for every parameter, not values:", sw.Design)
 			continue
 		}
@@ -385,6 +481,8 @@ func (sw *Sweep) NumPoints() int {
 		return sw.Points * (len(sw.Parameters) + 2)
 	case "lhs", "random":
 		return sw.Points
+	case "optimize", "calibrate":
+		return 0
 	}
 	n := 1
 	for _, p := range sw.Parameters {
@@ -399,6 +497,9 @@ func (sw *Sweep) NumPoints() int {
 	}
 	return n
 }
+
+// Box is the space optimize and calibrate search: the parameters' ranges.
+func (sw *Sweep) Box() design.Box { return sw.box() }
 
 // box is the design space: a range parameter as it is, a value list as
 // an integer index into it.
@@ -547,7 +648,13 @@ func (sw *Sweep) Overrides(pt SweepPoint) []Override {
 // values, restricted to the sweep's arms and replicates, named after the
 // sweep. Problems say which point and values they come from.
 func (sw *Sweep) Scenario(pt SweepPoint) (*Scenario, error) {
-	s, err := ParseWith(sw.baseName, sw.baseData, sw.Overrides(pt))
+	return sw.ScenarioWith(pt, nil)
+}
+
+// ScenarioWith is Scenario with extra changes after the point's, such as a
+// calibration target's set:.
+func (sw *Sweep) ScenarioWith(pt SweepPoint, extra []Override) (*Scenario, error) {
+	s, err := ParseWith(sw.baseName, sw.baseData, append(sw.Overrides(pt), extra...))
 	if err != nil {
 		var parts []string
 		for i, p := range sw.Parameters {
@@ -628,7 +735,16 @@ func (sw *Sweep) ID() string {
 		Seed       uint64
 		Params     []SweepParam
 		Values     [][]any
-	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Levels, sw.Seed, sw.Parameters, nil}
+		Objective  Objective
+		Cons       []Constraint
+		Targets    []Target
+		TargetSets [][]Override
+		Budget     int
+	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Levels, sw.Seed, sw.Parameters, nil,
+		sw.Objective, sw.Constraints, sw.Targets, nil, sw.Budget}
+	for _, t := range sw.Targets {
+		spec.TargetSets = append(spec.TargetSets, t.set)
+	}
 	for _, p := range sw.Parameters {
 		spec.Values = append(spec.Values, p.values)
 	}

@@ -94,7 +94,7 @@ DuckDB database for SQL.`,
 	root.AddCommand(
 		newRunCommand(), newCompareCommand(), newQueryCommand(), newExportCommand(),
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
-		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(),
+		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(),
 	)
 	return root
 }

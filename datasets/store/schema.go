@@ -353,6 +353,7 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(unfollows) AS BIGINT)", "unfollows")
 	add("CAST(sum(blocks) AS BIGINT)", "blocks")
 	add("CAST(sum(mutes) AS BIGINT)", "mutes")
+	add("CAST(sum(unfollows_annoyed) AS BIGINT)", "unfollows_annoyed")
 	add("arg_min(active_follows, day)", "active_follows_day0")
 	add("arg_max(active_follows, day)", "active_follows_end")
 	exposed := "CAST(arg_min(active_follows, day) + arg_min(unfollows, day) + arg_min(blocks, day)" +

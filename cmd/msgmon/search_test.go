@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+// Optimisation on the model returns a policy whose constraint holds when
+// the policy is run again, separately, with fresh seeds.
+func TestOptimizePolicyHoldsOnFreshSeeds(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "opt.yaml")
+	os.WriteFile(file, []byte(`name: opt
+scenario: default
+set: {users: 1500, businesses: 30, days: 45}
+arms: [paid_push]
+replicates: 4
+design: optimize
+budget: 16
+objective: {maximize: platform_revenue_usd}
+constraints:
+  - {output: churn_per_1000, max: 150}
+parameters:
+  - path: business.sends_per_week_mean
+    min: 0.2
+    max: 10
+`), 0o644)
+	dbPath := filepath.Join(dir, "o.duckdb")
+	out, _, err := msgmon(t, context.Background(), "optimize", file, "--db", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`business\.sends_per_week_mean\s+([0-9.e+-]+)\s+\[`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "feasible: true") {
+		t.Fatalf("no feasible best policy in:\n%s", out)
+	}
+	best, _ := strconv.ParseFloat(m[1], 64)
+	if best <= 0.2 || best >= 10 {
+		t.Errorf("best rate %v at the edge of [0.2, 10]: the constraint did not bind", best)
+	}
+	// The policy again, as a one-point sweep with another seed and more
+	// replicates: its mean churn stays within the limit.
+	check := filepath.Join(dir, "check.yaml")
+	os.WriteFile(check, []byte(`name: check
+scenario: default
+set: {users: 1500, businesses: 30, days: 45, seed: 777}
+arms: [paid_push]
+replicates: 8
+parameters:
+  - path: business.sends_per_week_mean
+    values: [`+m[1]+`]
+`), 0o644)
+	if _, _, err := msgmon(t, context.Background(), "sweep", check, "--db", dbPath, "-q"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenReadOnly(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	churn := scalar(t, db, `SELECT avg(churn_per_1000) FROM sweep_check`)
+	t.Logf("best %s a week; churn on fresh seeds %.1f per 1,000 (limit 150)\n%s", m[1], churn, out)
+	if churn > 150 {
+		t.Errorf("on fresh seeds the policy churns %.1f per 1,000, above the limit 150", churn)
+	}
+	if n := scalar(t, db, `SELECT count(DISTINCT point) FROM sweep_opt`); n < 5 {
+		t.Errorf("only %v evaluations stored", n)
+	}
+}
+
+// The push-disable calibration reproduces its target table within an RMSE
+// of 0.05 (five percentage points: the survey's own sampling error at
+// n = 1,000 is about 1.5 points, and reading its bands as a cumulative
+// curve is rougher than that), and the saved scenario loads.
+func TestCalibratePushDisable(t *testing.T) {
+	dir := t.TempDir()
+	saved := filepath.Join(dir, "calibrated.yaml")
+	out, _, err := msgmon(t, context.Background(), "calibrate", filepath.Join("..", "..", "datasets", "studies", "push-disable.yaml"),
+		"--db", filepath.Join(dir, "c.duckdb"), "--save", saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out)
+	m := regexp.MustCompile(`RMSE ([0-9.]+) over 3 targets`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no RMSE in:\n%s", out)
+	}
+	if rmse, _ := strconv.ParseFloat(m[1], 64); rmse > 0.05 {
+		t.Errorf("RMSE %v, want at most 0.05", rmse)
+	}
+	s, err := datasets.Load(saved)
+	if err != nil {
+		t.Fatalf("saved scenario: %v", err)
+	}
+	rate := regexp.MustCompile(`behaviour\.react_rate\s+([0-9.e+-]+)`).FindStringSubmatch(out)
+	if rate == nil {
+		t.Fatal("no fitted react_rate")
+	}
+	want, _ := strconv.ParseFloat(rate[1], 64)
+	if got := s.Behaviour.ReactRate; got < want*0.999 || got > want*1.001 || s.Users != 3000 || s.MaxFollows != 1 {
+		t.Errorf("saved scenario: react_rate %v (fitted %v), users %d, max_follows %d", got, want, s.Users, s.MaxFollows)
+	}
+}
