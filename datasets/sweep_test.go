@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -149,5 +150,35 @@ parameters:
 	// A Latin hypercube gives each half of the index range 5 of 10 points.
 	if seen["push"] != 5 || seen["folder"] != 5 {
 		t.Errorf("delivery values %v, want 5 and 5", seen)
+	}
+}
+
+// Every study file shipped in datasets/studies loads and makes valid
+// scenarios at its first point.
+func TestStudiesLoad(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("studies", "*.yaml"))
+	if len(files) < 4 {
+		t.Fatalf("%d study files", len(files))
+	}
+	for _, f := range files {
+		sw, err := LoadSweep(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		pts, err := sw.PointsOf()
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if len(pts) == 0 {
+			pts = []SweepPoint{{Values: make([]any, len(sw.Parameters))}}
+			for i, p := range sw.Box() {
+				pts[0].Values[i] = p.Lo
+			}
+		}
+		if _, err := sw.Scenario(pts[0]); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }
