@@ -261,7 +261,7 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 				tg.Name = fmt.Sprintf("target %d", i)
 			}
 			if tg.Set.Kind == yaml.MappingNode {
-				flattenSet(&tg.Set, "", ps, &tg.set)
+				flattenSet(&tg.Set, "", ps, &tg.set, 0)
 			} else if tg.Set.Kind != 0 {
 				ps.add(tg.line, fmt.Sprintf("targets[%d].set", i), "must be a mapping of key paths to values")
 			}
@@ -284,7 +284,7 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 		if sw.Set.Kind != yaml.MappingNode {
 			ps.add(sw.Set.Line, "set", "must be a mapping of key paths to values, e.g. users: 5000")
 		} else {
-			flattenSet(&sw.Set, "", ps, &sw.set)
+			flattenSet(&sw.Set, "", ps, &sw.set, 0)
 		}
 	}
 	seen := map[string]bool{}
@@ -408,7 +408,15 @@ func valueOf(m *yaml.Node, key string) *yaml.Node {
 	return nil
 }
 
-func flattenSet(m *yaml.Node, prefix string, ps *problems, out *[]Override) {
+func flattenSet(m *yaml.Node, prefix string, ps *problems, out *[]Override, depth int) {
+	if depth > 16 {
+		ps.add(m.Line, "set."+prefix, "nested too deep (an alias that contains itself?); write key paths such as user.tolerance_median")
+		return
+	}
+	if len(*out) > 10000 {
+		ps.add(m.Line, "set", "more than 10000 keys; set: is for a few fixed changes")
+		return
+	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], resolve(m.Content[i+1])
 		path := k.Value
@@ -417,7 +425,7 @@ func flattenSet(m *yaml.Node, prefix string, ps *problems, out *[]Override) {
 		}
 		switch v.Kind {
 		case yaml.MappingNode:
-			flattenSet(v, path, ps, out)
+			flattenSet(v, path, ps, out, depth+1)
 		case yaml.ScalarNode:
 			val, err := resolvedScalar(v)
 			if err != nil {
