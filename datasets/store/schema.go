@@ -323,7 +323,8 @@ func dailyUSDView() string {
 // the last stored day.
 //
 //   - reach_messages_cum, reach_ads_cum: the cumulative reach at the end.
-//   - follows_gained, unfollows, blocks, mutes: sums over all days.
+//   - follows_gained, unfollows, blocks, mutes, unfollows_annoyed: sums over
+//     all days.
 //   - active_follows_day0, active_follows_end: active follows at the end of
 //     day 0 and at the end of the last day.
 //   - follows_exposed = (active follows at the end of day 0) plus
