@@ -142,6 +142,10 @@ type worker struct {
 	blk  int
 	// gotMsg and gotAd: the current user was reached today.
 	gotMsg, gotAd bool
+	// msgDay is the current user-day's message stream, made on the day's
+	// first campaign (msgOK).
+	msgDay Stream
+	msgOK  bool
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
@@ -529,7 +533,7 @@ func (w *worker) userDay(u, d int) {
 	k := r.k
 	base := u * k
 	ev := w.ev[:0]
-	w.gotMsg, w.gotAd = false, false
+	w.gotMsg, w.gotAd, w.msgOK = false, false, false
 	ns := int(r.nslots[u])
 	for j := 0; j < ns; j++ {
 		sl := &r.slots[base+j]
@@ -846,12 +850,17 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			return
 		}
 	}
-	ms := newStream(r.sMsg, u, d).sub(b*maxCampaigns + c)
-	xSend, xOpen := ms.Pair()
-	xClick, xConv := ms.Pair()
-	xReact, xKind := ms.Pair()
-	if xSend >= float64(r.sendFrac[b]) {
-		return // the business left u out to stay within its budget
+	// The message's coins are drawn only when they are needed; pairAt
+	// gives each the value it has when all are drawn in order.
+	var ms Stream
+	xOpen := -1.0 // not drawn yet
+	if frac := float64(r.sendFrac[b]); frac < 1 {
+		ms = w.msgStream(u, d, b*maxCampaigns+c)
+		var xSend float64
+		xSend, xOpen = ms.pairAt(1)
+		if xSend >= frac {
+			return // the business left u out to stay within its budget
+		}
 	}
 	now := int32(d)*24 + h
 	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
@@ -916,6 +925,10 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditDeliver,
 			Channel: int8(ci), InWindow: inWindow, Category: cat, Push: push, Limit: limit})
 	}
+	if xOpen < 0 {
+		ms = w.msgStream(u, d, b*maxCampaigns+c)
+		_, xOpen = ms.pairAt(1)
+	}
 	rel := float64(r.pop.relevance(u, b))
 	if cat == Utility {
 		rel = r.beh.UtilityRelevance
@@ -944,6 +957,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	if opened {
 		w.biz[b].opens++
+		xClick, xConv := ms.pairAt(2)
 		if xClick < r.beh.Click*rel/r.pop.meanRel {
 			w.day.Clicks++
 			w.biz[b].clicks++
@@ -953,7 +967,10 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			w.conversation(u, b, d, h, false)
 		}
 	}
-	if annoyed && xReact < r.hazard(u, a, r.beh.ReactRate) {
+	if !annoyed {
+		return
+	}
+	if xReact, xKind := ms.pairAt(3); xReact < r.hazard(u, a, r.beh.ReactRate) {
 		switch {
 		case xKind < r.beh.MuteShare && push:
 			sl.flags |= fMuted
@@ -967,6 +984,15 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			w.unfollow(u, j, d, h, true)
 		}
 	}
+}
+
+// msgStream is the stream of message e (business and campaign) to u on
+// day d; the user-day part of its key is made once a day.
+func (w *worker) msgStream(u, d, e int) Stream {
+	if !w.msgOK {
+		w.msgDay, w.msgOK = newStream(w.r.sMsg, u, d), true
+	}
+	return w.msgDay.sub(e)
 }
 
 func (r *runner) paymentsFactor(b int) float64 {

@@ -80,6 +80,15 @@ func (s *Stream) Pair() (float64, float64) {
 	return float64(x>>32) * scale, float64(uint32(x)) * scale
 }
 
+// pairAt returns the Pair that the i-th output (i >= 1) of a fresh stream
+// gives, without moving the stream: a coin can be drawn only when it is
+// needed and still get the same value as if every coin had been drawn.
+func (s *Stream) pairAt(i uint64) (float64, float64) {
+	x := mix64(s.key + i*golden)
+	const scale = 1.0 / (1 << 32)
+	return float64(x>>32) * scale, float64(uint32(x)) * scale
+}
+
 // IntN returns a uniform integer in [0, n), n > 0 (Lemire's multiply-shift;
 // the bias is below 2^-32 for the sizes used here).
 func (s *Stream) IntN(n int) int {
