@@ -66,6 +66,7 @@ type runner struct {
 
 	// Users.
 	slots      []slot
+	slotx      []slotRest // the rest of each slot
 	nslots     []uint8
 	annoy      []float32
 	annoyT     []float32 // time (days) of the last annoyance update
@@ -184,7 +185,11 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.sCamp = streamBase(seed, purposeCampaign)
 
 	n, m, k := r.n, r.m, r.k
+	if pop.Cfg.Days >= math.MaxInt16 { // tierDay is an int16
+		return nil, fmt.Errorf("sim: %d days is more than a run can hold", pop.Cfg.Days)
+	}
 	r.slots = make([]slot, n*k)
+	r.slotx = make([]slotRest, n*k)
 	r.nslots = make([]uint8, n)
 	r.annoy = make([]float32, n)
 	r.annoyT = make([]float32, n)
@@ -292,10 +297,9 @@ func (r *runner) initFollows() {
 			if b < 0 {
 				break
 			}
-			sl := &r.slots[u*k+j]
-			*sl = slot{biz: b, lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1, flags: fFollowing}
 			es := newStream(r.sExpire, u, 0).sub(int(b))
-			sl.expire = es.Geometric(r.beh.NaturalUnfollow)
+			r.slots[u*k+j] = slot{biz: b, flags: fFollowing, expire: expireDay(es.Geometric(r.beh.NaturalUnfollow))}
+			r.slotx[u*k+j] = freshSlot
 			r.nslots[u]++
 			r.followers[b]++
 			r.blockFollowers[int(b)*r.nblocks+blk]++
@@ -635,18 +639,22 @@ func (r *runner) newSlot(u int, b int32, now int32) int {
 		j = -1
 		oldest := now - contactMemory
 		for i := 0; i < r.k; i++ {
-			sl := &r.slots[base+i]
-			if sl.flags&(fFollowing|fBlocked) == 0 && sl.lastUser < oldest && sl.lastSend < oldest {
-				j, oldest = i, max(sl.lastUser, sl.lastSend)
+			sl, sx := &r.slots[base+i], &r.slotx[base+i]
+			if sl.flags&(fFollowing|fBlocked) == 0 && sx.lastUser < oldest && sx.lastSend < oldest {
+				j, oldest = i, max(sx.lastUser, sx.lastSend)
 			}
 		}
 		if j < 0 {
 			return -1
 		}
 	}
-	r.slots[base+j] = slot{biz: b, lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1}
+	r.slots[base+j] = slot{biz: b}
+	r.slotx[base+j] = freshSlot
 	return j
 }
+
+// freshSlot is the rest of a slot with no history.
+var freshSlot = slotRest{lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1}
 
 func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	r := w.r
@@ -656,7 +664,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	}
 	sl.flags = (sl.flags | fFollowing) &^ fMuted
 	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
-	sl.expire = int32(d) + es.Geometric(r.beh.NaturalUnfollow)
+	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	b := int(sl.biz)
 	r.blockFollowers[b*r.nblocks+w.blk]++
 	w.biz[b].followDelta++
@@ -732,15 +740,22 @@ func (r *runner) adAnnoyAt(u int, t float64, x float64) float64 {
 	return a
 }
 
-// hazard is the reaction probability at annoyance a for user u.
-func (r *runner) hazard(u int, a, rate float64) float64 {
-	x := a / float64(r.pop.Tolerance[u])
+// reacts reports whether the uniform x falls below the reaction
+// probability 1 - exp(-rate·(a/tolerance)^shape) of user u at annoyance a.
+// Since 1 - exp(-z) <= z, an x at or above z is no reaction without
+// computing the exp: the answer is the same, and that is the usual case.
+func (r *runner) reacts(x float64, u int, a, rate float64) bool {
+	y := a / float64(r.pop.Tolerance[u])
 	if r.beh.ReactShape == 2 {
-		x *= x
+		y *= y
 	} else {
-		x = math.Pow(x, r.beh.ReactShape)
+		y = math.Pow(y, r.beh.ReactShape)
 	}
-	return -math.Expm1(-rate * x)
+	z := rate * y
+	if x >= z {
+		return false
+	}
+	return x < -math.Expm1(-z)
 }
 
 func (r *runner) unwanted(rel float64) float64 {
@@ -757,17 +772,18 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		j = r.newSlot(u, int32(b), now)
 	}
 	isNew := true
-	var sl *slot
+	var sx *slotRest
 	if j >= 0 {
-		sl = &r.slots[u*r.k+j]
-		isNew = sl.lastUser == noHour || now >= sl.lastUser+r.windowH
-		sl.lastUser = now
+		sl := &r.slots[u*r.k+j]
+		sx = &r.slotx[u*r.k+j]
+		isNew = sx.lastUser == noHour || now >= sx.lastUser+r.windowH
+		sx.lastUser = now
 		sl.flags |= fWrote
 		if isNew {
 			sl.winMsgs = 0
 		}
 		if fromAd && r.freeEntryH > 0 {
-			sl.freeUntil = now + r.freeEntryH
+			sx.freeUntil = now + r.freeEntryH
 		}
 	}
 	if !isNew {
@@ -777,7 +793,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	w.day.Conversations++
 	w.biz[b].conversations++
 	w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditConversation, Channel: -1})
-	free := sl != nil && now < sl.freeUntil
+	free := sx != nil && now < sx.freeUntil
 	if !free {
 		w.charge(b, r.plat.Service.PricePerConversation[mk], SourceService)
 	}
@@ -832,6 +848,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if sl.flags&fBlocked != 0 {
 		return
 	}
+	sx := &r.slotx[u*r.k+j]
 	b := int(sl.biz)
 	ci := int(r.channel[b])
 	ch := &r.plat.Channels[ci]
@@ -863,14 +880,14 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		}
 	}
 	now := int32(d)*24 + h
-	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
+	inWindow := sx.lastUser != noHour && now < sx.lastUser+r.windowH
 	cat := r.campCat[b*maxCampaigns+c]
 	mk := int(r.pop.Market[u])
-	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
+	if !w.allowed(u, sl, sx, ch, ci, d, now, inWindow, cat, mk) {
 		w.day.SendsBlocked++
 		return
 	}
-	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int32(d)
+	countTier := len(ch.Tiers) > 0 && !inWindow && sx.tierDay != int16(d)
 	if countTier && r.limited[b] {
 		q := &r.quota[b*r.nblocks+w.blk]
 		if *q <= 0 {
@@ -881,11 +898,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	// Delivered.
 	if countTier {
-		sl.tierDay = int32(d)
+		sx.tierDay = int16(d)
 		w.biz[b].uniqueOutside++
 	}
 	if ch.CapPerPeriod > 0 {
-		sl.periodSent++
+		sx.periodSent++
 	}
 	if ch.UserCapPerPeriod > 0 {
 		r.chanSent[u*MaxChannels+ci]++
@@ -893,7 +910,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if cat == Marketing {
 		w.sent[ci]++
 	}
-	sl.lastSend = now
+	sx.lastSend = now
 	if inWindow {
 		sl.winMsgs++
 	}
@@ -901,7 +918,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if inWindow && (ch.FreeInWindow || (ch.FreeUtilityInWindow && cat == Utility)) {
 		price = 0
 	}
-	if now < sl.freeUntil {
+	if now < sx.freeUntil {
 		price = 0 // a free entry point (after an ad click): every message is free
 	}
 	w.charge(b, price, ch.Source)
@@ -970,7 +987,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if !annoyed {
 		return
 	}
-	if xReact, xKind := ms.pairAt(3); xReact < r.hazard(u, a, r.beh.ReactRate) {
+	if xReact, xKind := ms.pairAt(3); r.reacts(xReact, u, a, r.beh.ReactRate) {
 		switch {
 		case xKind < r.beh.MuteShare && push:
 			sl.flags |= fMuted
@@ -1003,7 +1020,7 @@ func (r *runner) paymentsFactor(b int) float64 {
 }
 
 // allowed checks the channel's rules for one message.
-func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
+func (w *worker) allowed(u int, sl *slot, sx *slotRest, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
 	r := w.r
 	if ch.Audience == WindowOnly && !inWindow {
 		return false
@@ -1013,10 +1030,10 @@ func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inW
 	}
 	if ch.CapPerPeriod > 0 {
 		pi := uint16(d / ch.PeriodDays)
-		if sl.periodIdx != pi {
-			sl.periodIdx, sl.periodSent = pi, 0
+		if sx.periodIdx != pi {
+			sx.periodIdx, sx.periodSent = pi, 0
 		}
-		if int(sl.periodSent) >= ch.CapPerPeriod {
+		if int(sx.periodSent) >= ch.CapPerPeriod {
 			return false
 		}
 	}
@@ -1033,7 +1050,7 @@ func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inW
 	if ch.UserCapPerDay > 0 && cat == Marketing && w.sent[ci] >= ch.UserCapPerDay {
 		return false
 	}
-	if ch.MinGapHours > 0 && sl.lastSend != noHour && float64(now-sl.lastSend) < ch.MinGapHours {
+	if ch.MinGapHours > 0 && sx.lastSend != noHour && float64(now-sx.lastSend) < ch.MinGapHours {
 		return false
 	}
 	if inWindow && r.plat.Service.MaxMessagesPerWindow > 0 && int(sl.winMsgs) >= r.plat.Service.MaxMessagesPerWindow {
@@ -1099,7 +1116,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 			w.day.AdClicks++
 			w.conversation(u, b, d, h, true)
 		}
-		if ads.OptOut && xOpt < r.hazard(u, adA, r.beh.AdOptOutRate) {
+		if ads.OptOut && r.reacts(xOpt, u, adA, r.beh.AdOptOutRate) {
 			r.uflags[u] |= uAdOptOut
 			w.day.AdOptOuts++
 			w.seg[r.pop.Segment[u]].AdOptOuts++
