@@ -79,12 +79,13 @@ type runner struct {
 	snapPrev   []int32
 	snapNext   []int32
 	// Per-user constants of the run, precomputed to keep exp out of the
-	// inner loop: conversation rate and its P(0), Status-supply P(0), the
-	// probability of a discovery or word-of-mouth event (graph mode), and
-	// the share of it that is discovery.
+	// inner loop: conversation rate, P(0) of the statuses wanted (without
+	// ad annoyance) and of the statuses available, the probability of a
+	// discovery or word-of-mouth event (graph mode), and the share of it
+	// that is discovery.
 	convRate  []float32
-	convP0    []float32
-	supplyP0  []float32
+	viewsP0   []float64
+	supplyP0  []float64
 	discProb  []float32
 	discShare []float32
 	// Waiting times: the hour of u's next service need (a Poisson process)
@@ -372,14 +373,14 @@ func (r *runner) rebuildDiscovery(mixed bool) {
 func (r *runner) initUserConstants() {
 	n := r.n
 	r.convRate = make([]float32, n)
-	r.convP0 = make([]float32, n)
-	r.supplyP0 = make([]float32, n)
+	r.viewsP0 = make([]float64, n)
+	r.supplyP0 = make([]float64, n)
 	r.nextConv = make([]float64, n)
 	for u := 0; u < n; u++ {
 		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
 		r.convRate[u] = float32(rate)
-		r.convP0[u] = float32(math.Exp(-rate))
-		r.supplyP0[u] = float32(math.Exp(-float64(r.pop.StatusSupply[u])))
+		r.viewsP0[u] = math.Exp(-float64(r.pop.StatusViews[u]))
+		r.supplyP0[u] = math.Exp(-float64(r.pop.StatusSupply[u]))
 		s := newStream(r.sConv, u, 0).sub(-1)
 		r.nextConv[u] = s.hoursUntil(rate)
 	}
@@ -725,7 +726,7 @@ func (w *worker) charge(b int, amount Micros, src Source) {
 // annoyAt decays u's annoyance to time t (days) and adds x; it returns the
 // new level.
 func (r *runner) annoyAt(u int, t float64, x float64) float64 {
-	a := float64(r.annoy[u]) * math.Exp(-r.decay*(t-float64(r.annoyT[u])))
+	a := float64(r.annoy[u]) * fastExp(-r.decay*(t-float64(r.annoyT[u])))
 	a += x
 	r.annoy[u] = float32(a)
 	r.annoyT[u] = float32(t)
@@ -733,7 +734,7 @@ func (r *runner) annoyAt(u int, t float64, x float64) float64 {
 }
 
 func (r *runner) adAnnoyAt(u int, t float64, x float64) float64 {
-	a := float64(r.adAnnoy[u]) * math.Exp(-r.decay*(t-float64(r.adT[u])))
+	a := float64(r.adAnnoy[u]) * fastExp(-r.decay*(t-float64(r.adT[u])))
 	a += x
 	r.adAnnoy[u] = float32(a)
 	r.adT[u] = float32(t)
@@ -1065,15 +1066,16 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	r := w.r
 	t := float64(d) + float64(h)/24
 	var adA float64
-	want := 0
+	mw, pw := float64(r.pop.StatusViews[u]), r.viewsP0[u]
 	if r.adAnnoy[u] > 0 {
 		adA = r.adAnnoyAt(u, t, 0)
-		want = s.Poisson(float64(r.pop.StatusViews[u]) * math.Exp(-r.beh.AdViewDrop*adA))
-	} else {
-		want = s.Poisson(float64(r.pop.StatusViews[u]))
+		if r.beh.AdViewDrop > 0 {
+			mw *= fastExp(-r.beh.AdViewDrop * adA)
+			pw = fastExp(-mw)
+		}
 	}
-	avail := s.poissonP0(float64(r.pop.StatusSupply[u]), float64(r.supplyP0[u]))
-	v := min(want, avail)
+	// Viewed: the least of statuses wanted and statuses available.
+	v := s.minPoisson(mw, pw, float64(r.pop.StatusSupply[u]), r.supplyP0[u])
 	w.day.StatusViews += int64(v)
 	ads := r.plat.Ads
 	if ads == nil || r.uflags[u]&uAdOptOut != 0 || v == 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
@@ -1085,14 +1087,15 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	}
 	mk := r.pop.Market[u]
 	for i := 0; i < n; i++ {
-		xTarget, xCat := s.Pair()
-		xBiz, xClick := s.Pair()
-		xOpt, _ := s.Pair()
+		xTarget, xBiz := s.Pair()
+		xClick, xOpt := s.Pair()
+		// The category's uniform is xTarget given which side of
+		// targeting it fell on, rescaled: uniform again, 31 bits or more.
 		var c int
 		if xTarget < ads.Targeting {
-			c = r.pop.pickCategory(u, xCat)
+			c = r.pop.pickCategory(u, xTarget/ads.Targeting)
 		} else {
-			c = r.advCat.pick(xCat)
+			c = r.advCat.pick((xTarget - ads.Targeting) / (1 - ads.Targeting))
 		}
 		if c < 0 || len(r.advBiz[c]) == 0 {
 			continue
