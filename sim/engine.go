@@ -148,6 +148,11 @@ type worker struct {
 	// first campaign (msgOK).
 	msgDay Stream
 	msgOK  bool
+	// evPos is the event being handled in ev; skipped has bit j set when
+	// slot j has campaigns today that the scan left out because the
+	// audience rule excluded the user then (see wake).
+	evPos   int
+	skipped uint64
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
@@ -545,8 +550,13 @@ func (w *worker) userDay(u, d int) {
 		if sl.flags&fFollowing != 0 && int(sl.expire) <= d {
 			w.unfollow(u, j, d, 0, false)
 		}
-		if sl.flags&fBlocked == 0 {
-			b := sl.biz
+		if b := sl.biz; r.campCount[b] > 0 && sl.flags&fBlocked == 0 {
+			if !r.inAudience(b, sl.flags) {
+				// campaign would turn these away unless the slot joins
+				// the audience before they are due: wake queues them then.
+				w.skipped |= 1 << j
+				continue
+			}
 			for c := 0; c < int(r.campCount[b]); c++ {
 				ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 			}
@@ -569,7 +579,9 @@ func (w *worker) userDay(u, d int) {
 	if len(ev) > 0 {
 		sortEvents(ev)
 		w.sent = [MaxChannels]int{}
-		for _, e := range ev {
+		w.ev = ev
+		for w.evPos = 0; w.evPos < len(w.ev); w.evPos++ {
+			e := w.ev[w.evPos]
 			switch e.kind() {
 			case evConversation:
 				w.conversation(u, int(e.biz()), d, e.hour(), false)
@@ -581,8 +593,10 @@ func (w *worker) userDay(u, d int) {
 				}
 			}
 		}
+		ev = w.ev
 	}
 	w.ev = ev
+	w.skipped = 0
 	if w.gotMsg {
 		w.day.ReachMessages++
 	}
@@ -594,6 +608,53 @@ func (w *worker) userDay(u, d int) {
 	}
 	if r.snapNext != nil && r.lastChange[u] >= int32(d-1) {
 		r.writeSnapshot(u, r.snapNext)
+	}
+}
+
+// inAudience reports whether the audience rule of b's channel admits a
+// slot with these flags (campaign's first test, blocks aside).
+func (r *runner) inAudience(b int32, flags uint8) bool {
+	switch r.plat.Channels[r.channel[b]].Audience {
+	case Followers:
+		return flags&fFollowing != 0
+	case Contacts:
+		return flags&fWrote != 0
+	case WindowOnly:
+		return flags&(fFollowing|fWrote) != 0
+	}
+	return true
+}
+
+// wake is called when slot j of u may have joined its business's audience
+// (u wrote or followed) while the day's events are handled. If the scan
+// left the slot's campaigns out, those still to come are queued in order
+// now, with the keys they would have had: events the scan queued and
+// campaign turned away had no effect, so the day runs as if all had been
+// queued from the start.
+func (w *worker) wake(u, j int) {
+	if w.skipped&(1<<j) == 0 {
+		return
+	}
+	r := w.r
+	sl := &r.slots[u*r.k+j]
+	b := sl.biz
+	if sl.flags&fBlocked != 0 || !r.inAudience(b, sl.flags) {
+		return
+	}
+	w.skipped &^= 1 << j
+	cur := w.ev[w.evPos]
+	for c := 0; c < int(r.campCount[b]); c++ {
+		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+		if e <= cur {
+			continue // past: it was turned away
+		}
+		w.ev = append(w.ev, e)
+		i := len(w.ev) - 1
+		for i > w.evPos+1 && w.ev[i-1] > e {
+			w.ev[i] = w.ev[i-1]
+			i--
+		}
+		w.ev[i] = e
 	}
 }
 
@@ -664,6 +725,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 		return
 	}
 	sl.flags = (sl.flags | fFollowing) &^ fMuted
+	w.wake(u, j)
 	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
 	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	b := int(sl.biz)
@@ -771,6 +833,9 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	j := r.findSlot(u, int32(b))
 	if j < 0 {
 		j = r.newSlot(u, int32(b), now)
+		if j >= 0 {
+			w.skipped &^= 1 << j // another business's slot before
+		}
 	}
 	isNew := true
 	var sx *slotRest
@@ -780,6 +845,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		isNew = sx.lastUser == noHour || now >= sx.lastUser+r.windowH
 		sx.lastUser = now
 		sl.flags |= fWrote
+		w.wake(u, j)
 		if isNew {
 			sl.winMsgs = 0
 		}
