@@ -545,12 +545,13 @@ func (w *worker) userDay(u, d int) {
 	ev := w.ev[:0]
 	w.gotMsg, w.gotAd, w.msgOK = false, false, false
 	ns := int(r.nslots[u])
-	for j := 0; j < ns; j++ {
-		sl := &r.slots[base+j]
+	row, camp := r.slots[base:base+ns], r.campCount
+	for j := range row {
+		sl := &row[j]
 		if sl.flags&fFollowing != 0 && int(sl.expire) <= d {
 			w.unfollow(u, j, d, 0, false)
 		}
-		if b := sl.biz; r.campCount[b] > 0 && sl.flags&fBlocked == 0 {
+		if b := sl.biz; camp[b] > 0 && sl.flags&fBlocked == 0 {
 			if !r.inAudience(b, sl.flags) {
 				// campaign would turn these away unless the slot joins
 				// the audience before they are due: wake queues them then.
@@ -736,7 +737,9 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	w.seg[r.pop.Segment[u]].FollowsGained++
 	*src++
 	r.lastChange[u] = int32(d)
-	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
+	}
 }
 
 func (w *worker) endFollow(u, j, d int) {
@@ -760,7 +763,9 @@ func (w *worker) unfollow(u, j, d int, hour int32, annoyed bool) {
 		w.day.UnfollowsAnnoyed++
 		seg.UnfollowsAnnoyed++
 	}
-	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditUnfollow, Channel: -1, Annoyed: annoyed})
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditUnfollow, Channel: -1, Annoyed: annoyed})
+	}
 }
 
 func (w *worker) block(u, j, d int, hour int32) {
@@ -773,7 +778,9 @@ func (w *worker) block(u, j, d int, hour int32) {
 	w.biz[sl.biz].blocks++
 	w.day.Blocks++
 	w.seg[r.pop.Segment[u]].Blocks++
-	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditBlock, Channel: -1})
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditBlock, Channel: -1})
+	}
 }
 
 func (w *worker) charge(b int, amount Micros, src Source) {
@@ -859,7 +866,9 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	mk := r.pop.Market[u]
 	w.day.Conversations++
 	w.biz[b].conversations++
-	w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditConversation, Channel: -1})
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditConversation, Channel: -1})
+	}
 	free := sx != nil && now < sx.freeUntil
 	if !free {
 		w.charge(b, r.plat.Service.PricePerConversation[mk], SourceService)
@@ -1061,7 +1070,9 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			w.biz[b].mutes++
 			w.day.Mutes++
 			w.seg[r.pop.Segment[u]].Mutes++
-			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
+			if w.r.audit != nil {
+				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
+			}
 		case xKind >= 1-r.beh.BlockShare:
 			w.block(u, j, d, h)
 		case following:
@@ -1151,7 +1162,10 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	if ads.FreqCapPerDay > 0 && n > ads.FreqCapPerDay {
 		n = ads.FreqCapPerDay
 	}
-	mk := r.pop.Market[u]
+	price := ads.PricePerImpression[r.pop.Market[u]]
+	seg := &w.seg[r.pop.Segment[u]]
+	in := r.pop.Interest[u*r.c : (u+1)*r.c]
+	shown := false
 	for i := 0; i < n; i++ {
 		xTarget, xBiz := s.Pair()
 		xClick, xOpt := s.Pair()
@@ -1168,19 +1182,18 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		}
 		b := int(r.advBiz[c][r.advAlias[c].pick(xBiz)])
 		w.day.AdImpressions++
-		w.seg[r.pop.Segment[u]].AdImpressions++
+		seg.AdImpressions++
 		w.biz[b].impressions++
-		w.charge(b, ads.PricePerImpression[mk], SourceAds)
-		w.gotAd = true
-		if r.uflags[u]&uReachedAd == 0 {
-			r.uflags[u] |= uReachedAd
-			w.day.ReachAdsCum++
+		w.charge(b, price, SourceAds)
+		shown = true
+		if w.r.audit != nil {
+			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdImpression, Channel: -1})
 		}
-		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdImpression, Channel: -1})
-		rel := float64(r.pop.Interest[u*r.c+c])
-		// Within one visit the time does not move: add without decay.
+		rel := float64(in[c])
+		// Within one visit the time does not move: add without decay
+		// (the level is stored when the visit ends; nothing reads it
+		// before).
 		adA += r.beh.AnnoyAd * r.unwanted(rel)
-		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
 		if xClick < ads.CTR*rel/0.5 {
 			w.day.AdClicks++
 			w.conversation(u, b, d, h, true)
@@ -1188,9 +1201,19 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		if ads.OptOut && r.reacts(xOpt, u, adA, r.beh.AdOptOutRate) {
 			r.uflags[u] |= uAdOptOut
 			w.day.AdOptOuts++
-			w.seg[r.pop.Segment[u]].AdOptOuts++
-			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdOptOut, Channel: -1})
-			return
+			seg.AdOptOuts++
+			if w.r.audit != nil {
+				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdOptOut, Channel: -1})
+			}
+			break
+		}
+	}
+	if shown {
+		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
+		w.gotAd = true
+		if r.uflags[u]&uReachedAd == 0 {
+			r.uflags[u] |= uReachedAd
+			w.day.ReachAdsCum++
 		}
 	}
 }
