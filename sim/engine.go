@@ -100,6 +100,7 @@ type runner struct {
 	quota          []int32 // m*nblocks: today's tier quota of b in block k
 	limited        []bool
 	channel        []int8
+	audMask        []uint8 // slot flags that put a user in b's audience (0: any)
 	campCount      []uint8
 	campHour       []int32
 	campCat        []MsgCategory
@@ -216,6 +217,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.quota = make([]int32, r.nblocks*m)
 	r.limited = make([]bool, m)
 	r.channel = make([]int8, m)
+	r.audMask = make([]uint8, m)
 	r.campCount = make([]uint8, m)
 	r.campHour = make([]int32, m*maxCampaigns)
 	r.campCat = make([]MsgCategory, m*maxCampaigns)
@@ -263,6 +265,14 @@ func (r *runner) assignChannels() {
 			x -= ch.Adoption
 			if x < 0 {
 				r.channel[b] = int8(i)
+				switch ch.Audience {
+				case Followers:
+					r.audMask[b] = fFollowing
+				case Contacts:
+					r.audMask[b] = fWrote
+				case WindowOnly:
+					r.audMask[b] = fFollowing | fWrote
+				}
 				r.tier[b] = int8(ch.StartTier)
 				break
 			}
@@ -613,17 +623,11 @@ func (w *worker) userDay(u, d int) {
 }
 
 // inAudience reports whether the audience rule of b's channel admits a
-// slot with these flags (campaign's first test, blocks aside).
+// slot with these flags (campaign's first test, blocks aside): followers
+// need fFollowing, contacts fWrote, window either.
 func (r *runner) inAudience(b int32, flags uint8) bool {
-	switch r.plat.Channels[r.channel[b]].Audience {
-	case Followers:
-		return flags&fFollowing != 0
-	case Contacts:
-		return flags&fWrote != 0
-	case WindowOnly:
-		return flags&(fFollowing|fWrote) != 0
-	}
-	return true
+	m := r.audMask[b]
+	return m == 0 || flags&m != 0
 }
 
 // wake is called when slot j of u may have joined its business's audience
