@@ -66,6 +66,7 @@ type runner struct {
 
 	// Users.
 	slots      []slot
+	slotx      []slotRest // the rest of each slot
 	nslots     []uint8
 	annoy      []float32
 	annoyT     []float32 // time (days) of the last annoyance update
@@ -78,12 +79,13 @@ type runner struct {
 	snapPrev   []int32
 	snapNext   []int32
 	// Per-user constants of the run, precomputed to keep exp out of the
-	// inner loop: conversation rate and its P(0), Status-supply P(0), the
-	// probability of a discovery or word-of-mouth event (graph mode), and
-	// the share of it that is discovery.
+	// inner loop: conversation rate, P(0) of the statuses wanted (without
+	// ad annoyance) and of the statuses available, the probability of a
+	// discovery or word-of-mouth event (graph mode), and the share of it
+	// that is discovery.
 	convRate  []float32
-	convP0    []float32
-	supplyP0  []float32
+	viewsP0   []float64
+	supplyP0  []float64
 	discProb  []float32
 	discShare []float32
 	// Waiting times: the hour of u's next service need (a Poisson process)
@@ -98,6 +100,7 @@ type runner struct {
 	quota          []int32 // m*nblocks: today's tier quota of b in block k
 	limited        []bool
 	channel        []int8
+	audMask        []uint8 // slot flags that put a user in b's audience (0: any)
 	campCount      []uint8
 	campHour       []int32
 	campCat        []MsgCategory
@@ -142,6 +145,15 @@ type worker struct {
 	blk  int
 	// gotMsg and gotAd: the current user was reached today.
 	gotMsg, gotAd bool
+	// msgDay is the current user-day's message stream, made on the day's
+	// first campaign (msgOK).
+	msgDay Stream
+	msgOK  bool
+	// evPos is the event being handled in ev; skipped has bit j set when
+	// slot j has campaigns today that the scan left out because the
+	// audience rule excluded the user then (see wake).
+	evPos   int
+	skipped uint64
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
@@ -180,7 +192,11 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.sCamp = streamBase(seed, purposeCampaign)
 
 	n, m, k := r.n, r.m, r.k
+	if pop.Cfg.Days >= math.MaxInt16 { // tierDay is an int16
+		return nil, fmt.Errorf("sim: %d days is more than a run can hold", pop.Cfg.Days)
+	}
 	r.slots = make([]slot, n*k)
+	r.slotx = make([]slotRest, n*k)
 	r.nslots = make([]uint8, n)
 	r.annoy = make([]float32, n)
 	r.annoyT = make([]float32, n)
@@ -201,6 +217,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.quota = make([]int32, r.nblocks*m)
 	r.limited = make([]bool, m)
 	r.channel = make([]int8, m)
+	r.audMask = make([]uint8, m)
 	r.campCount = make([]uint8, m)
 	r.campHour = make([]int32, m*maxCampaigns)
 	r.campCat = make([]MsgCategory, m*maxCampaigns)
@@ -248,6 +265,14 @@ func (r *runner) assignChannels() {
 			x -= ch.Adoption
 			if x < 0 {
 				r.channel[b] = int8(i)
+				switch ch.Audience {
+				case Followers:
+					r.audMask[b] = fFollowing
+				case Contacts:
+					r.audMask[b] = fWrote
+				case WindowOnly:
+					r.audMask[b] = fFollowing | fWrote
+				}
 				r.tier[b] = int8(ch.StartTier)
 				break
 			}
@@ -288,10 +313,9 @@ func (r *runner) initFollows() {
 			if b < 0 {
 				break
 			}
-			sl := &r.slots[u*k+j]
-			*sl = slot{biz: b, lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1, flags: fFollowing}
 			es := newStream(r.sExpire, u, 0).sub(int(b))
-			sl.expire = es.Geometric(r.beh.NaturalUnfollow)
+			r.slots[u*k+j] = slot{biz: b, flags: fFollowing, expire: expireDay(es.Geometric(r.beh.NaturalUnfollow))}
+			r.slotx[u*k+j] = freshSlot
 			r.nslots[u]++
 			r.followers[b]++
 			r.blockFollowers[int(b)*r.nblocks+blk]++
@@ -364,14 +388,14 @@ func (r *runner) rebuildDiscovery(mixed bool) {
 func (r *runner) initUserConstants() {
 	n := r.n
 	r.convRate = make([]float32, n)
-	r.convP0 = make([]float32, n)
-	r.supplyP0 = make([]float32, n)
+	r.viewsP0 = make([]float64, n)
+	r.supplyP0 = make([]float64, n)
 	r.nextConv = make([]float64, n)
 	for u := 0; u < n; u++ {
 		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
 		r.convRate[u] = float32(rate)
-		r.convP0[u] = float32(math.Exp(-rate))
-		r.supplyP0[u] = float32(math.Exp(-float64(r.pop.StatusSupply[u])))
+		r.viewsP0[u] = math.Exp(-float64(r.pop.StatusViews[u]))
+		r.supplyP0[u] = math.Exp(-float64(r.pop.StatusSupply[u]))
 		s := newStream(r.sConv, u, 0).sub(-1)
 		r.nextConv[u] = s.hoursUntil(rate)
 	}
@@ -529,15 +553,21 @@ func (w *worker) userDay(u, d int) {
 	k := r.k
 	base := u * k
 	ev := w.ev[:0]
-	w.gotMsg, w.gotAd = false, false
+	w.gotMsg, w.gotAd, w.msgOK = false, false, false
 	ns := int(r.nslots[u])
-	for j := 0; j < ns; j++ {
-		sl := &r.slots[base+j]
+	row, camp := r.slots[base:base+ns], r.campCount
+	for j := range row {
+		sl := &row[j]
 		if sl.flags&fFollowing != 0 && int(sl.expire) <= d {
 			w.unfollow(u, j, d, 0, false)
 		}
-		if sl.flags&fBlocked == 0 {
-			b := sl.biz
+		if b := sl.biz; camp[b] > 0 && sl.flags&fBlocked == 0 {
+			if !r.inAudience(b, sl.flags) {
+				// campaign would turn these away unless the slot joins
+				// the audience before they are due: wake queues them then.
+				w.skipped |= 1 << j
+				continue
+			}
 			for c := 0; c < int(r.campCount[b]); c++ {
 				ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 			}
@@ -560,7 +590,9 @@ func (w *worker) userDay(u, d int) {
 	if len(ev) > 0 {
 		sortEvents(ev)
 		w.sent = [MaxChannels]int{}
-		for _, e := range ev {
+		w.ev = ev
+		for w.evPos = 0; w.evPos < len(w.ev); w.evPos++ {
+			e := w.ev[w.evPos]
 			switch e.kind() {
 			case evConversation:
 				w.conversation(u, int(e.biz()), d, e.hour(), false)
@@ -572,8 +604,10 @@ func (w *worker) userDay(u, d int) {
 				}
 			}
 		}
+		ev = w.ev
 	}
 	w.ev = ev
+	w.skipped = 0
 	if w.gotMsg {
 		w.day.ReachMessages++
 	}
@@ -585,6 +619,47 @@ func (w *worker) userDay(u, d int) {
 	}
 	if r.snapNext != nil && r.lastChange[u] >= int32(d-1) {
 		r.writeSnapshot(u, r.snapNext)
+	}
+}
+
+// inAudience reports whether the audience rule of b's channel admits a
+// slot with these flags (campaign's first test, blocks aside): followers
+// need fFollowing, contacts fWrote, window either.
+func (r *runner) inAudience(b int32, flags uint8) bool {
+	m := r.audMask[b]
+	return m == 0 || flags&m != 0
+}
+
+// wake is called when slot j of u may have joined its business's audience
+// (u wrote or followed) while the day's events are handled. If the scan
+// left the slot's campaigns out, those still to come are queued in order
+// now, with the keys they would have had: events the scan queued and
+// campaign turned away had no effect, so the day runs as if all had been
+// queued from the start.
+func (w *worker) wake(u, j int) {
+	if w.skipped&(1<<j) == 0 {
+		return
+	}
+	r := w.r
+	sl := &r.slots[u*r.k+j]
+	b := sl.biz
+	if sl.flags&fBlocked != 0 || !r.inAudience(b, sl.flags) {
+		return
+	}
+	w.skipped &^= 1 << j
+	cur := w.ev[w.evPos]
+	for c := 0; c < int(r.campCount[b]); c++ {
+		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+		if e <= cur {
+			continue // past: it was turned away
+		}
+		w.ev = append(w.ev, e)
+		i := len(w.ev) - 1
+		for i > w.evPos+1 && w.ev[i-1] > e {
+			w.ev[i] = w.ev[i-1]
+			i--
+		}
+		w.ev[i] = e
 	}
 }
 
@@ -631,18 +706,22 @@ func (r *runner) newSlot(u int, b int32, now int32) int {
 		j = -1
 		oldest := now - contactMemory
 		for i := 0; i < r.k; i++ {
-			sl := &r.slots[base+i]
-			if sl.flags&(fFollowing|fBlocked) == 0 && sl.lastUser < oldest && sl.lastSend < oldest {
-				j, oldest = i, max(sl.lastUser, sl.lastSend)
+			sl, sx := &r.slots[base+i], &r.slotx[base+i]
+			if sl.flags&(fFollowing|fBlocked) == 0 && sx.lastUser < oldest && sx.lastSend < oldest {
+				j, oldest = i, max(sx.lastUser, sx.lastSend)
 			}
 		}
 		if j < 0 {
 			return -1
 		}
 	}
-	r.slots[base+j] = slot{biz: b, lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1}
+	r.slots[base+j] = slot{biz: b}
+	r.slotx[base+j] = freshSlot
 	return j
 }
+
+// freshSlot is the rest of a slot with no history.
+var freshSlot = slotRest{lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1}
 
 func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	r := w.r
@@ -651,8 +730,9 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 		return
 	}
 	sl.flags = (sl.flags | fFollowing) &^ fMuted
+	w.wake(u, j)
 	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
-	sl.expire = int32(d) + es.Geometric(r.beh.NaturalUnfollow)
+	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	b := int(sl.biz)
 	r.blockFollowers[b*r.nblocks+w.blk]++
 	w.biz[b].followDelta++
@@ -661,7 +741,9 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	w.seg[r.pop.Segment[u]].FollowsGained++
 	*src++
 	r.lastChange[u] = int32(d)
-	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
+	}
 }
 
 func (w *worker) endFollow(u, j, d int) {
@@ -685,7 +767,9 @@ func (w *worker) unfollow(u, j, d int, hour int32, annoyed bool) {
 		w.day.UnfollowsAnnoyed++
 		seg.UnfollowsAnnoyed++
 	}
-	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditUnfollow, Channel: -1, Annoyed: annoyed})
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditUnfollow, Channel: -1, Annoyed: annoyed})
+	}
 }
 
 func (w *worker) block(u, j, d int, hour int32) {
@@ -698,7 +782,9 @@ func (w *worker) block(u, j, d int, hour int32) {
 	w.biz[sl.biz].blocks++
 	w.day.Blocks++
 	w.seg[r.pop.Segment[u]].Blocks++
-	w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditBlock, Channel: -1})
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditBlock, Channel: -1})
+	}
 }
 
 func (w *worker) charge(b int, amount Micros, src Source) {
@@ -713,7 +799,7 @@ func (w *worker) charge(b int, amount Micros, src Source) {
 // annoyAt decays u's annoyance to time t (days) and adds x; it returns the
 // new level.
 func (r *runner) annoyAt(u int, t float64, x float64) float64 {
-	a := float64(r.annoy[u]) * math.Exp(-r.decay*(t-float64(r.annoyT[u])))
+	a := float64(r.annoy[u]) * fastExp(-r.decay*(t-float64(r.annoyT[u])))
 	a += x
 	r.annoy[u] = float32(a)
 	r.annoyT[u] = float32(t)
@@ -721,22 +807,29 @@ func (r *runner) annoyAt(u int, t float64, x float64) float64 {
 }
 
 func (r *runner) adAnnoyAt(u int, t float64, x float64) float64 {
-	a := float64(r.adAnnoy[u]) * math.Exp(-r.decay*(t-float64(r.adT[u])))
+	a := float64(r.adAnnoy[u]) * fastExp(-r.decay*(t-float64(r.adT[u])))
 	a += x
 	r.adAnnoy[u] = float32(a)
 	r.adT[u] = float32(t)
 	return a
 }
 
-// hazard is the reaction probability at annoyance a for user u.
-func (r *runner) hazard(u int, a, rate float64) float64 {
-	x := a / float64(r.pop.Tolerance[u])
+// reacts reports whether the uniform x falls below the reaction
+// probability 1 - exp(-rate·(a/tolerance)^shape) of user u at annoyance a.
+// Since 1 - exp(-z) <= z, an x at or above z is no reaction without
+// computing the exp: the answer is the same, and that is the usual case.
+func (r *runner) reacts(x float64, u int, a, rate float64) bool {
+	y := a / float64(r.pop.Tolerance[u])
 	if r.beh.ReactShape == 2 {
-		x *= x
+		y *= y
 	} else {
-		x = math.Pow(x, r.beh.ReactShape)
+		y = math.Pow(y, r.beh.ReactShape)
 	}
-	return -math.Expm1(-rate * x)
+	z := rate * y
+	if x >= z {
+		return false
+	}
+	return x < -math.Expm1(-z)
 }
 
 func (r *runner) unwanted(rel float64) float64 {
@@ -751,19 +844,24 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	j := r.findSlot(u, int32(b))
 	if j < 0 {
 		j = r.newSlot(u, int32(b), now)
+		if j >= 0 {
+			w.skipped &^= 1 << j // another business's slot before
+		}
 	}
 	isNew := true
-	var sl *slot
+	var sx *slotRest
 	if j >= 0 {
-		sl = &r.slots[u*r.k+j]
-		isNew = sl.lastUser == noHour || now >= sl.lastUser+r.windowH
-		sl.lastUser = now
+		sl := &r.slots[u*r.k+j]
+		sx = &r.slotx[u*r.k+j]
+		isNew = sx.lastUser == noHour || now >= sx.lastUser+r.windowH
+		sx.lastUser = now
 		sl.flags |= fWrote
+		w.wake(u, j)
 		if isNew {
 			sl.winMsgs = 0
 		}
 		if fromAd && r.freeEntryH > 0 {
-			sl.freeUntil = now + r.freeEntryH
+			sx.freeUntil = now + r.freeEntryH
 		}
 	}
 	if !isNew {
@@ -772,8 +870,10 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	mk := r.pop.Market[u]
 	w.day.Conversations++
 	w.biz[b].conversations++
-	w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditConversation, Channel: -1})
-	free := sl != nil && now < sl.freeUntil
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditConversation, Channel: -1})
+	}
+	free := sx != nil && now < sx.freeUntil
 	if !free {
 		w.charge(b, r.plat.Service.PricePerConversation[mk], SourceService)
 	}
@@ -828,6 +928,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if sl.flags&fBlocked != 0 {
 		return
 	}
+	sx := &r.slotx[u*r.k+j]
 	b := int(sl.biz)
 	ci := int(r.channel[b])
 	ch := &r.plat.Channels[ci]
@@ -846,22 +947,27 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			return
 		}
 	}
-	ms := newStream(r.sMsg, u, d).sub(b*maxCampaigns + c)
-	xSend, xOpen := ms.Pair()
-	xClick, xConv := ms.Pair()
-	xReact, xKind := ms.Pair()
-	if xSend >= float64(r.sendFrac[b]) {
-		return // the business left u out to stay within its budget
+	// The message's coins are drawn only when they are needed; pairAt
+	// gives each the value it has when all are drawn in order.
+	var ms Stream
+	xOpen := -1.0 // not drawn yet
+	if frac := float64(r.sendFrac[b]); frac < 1 {
+		ms = w.msgStream(u, d, b*maxCampaigns+c)
+		var xSend float64
+		xSend, xOpen = ms.pairAt(1)
+		if xSend >= frac {
+			return // the business left u out to stay within its budget
+		}
 	}
 	now := int32(d)*24 + h
-	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
+	inWindow := sx.lastUser != noHour && now < sx.lastUser+r.windowH
 	cat := r.campCat[b*maxCampaigns+c]
 	mk := int(r.pop.Market[u])
-	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
+	if !w.allowed(u, sl, sx, ch, ci, d, now, inWindow, cat, mk) {
 		w.day.SendsBlocked++
 		return
 	}
-	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int32(d)
+	countTier := len(ch.Tiers) > 0 && !inWindow && sx.tierDay != int16(d)
 	if countTier && r.limited[b] {
 		q := &r.quota[b*r.nblocks+w.blk]
 		if *q <= 0 {
@@ -872,11 +978,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	// Delivered.
 	if countTier {
-		sl.tierDay = int32(d)
+		sx.tierDay = int16(d)
 		w.biz[b].uniqueOutside++
 	}
 	if ch.CapPerPeriod > 0 {
-		sl.periodSent++
+		sx.periodSent++
 	}
 	if ch.UserCapPerPeriod > 0 {
 		r.chanSent[u*MaxChannels+ci]++
@@ -884,7 +990,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if cat == Marketing {
 		w.sent[ci]++
 	}
-	sl.lastSend = now
+	sx.lastSend = now
 	if inWindow {
 		sl.winMsgs++
 	}
@@ -892,7 +998,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if inWindow && (ch.FreeInWindow || (ch.FreeUtilityInWindow && cat == Utility)) {
 		price = 0
 	}
-	if now < sl.freeUntil {
+	if now < sx.freeUntil {
 		price = 0 // a free entry point (after an ad click): every message is free
 	}
 	w.charge(b, price, ch.Source)
@@ -915,6 +1021,10 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		}
 		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditDeliver,
 			Channel: int8(ci), InWindow: inWindow, Category: cat, Push: push, Limit: limit})
+	}
+	if xOpen < 0 {
+		ms = w.msgStream(u, d, b*maxCampaigns+c)
+		_, xOpen = ms.pairAt(1)
 	}
 	rel := float64(r.pop.relevance(u, b))
 	if cat == Utility {
@@ -944,6 +1054,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	if opened {
 		w.biz[b].opens++
+		xClick, xConv := ms.pairAt(2)
 		if xClick < r.beh.Click*rel/r.pop.meanRel {
 			w.day.Clicks++
 			w.biz[b].clicks++
@@ -953,20 +1064,34 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			w.conversation(u, b, d, h, false)
 		}
 	}
-	if annoyed && xReact < r.hazard(u, a, r.beh.ReactRate) {
+	if !annoyed {
+		return
+	}
+	if xReact, xKind := ms.pairAt(3); r.reacts(xReact, u, a, r.beh.ReactRate) {
 		switch {
 		case xKind < r.beh.MuteShare && push:
 			sl.flags |= fMuted
 			w.biz[b].mutes++
 			w.day.Mutes++
 			w.seg[r.pop.Segment[u]].Mutes++
-			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
+			if w.r.audit != nil {
+				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
+			}
 		case xKind >= 1-r.beh.BlockShare:
 			w.block(u, j, d, h)
 		case following:
 			w.unfollow(u, j, d, h, true)
 		}
 	}
+}
+
+// msgStream is the stream of message e (business and campaign) to u on
+// day d; the user-day part of its key is made once a day.
+func (w *worker) msgStream(u, d, e int) Stream {
+	if !w.msgOK {
+		w.msgDay, w.msgOK = newStream(w.r.sMsg, u, d), true
+	}
+	return w.msgDay.sub(e)
 }
 
 func (r *runner) paymentsFactor(b int) float64 {
@@ -977,7 +1102,7 @@ func (r *runner) paymentsFactor(b int) float64 {
 }
 
 // allowed checks the channel's rules for one message.
-func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
+func (w *worker) allowed(u int, sl *slot, sx *slotRest, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
 	r := w.r
 	if ch.Audience == WindowOnly && !inWindow {
 		return false
@@ -987,10 +1112,10 @@ func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inW
 	}
 	if ch.CapPerPeriod > 0 {
 		pi := uint16(d / ch.PeriodDays)
-		if sl.periodIdx != pi {
-			sl.periodIdx, sl.periodSent = pi, 0
+		if sx.periodIdx != pi {
+			sx.periodIdx, sx.periodSent = pi, 0
 		}
-		if int(sl.periodSent) >= ch.CapPerPeriod {
+		if int(sx.periodSent) >= ch.CapPerPeriod {
 			return false
 		}
 	}
@@ -1007,7 +1132,7 @@ func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inW
 	if ch.UserCapPerDay > 0 && cat == Marketing && w.sent[ci] >= ch.UserCapPerDay {
 		return false
 	}
-	if ch.MinGapHours > 0 && sl.lastSend != noHour && float64(now-sl.lastSend) < ch.MinGapHours {
+	if ch.MinGapHours > 0 && sx.lastSend != noHour && float64(now-sx.lastSend) < ch.MinGapHours {
 		return false
 	}
 	if inWindow && r.plat.Service.MaxMessagesPerWindow > 0 && int(sl.winMsgs) >= r.plat.Service.MaxMessagesPerWindow {
@@ -1022,15 +1147,16 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	r := w.r
 	t := float64(d) + float64(h)/24
 	var adA float64
-	want := 0
+	mw, pw := float64(r.pop.StatusViews[u]), r.viewsP0[u]
 	if r.adAnnoy[u] > 0 {
 		adA = r.adAnnoyAt(u, t, 0)
-		want = s.Poisson(float64(r.pop.StatusViews[u]) * math.Exp(-r.beh.AdViewDrop*adA))
-	} else {
-		want = s.Poisson(float64(r.pop.StatusViews[u]))
+		if r.beh.AdViewDrop > 0 {
+			mw *= fastExp(-r.beh.AdViewDrop * adA)
+			pw = fastExp(-mw)
+		}
 	}
-	avail := s.poissonP0(float64(r.pop.StatusSupply[u]), float64(r.supplyP0[u]))
-	v := min(want, avail)
+	// Viewed: the least of statuses wanted and statuses available.
+	v := s.minPoisson(mw, pw, float64(r.pop.StatusSupply[u]), r.supplyP0[u])
 	w.day.StatusViews += int64(v)
 	ads := r.plat.Ads
 	if ads == nil || r.uflags[u]&uAdOptOut != 0 || v == 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
@@ -1040,45 +1166,58 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	if ads.FreqCapPerDay > 0 && n > ads.FreqCapPerDay {
 		n = ads.FreqCapPerDay
 	}
-	mk := r.pop.Market[u]
+	price := ads.PricePerImpression[r.pop.Market[u]]
+	seg := &w.seg[r.pop.Segment[u]]
+	in := r.pop.Interest[u*r.c : (u+1)*r.c]
+	shown := false
 	for i := 0; i < n; i++ {
-		xTarget, xCat := s.Pair()
-		xBiz, xClick := s.Pair()
-		xOpt, _ := s.Pair()
+		xTarget, xBiz := s.Pair()
+		xClick, xOpt := s.Pair()
+		// The category's uniform is xTarget given which side of
+		// targeting it fell on, rescaled: uniform again, 31 bits or more.
 		var c int
 		if xTarget < ads.Targeting {
-			c = r.pop.pickCategory(u, xCat)
+			c = r.pop.pickCategory(u, xTarget/ads.Targeting)
 		} else {
-			c = r.advCat.pick(xCat)
+			c = r.advCat.pick((xTarget - ads.Targeting) / (1 - ads.Targeting))
 		}
 		if c < 0 || len(r.advBiz[c]) == 0 {
 			continue
 		}
 		b := int(r.advBiz[c][r.advAlias[c].pick(xBiz)])
 		w.day.AdImpressions++
-		w.seg[r.pop.Segment[u]].AdImpressions++
+		seg.AdImpressions++
 		w.biz[b].impressions++
-		w.charge(b, ads.PricePerImpression[mk], SourceAds)
-		w.gotAd = true
-		if r.uflags[u]&uReachedAd == 0 {
-			r.uflags[u] |= uReachedAd
-			w.day.ReachAdsCum++
+		w.charge(b, price, SourceAds)
+		shown = true
+		if w.r.audit != nil {
+			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdImpression, Channel: -1})
 		}
-		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdImpression, Channel: -1})
-		rel := float64(r.pop.Interest[u*r.c+c])
-		// Within one visit the time does not move: add without decay.
+		rel := float64(in[c])
+		// Within one visit the time does not move: add without decay
+		// (the level is stored when the visit ends; nothing reads it
+		// before).
 		adA += r.beh.AnnoyAd * r.unwanted(rel)
-		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
 		if xClick < ads.CTR*rel/0.5 {
 			w.day.AdClicks++
 			w.conversation(u, b, d, h, true)
 		}
-		if ads.OptOut && xOpt < r.hazard(u, adA, r.beh.AdOptOutRate) {
+		if ads.OptOut && r.reacts(xOpt, u, adA, r.beh.AdOptOutRate) {
 			r.uflags[u] |= uAdOptOut
 			w.day.AdOptOuts++
-			w.seg[r.pop.Segment[u]].AdOptOuts++
-			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdOptOut, Channel: -1})
-			return
+			seg.AdOptOuts++
+			if w.r.audit != nil {
+				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdOptOut, Channel: -1})
+			}
+			break
+		}
+	}
+	if shown {
+		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
+		w.gotAd = true
+		if r.uflags[u]&uReachedAd == 0 {
+			r.uflags[u] |= uReachedAd
+			w.day.ReachAdsCum++
 		}
 	}
 }

@@ -50,10 +50,13 @@ type Population struct {
 	// InitialFollows holds N*K business ids, -1 for an empty slot.
 	InitialFollows []int32
 
-	catBiz   [][]int32 // businesses of each category
-	catSize  []alias   // within a category, by size
-	meanRel  float64   // mean relevance of a marketing message, for click scaling
-	catShare []float64 // share of businesses per category (for advertiser picks)
+	catBiz [][]int32 // businesses of each category
+	// interestTotal is each user's summed interest in the categories that
+	// have businesses, the normaliser of pickCategory.
+	interestTotal []float64
+	catSize       []alias   // within a category, by size
+	meanRel       float64   // mean relevance of a marketing message, for click scaling
+	catShare      []float64 // share of businesses per category (for advertiser picks)
 }
 
 // NewPopulation draws a population from cfg under seed.
@@ -67,6 +70,7 @@ func NewPopulation(cfg *Config, seed uint64) (*Population, error) {
 	if err := p.drawBusinesses(seed); err != nil {
 		return nil, err
 	}
+	p.sumInterest()
 	if err := p.drawGraph(seed); err != nil {
 		return nil, err
 	}
@@ -256,15 +260,24 @@ func (p *Population) pickBusiness(u int, s *Stream) int32 {
 	return p.catBiz[c][p.catSize[c].pick(s.Float64())]
 }
 
+// sumInterest sets interestTotal.
+func (p *Population) sumInterest() {
+	p.interestTotal = make([]float64, p.N)
+	for u := range p.interestTotal {
+		total := 0.0
+		for c, v := range p.Interest[u*p.C : (u+1)*p.C] {
+			if len(p.catBiz[c]) > 0 {
+				total += float64(v)
+			}
+		}
+		p.interestTotal[u] = total
+	}
+}
+
 // pickCategory draws a non-empty category in proportion to u's interest.
 func (p *Population) pickCategory(u int, x float64) int {
 	in := p.Interest[u*p.C : (u+1)*p.C]
-	total := 0.0
-	for c, v := range in {
-		if len(p.catBiz[c]) > 0 {
-			total += float64(v)
-		}
-	}
+	total := p.interestTotal[u]
 	if total <= 0 {
 		return -1
 	}
@@ -336,7 +349,7 @@ func (p *Population) relevance(u, b int) float32 {
 func MemoryEstimate(cfg *Config) int64 {
 	n, m, k := int64(cfg.Users), int64(cfg.Businesses), int64(cfg.MaxFollows)
 	c := int64(len(cfg.Categories))
-	perUser := int64(1+4*5+4*c) + // traits
+	perUser := int64(1+4*5+4*c+8) + // traits
 		k*4 + // initial follows
 		k*int64(slotBytes) + // slots
 		2*k*4 + // word-of-mouth snapshots

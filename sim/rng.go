@@ -80,6 +80,15 @@ func (s *Stream) Pair() (float64, float64) {
 	return float64(x>>32) * scale, float64(uint32(x)) * scale
 }
 
+// pairAt returns the Pair that the i-th output (i >= 1) of a fresh stream
+// gives, without moving the stream: a coin can be drawn only when it is
+// needed and still get the same value as if every coin had been drawn.
+func (s *Stream) pairAt(i uint64) (float64, float64) {
+	x := mix64(s.key + i*golden)
+	const scale = 1.0 / (1 << 32)
+	return float64(x>>32) * scale, float64(uint32(x)) * scale
+}
+
 // IntN returns a uniform integer in [0, n), n > 0 (Lemire's multiply-shift;
 // the bias is below 2^-32 for the sizes used here).
 func (s *Stream) IntN(n int) int {
@@ -97,19 +106,15 @@ func mulHi(a, b uint64) (uint64, uint64) {
 	return a1*b1 + t>>32 + w1>>32, a * b
 }
 
-// Poisson draws a Poisson count with the given mean by inversion (one
-// uniform), switching to a rounded normal approximation above mean 64, where
-// it is used only for Status views.
+// Poisson draws a Poisson count with the given mean: by inversion (one
+// uniform) up to mean 64, above it by Hörmann's transformed rejection
+// (PTRS). Both are exact.
 func (s *Stream) Poisson(mean float64) int {
 	if mean <= 0 {
 		return 0
 	}
 	if mean > 64 {
-		k := math.Round(mean + math.Sqrt(mean)*s.Normal())
-		if k < 0 {
-			return 0
-		}
-		return int(k)
+		return s.ptrs(mean)
 	}
 	return s.poissonP0(mean, math.Exp(-mean))
 }
@@ -120,7 +125,7 @@ func (s *Stream) poissonP0(mean, p0 float64) int {
 		return 0
 	}
 	if mean > 64 {
-		return s.Poisson(mean)
+		return s.ptrs(mean)
 	}
 	u := s.Float64()
 	p := p0
@@ -128,10 +133,81 @@ func (s *Stream) poissonP0(mean, p0 float64) int {
 	k := 0
 	for u > cdf && k < 1000 {
 		k++
-		p *= mean / float64(k)
+		p *= mean * invK(k)
 		cdf += p
 	}
 	return k
+}
+
+// invTable holds 1/k, so that the inversion loops multiply instead of
+// dividing.
+var invTable = func() (t [256]float64) {
+	for k := 1; k < len(t); k++ {
+		t[k] = 1 / float64(k)
+	}
+	return t
+}()
+
+func invK(k int) float64 {
+	if k < len(invTable) {
+		return invTable[k]
+	}
+	return 1 / float64(k)
+}
+
+// minPoisson draws min(X, Y) of independent Poisson counts with means m1
+// and m2, given p1 = exp(-m1) and p2 = exp(-m2). While one mean is at most
+// 64 it inverts the law of the minimum, P(min > k) = P(X > k)·P(Y > k),
+// with one uniform and about E[min] steps; otherwise it draws both (PTRS).
+// Exact either way. A mean so large that its exp underflows to 0 gives
+// P(Y > k) = 1, exact in double precision for the k reached here.
+func (s *Stream) minPoisson(m1, p1, m2, p2 float64) int {
+	if m1 <= 0 || m2 <= 0 {
+		return 0
+	}
+	if m1 > 64 && m2 > 64 {
+		return min(s.ptrs(m1), s.ptrs(m2))
+	}
+	r := 1 - s.Float64() // (0, 1]: the minimum is the first k with S1·S2 <= r
+	f1, f2 := p1, p2     // P(X = k), P(Y = k)
+	s1, s2 := 1-p1, 1-p2 // P(X > k), P(Y > k)
+	k := 0
+	for s1 > 0 && s2 > 0 && s1*s2 > r && k < 100000 {
+		k++
+		ik := invK(k)
+		f1 *= m1 * ik
+		f2 *= m2 * ik
+		s1 -= f1
+		s2 -= f2
+	}
+	return k
+}
+
+// ptrs is Hörmann's PTRS sampler (transformed rejection with squeeze,
+// 1993), exact for mean >= 10, as in NumPy's random_poisson_ptrs.
+func (s *Stream) ptrs(lam float64) int {
+	slam := math.Sqrt(lam)
+	loglam := math.Log(lam)
+	b := 0.931 + 2.53*slam
+	a := -0.059 + 0.02483*b
+	invalpha := 1.1239 + 1.1328/(b-3.4)
+	vr := 0.9277 - 3.6224/(b-2)
+	for {
+		u := s.Float64() - 0.5
+		v := s.Float64()
+		us := 0.5 - math.Abs(u)
+		k := math.Floor((2*a/us+b)*u + lam + 0.43)
+		if us >= 0.07 && v <= vr {
+			return int(k)
+		}
+		if k < 0 || (us < 0.013 && v > us) {
+			continue
+		}
+		lg, _ := math.Lgamma(k + 1)
+		if math.Log(v)+math.Log(invalpha)-math.Log(a/(us*us)+b) <= -lam+k*loglam-lg {
+			return int(k)
+		}
+	}
 }
 
 // hoursUntil draws the waiting time, in hours, to the next event of a

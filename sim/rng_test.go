@@ -6,7 +6,8 @@ import (
 )
 
 // Poisson draws have the analytic mean and variance (mean = variance),
-// within 5 standard errors, on both sides of the normal switch.
+// within 5 standard errors, on both sides of the switch from inversion to
+// transformed rejection.
 func TestPoissonMoments(t *testing.T) {
 	for _, mean := range []float64{0.2, 3, 12, 80} {
 		s := NewStream(1, 99, int(mean*10), 0)
@@ -25,6 +26,65 @@ func TestPoissonMoments(t *testing.T) {
 		if math.Abs(v-mean) > 0.03*mean+5*math.Sqrt(2*mean*mean/n) {
 			t.Errorf("Poisson(%g): variance %.4f", mean, v)
 		}
+	}
+}
+
+// poissonPMF is P(X = k) for X ~ Poisson(m).
+func poissonPMF(m float64, k int) float64 {
+	lg, _ := math.Lgamma(float64(k) + 1)
+	return math.Exp(-m + float64(k)*math.Log(m) - lg)
+}
+
+// checkPMF compares the frequencies of draws with a law, bin by bin, within
+// 5 standard errors, and the total probability of the bins seen.
+func checkPMF(t *testing.T, name string, draw func() int, pmf func(k int) float64) {
+	t.Helper()
+	const n = 200000
+	count := map[int]int{}
+	for i := 0; i < n; i++ {
+		count[draw()]++
+	}
+	for k, c := range count {
+		p := pmf(k)
+		if math.Abs(float64(c)/n-p) > 5*math.Sqrt(p*(1-p)/n)+2/float64(n) {
+			t.Errorf("%s: P(%d) = %.5f, want %.5f", name, k, float64(c)/n, p)
+		}
+	}
+}
+
+// Poisson draws follow the Poisson law, by inversion and by PTRS.
+func TestPoissonLaw(t *testing.T) {
+	for _, mean := range []float64{0.7, 12, 64, 65, 300} {
+		s := NewStream(4, 97, int(mean*10), 0)
+		checkPMF(t, "Poisson", func() int { return s.Poisson(mean) }, func(k int) float64 { return poissonPMF(mean, k) })
+	}
+}
+
+// minPoisson draws the minimum of two independent Poisson counts, for
+// means on both sides of 64 and one so large that exp(-mean) is 0.
+func TestMinPoissonLaw(t *testing.T) {
+	for _, m := range [][2]float64{{3, 15}, {12, 12}, {0.5, 40}, {40, 200}, {100, 90}, {12, 800}, {70, 30}} {
+		m1, m2 := m[0], m[1]
+		s := NewStream(5, 96, int(m1*1000+m2), 0)
+		surv := func(m float64, k int) float64 { // P(X > k)
+			c := 0.0
+			for i := 0; i <= k; i++ {
+				c += poissonPMF(m, i)
+			}
+			return math.Max(1-c, 0)
+		}
+		pmf := func(k int) float64 {
+			prev := 1.0
+			if k > 0 {
+				prev = surv(m1, k-1) * surv(m2, k-1)
+			}
+			return prev - surv(m1, k)*surv(m2, k)
+		}
+		checkPMF(t, "minPoisson", func() int { return s.minPoisson(m1, math.Exp(-m1), m2, math.Exp(-m2)) }, pmf)
+	}
+	s := NewStream(5, 95, 0, 0)
+	if s.minPoisson(0, 1, 5, math.Exp(-5)) != 0 || s.minPoisson(5, math.Exp(-5), 0, 1) != 0 {
+		t.Error("a zero mean must give 0")
 	}
 }
 

@@ -15,20 +15,38 @@ const (
 
 // slot is one relationship of a user with a business: a follow, a contact
 // (the user wrote), or a block. Slots live in one flat array, K per user.
+// A slot is split in two: the part every user-day reads (which business,
+// its flags, when the follow lapses) in slots, 8 bytes, and the part only
+// messages and conversations read in slotRest, so that the daily scan of
+// a user's slots touches as little memory as it can.
 type slot struct {
-	biz        int32
-	expire     int32 // day the follow lapses by itself
+	biz     int32
+	expire  uint16 // day the follow lapses by itself (noDay: not in this run)
+	flags   uint8
+	winMsgs uint8 // business messages in the current service window
+}
+
+type slotRest struct {
 	lastUser   int32 // hour of the user's last message to the business
 	freeUntil  int32 // end hour of a free entry point (after an ad click)
 	lastSend   int32 // hour of the business's last proactive message
-	tierDay    int32 // day the user last counted against the business's tier
+	tierDay    int16 // day the user last counted against the business's tier
 	periodIdx  uint16
-	flags      uint8
 	periodSent uint8
-	winMsgs    uint8
 }
 
-const slotBytes = 28
+// noDay is a day after the last day of any run (days are at most 3650).
+const noDay = math.MaxUint16
+
+// expireDay stores the day a follow lapses, which may be Never.
+func expireDay(d int32) uint16 {
+	if d >= noDay {
+		return noDay
+	}
+	return uint16(d)
+}
+
+const slotBytes = 8 + 20
 
 // AuditKind is the kind of an audited event.
 type AuditKind uint8
