@@ -7,7 +7,6 @@ import (
 	"html"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -226,33 +225,15 @@ func htmlTable(b *bytes.Buffer, t *store.Table, show int) {
 func (nb *Notebook) Save(dir, meta string, force bool) ([]string, error) {
 	stem := safeStem(nb.Path)
 	figDir := stem + "_files"
-	type out struct {
-		path  string
-		write func(io.Writer) error
-	}
-	outs := []out{
+	outs := []output{
 		{filepath.Join(dir, stem+".html"), func(w io.Writer) error { return nb.WriteHTML(w, meta) }},
 		{filepath.Join(dir, stem+".md"), func(w io.Writer) error { return nb.WriteMarkdown(w, figDir, meta) }},
 	}
 	for _, c := range nb.Cells {
 		if c.Chart != nil {
 			ch := c.Chart
-			outs = append(outs, out{filepath.Join(dir, figDir, ch.Name+".png"), func(w io.Writer) error { return WritePNG(w, ch) }})
+			outs = append(outs, output{filepath.Join(dir, figDir, ch.Name+".png"), func(w io.Writer) error { return WritePNG(w, ch) }})
 		}
 	}
-	if !force {
-		for _, o := range outs {
-			if _, err := os.Stat(o.path); err == nil {
-				return nil, fmt.Errorf("reports: %s %w; choose another --out folder or overwrite it with --force", o.path, ErrExists)
-			}
-		}
-	}
-	var paths []string
-	for _, o := range outs {
-		if err := writeFileAtomic(o.path, o.write); err != nil {
-			return paths, err
-		}
-		paths = append(paths, o.path)
-	}
-	return paths, nil
+	return saveAll(outs, force, "choose another --out folder")
 }

@@ -445,23 +445,32 @@ var ErrExists = errors.New("exists")
 // pngDir (if not ""), and returns the paths written. Existing files are
 // refused unless force is set; each file is written whole or not at all.
 func (r *Report) Save(pdfPath, pngDir string, force bool) ([]string, error) {
-	type out struct {
-		path  string
-		write func(io.Writer) error
-	}
-	var outs []out
+	var outs []output
 	if pdfPath != "" {
-		outs = append(outs, out{pdfPath, func(w io.Writer) error { _, err := r.WritePDF(w); return err }})
+		outs = append(outs, output{pdfPath, func(w io.Writer) error { _, err := r.WritePDF(w); return err }})
 	}
 	if pngDir != "" {
 		for _, c := range r.Charts {
-			outs = append(outs, out{filepath.Join(pngDir, c.Name+".png"), func(w io.Writer) error { return WritePNG(w, c) }})
+			outs = append(outs, output{filepath.Join(pngDir, c.Name+".png"), func(w io.Writer) error { return WritePNG(w, c) }})
 		}
 	}
+	return saveAll(outs, force, "choose another path")
+}
+
+// output is one file to write: its path and what goes in it.
+type output struct {
+	path  string
+	write func(io.Writer) error
+}
+
+// saveAll writes every output whole or not at all, after refusing, unless
+// force is set, if any of them exists (nothing is written then); hint says
+// what to do instead. It returns the paths written.
+func saveAll(outs []output, force bool, hint string) ([]string, error) {
 	if !force {
 		for _, o := range outs {
 			if _, err := os.Stat(o.path); err == nil {
-				return nil, fmt.Errorf("reports: %s %w; choose another path or overwrite it with --force", o.path, ErrExists)
+				return nil, fmt.Errorf("reports: %s %w; %s or overwrite it with --force", o.path, ErrExists, hint)
 			}
 		}
 	}
