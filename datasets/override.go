@@ -142,22 +142,32 @@ func deepCopy(n *yaml.Node, depth int) *yaml.Node {
 	return &c
 }
 
-// RenderWith returns the scenario text data with the overrides set, as
-// YAML: a calibrated scenario saved as a preset. Comments on keys that
-// stay are kept; the result loads with Parse.
-func RenderWith(name string, data []byte, overrides []Override, header string) ([]byte, error) {
-	ps := &problems{file: name}
+// parseWith parses data into its root mapping and sets the overrides in
+// it; nil when ps has problems.
+func parseWith(data []byte, overrides []Override, ps *problems) *yaml.Node {
 	root := parseDocument(data, ps)
 	if root == nil {
-		return nil, ps.err()
+		return nil
 	}
 	for _, o := range overrides {
 		if err := o.apply(root); err != nil {
 			ps.add(0, o.Path, "%v", err)
 		}
 	}
-	if err := ps.err(); err != nil {
-		return nil, err
+	if len(ps.list) > 0 {
+		return nil
+	}
+	return root
+}
+
+// RenderWith returns the scenario text data with the overrides set, as
+// YAML: a calibrated scenario saved as a preset. Comments on keys that
+// stay are kept; the result loads with Parse.
+func RenderWith(name string, data []byte, overrides []Override, header string) ([]byte, error) {
+	ps := &problems{file: name}
+	root := parseWith(data, overrides, ps)
+	if root == nil {
+		return nil, ps.err()
 	}
 	out, err := yaml.Marshal(root)
 	if err != nil {

@@ -115,17 +115,9 @@ func ParseWith(name string, data []byte, overrides []Override) (s *Scenario, err
 			s, err = nil, ps.err()
 		}
 	}()
-	root := parseDocument(data, ps)
+	root := parseWith(data, overrides, ps)
 	if root == nil {
 		return nil, ps.err()
-	}
-	for _, o := range overrides {
-		if err := o.apply(root); err != nil {
-			ps.add(0, o.Path, "%v", err)
-		}
-	}
-	if err := ps.err(); err != nil {
-		return nil, err
 	}
 	s = newScenario()
 	s.file = name

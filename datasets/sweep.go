@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -586,7 +587,7 @@ func (sw *Sweep) PointsOf() ([]SweepPoint, error) {
 			full := make([]float64, 0, len(b))
 			k := 0
 			for i := range b {
-				if len(fixed) > 0 && contains(fixed, i) {
+				if slices.Contains(fixed, i) {
 					full = append(full, b[i].Lo)
 					continue
 				}
@@ -631,15 +632,6 @@ func (sw *Sweep) Sobol() (*design.Sobol, error) {
 		return nil, fmt.Errorf("%s: design is %s, not sobol", sw.file, sw.Design)
 	}
 	return design.NewSobol(sw.box(), sw.Points, sw.Seed, design.HaltonBase)
-}
-
-func contains(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // Overrides are the changes a point makes to the base scenario: set:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -79,7 +80,7 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 	if arm == "" {
 		arm = arms[len(arms)-1]
 	}
-	if !contains(arms, arm) {
+	if !slices.Contains(arms, arm) {
 		return usageErr("--arm %s: the sweep runs arms %s", arm, strings.Join(arms, ", "))
 	}
 	for _, out := range o.Outputs {
@@ -163,15 +164,6 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 	}
 	fmt.Fprintf(stdout, "\ntornado charts: %s\n", strings.Join(paths, ", "))
 	return nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // pointMeans is out of arm at every point of a sweep view, averaged over

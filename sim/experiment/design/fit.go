@@ -102,16 +102,9 @@ func Fit(b Box, model Model, target, weights, x0 []float64, s *FitSettings) (*Fi
 	if present == 0 {
 		return nil, fmt.Errorf("design: fit: every target is missing")
 	}
-	if x0 == nil {
-		x0 = b.FromUnit(nil, slices.Repeat([]float64{0.5}, k))
-	}
-	if len(x0) != k {
-		return nil, fmt.Errorf("design: fit: start point has %d coordinates, box has %d", len(x0), k)
-	}
-	for i, v := range x0 {
-		if !(v >= b[i].Lo && v <= b[i].Hi) {
-			return nil, fmt.Errorf("design: fit: start %s = %v is outside [%v, %v]", b[i].Name, v, b[i].Lo, b[i].Hi)
-		}
+	x0, err := startPoint(b, x0, "fit")
+	if err != nil {
+		return nil, err
 	}
 	var set FitSettings
 	if s != nil {

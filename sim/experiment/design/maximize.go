@@ -124,16 +124,9 @@ func Maximize(b Box, fn Objective, x0 []float64, s *MaximizeSettings) (*Optimum,
 		panic("design: nil objective")
 	}
 	k := len(b)
-	if x0 == nil {
-		x0 = b.FromUnit(nil, slices.Repeat([]float64{0.5}, k))
-	}
-	if len(x0) != k {
-		return nil, fmt.Errorf("design: maximize: start point has %d coordinates, box has %d", len(x0), k)
-	}
-	for i, v := range x0 {
-		if !(v >= b[i].Lo && v <= b[i].Hi) {
-			return nil, fmt.Errorf("design: maximize: start %s = %v is outside [%v, %v]", b[i].Name, v, b[i].Lo, b[i].Hi)
-		}
+	x0, err := startPoint(b, x0, "maximize")
+	if err != nil {
+		return nil, err
 	}
 	var set MaximizeSettings
 	if s != nil {
@@ -277,4 +270,22 @@ func defaultFloat(v, def float64) float64 {
 		return def
 	}
 	return v
+}
+
+// startPoint is x0 checked against the box, or the box's middle when x0 is
+// nil; who names the caller in errors.
+func startPoint(b Box, x0 []float64, who string) ([]float64, error) {
+	k := len(b)
+	if x0 == nil {
+		return b.FromUnit(nil, slices.Repeat([]float64{0.5}, k)), nil
+	}
+	if len(x0) != k {
+		return nil, fmt.Errorf("design: %s: start point has %d coordinates, box has %d", who, len(x0), k)
+	}
+	for i, v := range x0 {
+		if !(v >= b[i].Lo && v <= b[i].Hi) {
+			return nil, fmt.Errorf("design: %s: start %s = %v is outside [%v, %v]", who, b[i].Name, v, b[i].Lo, b[i].Hi)
+		}
+	}
+	return x0, nil
 }
