@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -101,6 +102,8 @@ type runner struct {
 	limited        []bool
 	channel        []int8
 	audMask        []uint8 // slot flags that put a user in b's audience (0: any)
+	winOnly        []bool  // b's channel sends only inside the service window
+	campFirst      []int32 // hour of b's first campaign today
 	campCount      []uint8
 	campHour       []int32
 	campCat        []MsgCategory
@@ -154,6 +157,13 @@ type worker struct {
 	// audience rule excluded the user then (see wake).
 	evPos   int
 	skipped uint64
+	// skipWin has bit j set when slot j's campaigns today were left out
+	// because its business sends only inside the service window and the
+	// window is closed at all of their hours. Such a campaign is refused
+	// by the rules (a blocked send) unless u writes first, which opens the
+	// window: wake then queues those still to come and counts the past
+	// ones as blocked; the rest are counted when the day's events are done.
+	skipWin uint64
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
@@ -218,6 +228,8 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.limited = make([]bool, m)
 	r.channel = make([]int8, m)
 	r.audMask = make([]uint8, m)
+	r.winOnly = make([]bool, m)
+	r.campFirst = make([]int32, m)
 	r.campCount = make([]uint8, m)
 	r.campHour = make([]int32, m*maxCampaigns)
 	r.campCat = make([]MsgCategory, m*maxCampaigns)
@@ -272,6 +284,7 @@ func (r *runner) assignChannels() {
 					r.audMask[b] = fWrote
 				case WindowOnly:
 					r.audMask[b] = fFollowing | fWrote
+					r.winOnly[b] = true
 				}
 				r.tier[b] = int8(ch.StartTier)
 				break
@@ -466,8 +479,10 @@ func (r *runner) prologue(d int) {
 			if cnt > 0 {
 				s := newStream(r.sCamp, b, d)
 				util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
+				r.campFirst[b] = 24
 				for i := 0; i < cnt; i++ {
 					r.campHour[b*maxCampaigns+i] = int32(8 + s.IntN(12))
+					r.campFirst[b] = min(r.campFirst[b], r.campHour[b*maxCampaigns+i])
 					if s.Float64() < util {
 						r.campCat[b*maxCampaigns+i] = Utility
 					} else {
@@ -568,6 +583,10 @@ func (w *worker) userDay(u, d int) {
 				w.skipped |= 1 << j
 				continue
 			}
+			if r.winOnly[b] && (sl.flags&fWrote == 0 || r.slotx[base+j].lastUser+r.windowH <= int32(d)*24+r.campFirst[b]) {
+				w.skipWin |= 1 << j
+				continue
+			}
 			for c := 0; c < int(r.campCount[b]); c++ {
 				ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 			}
@@ -608,6 +627,11 @@ func (w *worker) userDay(u, d int) {
 	}
 	w.ev = ev
 	w.skipped = 0
+	for m := w.skipWin; m != 0; m &= m - 1 {
+		j := bits.TrailingZeros64(m)
+		w.blockedBefore(u, j, d, r.slots[base+j].biz, math.MaxUint64)
+	}
+	w.skipWin = 0
 	if w.gotMsg {
 		w.day.ReachMessages++
 	}
@@ -636,18 +660,31 @@ func (r *runner) inAudience(b int32, flags uint8) bool {
 // now, with the keys they would have had: events the scan queued and
 // campaign turned away had no effect, so the day runs as if all had been
 // queued from the start.
-func (w *worker) wake(u, j int) {
-	if w.skipped&(1<<j) == 0 {
+//
+// A slot in skipWin is woken when its window opens (u wrote): the
+// campaigns already past were refused and count as blocked, those to come
+// are queued.
+func (w *worker) wake(u, j, d int) {
+	r := w.r
+	bit := uint64(1) << j
+	if (w.skipped|w.skipWin)&bit == 0 {
 		return
 	}
-	r := w.r
 	sl := &r.slots[u*r.k+j]
 	b := sl.biz
-	if sl.flags&fBlocked != 0 || !r.inAudience(b, sl.flags) {
-		return
-	}
-	w.skipped &^= 1 << j
 	cur := w.ev[w.evPos]
+	if w.skipWin&bit != 0 {
+		if r.slotx[u*r.k+j].lastUser+r.windowH <= int32(d)*24+cur.hour() {
+			return // still closed
+		}
+		w.skipWin &^= bit
+		w.blockedBefore(u, j, d, b, cur)
+	} else {
+		if sl.flags&fBlocked != 0 || !r.inAudience(b, sl.flags) {
+			return
+		}
+		w.skipped &^= bit
+	}
 	for c := 0; c < int(r.campCount[b]); c++ {
 		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
 		if e <= cur {
@@ -660,6 +697,28 @@ func (w *worker) wake(u, j int) {
 			i--
 		}
 		w.ev[i] = e
+	}
+}
+
+// blockedBefore counts as blocked the campaigns of business b in
+// window-skipped slot j with keys up to last: the rules refused them (the
+// window was closed), save those the business left out for its budget,
+// which campaign drops before asking the rules.
+func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
+	r := w.r
+	frac := float64(r.sendFrac[b])
+	for c := 0; c < int(r.campCount[b]); c++ {
+		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+		if e > last {
+			continue
+		}
+		if frac < 1 {
+			ms := w.msgStream(u, d, int(b)*maxCampaigns+c)
+			if xSend, _ := ms.pairAt(1); xSend >= frac {
+				continue
+			}
+		}
+		w.day.SendsBlocked++
 	}
 }
 
@@ -696,10 +755,11 @@ func (r *runner) findSlot(u int, b int32) int {
 
 // newSlot returns a slot for a new relationship with b: a fresh one, or the
 // least recently used contact that is neither followed nor blocked and
-// whose window closed over 30 days ago; -1 when all are taken.
-func (r *runner) newSlot(u int, b int32, now int32) int {
+// whose window closed over 30 days ago; -1 when all are taken. prev is the
+// business the slot held before (-1: none).
+func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 	base := u * r.k
-	j := int(r.nslots[u])
+	j, prev = int(r.nslots[u]), -1
 	if j < r.k {
 		r.nslots[u]++
 	} else {
@@ -712,12 +772,13 @@ func (r *runner) newSlot(u int, b int32, now int32) int {
 			}
 		}
 		if j < 0 {
-			return -1
+			return -1, -1
 		}
+		prev = r.slots[base+j].biz
 	}
 	r.slots[base+j] = slot{biz: b}
 	r.slotx[base+j] = freshSlot
-	return j
+	return j, prev
 }
 
 // freshSlot is the rest of a slot with no history.
@@ -730,7 +791,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 		return
 	}
 	sl.flags = (sl.flags | fFollowing) &^ fMuted
-	w.wake(u, j)
+	w.wake(u, j, d)
 	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
 	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	b := int(sl.biz)
@@ -843,9 +904,17 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	now := int32(d)*24 + h
 	j := r.findSlot(u, int32(b))
 	if j < 0 {
-		j = r.newSlot(u, int32(b), now)
-		if j >= 0 {
-			w.skipped &^= 1 << j // another business's slot before
+		var prev int32
+		j, prev = r.newSlot(u, int32(b), now)
+		if j >= 0 && (w.skipped|w.skipWin)&(1<<j) != 0 {
+			// Another business's slot before: the dispatch would drop
+			// its campaigns still to come, and the rules refused those
+			// past.
+			if w.skipWin&(1<<j) != 0 {
+				w.blockedBefore(u, j, d, prev, w.ev[w.evPos])
+			}
+			w.skipped &^= 1 << j
+			w.skipWin &^= 1 << j
 		}
 	}
 	isNew := true
@@ -856,7 +925,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		isNew = sx.lastUser == noHour || now >= sx.lastUser+r.windowH
 		sx.lastUser = now
 		sl.flags |= fWrote
-		w.wake(u, j)
+		w.wake(u, j, d)
 		if isNew {
 			sl.winMsgs = 0
 		}
@@ -1288,7 +1357,7 @@ func (w *worker) discover(u, d int) {
 	now := int32(d)*24 + 23
 	j := r.findSlot(u, b)
 	if j < 0 {
-		j = r.newSlot(u, b, now)
+		j, _ = r.newSlot(u, b, now)
 		if j < 0 {
 			return
 		}
