@@ -96,27 +96,34 @@ type runner struct {
 	nextDisc []int32
 
 	// Businesses.
-	followers      []int32
-	blockFollowers []int32 // m*nblocks: followers of business b in block k at [b*nblocks+k]
-	quota          []int32 // m*nblocks: today's tier quota of b in block k
+	followers []int32
+	// blockFollowers and quota hold, at [k*m+b], the followers of business
+	// b in block k and b's tier quota there today: block-major, so that
+	// workers on different blocks do not write to the same cache lines.
+	blockFollowers []int32
+	quota          []int32
 	limited        []bool
 	channel        []int8
 	audMask        []uint8 // slot flags that put a user in b's audience (0: any)
 	winOnly        []bool  // b's channel sends only inside the service window
-	campFirst      []int32 // hour of b's first campaign today
-	campCount      []uint8
-	campHour       []int32
-	campCat        []MsgCategory
-	sendFrac       []float32
-	avgPrice       []float64 // per channel, dollars per message
-	answerProb     []float32
-	loadEWMA       []float64
-	convToday      []int64
-	tier           []int8
-	redDays        []int16
-	q7sends        []int32
-	q7blocks       []int32
-	sum            []BusinessSummary
+	// due[b] is 0 when b has no campaign today; else dueCampaign, with
+	// dueWindowOnly for a window-only channel, and the slot flags of b's
+	// audience rule (audMask).
+	due        []uint8
+	campFirst  []int32 // hour of b's first campaign today
+	campCount  []uint8
+	campHour   []int32
+	campCat    []MsgCategory
+	sendFrac   []float32
+	avgPrice   []float64 // per channel, dollars per message
+	answerProb []float32
+	loadEWMA   []float64
+	convToday  []int64
+	tier       []int8
+	redDays    []int16
+	q7sends    []int32
+	q7blocks   []int32
+	sum        []BusinessSummary
 
 	// Discovery.
 	discCat   []float64 // per category, hazard per day of interest weight 1
@@ -229,6 +236,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.channel = make([]int8, m)
 	r.audMask = make([]uint8, m)
 	r.winOnly = make([]bool, m)
+	r.due = make([]uint8, m)
 	r.campFirst = make([]int32, m)
 	r.campCount = make([]uint8, m)
 	r.campHour = make([]int32, m*maxCampaigns)
@@ -331,7 +339,7 @@ func (r *runner) initFollows() {
 			r.slotx[u*k+j] = freshSlot
 			r.nslots[u]++
 			r.followers[b]++
-			r.blockFollowers[int(b)*r.nblocks+blk]++
+			r.blockFollowers[blk*r.m+int(b)]++
 		}
 	}
 	for b := 0; b < r.m; b++ {
@@ -467,7 +475,7 @@ func (r *runner) initAds() {
 func (r *runner) prologue(d int) {
 	chs := r.plat.Channels
 	for b := 0; b < r.m; b++ {
-		r.campCount[b] = 0
+		r.campCount[b], r.due[b] = 0, 0
 		ci := r.channel[b]
 		if ci >= 0 {
 			spw := float64(r.pop.SendsPerWeek[b])
@@ -490,6 +498,10 @@ func (r *runner) prologue(d int) {
 					}
 				}
 				r.campCount[b] = uint8(cnt)
+				r.due[b] = dueCampaign | r.audMask[b]
+				if r.winOnly[b] {
+					r.due[b] |= dueWindowOnly
+				}
 			}
 			// Budget: send to a share of the audience so the expected
 			// cost stays within the day's budget.
@@ -508,9 +520,8 @@ func (r *runner) prologue(d int) {
 				r.limited[b] = true
 				lim := int64(ch.Tiers[r.tier[b]])
 				f := max(int64(r.followers[b]), 1)
-				q := r.quota[b*r.nblocks : (b+1)*r.nblocks]
-				for k, fk := range r.blockFollowers[b*r.nblocks : (b+1)*r.nblocks] {
-					q[k] = int32(lim * int64(fk) / f)
+				for k := 0; k < r.nblocks; k++ {
+					r.quota[k*r.m+b] = int32(lim * int64(r.blockFollowers[k*r.m+b]) / f)
 				}
 			}
 		}
@@ -570,26 +581,34 @@ func (w *worker) userDay(u, d int) {
 	ev := w.ev[:0]
 	w.gotMsg, w.gotAd, w.msgOK = false, false, false
 	ns := int(r.nslots[u])
-	row, camp := r.slots[base:base+ns], r.campCount
-	for j := range row {
+	row, due := r.slots[base:base+ns], r.due
+	// One tight pass marks the follows that lapse today (only a follow
+	// has an expiry) and the slots whose business has a campaign today;
+	// the marked ones are handled after, in slot order.
+	lapse, cand := scanSlots(row, due, d)
+	for m := lapse; m != 0; m &= m - 1 {
+		w.unfollow(u, bits.TrailingZeros64(m), d, 0, false)
+	}
+	for m := cand; m != 0; m &= m - 1 {
+		j := bits.TrailingZeros64(m)
 		sl := &row[j]
-		if sl.flags&fFollowing != 0 && int(sl.expire) <= d {
-			w.unfollow(u, j, d, 0, false)
+		t := due[sl.biz]
+		if sl.flags&fBlocked != 0 {
+			continue
 		}
-		if b := sl.biz; camp[b] > 0 && sl.flags&fBlocked == 0 {
-			if !r.inAudience(b, sl.flags) {
-				// campaign would turn these away unless the slot joins
-				// the audience before they are due: wake queues them then.
-				w.skipped |= 1 << j
-				continue
-			}
-			if r.winOnly[b] && (sl.flags&fWrote == 0 || r.slotx[base+j].lastUser+r.windowH <= int32(d)*24+r.campFirst[b]) {
-				w.skipWin |= 1 << j
-				continue
-			}
-			for c := 0; c < int(r.campCount[b]); c++ {
-				ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
-			}
+		if m := t & (fFollowing | fWrote); m != 0 && sl.flags&m == 0 {
+			// campaign would turn these away unless the slot joins the
+			// audience before they are due: wake queues them then.
+			w.skipped |= 1 << j
+			continue
+		}
+		b := sl.biz
+		if t&dueWindowOnly != 0 && (sl.flags&fWrote == 0 || r.slotx[base+j].lastUser+r.windowH <= int32(d)*24+r.campFirst[b]) {
+			w.skipWin |= 1 << j
+			continue
+		}
+		for c := 0; c < int(r.campCount[b]); c++ {
+			ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 		}
 	}
 	if end := float64(d+1) * 24; r.nextConv[u] < end {
@@ -644,6 +663,25 @@ func (w *worker) userDay(u, d int) {
 	if r.snapNext != nil && r.lastChange[u] >= int32(d-1) {
 		r.writeSnapshot(u, r.snapNext)
 	}
+}
+
+// scanSlots returns the masks of the slots in row whose follow lapses by
+// day d and of those whose business has a campaign today. It is a function
+// of its own so that the loop keeps its values in registers.
+//
+//go:noinline
+func scanSlots(row []slot, due []uint8, d int) (lapse, cand uint64) {
+	bit := uint64(1)
+	for _, sl := range row {
+		if int(sl.expire) <= d {
+			lapse |= bit
+		}
+		if due[sl.biz] != 0 {
+			cand |= bit
+		}
+		bit <<= 1
+	}
+	return lapse, cand
 }
 
 // inAudience reports whether the audience rule of b's channel admits a
@@ -776,7 +814,7 @@ func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 		}
 		prev = r.slots[base+j].biz
 	}
-	r.slots[base+j] = slot{biz: b}
+	r.slots[base+j] = slot{biz: b, expire: noDay}
 	r.slotx[base+j] = freshSlot
 	return j, prev
 }
@@ -795,7 +833,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
 	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	b := int(sl.biz)
-	r.blockFollowers[b*r.nblocks+w.blk]++
+	r.blockFollowers[w.blk*r.m+b]++
 	w.biz[b].followDelta++
 	w.biz[b].follows++
 	w.day.FollowsGained++
@@ -812,7 +850,8 @@ func (w *worker) endFollow(u, j, d int) {
 	sl := &r.slots[u*r.k+j]
 	b := int(sl.biz)
 	sl.flags &^= fFollowing | fMuted
-	r.blockFollowers[b*r.nblocks+w.blk]--
+	sl.expire = noDay
+	r.blockFollowers[w.blk*r.m+b]--
 	w.biz[b].followDelta--
 	r.lastChange[u] = int32(d)
 }
@@ -1038,7 +1077,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	countTier := len(ch.Tiers) > 0 && !inWindow && sx.tierDay != int16(d)
 	if countTier && r.limited[b] {
-		q := &r.quota[b*r.nblocks+w.blk]
+		q := &r.quota[w.blk*r.m+b]
 		if *q <= 0 {
 			w.day.SendsBlocked++
 			return

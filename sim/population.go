@@ -51,6 +51,8 @@ type Population struct {
 	InitialFollows []int32
 
 	catBiz [][]int32 // businesses of each category
+	// allCats: every category has businesses, so draws need not skip any.
+	allCats bool
 	// interestTotal is each user's summed interest in the categories that
 	// have businesses, the normaliser of pickCategory.
 	interestTotal []float64
@@ -262,6 +264,10 @@ func (p *Population) pickBusiness(u int, s *Stream) int32 {
 
 // sumInterest sets interestTotal.
 func (p *Population) sumInterest() {
+	p.allCats = true
+	for _, bs := range p.catBiz {
+		p.allCats = p.allCats && len(bs) > 0
+	}
 	p.interestTotal = make([]float64, p.N)
 	for u := range p.interestTotal {
 		total := 0.0
@@ -282,6 +288,15 @@ func (p *Population) pickCategory(u int, x float64) int {
 		return -1
 	}
 	x *= total
+	if p.allCats {
+		for c, v := range in {
+			x -= float64(v)
+			if x < 0 {
+				return c
+			}
+		}
+		return len(in) - 1
+	}
 	last := -1
 	for c, v := range in {
 		if len(p.catBiz[c]) == 0 {

@@ -172,7 +172,8 @@ func (s *Stream) minPoisson(m1, p1, m2, p2 float64) int {
 	f1, f2 := p1, p2     // P(X = k), P(Y = k)
 	s1, s2 := 1-p1, 1-p2 // P(X > k), P(Y > k)
 	k := 0
-	for s1 > 0 && s2 > 0 && s1*s2 > r && k < 100000 {
+	// s1 > 0 and s1·s2 > r > 0 imply s2 > 0: one sign test is enough.
+	for s1 > 0 && s1*s2 > r && k < 100000 {
 		k++
 		ik := invK(k)
 		f1 *= m1 * ik

@@ -5,6 +5,12 @@ import "math"
 // noHour marks "never" in hour fields.
 const noHour int32 = math.MinInt32 / 2
 
+// Flags of runner.due, beside fFollowing and fWrote.
+const (
+	dueWindowOnly uint8 = 1 << 6
+	dueCampaign   uint8 = 1 << 7
+)
+
 // Slot flags.
 const (
 	fFollowing uint8 = 1 << iota // opted in
@@ -21,7 +27,7 @@ const (
 // a user's slots touches as little memory as it can.
 type slot struct {
 	biz     int32
-	expire  uint16 // day the follow lapses by itself (noDay: not in this run)
+	expire  uint16 // day the follow lapses by itself (noDay: not in this run, or not a follow)
 	flags   uint8
 	winMsgs uint8 // business messages in the current service window
 }
