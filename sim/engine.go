@@ -335,7 +335,7 @@ func (r *runner) initFollows() {
 				break
 			}
 			es := newStream(r.sExpire, u, 0).sub(int(b))
-			r.slots[u*k+j] = slot{biz: b, flags: fFollowing, expire: expireDay(es.Geometric(r.beh.NaturalUnfollow))}
+			r.slots[u*k+j] = slot{biz: b, lastUser: noHour, flags: fFollowing, expire: expireDay(es.Geometric(r.beh.NaturalUnfollow))}
 			r.slotx[u*k+j] = freshSlot
 			r.nslots[u]++
 			r.followers[b]++
@@ -603,7 +603,7 @@ func (w *worker) userDay(u, d int) {
 			continue
 		}
 		b := sl.biz
-		if t&dueWindowOnly != 0 && (sl.flags&fWrote == 0 || r.slotx[base+j].lastUser+r.windowH <= int32(d)*24+r.campFirst[b]) {
+		if t&dueWindowOnly != 0 && (sl.flags&fWrote == 0 || sl.lastUser+r.windowH <= int32(d)*24+r.campFirst[b]) {
 			w.skipWin |= 1 << j
 			continue
 		}
@@ -712,7 +712,7 @@ func (w *worker) wake(u, j, d int) {
 	b := sl.biz
 	cur := w.ev[w.evPos]
 	if w.skipWin&bit != 0 {
-		if r.slotx[u*r.k+j].lastUser+r.windowH <= int32(d)*24+cur.hour() {
+		if sl.lastUser+r.windowH <= int32(d)*24+cur.hour() {
 			return // still closed
 		}
 		w.skipWin &^= bit
@@ -745,6 +745,10 @@ func (w *worker) wake(u, j, d int) {
 func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
 	r := w.r
 	frac := float64(r.sendFrac[b])
+	if frac >= 1 && last == math.MaxUint64 {
+		w.day.SendsBlocked += int64(r.campCount[b]) // all of them
+		return
+	}
 	for c := 0; c < int(r.campCount[b]); c++ {
 		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
 		if e > last {
@@ -805,8 +809,8 @@ func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 		oldest := now - contactMemory
 		for i := 0; i < r.k; i++ {
 			sl, sx := &r.slots[base+i], &r.slotx[base+i]
-			if sl.flags&(fFollowing|fBlocked) == 0 && sx.lastUser < oldest && sx.lastSend < oldest {
-				j, oldest = i, max(sx.lastUser, sx.lastSend)
+			if sl.flags&(fFollowing|fBlocked) == 0 && sl.lastUser < oldest && sx.lastSend < oldest {
+				j, oldest = i, max(sl.lastUser, sx.lastSend)
 			}
 		}
 		if j < 0 {
@@ -814,13 +818,13 @@ func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 		}
 		prev = r.slots[base+j].biz
 	}
-	r.slots[base+j] = slot{biz: b, expire: noDay}
+	r.slots[base+j] = slot{biz: b, lastUser: noHour, expire: noDay}
 	r.slotx[base+j] = freshSlot
 	return j, prev
 }
 
 // freshSlot is the rest of a slot with no history.
-var freshSlot = slotRest{lastUser: noHour, freeUntil: noHour, lastSend: noHour, tierDay: -1}
+var freshSlot = slotRest{freeUntil: noHour, lastSend: noHour, tierDay: -1}
 
 func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	r := w.r
@@ -961,8 +965,8 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	if j >= 0 {
 		sl := &r.slots[u*r.k+j]
 		sx = &r.slotx[u*r.k+j]
-		isNew = sx.lastUser == noHour || now >= sx.lastUser+r.windowH
-		sx.lastUser = now
+		isNew = sl.lastUser == noHour || now >= sl.lastUser+r.windowH
+		sl.lastUser = now
 		sl.flags |= fWrote
 		w.wake(u, j, d)
 		if isNew {
@@ -1068,7 +1072,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		}
 	}
 	now := int32(d)*24 + h
-	inWindow := sx.lastUser != noHour && now < sx.lastUser+r.windowH
+	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
 	cat := r.campCat[b*maxCampaigns+c]
 	mk := int(r.pop.Market[u])
 	if !w.allowed(u, sl, sx, ch, ci, d, now, inWindow, cat, mk) {

@@ -21,19 +21,20 @@ const (
 
 // slot is one relationship of a user with a business: a follow, a contact
 // (the user wrote), or a block. Slots live in one flat array, K per user.
-// A slot is split in two: the part every user-day reads (which business,
-// its flags, when the follow lapses) in slots, 8 bytes, and the part only
-// messages and conversations read in slotRest, so that the daily scan of
-// a user's slots touches as little memory as it can.
+// A slot is split in two: the part the daily scan reads (which business,
+// its flags, when the follow lapses, when the service window opened) in
+// slots, 12 bytes, and the part only messages and conversations read in
+// slotRest, so that the scan of a user's slots touches as little memory
+// as it can.
 type slot struct {
-	biz     int32
-	expire  uint16 // day the follow lapses by itself (noDay: not in this run, or not a follow)
-	flags   uint8
-	winMsgs uint8 // business messages in the current service window
+	biz      int32
+	lastUser int32  // hour of the user's last message to the business (noHour: never)
+	expire   uint16 // day the follow lapses by itself (noDay: not in this run, or not a follow)
+	flags    uint8
+	winMsgs  uint8 // business messages in the current service window
 }
 
 type slotRest struct {
-	lastUser   int32 // hour of the user's last message to the business
 	freeUntil  int32 // end hour of a free entry point (after an ad click)
 	lastSend   int32 // hour of the business's last proactive message
 	tierDay    int16 // day the user last counted against the business's tier
@@ -52,7 +53,7 @@ func expireDay(d int32) uint16 {
 	return uint16(d)
 }
 
-const slotBytes = 8 + 20
+const slotBytes = 12 + 16
 
 // AuditKind is the kind of an audited event.
 type AuditKind uint8
