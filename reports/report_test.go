@@ -253,3 +253,53 @@ func TestSaveAndSelection(t *testing.T) {
 		t.Fatalf("%v, %d paths", err, len(paths))
 	}
 }
+
+// A report compares with the baseline it is given: the paired differences
+// are the other way round from the default's, and an arm not in the runs
+// is refused with their names.
+func TestReportBaseline(t *testing.T) {
+	db := smallDB(t)
+	defer db.Close()
+	ctx := context.Background()
+	def, err := reports.Build(ctx, db, reports.Selection{BatchID: batch}, reports.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, err := reports.Build(ctx, db, reports.Selection{BatchID: batch, Baseline: "paid_push"}, reports.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Comparison.Baseline != "service_only" || pp.Comparison.Baseline != "paid_push" {
+		t.Fatalf("baselines %s and %s, want service_only and paid_push", def.Comparison.Baseline, pp.Comparison.Baseline)
+	}
+	diff := func(c *reports.Comparison, arm string) []reports.Estimate {
+		for _, r := range c.Rows {
+			if r.Arm == arm {
+				return r.Diff
+			}
+		}
+		t.Fatalf("no row for %s", arm)
+		return nil
+	}
+	a, b := diff(def.Comparison, "paid_push"), diff(pp.Comparison, "service_only")
+	if len(a) == 0 || len(a) != len(b) || diff(pp.Comparison, "paid_push") != nil {
+		t.Fatalf("differences: %d and %d", len(a), len(b))
+	}
+	nonzero := 0
+	for i := range a {
+		if !near(a[i].Mean, -b[i].Mean) {
+			t.Errorf("%s: paid_push - service_only = %v, but service_only - paid_push = %v", def.Comparison.KPIs[i].Column, a[i].Mean, b[i].Mean)
+		}
+		if a[i].Mean != 0 {
+			nonzero++
+		}
+	}
+	if nonzero == 0 {
+		t.Error("every difference is 0: the arms did not differ")
+	}
+	_, err = reports.Build(ctx, db, reports.Selection{BatchID: batch, Baseline: "status_ads"}, reports.Options{})
+	var se *reports.SelectionError
+	if !errors.As(err, &se) || !regexp.MustCompile(`status_ads.*service_only, paid_push`).MatchString(err.Error()) {
+		t.Errorf("got %v, want a SelectionError naming the arms", err)
+	}
+}

@@ -25,6 +25,9 @@ type Selection struct {
 	RunIDs   []int64
 	BatchID  string
 	Scenario string
+	// Baseline is the arm the others are compared with; empty: the
+	// scenario's baseline, else the first arm.
+	Baseline string
 }
 
 // Run is one selected run.
@@ -168,6 +171,13 @@ func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error)
 	}
 	r.Scenario = strings.Join(scenarios, ", ")
 	r.ScenarioHash = strings.Join(hashes, ", ")
+	if sel.Baseline != "" {
+		if !slices.Contains(r.Arms, sel.Baseline) {
+			return nil, &SelectionError{fmt.Sprintf("baseline %s is not an arm of the selected runs; their arms are %s",
+				sel.Baseline, strings.Join(r.Arms, ", "))}
+		}
+		r.Baseline = sel.Baseline
+	}
 	if !slices.Contains(r.Arms, r.Baseline) {
 		r.Baseline = r.Arms[0]
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/reports"
 )
@@ -38,6 +40,8 @@ With no file it runs the embedded default scenario.`,
 			base := baseline
 			if base == "" {
 				base = sc.Baseline()
+			} else if err := checkBaseline(sc, o.Arms, base); err != nil {
+				return err // before anything runs
 			}
 			res, err := runScenario(cmd.Context(), &o, sc, cmd.ErrOrStderr())
 			if err != nil {
@@ -64,11 +68,26 @@ With no file it runs the embedded default scenario.`,
 				return nil
 			}
 			pdf, pngDir := defaultReportPaths(o.DB, res.batchID)
-			return runReport(cmd.Context(), &reportOptions{DB: o.DB, Batch: res.batchID, Out: pdf, PNG: pngDir}, cmd.OutOrStdout())
+			return runReport(cmd.Context(), &reportOptions{DB: o.DB, Batch: res.batchID, Baseline: base, Out: pdf, PNG: pngDir}, cmd.OutOrStdout())
 		},
 	}
 	o.AddFlags(c.Flags())
 	c.Flags().StringVar(&baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
 	c.Flags().BoolVar(&noReport, "no-report", false, "do not write the PDF report and PNG charts")
 	return c
+}
+
+// checkBaseline refuses a --baseline that is not among the arms to run:
+// those named by --arm, else all the scenario's.
+func checkBaseline(sc *datasets.Scenario, only []string, base string) error {
+	arms := only
+	if len(arms) == 0 {
+		for _, a := range sc.Arms() {
+			arms = append(arms, a.Name)
+		}
+	}
+	if !slices.Contains(arms, base) {
+		return usageErr("--baseline %s: not an arm of this comparison; its arms are %s", base, strings.Join(arms, ", "))
+	}
+	return nil
 }

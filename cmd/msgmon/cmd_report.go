@@ -22,6 +22,7 @@ type reportOptions struct {
 	Batch    string
 	Scenario string
 	RunIDs   []int64
+	Baseline string
 	Out      string
 	PNG      string
 	Force    bool
@@ -32,6 +33,7 @@ func (o *reportOptions) AddFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.Batch, "batch", "", "report on this batch (default: the latest batch in the database)")
 	f.StringVar(&o.Scenario, "scenario", "", "report on the latest batch of this scenario")
 	f.Int64SliceVar(&o.RunIDs, "run-id", nil, "report on these runs (comma-separated or repeated)")
+	f.StringVar(&o.Baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
 	f.StringVar(&o.Out, "out", "", "PDF to write (default: report-<batch>.pdf next to the database)")
 	f.StringVar(&o.PNG, "png", "", "also write every chart as a PNG into this folder")
 	f.BoolVar(&o.Force, "force", false, "overwrite existing output files")
@@ -85,7 +87,7 @@ func runReport(ctx context.Context, o *reportOptions, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	rep, err := reports.Build(ctx, db, reports.Selection{RunIDs: o.RunIDs, BatchID: o.Batch, Scenario: o.Scenario},
+	rep, err := reports.Build(ctx, db, reports.Selection{RunIDs: o.RunIDs, BatchID: o.Batch, Scenario: o.Scenario, Baseline: o.Baseline},
 		reports.Options{Version: version(), Summaries: modelSummaries()})
 	if err != nil {
 		var se *reports.SelectionError

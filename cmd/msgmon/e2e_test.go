@@ -236,6 +236,36 @@ func TestBadScenario(t *testing.T) {
 	}
 }
 
+// A --baseline that is not an arm is bad input, refused before anything
+// runs, naming the arms; one that is an arm is the reference of the table.
+func TestCompareBaseline(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(scen, []byte(smallScenario), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dbPath := filepath.Join(dir, "r.duckdb")
+	_, _, err := msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "--baseline", "nosuch")
+	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "service_only, subscription, paid_push, status_ads") {
+		t.Errorf("got %v (exit %d), want the arms and exit %d", err, exitCode(err, nil), exitInput)
+	}
+	if _, err := os.Stat(dbPath); err == nil {
+		t.Error("a database was created for a comparison that was refused")
+	}
+	_, _, err = msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "--arm", "paid_push", "--arm", "status_ads", "--baseline", "service_only")
+	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "paid_push, status_ads") {
+		t.Errorf("got %v, want the arms left by --arm", err)
+	}
+	out, _, err := msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "-q", "--no-report",
+		"--arm", "service_only", "--arm", "paid_push", "--baseline", "paid_push")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Difference to paid_push") {
+		t.Errorf("the table is not against paid_push:\n%s", out)
+	}
+}
+
 // An unknown preset is bad input (exit 2) that lists the presets.
 func TestUnknownPreset(t *testing.T) {
 	_, _, err := msgmon(t, context.Background(), "compare", "--preset", "nosuch", "--db", filepath.Join(t.TempDir(), "r.duckdb"))
