@@ -96,7 +96,7 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 		cols[i] = fmt.Sprintf("CAST(%s AS DOUBLE)", k.Column)
 	}
 	t, err := db.Query(ctx, fmt.Sprintf(
-		"SELECT arm, replicate, scenario, %s FROM run_totals WHERE %s ORDER BY arm, replicate",
+		"SELECT arm, batch_id, replicate, scenario, %s FROM run_totals WHERE %s ORDER BY arm, batch_id, replicate",
 		strings.Join(cols, ", "), where))
 	if err != nil {
 		return nil, err
@@ -104,23 +104,30 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 	if len(t.Rows) == 0 {
 		return nil, fmt.Errorf("reports: no runs in batch %s", batchID)
 	}
+	// A replicate is paired with the baseline's run of the same batch
+	// and replicate: the same population and random numbers. Runs of
+	// several batches (a selection by run ids or scenario) stay apart.
+	type replicate struct {
+		batch string
+		rep   int64
+	}
 	type key struct {
 		arm string
-		rep int64
+		replicate
 	}
 	values := map[key][]float64{}
-	reps := map[string][]int64{}
+	reps := map[string][]replicate{}
 	c := &Comparison{BatchID: batchID, Baseline: baseline, KPIs: CompareKPIs}
 	for _, row := range t.Rows {
 		arm := row[0].(string)
-		rep := toInt(row[1])
-		c.Scenario, _ = row[2].(string)
+		r := replicate{str(row[1]), toInt(row[2])}
+		c.Scenario, _ = row[3].(string)
 		v := make([]float64, len(CompareKPIs))
 		for i := range v {
-			v[i] = toFloat(row[3+i])
+			v[i] = toFloat(row[4+i])
 		}
-		values[key{arm, rep}] = v
-		reps[arm] = append(reps[arm], rep)
+		values[key{arm, r}] = v
+		reps[arm] = append(reps[arm], r)
 	}
 	if len(arms) == 0 {
 		for a := range reps {

@@ -303,3 +303,54 @@ func TestReportBaseline(t *testing.T) {
 		t.Errorf("got %v, want a SelectionError naming the arms", err)
 	}
 }
+
+// Runs of two batches compared together keep every run, and each is paired
+// with the baseline's run of its own batch and replicate (checked against
+// SQL written here).
+func TestCompareAcrossBatches(t *testing.T) {
+	db := smallDB(t)
+	defer db.Close()
+	ctx := context.Background()
+	cfg := sim.DefaultConfig()
+	cfg.Users, cfg.Businesses, cfg.Days = 1500, 30, 30
+	var arms []experiment.Arm
+	for _, name := range []string{"service_only", "paid_push"} {
+		f, _ := sim.Lookup(name)
+		m, err := f.New(f.NewParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		arms = append(arms, experiment.Arm{Name: name, Models: []sim.Model{m}})
+	}
+	sink := &store.Sink{DB: db, BatchID: "second", Scenario: "small", ScenarioHash: "h", Version: "test"}
+	if err := experiment.Run(ctx, experiment.Spec{Config: cfg, Arms: arms, Replicates: 3, Seed: 99}, "h", sink); err != nil {
+		t.Fatal(err)
+	}
+	tb, err := db.Query(ctx, "SELECT run_id FROM runs ORDER BY run_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, row := range tb.Rows {
+		ids = append(ids, row[0].(int64))
+	}
+	if len(ids) != 12 {
+		t.Fatalf("%d runs, want 12", len(ids))
+	}
+	c, err := reports.CompareRuns(ctx, db, ids, "both", "service_only", []string{"service_only", "paid_push"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := reports.CompareKPIs[0].Column
+	pp := c.Rows[1]
+	if pp.Arm != "paid_push" || pp.Replicates != 6 || pp.Diff[0].N != 6 {
+		t.Fatalf("%s: %d replicates, %d pairs; want paid_push with 6 and 6", pp.Arm, pp.Replicates, pp.Diff[0].N)
+	}
+	mean := sqlFloat(t, db, "SELECT avg(CAST("+col+" AS DOUBLE)) FROM run_totals WHERE arm = 'paid_push'")
+	diff := sqlFloat(t, db, `SELECT avg(CAST(a.`+col+` AS DOUBLE) - CAST(b.`+col+` AS DOUBLE))
+		FROM run_totals a JOIN run_totals b USING (batch_id, replicate)
+		WHERE a.arm = 'paid_push' AND b.arm = 'service_only'`)
+	if !near(pp.KPI[0].Mean, mean) || !near(pp.Diff[0].Mean, diff) {
+		t.Errorf("%s: mean %v (SQL %v), paired difference %v (SQL %v)", col, pp.KPI[0].Mean, mean, pp.Diff[0].Mean, diff)
+	}
+}
