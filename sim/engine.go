@@ -105,7 +105,6 @@ type runner struct {
 	limited        []bool
 	channel        []int8
 	audMask        []uint8 // slot flags that put a user in b's audience (0: any)
-	winOnly        []bool  // b's channel sends only inside the service window
 	// due[b] is 0 when b has no campaign today; else dueCampaign, with
 	// dueWindowOnly for a window-only channel, and the slot flags of b's
 	// audience rule (audMask).
@@ -235,7 +234,6 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.limited = make([]bool, m)
 	r.channel = make([]int8, m)
 	r.audMask = make([]uint8, m)
-	r.winOnly = make([]bool, m)
 	r.due = make([]uint8, m)
 	r.campFirst = make([]int32, m)
 	r.campCount = make([]uint8, m)
@@ -292,7 +290,6 @@ func (r *runner) assignChannels() {
 					r.audMask[b] = fWrote
 				case WindowOnly:
 					r.audMask[b] = fFollowing | fWrote
-					r.winOnly[b] = true
 				}
 				r.tier[b] = int8(ch.StartTier)
 				break
@@ -499,7 +496,7 @@ func (r *runner) prologue(d int) {
 				}
 				r.campCount[b] = uint8(cnt)
 				r.due[b] = dueCampaign | r.audMask[b]
-				if r.winOnly[b] {
+				if chs[ci].Audience == WindowOnly {
 					r.due[b] |= dueWindowOnly
 				}
 			}
@@ -596,7 +593,7 @@ func (w *worker) userDay(u, d int) {
 		if sl.flags&fBlocked != 0 {
 			continue
 		}
-		if m := t & (fFollowing | fWrote); m != 0 && sl.flags&m == 0 {
+		if aud := t & (fFollowing | fWrote); aud != 0 && sl.flags&aud == 0 {
 			// campaign would turn these away unless the slot joins the
 			// audience before they are due: wake queues them then.
 			w.skipped |= 1 << j
