@@ -26,6 +26,18 @@ const batch = "test-batch"
 // replicates) into a temporary database.
 func smallDB(t *testing.T) *store.DB {
 	t.Helper()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSmallBatch(t, db, batch, 11)
+	return db
+}
+
+// runSmallBatch stores the small comparison under batchID with this seed.
+func runSmallBatch(t *testing.T, db *store.DB, batchID string, seed uint64) {
+	t.Helper()
 	cfg := sim.DefaultConfig()
 	cfg.Users, cfg.Businesses, cfg.Days = 1500, 30, 30
 	var arms []experiment.Arm
@@ -37,17 +49,11 @@ func smallDB(t *testing.T) *store.DB {
 		}
 		arms = append(arms, experiment.Arm{Name: name, Models: []sim.Model{m}})
 	}
-	path := filepath.Join(t.TempDir(), "r.duckdb")
-	db, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &store.Sink{DB: db, BatchID: batch, Scenario: "small", ScenarioHash: "h", Version: "test"}
-	spec := experiment.Spec{Config: cfg, Arms: arms, Replicates: 3, Seed: 11}
+	sink := &store.Sink{DB: db, BatchID: batchID, Scenario: "small", ScenarioHash: "h", Version: "test"}
+	spec := experiment.Spec{Config: cfg, Arms: arms, Replicates: 3, Seed: seed}
 	if err := experiment.Run(context.Background(), spec, "h", sink); err != nil {
 		t.Fatal(err)
 	}
-	return db
 }
 
 func sqlFloat(t *testing.T, db *store.DB, q string) float64 {
@@ -311,21 +317,7 @@ func TestCompareAcrossBatches(t *testing.T) {
 	db := smallDB(t)
 	defer db.Close()
 	ctx := context.Background()
-	cfg := sim.DefaultConfig()
-	cfg.Users, cfg.Businesses, cfg.Days = 1500, 30, 30
-	var arms []experiment.Arm
-	for _, name := range []string{"service_only", "paid_push"} {
-		f, _ := sim.Lookup(name)
-		m, err := f.New(f.NewParams())
-		if err != nil {
-			t.Fatal(err)
-		}
-		arms = append(arms, experiment.Arm{Name: name, Models: []sim.Model{m}})
-	}
-	sink := &store.Sink{DB: db, BatchID: "second", Scenario: "small", ScenarioHash: "h", Version: "test"}
-	if err := experiment.Run(ctx, experiment.Spec{Config: cfg, Arms: arms, Replicates: 3, Seed: 99}, "h", sink); err != nil {
-		t.Fatal(err)
-	}
+	runSmallBatch(t, db, "second", 99)
 	tb, err := db.Query(ctx, "SELECT run_id FROM runs ORDER BY run_id")
 	if err != nil {
 		t.Fatal(err)
