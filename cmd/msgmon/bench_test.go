@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+)
+
+// TestBench runs the bench command at a small size: it reports a positive
+// median rate for the workers asked for, and --cpuprofile writes a pprof
+// profile (gzip-compressed protocol buffers) that go build can use.
+func TestBench(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.pgo")
+	out, _, err := msgmon(t, context.Background(), "bench", "--users", "2000", "--businesses", "40",
+		"--days", "20", "--repeat", "3", "--workers", "1", "--cpuprofile", prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`median ([0-9.]+) M user-days/s with 1 workers`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no median line for 1 worker in:\n%s", out)
+	}
+	if rate, _ := strconv.ParseFloat(m[1], 64); rate <= 0 {
+		t.Errorf("median rate %v M user-days/s, want > 0", rate)
+	}
+	b, err := os.ReadFile(prof)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("profile %s is not gzip data (%d bytes)", prof, len(b))
+	}
+
+	_, _, err = msgmon(t, context.Background(), "bench", "--users", "2000", "--businesses", "40",
+		"--days", "2", "--repeat", "1", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.pgo"))
+	var ie inputError
+	if !errors.As(err, &ie) {
+		t.Errorf("profile in a missing folder: got %v, want an input error", err)
+	}
+}
