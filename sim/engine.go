@@ -648,18 +648,23 @@ func (w *worker) userDay(u, d int) {
 		w.blockedBefore(u, j, d, r.slots[base+j].biz, math.MaxUint64)
 	}
 	w.skipWin = 0
-	if w.gotMsg {
-		w.day.ReachMessages++
-	}
-	if w.gotAd {
-		w.day.ReachAds++
-	}
+	w.day.ReachMessages += b2i(w.gotMsg) // no branch on a coin's outcome
+	w.day.ReachAds += b2i(w.gotAd)
 	if r.nextDisc == nil || r.nextDisc[u] == int32(d) {
 		w.discover(u, d)
 	}
 	if r.snapNext != nil && r.lastChange[u] >= int32(d-1) {
 		r.writeSnapshot(u, r.snapNext)
 	}
+}
+
+// b2i is 1 for true and 0 for false; the compiler makes it a move.
+func b2i(b bool) int64 {
+	var i int64
+	if b {
+		i = 1
+	}
+	return i
 }
 
 // scanSlots returns the masks of the slots in row whose follow lapses by
@@ -1278,7 +1283,9 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	price := ads.PricePerImpression[r.pop.Market[u]]
 	seg := &w.seg[r.pop.Segment[u]]
 	in := r.pop.Interest[u*r.c : (u+1)*r.c]
-	shown := false
+	// The day's and the segment's tallies take the visit's impressions at
+	// once (the price is the same for all); each business its own.
+	shown := int64(0)
 	for i := 0; i < n; i++ {
 		xTarget, xBiz := s.Pair()
 		xClick, xOpt := s.Pair()
@@ -1294,11 +1301,9 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 			continue
 		}
 		b := int(r.advBiz[c][r.advAlias[c].pick(xBiz)])
-		w.day.AdImpressions++
-		seg.AdImpressions++
 		w.biz[b].impressions++
-		w.charge(b, price, SourceAds)
-		shown = true
+		w.biz[b].spend[SourceAds] += price
+		shown++
 		if w.r.audit != nil {
 			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdImpression, Channel: -1})
 		}
@@ -1321,7 +1326,11 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 			break
 		}
 	}
-	if shown {
+	if shown > 0 {
+		w.day.AdImpressions += shown
+		seg.AdImpressions += shown
+		w.day.PlatformRevenue[SourceAds] += Micros(shown) * price
+		w.day.BusinessSpend += Micros(shown) * price
 		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
 		w.gotAd = true
 		if r.uflags[u]&uReachedAd == 0 {
