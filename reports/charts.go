@@ -278,7 +278,7 @@ func KPIChart(c *Comparison) (*Chart, error) {
 	units := map[string]string{
 		"reach_messages_cum":   "users reached by messages (count)",
 		"reach_ads_cum":        "users reached by ads (count)",
-		"churn_per_1000":       "unfollows + blocks per 1,000 follows",
+		"churn_per_1000":       "follows ended per 1,000 follows",
 		"platform_revenue_usd": "platform revenue (USD)",
 		"business_revenue":     "business revenue (USD)",
 		"business_spend":       "business spend (USD)",
@@ -346,7 +346,7 @@ func KPIChart(c *Comparison) (*Chart, error) {
 // ParetoChart draws platform revenue against churn, one point per arm with
 // 95 % error bars, and the Pareto frontier as a step line.
 func ParetoChart(pts []ParetoPoint) (*Chart, error) {
-	p := newPlot("churn: unfollows + blocks per 1,000 follows (lower is better)", "platform revenue (USD, higher is better)")
+	p := newPlot("churn: follows ended by unfollow or block per 1,000 (lower is better)", "platform revenue (USD, higher is better)")
 	leg := newLegend()
 	front := Frontier(pts)
 	if len(front) > 0 {

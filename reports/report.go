@@ -318,7 +318,7 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 		d.table(header, rows)
 		d.space(4)
 		d.para(textStyle(captionFont, 9, mutedColor), "* the interval excludes zero: the difference is unlikely to be chance. "+
-			"Reach counts distinct users reached at least once over the run; churn is unfollows and blocks per 1,000 follows that existed during the run.", 0)
+			"Reach counts distinct users reached at least once over the run; churn is follows ended (lapsed, unfollowed or blocked) per 1,000 follows that existed during the run; blocks by contacts who did not follow end no follow and are not churn.", 0)
 	}
 
 	// The charts: the over-time charts two to a page, then one per page

@@ -226,10 +226,10 @@ var (
 		YLabel:  "users reached per day (count)",
 		Caption: "Distinct users who saw at least one ad between statuses on each day: mean per arm with 95 % band.",
 		expr:    "reach_ads"}
-	CumulativeChurn = Metric{Name: "churn-cumulative", Title: "Cumulative unfollows and blocks",
-		YLabel:  "unfollows + blocks since day 0 (count)",
-		Caption: "Follows ended by users (unfollows plus blocks), summed from the first day: mean per arm with 95 % band.",
-		expr:    "unfollows + blocks", cumulative: true}
+	CumulativeChurn = Metric{Name: "churn-cumulative", Title: "Cumulative follows ended",
+		YLabel:  "unfollows + blocked follows since day 0 (count)",
+		Caption: "Follows ended by users (unfollows, lapses and blocks of a followed business), summed from the first day: mean per arm with 95 % band.",
+		expr:    "unfollows + follows_blocked", cumulative: true}
 	CumulativePlatformRevenue = Metric{Name: "platform-revenue-cumulative", Title: "Cumulative platform revenue",
 		YLabel:  "platform revenue since day 0 (USD)",
 		Caption: "What the platform earned from businesses and users (all sources), summed from the first day: mean per arm with 95 % band.",

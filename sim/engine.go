@@ -881,13 +881,17 @@ func (w *worker) unfollow(u, j, d int, hour int32, annoyed bool) {
 func (w *worker) block(u, j, d int, hour int32) {
 	r := w.r
 	sl := &r.slots[u*r.k+j]
+	seg := &w.seg[r.pop.Segment[u]]
 	if sl.flags&fFollowing != 0 {
 		w.endFollow(u, j, d)
+		w.biz[sl.biz].followsBlocked++
+		w.day.FollowsBlocked++
+		seg.FollowsBlocked++
 	}
 	sl.flags |= fBlocked
 	w.biz[sl.biz].blocks++
 	w.day.Blocks++
-	w.seg[r.pop.Segment[u]].Blocks++
+	seg.Blocks++
 	if w.r.audit != nil {
 		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: sl.biz, Kind: AuditBlock, Channel: -1})
 	}
@@ -1456,6 +1460,7 @@ func (r *runner) epilogue(d int) {
 		s.FollowsGained += a.follows
 		s.Unfollows += a.unfollows
 		s.Blocks += a.blocks
+		s.FollowsBlocked += a.followsBlocked
 		s.Mutes += a.mutes
 		s.AdImpressions += a.impressions
 		for i, v := range a.spend {
@@ -1553,6 +1558,7 @@ func addBiz(dst, x *bizAcc) {
 	dst.follows += x.follows
 	dst.unfollows += x.unfollows
 	dst.blocks += x.blocks
+	dst.followsBlocked += x.followsBlocked
 	dst.mutes += x.mutes
 	dst.impressions += x.impressions
 	dst.uniqueOutside += x.uniqueOutside
@@ -1586,6 +1592,7 @@ func (r *runner) segments() []SegmentSummary {
 			s.Unfollows += x.Unfollows
 			s.UnfollowsAnnoyed += x.UnfollowsAnnoyed
 			s.Blocks += x.Blocks
+			s.FollowsBlocked += x.FollowsBlocked
 			s.Mutes += x.Mutes
 			s.MessagesReceived += x.MessagesReceived
 			s.PushesReceived += x.PushesReceived

@@ -41,7 +41,7 @@ type Daily struct {
 	FollowsWOM       int64 // Bass imitation (q), word of mouth
 	Unfollows        int64 // all unfollows: lapsed and annoyed
 	UnfollowsAnnoyed int64
-	Blocks           int64
+	Blocks           int64 // all blocks, by followers and by contacts who did not follow
 	Mutes            int64
 	AdOptOuts        int64
 	ActiveFollows    int64
@@ -56,6 +56,13 @@ type Daily struct {
 	UserSpend       Micros
 	BusinessRevenue Micros
 	ServiceCost     Micros
+
+	// FollowsBlocked counts the blocks that ended a follow (the others
+	// come from contacts who did not follow). Active follows change by
+	// FollowsGained - Unfollows - FollowsBlocked a day. It is the last
+	// field because it is the last column of the daily table (schema
+	// version 2 added it).
+	FollowsBlocked int64
 }
 
 // Add adds x's counts and money to d (the Day is left alone).
@@ -94,6 +101,7 @@ func (dst *Daily) Add(x *Daily) {
 	dst.UserSpend += x.UserSpend
 	dst.BusinessRevenue += x.BusinessRevenue
 	dst.ServiceCost += x.ServiceCost
+	dst.FollowsBlocked += x.FollowsBlocked
 }
 
 // PlatformTotal is the platform's revenue from all sources.
@@ -131,6 +139,9 @@ type BusinessSummary struct {
 	// Quality rating path (only for channels with a quality rating).
 	DaysGreen, DaysYellow, DaysRed int
 	FinalTier, MinTier, MaxTier    int
+	// FollowsBlocked: blocks by followers, which ended a follow (last:
+	// schema version 2 added the column).
+	FollowsBlocked int64
 }
 
 // SegmentSummary is one user segment over one run: the users of a market
@@ -153,6 +164,9 @@ type SegmentSummary struct {
 	AdOptOuts        int64
 	Conversions      int64
 	Purchases        Micros // what the segment's users paid for conversions
+	// FollowsBlocked: blocks by followers, which ended a follow (last:
+	// schema version 2 added the column).
+	FollowsBlocked int64
 }
 
 // ToleranceBands name the terciles of users' tolerance to messages.

@@ -72,6 +72,8 @@ type ruleChecker struct {
 	limit    map[string]int32
 	checked  int
 	failures int
+	// followBlocks counts blocks of a business the user followed then.
+	followBlocks int64
 }
 
 func newRuleChecker(t *testing.T, pop *sim.Population, plat *sim.Platform) *ruleChecker {
@@ -110,6 +112,9 @@ func (c *ruleChecker) events(evs []sim.AuditEvent) {
 			}
 			c.follow[p] = false
 		case sim.AuditBlock:
+			if c.follow[p] {
+				c.followBlocks++
+			}
 			c.follow[p] = false
 			c.blocked[p] = true
 		case sim.AuditConversation:
@@ -212,9 +217,14 @@ func TestRulesNeverBroken(t *testing.T) {
 			if got := tot.SendsPush + tot.SendsFolder; got != int64(c.checked) {
 				t.Errorf("metrics count %d deliveries, the audit trail %d", got, c.checked)
 			}
+			if tot.FollowsBlocked != c.followBlocks {
+				t.Errorf("metrics count %d blocks that ended a follow, the audit trail %d", tot.FollowsBlocked, c.followBlocks)
+			}
 			checkMoney(t, res)
 			checkSegments(t, pop, res)
-			t.Logf("%v: %d deliveries checked, %d blocked by rules", plat.Models, c.checked, sumBlocked(res))
+			checkFollows(t, pop, res)
+			t.Logf("%v: %d deliveries checked, %d blocked by rules; %d blocks, %d of them by followers",
+				plat.Models, c.checked, sumBlocked(res), tot.Blocks, tot.FollowsBlocked)
 		})
 	}
 }
@@ -270,6 +280,7 @@ func checkSegments(t *testing.T, pop *sim.Population, res *sim.Result) {
 		sum.Unfollows += g.Unfollows
 		sum.UnfollowsAnnoyed += g.UnfollowsAnnoyed
 		sum.Blocks += g.Blocks
+		sum.FollowsBlocked += g.FollowsBlocked
 		sum.Mutes += g.Mutes
 		sum.MessagesReceived += g.MessagesReceived
 		sum.PushesReceived += g.PushesReceived
@@ -281,8 +292,8 @@ func checkSegments(t *testing.T, pop *sim.Population, res *sim.Result) {
 	tot := totals(res)
 	last := res.Daily[len(res.Daily)-1]
 	want := sim.SegmentSummary{Users: int64(pop.N), FollowsEnd: last.ActiveFollows, FollowsGained: tot.FollowsGained,
-		Unfollows: tot.Unfollows, UnfollowsAnnoyed: tot.UnfollowsAnnoyed, Blocks: tot.Blocks, Mutes: tot.Mutes,
-		MessagesReceived: tot.SendsPush + tot.SendsFolder, PushesReceived: tot.SendsPush,
+		Unfollows: tot.Unfollows, UnfollowsAnnoyed: tot.UnfollowsAnnoyed, Blocks: tot.Blocks, FollowsBlocked: tot.FollowsBlocked,
+		Mutes: tot.Mutes, MessagesReceived: tot.SendsPush + tot.SendsFolder, PushesReceived: tot.SendsPush,
 		AdImpressions: tot.AdImpressions, AdOptOuts: tot.AdOptOuts, Conversions: tot.Conversions}
 	// User spend also holds channel subscriptions: purchases are part of it.
 	if sum.Purchases > tot.UserSpend || (sum.Conversions > 0) != (sum.Purchases > 0) {
@@ -291,5 +302,35 @@ func checkSegments(t *testing.T, pop *sim.Population, res *sim.Result) {
 	sum.Purchases = 0
 	if sum != want {
 		t.Errorf("segments add up to\n%+v\ndaily totals give\n%+v", sum, want)
+	}
+}
+
+// checkFollows: follows are conserved. Each day the active follows change
+// by the follows gained less the unfollows and the blocks that ended a
+// follow, starting from the population's initial follows; the businesses'
+// follower counts move the same way.
+func checkFollows(t *testing.T, pop *sim.Population, res *sim.Result) {
+	t.Helper()
+	var active int64
+	for _, b := range pop.InitialFollows {
+		if b >= 0 {
+			active++
+		}
+	}
+	for _, d := range res.Daily {
+		active += d.FollowsGained - d.Unfollows - d.FollowsBlocked
+		if d.ActiveFollows != active {
+			t.Fatalf("day %d: %d active follows, but gains less unfollows and blocked follows give %d",
+				d.Day, d.ActiveFollows, active)
+		}
+		if d.FollowsBlocked > d.Blocks {
+			t.Fatalf("day %d: %d blocks ended a follow, only %d blocks in all", d.Day, d.FollowsBlocked, d.Blocks)
+		}
+	}
+	for _, b := range res.Businesses {
+		if got := b.FollowersStart + b.FollowsGained - b.Unfollows - b.FollowsBlocked; got != b.FollowersEnd {
+			t.Errorf("business %d: %d followers at the start, +%d -%d -%d, gives %d; it ends with %d",
+				b.Business, b.FollowersStart, b.FollowsGained, b.Unfollows, b.FollowsBlocked, got, b.FollowersEnd)
+		}
 	}
 }

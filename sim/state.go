@@ -129,6 +129,7 @@ type bizAcc struct {
 	sends, opens, clicks, conversations, conversions int64
 	follows, unfollows, blocks, mutes, impressions   int64
 	uniqueOutside, followDelta, qualitySends         int64
+	followsBlocked                                   int64
 	spend                                            [NumSources]Micros
 	revenue, serviceCost                             Micros
 }

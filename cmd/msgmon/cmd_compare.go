@@ -21,8 +21,8 @@ func newCompareCommand() *cobra.Command {
 		Short: "Run every model of a scenario on the same population and compare them",
 		Long: `Compare runs every arm of a scenario (by default one per enabled model) on the
 same populations and random numbers, for the scenario's replicates, stores
-every run, and prints each arm's reach, churn (unfollows and blocks per 1,000
-follows), platform revenue, business revenue and spend as mean and 95 %
+every run, and prints each arm's reach, churn (follows ended by an unfollow,
+a lapse or a block, per 1,000 follows), platform revenue, business revenue and spend as mean and 95 %
 confidence interval, and the paired difference to the baseline arm. It then
 writes a PDF report and PNG charts of the batch next to the database
 (report-<batch>.pdf, charts-<batch>/) unless --no-report.

@@ -1,7 +1,11 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -10,8 +14,19 @@ import (
 )
 
 // schemaVersion is stored in the schema_version table. Bump it when the
-// schema changes incompatibly; Open refuses files with a newer version.
-const schemaVersion = 1
+// schema changes; Open refuses files with a newer version and brings older
+// ones up to date (see addMissingColumns).
+//
+// Versions:
+//   - 1: the first.
+//   - 2: daily, business_summary and segment_summary gain follows_blocked
+//     (blocks that ended a follow), and churn_per_1000 counts those blocks
+//     only. Rows stored under version 1 hold NULL there, so their runs
+//     have NULL follows_blocked, follows_exposed and churn_per_1000.
+//
+// Columns are only ever added, and only at the end of a table, so that a
+// table made by an older msgmon is a prefix of the current one.
+const schemaVersion = 2
 
 // kind is the storage type of one column.
 type kind uint8
@@ -170,6 +185,7 @@ var dailyColumns = concat(
 		money("user_spend_micros", func(d *sim.Daily) sim.Micros { return d.UserSpend }),
 		money("business_revenue_micros", func(d *sim.Daily) sim.Micros { return d.BusinessRevenue }),
 		money("service_cost_micros", func(d *sim.Daily) sim.Micros { return d.ServiceCost }),
+		cnt("follows_blocked", func(d *sim.Daily) int64 { return d.FollowsBlocked }), // version 2
 	},
 )
 
@@ -206,6 +222,7 @@ var businessColumns = concat(
 		intCol("final_tier", func(b *sim.BusinessSummary) int { return b.FinalTier }),
 		intCol("min_tier", func(b *sim.BusinessSummary) int { return b.MinTier }),
 		intCol("max_tier", func(b *sim.BusinessSummary) int { return b.MaxTier }),
+		cnt("follows_blocked", func(b *sim.BusinessSummary) int64 { return b.FollowsBlocked }), // version 2
 	},
 )
 
@@ -237,6 +254,7 @@ var segmentColumns = []column[sim.SegmentSummary]{
 	cnt("ad_opt_outs", func(g *sim.SegmentSummary) int64 { return g.AdOptOuts }),
 	cnt("conversions", func(g *sim.SegmentSummary) int64 { return g.Conversions }),
 	money("purchases_micros", func(g *sim.SegmentSummary) sim.Micros { return g.Purchases }),
+	cnt("follows_blocked", func(g *sim.SegmentSummary) int64 { return g.FollowsBlocked }), // version 2
 }
 
 // createTableSQL is the DDL of a child table (daily, business_summary).
@@ -323,18 +341,22 @@ func dailyUSDView() string {
 // the last stored day.
 //
 //   - reach_messages_cum, reach_ads_cum: the cumulative reach at the end.
-//   - follows_gained, unfollows, blocks, mutes, unfollows_annoyed: sums over
-//     all days.
+//   - follows_gained, unfollows, blocks, follows_blocked, mutes,
+//     unfollows_annoyed: sums over all days. blocks counts every block;
+//     follows_blocked only those that ended a follow (a contact who never
+//     followed may block a business too).
 //   - active_follows_day0, active_follows_end: active follows at the end of
 //     day 0 and at the end of the last day.
 //   - follows_exposed = (active follows at the end of day 0) plus
-//     (unfollows and blocks on day 0) plus (follows gained on days after
-//     day 0).
+//     (unfollows and follows_blocked on day 0) plus (follows gained on days
+//     after day 0).
 //     It counts the follows that existed at some time during the run: the
 //     follows at the start of day 0 plus every follow gained during the run
-//     (when active follows move only by gains, unfollows and blocks).
-//   - churn_per_1000 = 1000 * (unfollows + blocks over the whole run) /
-//     follows_exposed, as DOUBLE; NULL when follows_exposed is 0.
+//     (active follows move only by gains, unfollows and blocked follows).
+//   - churn_per_1000 = 1000 * (unfollows + follows_blocked over the whole
+//     run) / follows_exposed, as DOUBLE: the share of follows that ended,
+//     by lapse, unfollow or block. NULL when follows_exposed is 0 or NULL
+//     (runs stored under schema version 1).
 //   - money: sums over all days as exact DECIMAL(18,6) USD, named like the
 //     daily_usd columns; platform_revenue_usd is the total of all sources.
 //
@@ -353,14 +375,15 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(follows_gained) AS BIGINT)", "follows_gained")
 	add("CAST(sum(unfollows) AS BIGINT)", "unfollows")
 	add("CAST(sum(blocks) AS BIGINT)", "blocks")
+	add("CAST(sum(follows_blocked) AS BIGINT)", "follows_blocked")
 	add("CAST(sum(mutes) AS BIGINT)", "mutes")
 	add("CAST(sum(unfollows_annoyed) AS BIGINT)", "unfollows_annoyed")
 	add("arg_min(active_follows, day)", "active_follows_day0")
 	add("arg_max(active_follows, day)", "active_follows_end")
-	exposed := "CAST(arg_min(active_follows, day) + arg_min(unfollows, day) + arg_min(blocks, day)" +
+	exposed := "CAST(arg_min(active_follows, day) + arg_min(unfollows, day) + arg_min(follows_blocked, day)" +
 		" + sum(follows_gained) - arg_min(follows_gained, day) AS BIGINT)"
 	add(exposed, "follows_exposed")
-	add(fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (sum(unfollows) + sum(blocks)) / %[1]s END", exposed),
+	add(fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (sum(unfollows) + sum(follows_blocked)) / %[1]s END", exposed),
 		"churn_per_1000")
 	var total []string
 	for _, c := range dailyColumns {
@@ -406,4 +429,54 @@ func schemaSQL() []string {
 		runTotals,
 		armSummaryView(kpis),
 	}
+}
+
+// upgrade brings the tables of a file made by an older msgmon up to the
+// current columns, inside the caller's transaction. Columns are only ever
+// added at the end of a table, so an older table's columns must be a
+// prefix of the current ones; the missing ones are added as nullable
+// columns, NULL in the rows already stored (the views treat those runs as
+// not having the measure).
+func upgrade(ctx context.Context, conn *sql.Conn) error {
+	if err := addMissingColumns(ctx, conn, "daily", dailyColumns); err != nil {
+		return err
+	}
+	if err := addMissingColumns(ctx, conn, "business_summary", businessColumns); err != nil {
+		return err
+	}
+	return addMissingColumns(ctx, conn, "segment_summary", segmentColumns)
+}
+
+func addMissingColumns[T any](ctx context.Context, conn *sql.Conn, table string, cols []column[T]) error {
+	rows, err := conn.QueryContext(ctx, `SELECT column_name FROM information_schema.columns
+		WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position`, table)
+	if err != nil {
+		return err
+	}
+	var have []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		have = append(have, name)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	if len(have) == 0 {
+		return nil // not there yet: the schema statements create it whole
+	}
+	want := columnNames(cols)
+	if len(have) > len(want) || !slices.Equal(have, want[:len(have)]) {
+		return fmt.Errorf("table %s has the columns (%s), which do not begin the columns this msgmon writes (%s)",
+			table, strings.Join(have, ", "), strings.Join(want, ", "))
+	}
+	for _, c := range cols[len(have)-1:] { // have includes run_id
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", table, c.name, c.kind.sqlType())); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -109,6 +109,19 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		db.sql.Close()
 		return nil, fmt.Errorf("store: %s has schema version %d, newer than this msgmon's %d", abs, v, schemaVersion)
 	}
+	if v < schemaVersion {
+		// An older file: bring it up to date once (the upgrade only adds
+		// columns, in one transaction), then open it for reading.
+		db.sql.Close()
+		w, err := Open(ctx, abs)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s has schema version %d, older than this msgmon's %d, and could not be upgraded: %w", abs, v, schemaVersion, err)
+		}
+		if err := w.Close(); err != nil {
+			return nil, err
+		}
+		return open(ctx, abs, true)
+	}
 	return db, nil
 }
 
@@ -167,6 +180,12 @@ func (db *DB) initSchema(ctx context.Context) error {
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return fmt.Errorf("store: create schema: %w", err)
+	}
+	if v.Valid && v.Int64 < schemaVersion {
+		if err := upgrade(ctx, conn); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("store: upgrade %s from schema version %d to %d: %w", db.path, v.Int64, schemaVersion, err)
+		}
 	}
 	for _, s := range stmts[1:] {
 		if _, err := conn.ExecContext(ctx, s); err != nil {

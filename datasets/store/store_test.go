@@ -557,9 +557,10 @@ func TestQueryErrorsAndFormats(t *testing.T) {
 // tinyResult is a hand-made 3-day result for the view tests.
 func tinyResult(scale int64) *sim.Result {
 	d := []sim.Daily{
-		{Day: 0, ReachMessagesCum: 10, ReachAdsCum: 4, FollowsGained: 10, Unfollows: 2, Blocks: 1, Mutes: 1, ActiveFollows: 100},
+		{Day: 0, ReachMessagesCum: 10, ReachAdsCum: 4, FollowsGained: 10, Unfollows: 2, Blocks: 1, FollowsBlocked: 1, Mutes: 1, ActiveFollows: 100},
 		{Day: 1, ReachMessagesCum: 15, ReachAdsCum: 6, FollowsGained: 5, Unfollows: 3, Blocks: 0, Mutes: 0, ActiveFollows: 102},
-		{Day: 2, ReachMessagesCum: 18 * scale, ReachAdsCum: 9, FollowsGained: 4, Unfollows: 1, Blocks: 2, Mutes: 2, ActiveFollows: 103},
+		// One of day 2's blocks is by a contact who did not follow.
+		{Day: 2, ReachMessagesCum: 18 * scale, ReachAdsCum: 9, FollowsGained: 4, Unfollows: 1, Blocks: 3, FollowsBlocked: 2, Mutes: 2, ActiveFollows: 103},
 	}
 	d[0].PlatformRevenue[sim.SourceService] = 1_234_567 * sim.Micros(scale)
 	d[1].PlatformRevenue[sim.SourceAds] = 2_000_000
@@ -594,9 +595,11 @@ func TestViews(t *testing.T) {
 	}
 
 	// run_totals by hand. Run 1: follows_exposed = 100 (active end of
-	// day 0) + 2 + 1 (unfollows, blocks on day 0) + 5 + 4 (gained on days
-	// 1, 2) = 112; unfollows + blocks = 6 + 3 = 9; churn = 9000/112.
-	tab, err := db.Query(ctx, `SELECT reach_messages_cum, reach_ads_cum, follows_gained, unfollows, blocks, mutes,
+	// day 0) + 2 + 1 (unfollows, blocked follows on day 0) + 5 + 4 (gained
+	// on days 1, 2) = 112; unfollows + blocked follows = 6 + 3 = 9 (the
+	// block by a non-follower is in blocks, 4, but ended no follow);
+	// churn = 9000/112.
+	tab, err := db.Query(ctx, `SELECT reach_messages_cum, reach_ads_cum, follows_gained, unfollows, blocks, follows_blocked, mutes,
 		active_follows_day0, active_follows_end, follows_exposed, churn_per_1000, platform_revenue_usd,
 		platform_revenue_service, business_spend, user_spend, arm, scenario, seed, days_recorded
 		FROM run_totals WHERE run_id = 1`)
@@ -607,7 +610,7 @@ func TestViews(t *testing.T) {
 	for _, v := range tab.Rows[0] {
 		got = append(got, CellString(v))
 	}
-	want := []string{"18", "9", "19", "6", "3", "3", "100", "103", "112",
+	want := []string{"18", "9", "19", "6", "4", "3", "3", "100", "103", "112",
 		fmt.Sprint(9000.0 / 112), "9000000003.234566", "1.234567", "3.000001", "0.000000",
 		"paid_push", "base", "9223372036854775808", "3"}
 	if !slices.Equal(got, want) {

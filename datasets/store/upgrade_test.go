@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// makeVersion1 turns the file at path into what schema version 1 left: the
+// version-2 columns dropped, version 1 recorded. It stores one run first,
+// whose rows then lack follows_blocked as version 1's did.
+func makeVersion1(t *testing.T, path string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.WriteRun(ctx, testMeta(0), synthResult(5, 4, 1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{
+		"ALTER TABLE daily DROP COLUMN follows_blocked",
+		"ALTER TABLE business_summary DROP COLUMN follows_blocked",
+		"ALTER TABLE segment_summary DROP COLUMN follows_blocked",
+		"DELETE FROM schema_version",
+		"INSERT INTO schema_version VALUES (1, now())",
+	} {
+		if _, err := db.sql.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUpgradeFromVersion1: opening a version-1 file adds the new columns,
+// keeps the runs already stored (NULL where they have no value, so their
+// churn is NULL rather than computed by another definition), and stores
+// new runs whole.
+func TestUpgradeFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	for _, readOnly := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "old.duckdb")
+		makeVersion1(t, path)
+		var db *DB
+		var err error
+		if readOnly {
+			db, err = OpenReadOnly(ctx, path)
+		} else {
+			db, err = Open(ctx, path)
+		}
+		if err != nil {
+			t.Fatalf("readOnly=%v: %v", readOnly, err)
+		}
+		if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
+			t.Errorf("readOnly=%v: schema version %v after opening, want %d", readOnly, v, schemaVersion)
+		}
+		for _, tb := range []string{"daily", "business_summary", "segment_summary"} {
+			if n := count(t, db, tb, 1); n == 0 {
+				t.Errorf("readOnly=%v: %s lost the old run's rows", readOnly, tb)
+			}
+			if v := scalar(t, db, "SELECT count(follows_blocked) FROM "+tb+" WHERE run_id = 1"); v != int64(0) {
+				t.Errorf("readOnly=%v: %s: %v old rows have follows_blocked, want all NULL", readOnly, tb, v)
+			}
+		}
+		if v := scalar(t, db, "SELECT churn_per_1000 FROM run_totals WHERE run_id = 1"); v != nil {
+			t.Errorf("readOnly=%v: old run's churn_per_1000 = %v, want NULL", readOnly, v)
+		}
+		if v := scalar(t, db, "SELECT blocks FROM run_totals WHERE run_id = 1"); v == nil {
+			t.Errorf("readOnly=%v: old run's blocks became NULL", readOnly)
+		}
+		if readOnly {
+			db.Close()
+			continue
+		}
+		res := synthResult(5, 4, 2)
+		id, err := db.WriteRun(ctx, testMeta(1), res)
+		if err != nil {
+			t.Fatalf("storing a run after the upgrade: %v", err)
+		}
+		checkSums(t, db, "daily", id, res.Daily, dailyRenames, "day")
+		var want int64
+		for _, d := range res.Daily {
+			want += d.FollowsBlocked
+		}
+		if v := scalar(t, db, "SELECT follows_blocked FROM run_totals WHERE run_id = "+itoa(id)); v != want {
+			t.Errorf("new run's follows_blocked = %v, want %d", v, want)
+		}
+		db.Close()
+	}
+}
+
+// TestUpgradeRefusesForeignTable: a table whose columns are not a prefix
+// of the current ones is not touched; the error names the table and both
+// column lists, and the file keeps its version.
+func TestUpgradeRefusesForeignTable(t *testing.T) {
+	ctx := context.Background()
+	path2 := filepath.Join(t.TempDir(), "odd2.duckdb")
+	makeVersion1(t, path2)
+	w, err := open(ctx, path2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.sql.ExecContext(ctx, "ALTER TABLE daily RENAME COLUMN clicks TO klicks"); err != nil {
+		t.Fatal(err)
+	}
+	w.sql.Close()
+	_, err = Open(ctx, path2)
+	if err == nil || !strings.Contains(err.Error(), "table daily has the columns") || !strings.Contains(err.Error(), "klicks") {
+		t.Fatalf("got %v, want an error naming daily's columns", err)
+	}
+	r, err := open(ctx, path2, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.sql.Close()
+	var v int
+	if err := r.sql.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&v); err != nil || v != 1 {
+		t.Errorf("version after the refused upgrade: %d (%v), want 1", v, err)
+	}
+}
+
+func itoa(i int64) string { return strconv.FormatInt(i, 10) }
