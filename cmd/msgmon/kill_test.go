@@ -122,8 +122,11 @@ func TestKillNine(t *testing.T) {
 	before := map[int64]string{}
 	const kills = 10
 	killed := 0
-	// About 4 s a command: 12 runs of 4,000 users over 200 days.
+	// 12 runs of 4,000 users over 200 days: a few seconds a command. The
+	// kills fall anywhere in the time one uninterrupted command takes on
+	// this machine, so that most land mid-way however fast it is.
 	scen = writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 200", 1))
+	span := timeCommand(t, bin, "compare", scen, "--db", filepath.Join(dir, "timing.duckdb"), "-q", "--no-report")
 	for i := 0; i < kills; i++ {
 		verb := []string{"run", "compare"}[i%2]
 		cmd := exec.Command(bin, verb, scen, "--db", dbPath, "-q", "--no-report")
@@ -133,7 +136,7 @@ func TestKillNine(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		delay := time.Duration(50+rnd.IntN(3000)) * time.Millisecond
+		delay := randomDelay(rnd, span*9/10)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		what := "killed"
@@ -154,7 +157,8 @@ func TestKillNine(t *testing.T) {
 				t.Errorf("kill %d: completed run %d changed from %s to %q", i, id, fp, after[id])
 			}
 		}
-		t.Logf("kill %d: %s %s at %v; %d whole runs stored", i, verb, what, delay, len(after))
+		t.Logf("kill %d: %s %s at %v (an uninterrupted compare took %v); %d whole runs stored",
+			i, verb, what, delay.Round(time.Millisecond), span.Round(time.Millisecond), len(after))
 		before = after
 	}
 	if killed < kills/2 {
@@ -181,7 +185,9 @@ func TestSignals(t *testing.T) {
 		code int
 	}{{syscall.SIGINT, exitInterrupted}, {syscall.SIGTERM, exitTerminated}} {
 		dir := t.TempDir()
-		scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 400", 1))
+		// Long enough to be running still when the signal comes, on any
+		// machine: the signal ends it after the current day.
+		scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 3000", 1))
 		dbPath := filepath.Join(dir, "r.duckdb")
 		cmd := exec.Command(bin, "run", scen, "--db", dbPath, "-q")
 		if err := cmd.Start(); err != nil {
@@ -205,7 +211,8 @@ func TestSignals(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 200", 1))
+	// Long enough to be running still after the checks; SIGINT ends it.
+	scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 3000", 1))
 	dbPath := filepath.Join(dir, "r.duckdb")
 	first := exec.Command(bin, "run", scen, "--db", dbPath, "-q")
 	if err := first.Start(); err != nil {
@@ -274,9 +281,7 @@ parameters:
 		t.Fatal(err)
 	}
 	ref := filepath.Join(dir, "ref.duckdb")
-	if out, err := exec.Command(bin, "sweep", sweep, "--db", ref, "-q", "--parallel", "1").CombinedOutput(); err != nil {
-		t.Fatalf("uninterrupted sweep: %v\n%s", err, out)
-	}
+	span := timeCommand(t, bin, "sweep", sweep, "--db", ref, "-q", "--parallel", "1")
 	want := runRows(t, ref)
 	if len(want) != 4*2*3 {
 		t.Fatalf("uninterrupted sweep stored %d runs, want 24", len(want))
@@ -291,7 +296,9 @@ parameters:
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		delay := time.Duration(50+rnd.IntN(1000)) * time.Millisecond
+		// Two runs at once and the runs stored before skipped: a resumed
+		// sweep takes well under the uninterrupted one's time.
+		delay := randomDelay(rnd, span*3/10)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
@@ -331,4 +338,24 @@ parameters:
 			t.Errorf("run %s differs between the resumed and the uninterrupted sweep", k)
 		}
 	}
+}
+
+// timeCommand runs the binary with args to the end and returns how long it
+// took; the kill tests scale their delays by it.
+func timeCommand(t *testing.T, bin string, args ...string) time.Duration {
+	t.Helper()
+	t0 := time.Now()
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("msgmon %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return time.Since(t0)
+}
+
+// randomDelay is uniform between 50 ms and max (at least 100 ms).
+func randomDelay(rnd *rand.Rand, max time.Duration) time.Duration {
+	const lo = 50 * time.Millisecond
+	if max < 2*lo {
+		max = 2 * lo
+	}
+	return lo + time.Duration(rnd.Int64N(int64(max-lo)))
 }
