@@ -346,7 +346,7 @@ func KPIChart(c *Comparison) (*Chart, error) {
 // ParetoChart draws platform revenue against churn, one point per arm with
 // 95 % error bars, and the Pareto frontier as a step line.
 func ParetoChart(pts []ParetoPoint) (*Chart, error) {
-	p := newPlot("churn: follows ended by unfollow or block per 1,000 (lower is better)", "platform revenue (USD, higher is better)")
+	p := newPlot("churn: follows ended per 1,000 follows (lower is better)", "platform revenue (USD, higher is better)")
 	leg := newLegend()
 	front := Frontier(pts)
 	if len(front) > 0 {
