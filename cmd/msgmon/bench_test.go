@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -40,5 +41,12 @@ func TestBench(t *testing.T) {
 	var ie inputError
 	if !errors.As(err, &ie) {
 		t.Errorf("profile in a missing folder: got %v, want an input error", err)
+	}
+
+	for _, bad := range [][]string{{"--repeat", "0"}, {"--workers", "-3"}} {
+		_, _, err := msgmon(t, context.Background(), append([]string{"bench", "--users", "2000", "--days", "2"}, bad...)...)
+		if !errors.As(err, &ie) || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("bench %v: got %v, want an input error naming the flag", bad, err)
+		}
 	}
 }

@@ -27,13 +27,20 @@ fastest run, and the peak resident memory of the process.
 
 With --cpuprofile it writes a CPU profile of the timed runs. The profile
 at cmd/msgmon/default.pgo is made this way; go build uses it to optimise
-the binary (profile-guided optimisation). Regenerate it after large
-changes to the engine.`,
+the binary (profile-guided optimisation). Regenerate it after changes to
+the engine, from a build without it (go run -pgo=off): a stale profile
+gains nothing.`,
 		Example: `  msgmon bench                                   # 100k users, 365 days
   msgmon bench --users 1000000 --businesses 10000 --repeat 1
-  msgmon bench --days 120 --cpuprofile cmd/msgmon/default.pgo`,
+  go run -pgo=off ./cmd/msgmon bench --cpuprofile cmd/msgmon/default.pgo`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if repeat < 1 {
+				return usageErr("--repeat: must be at least 1, got %d", repeat)
+			}
+			if workers < 0 {
+				return usageErr("--workers: must be 0 (all cores) or more, got %d", workers)
+			}
 			cfg := sim.DefaultConfig()
 			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
 			if err := cfg.Validate(); err != nil {
