@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/msgmon/msgmon/datasets/store"
 )
 
 func newExportCommand() *cobra.Command {
@@ -27,7 +26,7 @@ DuckDB. It refuses a non-empty DIR unless --force.`,
 			if out == "" {
 				return usageErr("--out DIR is required")
 			}
-			db, err := store.OpenReadOnly(cmd.Context(), dbPath)
+			db, err := openResults(cmd.Context(), "export", dbPath)
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/reports"
 )
 
@@ -89,10 +88,7 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 		}
 		nbs = append(nbs, nb)
 	}
-	if _, err := os.Stat(o.DB); err != nil {
-		return usageErr("notebook: no results database at %s; run msgmon compare first or pass --db", o.DB)
-	}
-	db, err := store.OpenReadOnly(ctx, o.DB)
+	db, err := openResults(ctx, "notebook", o.DB)
 	if err != nil {
 		return err
 	}

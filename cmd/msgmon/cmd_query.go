@@ -24,7 +24,7 @@ run_totals, arm_summary.`,
 			default:
 				return usageErr("--format must be table, csv or json, got %q", format)
 			}
-			db, err := store.OpenReadOnly(cmd.Context(), dbPath)
+			db, err := openResults(cmd.Context(), "query", dbPath)
 			if err != nil {
 				return err
 			}

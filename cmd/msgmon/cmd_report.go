@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/reports"
 	"github.com/msgmon/msgmon/sim"
 )
@@ -82,7 +81,7 @@ func defaultReportPaths(dbPath, label string) (pdf, pngDir string) {
 }
 
 func runReport(ctx context.Context, o *reportOptions, out io.Writer) error {
-	db, err := store.OpenReadOnly(ctx, o.DB)
+	db, err := openResults(ctx, "report", o.DB)
 	if err != nil {
 		return err
 	}

@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/store"
 	_ "github.com/msgmon/msgmon/models" // registers the monetization models
 )
 
@@ -96,5 +99,59 @@ DuckDB database for SQL.`,
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
 		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(),
 	)
+	wrapArgs(root)
 	return root
+}
+
+// wrapArgs makes the argument checks of c and its subcommands return
+// input errors that point to the command's help.
+func wrapArgs(c *cobra.Command) {
+	check := c.Args
+	if check == nil && c.HasSubCommands() {
+		check = unknownSubcommand
+		if !c.Runnable() {
+			// cobra checks arguments only of runnable commands.
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
+	if check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				var ie inputError
+				if errors.As(err, &ie) {
+					return err
+				}
+				return usageErr("%v (see %s --help)", err, cmd.CommandPath())
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		wrapArgs(sub)
+	}
+}
+
+// unknownSubcommand refuses any argument to a command that only groups
+// subcommands, suggesting the closest names.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return usageErr("%s (see %s --help)", msg, cmd.CommandPath())
+}
+
+// openResults opens the results database at path for reading. A missing
+// file is bad input: the message says how to make one.
+func openResults(ctx context.Context, verb, path string) (*store.DB, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, usageErr("%s: no results database at %s; run msgmon compare first or pass --db", verb, path)
+	}
+	return store.OpenReadOnly(ctx, path)
 }

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCommandLineMistakes: a wrong command line is bad input (exit 2)
+// with a message that says what to change, for every kind of mistake.
+func TestCommandLineMistakes(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none.duckdb")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"comapre"}, `unknown command "comapre" for "msgmon"; did you mean compare?`},
+		{[]string{"notebook", "bogus"}, `unknown command "bogus" for "msgmon notebook"`},
+		{[]string{"presets", "bogus"}, `unknown command "bogus" for "msgmon presets"`},
+		{[]string{"validate"}, "requires at least 1 arg(s), only received 0 (see msgmon validate --help)"},
+		{[]string{"query"}, "accepts 1 arg(s), received 0 (see msgmon query --help)"},
+		{[]string{"query", "SELECT 1", "SELECT 2"}, "accepts 1 arg(s), received 2"},
+		{[]string{"compare", "a.yaml", "b.yaml"}, "accepts at most 1 arg(s), received 2"},
+		{[]string{"presets", "show"}, "(see msgmon presets show --help)"},
+		{[]string{"presets", "show", "nosuch"}, `no embedded scenario "nosuch"`},
+		{[]string{"sweep"}, "(see msgmon sweep --help)"},
+		{[]string{"notebook", "run"}, "(see msgmon notebook run --help)"},
+		{[]string{"query", "--db", missing, "SELECT 1"}, "query: no results database at " + missing + "; run msgmon compare first or pass --db"},
+		{[]string{"report", "--db", missing}, "report: no results database at"},
+		{[]string{"export", "--db", missing, "--out", t.TempDir()}, "export: no results database at"},
+	} {
+		_, _, err := msgmon(t, context.Background(), c.args...)
+		if code := exitCode(err, nil); code != exitInput {
+			t.Errorf("msgmon %s: exit code %d (%v), want %d", strings.Join(c.args, " "), code, err, exitInput)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("msgmon %s: %q does not say %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+	// A command that only groups others shows its help.
+	out, _, err := msgmon(t, context.Background(), "notebook")
+	if err != nil || !strings.Contains(out, "Usage:") {
+		t.Errorf("msgmon notebook: %v, output %q", err, out)
+	}
+}
