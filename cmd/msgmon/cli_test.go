@@ -29,6 +29,14 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"query", "--db", missing, "SELECT 1"}, "query: no results database at " + missing + "; run msgmon compare first or pass --db"},
 		{[]string{"report", "--db", missing}, "report: no results database at"},
 		{[]string{"export", "--db", missing, "--out", t.TempDir()}, "export: no results database at"},
+		// Overrides given as flags are checked like values in a file, and
+		// the message names the flag, not the scenario file.
+		{[]string{"run", "--db", missing, "--users", "0"}, "--users 0: must be in [10, "},
+		{[]string{"compare", "--db", missing, "--replicates", "-2"}, "--replicates -2: must be in [1, 1000], got -2"},
+		{[]string{"run", "--db", missing, "--days", "0"}, "--days 0: must be in [1, 3650], got 0"},
+		{[]string{"run", "--db", missing, "--seed", "-5"}, "--seed: must be 0 or more, got -5"},
+		{[]string{"run", "--db", missing, "--workers", "-3"}, "--workers: must be 0 (choose by the cores) or more, got -3"},
+		{[]string{"sweep", "--parallel", "-1", "x.yaml"}, "--parallel: must be 0"},
 	} {
 		_, _, err := msgmon(t, context.Background(), c.args...)
 		if code := exitCode(err, nil); code != exitInput {

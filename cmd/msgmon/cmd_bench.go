@@ -38,9 +38,6 @@ gains nothing.`,
 			if repeat < 1 {
 				return usageErr("--repeat: must be at least 1, got %d", repeat)
 			}
-			if workers < 0 {
-				return usageErr("--workers: must be 0 (all cores) or more, got %d", workers)
-			}
 			cfg := sim.DefaultConfig()
 			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
 			if err := cfg.Validate(); err != nil {

@@ -99,8 +99,22 @@ DuckDB database for SQL.`,
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
 		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(),
 	)
+	root.PersistentPreRunE = checkCountFlags
 	wrapArgs(root)
 	return root
+}
+
+// checkCountFlags refuses a negative --workers or --parallel, which every
+// command reading them takes as "0: choose for me" otherwise.
+func checkCountFlags(cmd *cobra.Command, _ []string) error {
+	for _, name := range []string{"workers", "parallel"} {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
+			if n, err := cmd.Flags().GetInt(name); err == nil && n < 0 {
+				return usageErr("--%s: must be 0 (choose by the cores) or more, got %d", name, n)
+			}
+		}
+	}
+	return nil
 }
 
 // wrapArgs makes the argument checks of c and its subcommands return

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -16,9 +18,12 @@ type scenarioOptions struct {
 	Seed       int64
 	Days       int
 	Users      int
+
+	flags *pflag.FlagSet // to tell a flag set to 0 from one not given
 }
 
 func (o *scenarioOptions) AddFlags(f *pflag.FlagSet) {
+	o.flags = f
 	f.StringVar(&o.Preset, "preset", "", "embedded scenario to use (see msgmon presets); default: \"default\"")
 	f.IntVar(&o.Replicates, "replicates", 0, "override the scenario's replicates")
 	f.Int64Var(&o.Seed, "seed", -1, "override the scenario's seed")
@@ -48,23 +53,46 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	changed := false
-	if o.Replicates > 0 {
-		sc.Replicates, changed = o.Replicates, true
+	// A flag given overrides, whatever its value: 0 or less is checked
+	// like a value in the file, not taken as "not given".
+	given := map[string]any{} // YAML key -> flag value
+	set := func(name string) bool { return o.flags != nil && o.flags.Changed(name) }
+	if set("replicates") {
+		sc.Replicates, given["replicates"] = o.Replicates, o.Replicates
 	}
-	if o.Seed >= 0 {
-		sc.Seed, changed = uint64(o.Seed), true
+	if set("seed") {
+		if o.Seed < 0 {
+			return nil, usageErr("--seed: must be 0 or more, got %d", o.Seed)
+		}
+		sc.Seed, given["seed"] = uint64(o.Seed), o.Seed
 	}
-	if o.Days > 0 {
-		sc.Days, changed = o.Days, true
+	if set("days") {
+		sc.Days, given["days"] = o.Days, o.Days
 	}
-	if o.Users > 0 {
-		sc.Users, changed = o.Users, true
+	if set("users") {
+		sc.Users, given["users"] = o.Users, o.Users
 	}
-	if changed {
+	if len(given) > 0 {
 		if err := sc.Validate(); err != nil {
-			return nil, err
+			return nil, blameFlags(err, given)
 		}
 	}
 	return sc, nil
+}
+
+// blameFlags rewrites the problems of overridden fields to name the flag
+// that set them (the file holds another value).
+func blameFlags(err error, given map[string]any) error {
+	var se *datasets.ScenarioError
+	if !errors.As(err, &se) {
+		return err
+	}
+	out := &datasets.ScenarioError{}
+	for _, p := range se.Problems {
+		if v, ok := given[p.Path]; ok {
+			p = datasets.Problem{File: fmt.Sprintf("--%s %v", p.Path, v), Msg: p.Msg}
+		}
+		out.Problems = append(out.Problems, p)
+	}
+	return out
 }
