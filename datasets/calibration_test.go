@@ -96,7 +96,7 @@ func TestCalTag(t *testing.T) {
     window_hours: !cal wechat.service_window_hours
     max_messages_per_window: !cal wechat.service_window_messages
   paid_push:
-    price_marketing: {DE: !cal whatsapp.marketing.DE}
+    price_marketing: {DE: !cal whatsapp.marketing.DE, default: 0.05}
     tiers: [!cal whatsapp.tier.1, !cal whatsapp.tier.2]
 `))
 	if err != nil {

@@ -129,7 +129,7 @@ func ParseWith(name string, data []byte, overrides []Override) (s *Scenario, err
 	d.structure(root, reflect.ValueOf(s).Elem(), "")
 	if s.Name == "" {
 		base := filepath.Base(name)
-		s.Name = nameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))
+		s.Name = NameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))
 	}
 	s.check(ps, root)
 	if err := ps.err(); err != nil {
@@ -424,6 +424,7 @@ func (s *Scenario) check(ps *problems, root *yaml.Node) {
 	if configOK {
 		if err := s.Config.Validate(); err != nil {
 			addErr(err, "")
+			configOK = false
 		}
 	}
 
@@ -449,8 +450,18 @@ func (s *Scenario) check(ps *problems, root *yaml.Node) {
 		if !m.Enabled {
 			continue
 		}
-		if _, err := newModel(f, m.Params); err != nil {
+		model, err := newModel(f, m.Params)
+		if err != nil {
 			addErr(err, p)
+			continue
+		}
+		// What the model checks against the scenario's markets and
+		// categories (price tables, blocked markets) shows when it is
+		// applied to a platform: do it here, not first in a run.
+		if configOK {
+			if _, err := sim.NewPlatform(&s.Config, model); err != nil {
+				addErr(err, p)
+			}
 		}
 	}
 	s.checkArms(add)
@@ -491,10 +502,10 @@ var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 const safeNameRule = "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"
 
-// nameFromFile turns a file's base name into a safe scenario name: other
+// NameFromFile turns a file's base name into a safe scenario name: other
 // characters become '-', and a name that starts with neither a letter nor a
 // digit gets "scenario-" in front.
-func nameFromFile(base string) string {
+func NameFromFile(base string) string {
 	b := []byte(base)
 	for i, c := range b {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {

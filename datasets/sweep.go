@@ -179,7 +179,7 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 	params := valueOf(root, "parameters")
 	if sw.Name == "" {
 		base := filepath.Base(file)
-		sw.Name = nameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))
+		sw.Name = NameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))
 	}
 	if !safeName.MatchString(sw.Name) {
 		ps.add(line("name"), "name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, got %q", sw.Name)

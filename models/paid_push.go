@@ -32,24 +32,9 @@ type PaidPushParams struct {
 
 func init() {
 	sim.Register(sim.Factory{
-		Name:    "paid_push",
-		Summary: "businesses push to opted-in users and pay per delivered message by market and category, within tiers, quality and caps",
-		NewParams: func() any {
-			return &PaidPushParams{
-				// Meta USD rate card effective 1 Jul 2026 (DOMAIN); "default"
-				// (markets without a row) is an assumption to sweep.
-				PriceMarketing:      Prices{"US": 0.025, "DE": 0.1365, "BR": 0.0625, "IN": 0.0118, "UK": 0.0635, "default": 0.05},
-				PriceUtility:        Prices{"US": 0.0034, "DE": 0.055, "BR": 0.0068, "IN": 0.0014, "UK": 0.022, "default": 0.01},
-				FreeUtilityInWindow: true,
-				// Meta messaging-limits doc: 250, 2,000, 10,000, 100,000, unlimited.
-				Tiers: []int{250, 2000, 10000, 100000}, Quality: true,
-				// Not public (DOMAIN): assumptions to sweep.
-				YellowPer1000: 3, RedPer1000: 8, UserCapPerDay: 2,
-				// Meta per-user limits doc: no marketing to US numbers since 1 Apr 2025.
-				BlockedMarkets: []string{"US"},
-				Delivery:       "push", Adoption: 1,
-			}
-		},
+		Name:      "paid_push",
+		Summary:   "businesses push to opted-in users and pay per delivered message by market and category, within tiers, quality and caps",
+		NewParams: func() any { return paidPushDefaults() },
 		New: func(p any) (sim.Model, error) {
 			pp := *p.(*PaidPushParams)
 			if len(pp.Tiers) > 0 && pp.StartTier > len(pp.Tiers) {
@@ -70,16 +55,35 @@ func init() {
 
 func (m *PaidPush) Name() string { return "paid_push" }
 
+// paidPushDefaults are the parameters of a scenario that sets none.
+func paidPushDefaults() *PaidPushParams {
+	return &PaidPushParams{
+		// Meta USD rate card effective 1 Jul 2026 (DOMAIN); "default"
+		// (markets without a row) is an assumption to sweep.
+		PriceMarketing:      Prices{"US": 0.025, "DE": 0.1365, "BR": 0.0625, "IN": 0.0118, "UK": 0.0635, "default": 0.05},
+		PriceUtility:        Prices{"US": 0.0034, "DE": 0.055, "BR": 0.0068, "IN": 0.0014, "UK": 0.022, "default": 0.01},
+		FreeUtilityInWindow: true,
+		// Meta messaging-limits doc: 250, 2,000, 10,000, 100,000, unlimited.
+		Tiers: []int{250, 2000, 10000, 100000}, Quality: true,
+		// Not public (DOMAIN): assumptions to sweep.
+		YellowPer1000: 3, RedPer1000: 8, UserCapPerDay: 2,
+		// Meta per-user limits doc: no marketing to US numbers since 1 Apr 2025.
+		BlockedMarkets: []string{"US"},
+		Delivery:       "push", Adoption: 1,
+	}
+}
+
 func (m *PaidPush) Apply(p *sim.Platform) error {
-	mkt, err := perMarket(p, m.P.PriceMarketing, "models.paid_push.price_marketing")
+	def := paidPushDefaults()
+	mkt, err := perMarket(p, m.P.PriceMarketing, def.PriceMarketing, "models.paid_push.price_marketing")
 	if err != nil {
 		return err
 	}
-	util, err := perMarket(p, m.P.PriceUtility, "models.paid_push.price_utility")
+	util, err := perMarket(p, m.P.PriceUtility, def.PriceUtility, "models.paid_push.price_utility")
 	if err != nil {
 		return err
 	}
-	blocked, err := markets(p, m.P.BlockedMarkets, "models.paid_push.marketing_blocked_markets")
+	blocked, err := markets(p, m.P.BlockedMarkets, def.BlockedMarkets, "models.paid_push.marketing_blocked_markets")
 	if err != nil {
 		return err
 	}

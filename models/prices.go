@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,9 +15,16 @@ type Prices map[string]float64
 
 // perMarket resolves a price table for the platform's markets. path names
 // the table in error messages.
-func perMarket(p *sim.Platform, t Prices, path string) ([sim.MaxMarkets]sim.Micros, error) {
+//
+// A market the scenario does not have is an error (a typo, most likely),
+// unless the model's default table def prices it too with the same price:
+// a rate card lists more markets than a scenario needs to simulate.
+func perMarket(p *sim.Platform, t, def Prices, path string) ([sim.MaxMarkets]sim.Micros, error) {
 	var out [sim.MaxMarkets]sim.Micros
-	for code := range t {
+	for code, v := range t {
+		if dv, ok := def[code]; ok && dv == v {
+			continue
+		}
 		if code != "default" && p.MarketIndex(code) < 0 {
 			return out, &sim.FieldError{Path: path + "." + code,
 				Msg: fmt.Sprintf("unknown market; the scenario's markets are %s (or use default)", strings.Join(p.Markets, ", "))}
@@ -34,11 +42,15 @@ func perMarket(p *sim.Platform, t Prices, path string) ([sim.MaxMarkets]sim.Micr
 	return out, nil
 }
 
-// markets resolves a list of market codes to flags.
-func markets(p *sim.Platform, codes []string, path string) ([sim.MaxMarkets]bool, error) {
+// markets resolves a list of market codes to flags. A code the scenario
+// does not have is an error unless the model's default list def holds it.
+func markets(p *sim.Platform, codes, def []string, path string) ([sim.MaxMarkets]bool, error) {
 	var out [sim.MaxMarkets]bool
 	for i, code := range codes {
 		m := p.MarketIndex(code)
+		if m < 0 && slices.Contains(def, code) {
+			continue
+		}
 		if m < 0 {
 			return out, &sim.FieldError{Path: fmt.Sprintf("%s[%d]", path, i),
 				Msg: fmt.Sprintf("unknown market %q; the scenario's markets are %s", code, strings.Join(p.Markets, ", "))}

@@ -50,11 +50,11 @@ func init() {
 func (m *ServiceOnly) Name() string { return "service_only" }
 
 func (m *ServiceOnly) Apply(p *sim.Platform) error {
-	price, err := perMarket(p, m.P.PricePerConversation, "models.service_only.price_per_conversation")
+	price, err := perMarket(p, m.P.PricePerConversation, nil, "models.service_only.price_per_conversation")
 	if err != nil {
 		return err
 	}
-	perMsg, err := perMarket(p, m.P.PricePerMessage, "models.service_only.price_per_message")
+	perMsg, err := perMarket(p, m.P.PricePerMessage, nil, "models.service_only.price_per_message")
 	if err != nil {
 		return err
 	}

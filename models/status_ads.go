@@ -20,28 +20,31 @@ type StatusAdsParams struct {
 
 func init() {
 	sim.Register(sim.Factory{
-		Name:    "status_ads",
-		Summary: "ads between contacts' statuses, paid per thousand impressions, with a frequency cap and opt-out",
-		NewParams: func() any {
-			return &StatusAdsParams{
-				// Press reports of the 2026 roll-out: "after a few statuses";
-				// the load and cap are assumptions to sweep.
-				AdLoad: 4, FirstAfter: 3, FreqCapPerDay: 6,
-				// DOMAIN: Stories CPM about 5 USD, lower in emerging markets
-				// (the IN and BR figures are assumptions within that range).
-				CPM: Prices{"default": 5, "IN": 1.5, "BR": 2.5},
-				// Not in DOMAIN: assumption to sweep.
-				CTR: 0.008, Targeting: 0.7, OptOut: true,
-			}
-		},
-		New: func(p any) (sim.Model, error) { return &StatusAds{P: *p.(*StatusAdsParams)}, nil },
+		Name:      "status_ads",
+		Summary:   "ads between contacts' statuses, paid per thousand impressions, with a frequency cap and opt-out",
+		NewParams: func() any { return statusAdsDefaults() },
+		New:       func(p any) (sim.Model, error) { return &StatusAds{P: *p.(*StatusAdsParams)}, nil },
 	})
 }
 
 func (m *StatusAds) Name() string { return "status_ads" }
 
+// statusAdsDefaults are the parameters of a scenario that sets none.
+func statusAdsDefaults() *StatusAdsParams {
+	return &StatusAdsParams{
+		// Press reports of the 2026 roll-out: "after a few statuses";
+		// the load and cap are assumptions to sweep.
+		AdLoad: 4, FirstAfter: 3, FreqCapPerDay: 6,
+		// DOMAIN: Stories CPM about 5 USD, lower in emerging markets
+		// (the IN and BR figures are assumptions within that range).
+		CPM: Prices{"default": 5, "IN": 1.5, "BR": 2.5},
+		// Not in DOMAIN: assumption to sweep.
+		CTR: 0.008, Targeting: 0.7, OptOut: true,
+	}
+}
+
 func (m *StatusAds) Apply(p *sim.Platform) error {
-	cpm, err := perMarket(p, m.P.CPM, "models.status_ads.cpm")
+	cpm, err := perMarket(p, m.P.CPM, statusAdsDefaults().CPM, "models.status_ads.cpm")
 	if err != nil {
 		return err
 	}

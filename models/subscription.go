@@ -53,7 +53,7 @@ func init() {
 func (m *Subscription) Name() string { return "subscription" }
 
 func (m *Subscription) Apply(p *sim.Platform) error {
-	price, err := perMarket(p, m.P.PricePerMessage, "models.subscription.price_per_message")
+	price, err := perMarket(p, m.P.PricePerMessage, nil, "models.subscription.price_per_message")
 	if err != nil {
 		return err
 	}
