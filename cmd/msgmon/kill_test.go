@@ -291,14 +291,16 @@ parameters:
 	rnd := rand.New(rand.NewPCG(9, 9))
 	before := map[int64]string{}
 	killed, finished := 0, false
-	for i := 0; i < 8 && !finished; i++ {
+	for i := 0; i < 6 && !finished; i++ {
 		cmd := exec.Command(bin, "sweep", sweep, "--db", dbPath, "-q", "--parallel", "2")
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		// Two runs at once and the runs stored before skipped: a resumed
-		// sweep takes well under the uninterrupted one's time.
-		delay := randomDelay(rnd, span*3/10)
+		// A resumed sweep skips the runs stored and makes two at once:
+		// after a start-up, a run takes about half of what one took in the
+		// uninterrupted sweep. Kill before half the runs left are done.
+		perRun := span / time.Duration(2*len(want))
+		delay := randomDelay(rnd, 250*time.Millisecond+perRun*time.Duration(len(want)-len(before))/2)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
