@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/msgmon/msgmon/datasets/store"
 )
 
 // TestCommandLineMistakes: a wrong command line is bad input (exit 2)
@@ -46,6 +50,24 @@ func TestCommandLineMistakes(t *testing.T) {
 		if !strings.Contains(err.Error(), c.want) {
 			t.Errorf("msgmon %s: %q does not say %q", strings.Join(c.args, " "), err, c.want)
 		}
+	}
+	// Export into a folder that holds other files: refused, naming --force.
+	dir := t.TempDir()
+	db, err := store.Open(context.Background(), filepath.Join(dir, "r.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	foreign := filepath.Join(dir, "mine")
+	if err := os.MkdirAll(foreign, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = msgmon(t, context.Background(), "export", "--db", filepath.Join(dir, "r.duckdb"), "--out", foreign)
+	if exitCode(err, nil) != exitInput || !strings.Contains(fmt.Sprint(err), "pass --force") {
+		t.Errorf("export into a folder of other files: %v, want an input error naming --force", err)
 	}
 	// A command that only groups others shows its help.
 	out, _, err := msgmon(t, context.Background(), "notebook")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -130,7 +131,15 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 	if o.Save != "" {
 		header := fmt.Sprintf("Calibrated by msgmon calibrate %s (%s) on %s:\nRMSE %.4f over %d targets; fitted %s.\nThe rest is %s as it was.",
 			path, ev.id, time.Now().UTC().Format("2006-01-02"), fit.RMSE, len(target), fmtOverrides(fitted), sw.BaseName())
-		out, err := datasets.RenderWith(sw.BaseName(), sw.BaseData(), append(append([]datasets.Override(nil), sw.SetOverrides()...), fitted...), header)
+		// The saved file is a scenario of its own: named after the file,
+		// and its description says what it is, not what the base was.
+		base := filepath.Base(o.Save)
+		own := []datasets.Override{
+			{Path: "name", Value: datasets.NameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))},
+			{Path: "description", Value: fmt.Sprintf("%s calibrated by msgmon calibrate %s (fitted %s).", sw.BaseName(), path, fmtOverrides(fitted))},
+		}
+		ovs := append(append(append([]datasets.Override(nil), sw.SetOverrides()...), fitted...), own...)
+		out, err := datasets.RenderWith(sw.BaseName(), sw.BaseData(), ovs, header)
 		if err != nil {
 			return err
 		}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets/store"
 )
 
 func newExportCommand() *cobra.Command {
@@ -12,9 +15,11 @@ func newExportCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "export --out DIR",
 		Short: "Export the results to Parquet, partitioned by scenario and arm",
-		Long: `Export writes runs, daily and business_summary as Parquet files in a Hive
-layout (DIR/daily/scenario=.../arm=.../*.parquet) for tools that do not speak
-DuckDB. It refuses a non-empty DIR unless --force.`,
+		Long: `Export writes runs, daily, business_summary and segment_summary as Parquet
+files in a Hive layout (DIR/daily/scenario=.../arm=.../*.parquet) for tools
+that do not speak DuckDB. An earlier export in DIR is replaced; any other
+non-empty DIR is refused unless --force (then only the table folders are
+replaced).`,
 		Example: `  msgmon export --out results-parquet
   duckdb -c "SELECT arm, count(*) FROM read_parquet('results-parquet/daily/**/*.parquet', hive_partitioning=true) GROUP BY arm"`,
 		Args: cobra.NoArgs,
@@ -31,6 +36,9 @@ DuckDB. It refuses a non-empty DIR unless --force.`,
 			}
 			defer db.Close()
 			if err := db.ExportParquet(cmd.Context(), out, force); err != nil {
+				if errors.Is(err, store.ErrExportDirNotEmpty) {
+					return usageErr("export: --out %s is not empty and holds no earlier export; choose an empty folder, or pass --force to replace the table folders in it", out)
+				}
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %s to %s\n", dbPath, out)

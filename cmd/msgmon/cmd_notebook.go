@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -86,7 +87,16 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 		if err != nil {
 			return inputError{err}
 		}
+		if !slices.ContainsFunc(nb.Cells, func(c *reports.Cell) bool { return c.Kind == reports.SQL }) {
+			// notebooks/*.md also matches notebooks/README.md: a file
+			// without a query is documentation, not a notebook.
+			fmt.Fprintf(stdout, "%s: no sql cells, skipped\n", f)
+			continue
+		}
 		nbs = append(nbs, nb)
+	}
+	if len(nbs) == 0 {
+		return usageErr("notebook: none of the files has a sql cell")
 	}
 	db, err := openResults(ctx, "notebook", o.DB)
 	if err != nil {

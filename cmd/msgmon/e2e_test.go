@@ -135,9 +135,17 @@ func TestCompareEndToEnd(t *testing.T) {
 		t.Errorf("found %d notebooks in notebooks/, want at least 3", len(nbs))
 	}
 	nbOut := filepath.Join(dir, "nb")
-	out, _, err = msgmon(t, context.Background(), append([]string{"notebook", "run", "--db", dbPath, "--out", nbOut, "--require-rows"}, nbs...)...)
+	// All of notebooks/*.md, as the README runs them: README.md, which
+	// has no sql cell, is skipped.
+	out, _, err = msgmon(t, context.Background(), append([]string{"notebook", "run", "--db", dbPath, "--out", nbOut, "--require-rows"}, notebooks...)...)
 	if err != nil {
 		t.Errorf("notebook run: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "README.md: no sql cells, skipped") {
+		t.Errorf("notebook run of notebooks/*.md did not skip README.md:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(nbOut, "README.html")); err == nil {
+		t.Error("README.md was rendered as a notebook")
 	}
 	for _, f := range nbs {
 		stem := strings.TrimSuffix(filepath.Base(f), ".md")

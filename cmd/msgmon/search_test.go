@@ -108,4 +108,9 @@ func TestCalibratePushDisable(t *testing.T) {
 	if got := s.Behaviour.ReactRate; got < want*0.999 || got > want*1.001 || s.Users != 3000 || s.MaxFollows != 1 {
 		t.Errorf("saved scenario: react_rate %v (fitted %v), users %d, max_follows %d", got, want, s.Users, s.MaxFollows)
 	}
+	// Named after its file, and it says what it is: its runs are stored
+	// as "calibrated", not as the scenario it was fitted on.
+	if s.Name != "calibrated" || !strings.Contains(s.Description, "calibrated by msgmon calibrate") {
+		t.Errorf("saved scenario: name %q, description %q", s.Name, s.Description)
+	}
 }

@@ -27,8 +27,8 @@ var exportTables = []struct{ name, query string }{
 		ORDER BY g.run_id, g.market, g.tolerance_band`},
 }
 
-// ExportParquet writes the tables runs, daily and business_summary as
-// Parquet files under dir/runs, dir/daily and dir/business_summary, Hive
+// ExportParquet writes the tables runs, daily, business_summary and
+// segment_summary as Parquet files under dir/<table>, Hive
 // partitioned by scenario and arm (dir/daily/scenario=S/arm=A/*.parquet;
 // the partition columns live in the folder names, so read them back with
 // hive partitioning on, e.g. DuckDB's read_parquet('dir/daily/**/*.parquet',
@@ -37,7 +37,7 @@ var exportTables = []struct{ name, query string }{
 //
 // ExportParquet refuses a non-empty dir that an earlier export did not
 // create (it has no .msgmon-parquet marker) unless overwrite is true. It
-// replaces only the three table folders; other files in dir are left alone.
+// replaces only the table folders; other files in dir are left alone.
 // A table without rows has no folder.
 func (db *DB) ExportParquet(ctx context.Context, dir string, overwrite bool) error {
 	abs, err := filepath.Abs(dir)
@@ -51,7 +51,7 @@ func (db *DB) ExportParquet(ctx context.Context, dir string, overwrite bool) err
 		return fmt.Errorf("store: export: %w", err)
 	case len(entries) > 0 && !overwrite:
 		if _, err := os.Stat(filepath.Join(abs, exportMarker)); err != nil {
-			return fmt.Errorf("store: export: %s is not empty and was not written by msgmon export; choose an empty folder or overwrite", abs)
+			return fmt.Errorf("store: export: %s: %w; choose an empty folder or overwrite", abs, ErrExportDirNotEmpty)
 		}
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
@@ -73,6 +73,10 @@ func (db *DB) ExportParquet(ctx context.Context, dir string, overwrite bool) err
 	}
 	return nil
 }
+
+// ErrExportDirNotEmpty is returned (wrapped) by ExportParquet for a
+// non-empty folder that holds no earlier export.
+var ErrExportDirNotEmpty = errors.New("not empty and not written by msgmon export")
 
 // sqlString quotes s as an SQL string literal.
 func sqlString(s string) string {
