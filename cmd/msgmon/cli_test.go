@@ -75,3 +75,31 @@ func TestCommandLineMistakes(t *testing.T) {
 		t.Errorf("msgmon notebook: %v, output %q", err, out)
 	}
 }
+
+// TestBusinessWinnersFindsServiceArm: the business-winners notebook pairs
+// every business with itself in the arm that runs service_only alone,
+// whatever the arm is called (the presets call it "service"), and a batch
+// without one stops it with a message that says so.
+func TestBusinessWinnersFindsServiceArm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a preset")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.duckdb")
+	nb := filepath.Join("..", "..", "notebooks", "business-winners.md")
+	if _, _, err := msgmon(t, ctx, "compare", "--preset", "whatsapp-business-2025", "--users", "2000", "--days", "30",
+		"--replicates", "2", "--db", db, "--no-report", "-q"); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := msgmon(t, ctx, "notebook", "run", "--db", db, "--out", filepath.Join(dir, "a"), "--require-rows", nb); err != nil {
+		t.Fatalf("after a preset whose service-only arm is 'service': %v\n%s", err, out)
+	}
+	if _, _, err := msgmon(t, ctx, "run", "--users", "2000", "--days", "10", "--replicates", "1", "--arm", "paid_push", "--db", db, "-q"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := msgmon(t, ctx, "notebook", "run", "--db", db, "--out", filepath.Join(dir, "b"), nb)
+	if exitCode(err, nil) != exitInput || !strings.Contains(fmt.Sprint(err), "no arm that runs service_only alone") {
+		t.Errorf("after a batch of paid_push alone: %v, want the notebook's message", err)
+	}
+}
