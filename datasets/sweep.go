@@ -382,7 +382,24 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 	// Check the base with the fixed changes, and the arms.
 	s, err := ParseWith(name, b, sw.set)
 	if err != nil {
-		ps.add(line("scenario"), "scenario", "the base scenario with set: does not load:\n%v", err)
+		// A problem with a key that set: changes is the sweep file's: name
+		// its line there. Any other is the base scenario's.
+		var se *ScenarioError
+		var rest []string
+		if errors.As(err, &se) {
+			for _, p := range se.Problems {
+				if o, ok := setFor(sw.set, p.Path); ok {
+					ps.add(setLine(&sw.Set, o), "set."+p.Path, "%s", p.Msg)
+				} else {
+					rest = append(rest, p.String())
+				}
+			}
+		} else {
+			rest = append(rest, err.Error())
+		}
+		if len(rest) > 0 {
+			ps.add(line("scenario"), "scenario", "the base scenario with set: does not load:\n%s", strings.Join(rest, "\n"))
+		}
 		return nil, ps.err()
 	}
 	have := map[string]bool{}
@@ -753,4 +770,32 @@ func (sw *Sweep) ID() string {
 	h.Write([]byte{0})
 	h.Write(sw.baseData)
 	return "sweep-" + sw.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// setFor returns the path of the set: override that a problem at path is
+// about: the same key, or a key under it.
+func setFor(set []Override, path string) (string, bool) {
+	if path == "" {
+		return "", false
+	}
+	for _, o := range set {
+		if o.Path == path || isUnder(path, o.Path) {
+			return o.Path, true
+		}
+	}
+	return "", false
+}
+
+// setLine is the line of key path p in the set: mapping, written flat
+// (business.sends_per_week_mean: 7) or nested.
+func setLine(set *yaml.Node, p string) int {
+	for i := 0; i+1 < len(set.Content); i += 2 {
+		if set.Content[i].Value == p {
+			return set.Content[i].Line
+		}
+	}
+	if l := lineOf(set, p); l > 0 {
+		return l
+	}
+	return set.Line
 }

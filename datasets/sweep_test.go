@@ -182,3 +182,37 @@ func TestStudiesLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepSetProblemsNameTheSweepFile: a typo or a bad value under set:
+// is reported at its line in the sweep file, not as a problem of the
+// base scenario (which has no such line).
+func TestSweepSetProblemsNameTheSweepFile(t *testing.T) {
+	src := `name: typo
+scenario: default
+set:
+  users: 2000
+  dayz: 30
+  user:
+    tolerance_mediann: 3
+  behaviour.react_rate: -1
+parameters:
+  - path: business.sends_per_week_mean
+    values: [1, 2]
+`
+	_, err := ParseSweep("t.yaml", []byte(src), embeddedBase)
+	if err == nil {
+		t.Fatal("no problem found")
+	}
+	for _, want := range []string{
+		"t.yaml:5: set.dayz: unknown key (did you mean days?)",
+		"t.yaml:7: set.user.tolerance_mediann: unknown key (did you mean tolerance_median?)",
+		"t.yaml:8: set.behaviour.react_rate: must be in [0, 100], got -1",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "default.yaml") {
+		t.Errorf("the problems name the base scenario:\n%v", err)
+	}
+}
