@@ -91,7 +91,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"scenario: default\nparameters:\n  - path: users\n    values: [1000]\n    step: 3\n",
 			"bad.yaml:5: not valid YAML: field step not found"},
 		{"scenario: default\nparameters:\n  - path: users\n    min: 1000\n    max: 2000000000\n    levels: 3\n",
-			"bad.yaml:3: point 1 (users=1000000500) is not a valid scenario; narrow the parameter's range or values:\ndatasets/scenarios/default.yaml:19: users: must be in [10, 5e+07]"},
+			"bad.yaml:3: point 1 (users=1000000500) is not a valid scenario; narrow the parameter's range or values:\ndatasets/scenarios/default.yaml:21: users: must be in [10, 5e+07]"},
 	} {
 		p := filepath.Join(dir, "bad.yaml")
 		os.WriteFile(p, []byte(c.body), 0o644)
