@@ -52,7 +52,7 @@ func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extr
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, o.DB)
+	db, err := openStore(ctx, o.DB, os.Stderr)
 	if err != nil {
 		return nil, err
 	}

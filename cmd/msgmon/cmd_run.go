@@ -121,7 +121,7 @@ func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, prog
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, o.DB)
+	db, err := openStore(ctx, o.DB, progressOut)
 	if err != nil {
 		return nil, err
 	}

@@ -188,7 +188,7 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return nil, err
 	}
-	db, err = store.Open(ctx, o.DB)
+	db, err = openStore(ctx, o.DB, stderr)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/signal"
@@ -168,4 +169,14 @@ func openResults(ctx context.Context, verb, path string) (*store.DB, error) {
 		return nil, usageErr("%s: no results database at %s; run msgmon compare first or pass --db", verb, path)
 	}
 	return store.OpenReadOnly(ctx, path)
+}
+
+// openStore opens the results database for writing and tells the user on
+// w what Open had to repair.
+func openStore(ctx context.Context, path string, w io.Writer) (*store.DB, error) {
+	db, err := store.Open(ctx, path)
+	if err == nil && db.Notice != "" {
+		fmt.Fprintln(w, "msgmon: note:", db.Notice)
+	}
+	return db, err
 }

@@ -15,6 +15,14 @@
 //
 // A DB opened with Open is the only writer of its file: DuckDB locks the
 // file against other processes, and WriteRun calls are serialised.
+//
+// Crashes: DuckDB 1.1, which go-duckdb v1.8.2 bundles, can leave a torn
+// entry in its write-ahead log when the process is killed while writing
+// there, and writes appended after it then replay wrongly (a run's rows
+// doubled) or not at all (a corrupt log). So WriteRun checkpoints after
+// every run, Open checkpoints before anything else is written, and Open
+// moves a corrupt log aside (it can hold only the run being written); run
+// ids skip ids that rows of no run use, and Open removes such rows.
 package store
 
 import (
@@ -43,6 +51,10 @@ type DB struct {
 	// testHook, if set, is called by WriteRun after each table's rows have
 	// been inserted (inside the transaction) with the table's name.
 	testHook func(table string)
+
+	// Notice is what Open had to repair, for the user to read ("" if
+	// nothing): a corrupt write-ahead log set aside.
+	Notice string
 }
 
 // openWriters are the absolute paths opened for writing in this process.
@@ -69,9 +81,19 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, inUseError(abs, errors.New("already open for writing in this process"))
 	}
 	db, err := open(ctx, abs, false)
+	var notice string
+	if err != nil && isCorruptWAL(err) {
+		// Only a run being written when a process was killed can be in
+		// the log (WriteRun checkpoints after each run): set it aside.
+		notice, err = recoverWAL(abs, err)
+		if err == nil {
+			db, err = open(ctx, abs, false)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
+	db.Notice = notice
 	if err := db.initSchema(ctx); err != nil {
 		db.sql.Close()
 		return nil, err
@@ -193,6 +215,14 @@ func (db *DB) initSchema(ctx context.Context) error {
 			return fmt.Errorf("store: create schema: %w", err)
 		}
 	}
+	// Rows of no run are what a write that never committed may leave
+	// (WriteRun adds the runs row last): remove them.
+	for _, t := range []string{"daily", "business_summary", "segment_summary"} {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE run_id NOT IN (SELECT run_id FROM runs)"); err != nil {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			return fmt.Errorf("store: remove rows of no run from %s: %w", t, err)
+		}
+	}
 	if !v.Valid || v.Int64 < schemaVersion {
 		if _, err := conn.ExecContext(ctx, "INSERT INTO schema_version VALUES (?, ?)", schemaVersion, time.Now().UTC()); err != nil {
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
@@ -203,7 +233,32 @@ func (db *DB) initSchema(ctx context.Context) error {
 		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return fmt.Errorf("store: create schema: %w", err)
 	}
+	// Start with an empty write-ahead log: what an earlier process left
+	// there (replayed on open) goes into the file, and a torn tail of a
+	// write that was killed is dropped before anything is added after it.
+	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
 	return nil
+}
+
+// isCorruptWAL reports whether err is DuckDB refusing to replay a
+// write-ahead log whose last entry was torn.
+func isCorruptWAL(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Failure while replaying WAL file") && strings.Contains(s, "Corrupt WAL file")
+}
+
+// recoverWAL moves the corrupt log of the database at abs aside, to
+// abs.wal.corrupt-TIME, and says so.
+func recoverWAL(abs string, cause error) (string, error) {
+	wal := abs + ".wal"
+	aside := fmt.Sprintf("%s.corrupt-%s", wal, time.Now().UTC().Format("20060102T150405"))
+	if err := os.Rename(wal, aside); err != nil {
+		return "", fmt.Errorf("%w (and moving the log aside failed: %v)", cause, err)
+	}
+	return fmt.Sprintf("the write-ahead log of %s was torn by a process stopped while it wrote (%v); msgmon checkpoints after every run, so it held at most the run being written; it was moved to %s",
+		abs, cause, aside), nil
 }
 
 // Path is the absolute path of the database file.

@@ -125,3 +125,52 @@ func TestUpgradeRefusesForeignTable(t *testing.T) {
 }
 
 func itoa(i int64) string { return strconv.FormatInt(i, 10) }
+
+// TestRowsOfNoRun: rows whose run has no runs row (what a write killed
+// before it committed could leave, if storage ever kept part of it) never
+// join a later run, and Open removes them.
+func TestRowsOfNoRun(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.WriteRun(ctx, testMeta(0), synthResult(5, 4, 1)); err != nil {
+		t.Fatal(err)
+	}
+	// Leftovers of a run 2 that never got its runs row.
+	for _, s := range []string{
+		"INSERT INTO daily SELECT * REPLACE (2 AS run_id) FROM daily WHERE run_id = 1",
+		"INSERT INTO business_summary SELECT * REPLACE (2 AS run_id) FROM business_summary WHERE run_id = 1",
+	} {
+		if _, err := db.sql.ExecContext(ctx, s); err != nil {
+			t.Fatalf("%s: %v", s, err)
+		}
+	}
+	res := synthResult(5, 4, 2)
+	id, err := db.WriteRun(ctx, testMeta(1), res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != 3 {
+		t.Errorf("new run got id %d, want 3: id 2 has rows of no run", id)
+	}
+	checkSums(t, db, "daily", id, res.Daily, dailyRenames, "day")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tb := range []string{"daily", "business_summary", "segment_summary"} {
+		if n := scalar(t, db, "SELECT count(*) FROM "+tb+" WHERE run_id NOT IN (SELECT run_id FROM runs)"); n != int64(0) {
+			t.Errorf("%s: %v rows of no run after reopening", tb, n)
+		}
+		if count(t, db, tb, 1) == 0 || count(t, db, tb, 3) == 0 {
+			t.Errorf("%s: the stored runs lost rows", tb)
+		}
+	}
+}

@@ -38,11 +38,18 @@ type RunMeta struct {
 // ErrReadOnly is returned by writes to a DB opened with OpenReadOnly.
 var ErrReadOnly = errors.New("store: database is open read-only")
 
-// WriteRun stores one run: its runs row and all its daily and
-// business_summary rows, in one transaction. On any error, including the
-// cancellation of ctx, the transaction is rolled back and none of the run's
-// rows remain. Run ids are max(run_id)+1, allocated inside the transaction,
-// so they are unique and increase across invocations.
+// WriteRun stores one run: its runs row and all its daily,
+// business_summary and segment_summary rows, in one transaction. On any
+// error, including the cancellation of ctx, the transaction is rolled back
+// and none of the run's rows remain. Run ids are allocated inside the
+// transaction, one above every run id in any table, so they are unique and
+// increase across invocations.
+//
+// Beyond the transaction, in case storage ever keeps part of one that did
+// not commit (a process killed at the wrong moment): the runs row, which
+// makes a run exist for every view, goes in last, and a run id is never
+// one that rows without a runs row already use. Such rows stay orphans,
+// which Open removes, and never join a later run.
 func (db *DB) WriteRun(ctx context.Context, meta RunMeta, res *sim.Result) (runID int64, err error) {
 	if db.readOnly {
 		return 0, ErrReadOnly
@@ -94,13 +101,10 @@ func (db *DB) WriteRun(ctx context.Context, meta RunMeta, res *sim.Result) (runI
 		}
 		return nil
 	}
-	if err := step("runs", func() error {
-		if err := conn.QueryRowContext(ctx, "SELECT COALESCE(max(run_id), 0) + 1 FROM runs").Scan(&runID); err != nil {
-			return err
-		}
-		return insertRunRow(ctx, conn, runID, &meta)
-	}); err != nil {
-		return 0, err
+	if err := conn.QueryRowContext(ctx, `SELECT 1 + greatest(
+			(SELECT COALESCE(max(run_id), 0) FROM runs), (SELECT COALESCE(max(run_id), 0) FROM daily),
+			(SELECT COALESCE(max(run_id), 0) FROM business_summary), (SELECT COALESCE(max(run_id), 0) FROM segment_summary))`).Scan(&runID); err != nil {
+		return 0, fmt.Errorf("store: write run: run id: %w", err)
 	}
 	if err := step("daily", func() error {
 		return ingest(ctx, db.ingest, conn, "daily", dailyColumns, runID, res.Daily)
@@ -117,12 +121,26 @@ func (db *DB) WriteRun(ctx context.Context, meta RunMeta, res *sim.Result) (runI
 	}); err != nil {
 		return 0, err
 	}
+	if err := step("runs", func() error {
+		return insertRunRow(ctx, conn, runID, &meta)
+	}); err != nil {
+		return 0, err
+	}
 	// COMMIT is not interruptible: once ctx has been checked above, the
 	// run is either fully stored or (on a COMMIT error) rolled back.
 	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		return 0, fmt.Errorf("store: write run: commit: %w", err)
 	}
 	committed = true
+	// Move the run from the write-ahead log into the file now. DuckDB
+	// 1.1 (go-duckdb v1.8.2) can leave a torn entry in the log when the
+	// process is killed while it writes there, and later writes after
+	// it can then replay wrongly (rows doubled) or not at all (a corrupt
+	// log). Checkpointing after every run keeps at most the run being
+	// written in the log; Open checkpoints too, and sets a corrupt log
+	// aside (see recoverWAL). A failed checkpoint loses nothing: the run
+	// is committed and stays in the log.
+	_, _ = conn.ExecContext(context.WithoutCancel(ctx), "CHECKPOINT")
 	return runID, nil
 }
 
