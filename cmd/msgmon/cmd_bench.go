@@ -25,14 +25,11 @@ size and runs all registered models together in one arm, repeat times. It
 prints the median user-days per second, the ratio of the slowest to the
 fastest run, and the peak resident memory of the process.
 
-With --cpuprofile it writes a CPU profile of the timed runs. The profile
-at cmd/msgmon/default.pgo is made this way; go build uses it to optimise
-the binary (profile-guided optimisation). Regenerate it after changes to
-the engine, from a build without it (go run -pgo=off): a stale profile
-gains nothing.`,
+With --cpuprofile it writes a CPU profile of the timed runs, for
+go tool pprof.`,
 		Example: `  msgmon bench                                   # 100k users, 365 days
   msgmon bench --users 1000000 --businesses 10000 --repeat 1
-  go run -pgo=off ./cmd/msgmon bench --cpuprofile cmd/msgmon/default.pgo`,
+  msgmon bench --days 60 --cpuprofile cpu.pprof && go tool pprof -top cpu.pprof`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if repeat < 1 {
