@@ -13,25 +13,12 @@ import (
 // whose rows then lack follows_blocked as version 1's did.
 func makeVersion1(t *testing.T, path string) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.WriteRun(ctx, testMeta(0), synthResult(5, 4, 1)); err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{
+	db := withOneRun(t, path,
 		"ALTER TABLE daily DROP COLUMN follows_blocked",
 		"ALTER TABLE business_summary DROP COLUMN follows_blocked",
 		"ALTER TABLE segment_summary DROP COLUMN follows_blocked",
 		"DELETE FROM schema_version",
-		"INSERT INTO schema_version VALUES (1, now())",
-	} {
-		if _, err := db.sql.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+		"INSERT INTO schema_version VALUES (1, now())")
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -132,22 +119,10 @@ func itoa(i int64) string { return strconv.FormatInt(i, 10) }
 func TestRowsOfNoRun(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.duckdb")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.WriteRun(ctx, testMeta(0), synthResult(5, 4, 1)); err != nil {
-		t.Fatal(err)
-	}
 	// Leftovers of a run 2 that never got its runs row.
-	for _, s := range []string{
+	db := withOneRun(t, path,
 		"INSERT INTO daily SELECT * REPLACE (2 AS run_id) FROM daily WHERE run_id = 1",
-		"INSERT INTO business_summary SELECT * REPLACE (2 AS run_id) FROM business_summary WHERE run_id = 1",
-	} {
-		if _, err := db.sql.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+		"INSERT INTO business_summary SELECT * REPLACE (2 AS run_id) FROM business_summary WHERE run_id = 1")
 	res := synthResult(5, 4, 2)
 	id, err := db.WriteRun(ctx, testMeta(1), res)
 	if err != nil {
@@ -173,4 +148,24 @@ func TestRowsOfNoRun(t *testing.T) {
 			t.Errorf("%s: the stored runs lost rows", tb)
 		}
 	}
+}
+
+// withOneRun opens (creating) the database at path, stores run 1 (5 days,
+// 4 businesses) and runs the statements stmts on it; the caller closes it.
+func withOneRun(t *testing.T, path string, stmts ...string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.WriteRun(ctx, testMeta(0), synthResult(5, 4, 1)); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range stmts {
+		if _, err := db.sql.ExecContext(ctx, st); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	return db
 }

@@ -15,23 +15,11 @@ import (
 func TestCorruptWALSetAside(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.duckdb")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.WriteRun(ctx, testMeta(0), synthResult(5, 4, 1)); err != nil {
-		t.Fatal(err)
-	}
 	// A second write that stays in the log: no checkpoint after it, none
 	// at shutdown.
-	for _, s := range []string{
+	db := withOneRun(t, path,
 		"PRAGMA disable_checkpoint_on_shutdown",
-		"INSERT INTO daily SELECT * REPLACE (9 AS run_id) FROM daily WHERE run_id = 1",
-	} {
-		if _, err := db.sql.ExecContext(ctx, s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
+		"INSERT INTO daily SELECT * REPLACE (9 AS run_id) FROM daily WHERE run_id = 1")
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
