@@ -459,7 +459,7 @@ func (s *Scenario) check(ps *problems, root *yaml.Node) {
 		// categories (price tables, blocked markets) shows when it is
 		// applied to a platform: do it here, not first in a run.
 		if configOK {
-			if _, err := sim.NewPlatform(&s.Config, model); err != nil {
+			if err := applyModel(&s.Config, f, model); err != nil {
 				addErr(err, p)
 			}
 		}
@@ -492,6 +492,18 @@ func newModel(f sim.Factory, params any) (m sim.Model, err error) {
 		return nil, fmt.Errorf("model %s cannot be made (no New function)", f.Name)
 	}
 	return f.New(params)
+}
+
+// applyModel applies a model to a platform of cfg, turning a panic into
+// an error as newModel does.
+func applyModel(cfg *sim.Config, f sim.Factory, m sim.Model) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("model %s failed on these parameters and markets: %v (a bug in the model, please report it)", f.Name, r)
+		}
+	}()
+	_, err = sim.NewPlatform(cfg, m)
+	return err
 }
 
 // checkArms checks the compare: section.

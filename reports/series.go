@@ -229,7 +229,9 @@ var (
 	CumulativeChurn = Metric{Name: "churn-cumulative", Title: "Cumulative follows ended",
 		YLabel:  "unfollows + blocked follows since day 0 (count)",
 		Caption: "Follows ended by users (unfollows, lapses and blocks of a followed business), summed from the first day: mean per arm with 95 % band.",
-		expr:    "unfollows + follows_blocked", cumulative: true}
+		// Runs stored before schema version 2 have no follows_blocked;
+		// their blocks (all of them) stand in.
+		expr: "unfollows + coalesce(follows_blocked, blocks)", cumulative: true}
 	CumulativePlatformRevenue = Metric{Name: "platform-revenue-cumulative", Title: "Cumulative platform revenue",
 		YLabel:  "platform revenue since day 0 (USD)",
 		Caption: "What the platform earned from businesses and users (all sources), summed from the first day: mean per arm with 95 % band.",

@@ -13,9 +13,9 @@ import (
 
 // TestBench runs the bench command at a small size: it reports a positive
 // median rate for the workers asked for, and --cpuprofile writes a pprof
-// profile (gzip-compressed protocol buffers) that go build can use.
+// profile (gzip-compressed protocol buffers) for go tool pprof.
 func TestBench(t *testing.T) {
-	prof := filepath.Join(t.TempDir(), "cpu.pgo")
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
 	out, _, err := msgmon(t, context.Background(), "bench", "--users", "2000", "--businesses", "40",
 		"--days", "20", "--repeat", "3", "--workers", "1", "--cpuprofile", prof)
 	if err != nil {
@@ -37,7 +37,7 @@ func TestBench(t *testing.T) {
 	}
 
 	_, _, err = msgmon(t, context.Background(), "bench", "--users", "2000", "--businesses", "40",
-		"--days", "2", "--repeat", "1", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.pgo"))
+		"--days", "2", "--repeat", "1", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.pprof"))
 	var ie inputError
 	if !errors.As(err, &ie) {
 		t.Errorf("profile in a missing folder: got %v, want an input error", err)

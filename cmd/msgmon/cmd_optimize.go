@@ -209,7 +209,8 @@ not by chance.
   budget: 60                               # evaluations at most
   objective: {maximize: platform_revenue_usd}
   constraints:
-    - {output: churn_per_1000, max: 100}   # at most 10 % of follows lost
+    # at most 5 % of follows lost to annoyance a year (lapses aside)
+    - {output: 1000.0 * (unfollows_annoyed + follows_blocked) / follows_exposed, max: 50}
   parameters:
     - {path: models.paid_push.user_marketing_cap_per_day, min: 1, max: 5, integer: true}
 

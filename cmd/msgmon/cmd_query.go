@@ -12,10 +12,11 @@ func newQueryCommand() *cobra.Command {
 		Use:   "query SQL",
 		Short: "Run SQL on the results database (read-only)",
 		Long: `Query opens the results database read-only and prints the result of an SQL
-statement (of the last one, when several are separated by ';'). Tables: runs,
-daily, business_summary, segment_summary, sweeps, sweep_points; views:
-daily_usd, run_totals, arm_summary, and sweep_<name> and sweep_<name>_summary
-for each sweep.`,
+statement (of the last one, when several are separated by ';'). A file made
+by an older msgmon is first brought up to the current schema, which only
+adds columns. Tables: runs, daily, business_summary, segment_summary, sweeps,
+sweep_points; views: daily_usd, run_totals, arm_summary, and sweep_<name> and
+sweep_<name>_summary for each sweep.`,
 		Example: `  msgmon query "SELECT arm, count(*) FROM runs GROUP BY arm"
   msgmon query --format csv "SELECT * FROM run_totals" > totals.csv
   msgmon query --format json "SELECT arm, mean_churn_per_1000 FROM arm_summary"`,

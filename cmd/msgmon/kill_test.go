@@ -90,9 +90,9 @@ func consistent(t *testing.T, dbPath string) map[int64]string {
 		}
 		return tb.Rows
 	}
-	// Rows of no run are invisible to every view, never join a later run
-	// (run ids skip theirs) and go at the next write; a kill should leave
-	// none, but they would not make the database inconsistent.
+	// Rows of no run belong to no run (the views that join runs leave them
+	// out) and the next command that writes removes them (noOrphans checks
+	// that); a kill should leave none.
 	for _, tb := range []string{"daily", "business_summary", "segment_summary"} {
 		if rows := q(`SELECT count(*) FROM ` + tb + ` WHERE run_id NOT IN (SELECT run_id FROM runs)`); rows[0][0].(int64) != 0 {
 			t.Logf("note: %v %s rows of no run", rows[0][0], tb)
@@ -176,6 +176,28 @@ func TestKillNine(t *testing.T) {
 		t.Fatalf("query after the kills: %v\n%s", err, out)
 	}
 	consistent(t, dbPath)
+	noOrphans(t, dbPath)
+}
+
+// noOrphans fails if the database holds rows of no run. Call it after a
+// command that wrote: opening for writing removes them.
+func noOrphans(t *testing.T, dbPath string) {
+	t.Helper()
+	db, err := store.OpenReadOnly(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, tb := range []string{"daily", "business_summary", "segment_summary"} {
+		q := `SELECT count(*) FROM ` + tb + ` WHERE run_id NOT IN (SELECT run_id FROM runs)`
+		tab, err := db.Query(context.Background(), q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if n := tab.Rows[0][0].(int64); n != 0 {
+			t.Errorf("%d %s rows of no run after a command that wrote", n, tb)
+		}
+	}
 }
 
 // SIGINT and SIGTERM stop at the end of a day with exit codes 130 and 143
@@ -333,6 +355,7 @@ parameters:
 			t.Fatalf("resumed sweep: %v\n%s", err, out)
 		}
 	}
+	noOrphans(t, dbPath)
 	got := runRows(t, dbPath)
 	if len(got) != len(want) {
 		t.Errorf("resumed sweep stored %d runs, the uninterrupted one %d", len(got), len(want))

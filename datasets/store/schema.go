@@ -347,16 +347,17 @@ func dailyUSDView() string {
 //     followed may block a business too).
 //   - active_follows_day0, active_follows_end: active follows at the end of
 //     day 0 and at the end of the last day.
-//   - follows_exposed = (active follows at the end of day 0) plus
-//     (unfollows and follows_blocked on day 0) plus (follows gained on days
-//     after day 0).
-//     It counts the follows that existed at some time during the run: the
-//     follows at the start of day 0 plus every follow gained during the run
-//     (active follows move only by gains, unfollows and blocked follows).
-//   - churn_per_1000 = 1000 * (unfollows + follows_blocked over the whole
-//     run) / follows_exposed, as DOUBLE: the share of follows that ended,
-//     by lapse, unfollow or block. NULL when follows_exposed is 0 or NULL
-//     (runs stored under schema version 1).
+//   - follows_exposed = the follows before day 0 (the sum of the
+//     businesses' followers_start) plus every follow gained during the run:
+//     the follows that existed at some time during the run.
+//   - churn_per_1000 = 1000 * (follows_exposed - active_follows_end) /
+//     follows_exposed, as DOUBLE: the share of follows that ended, by
+//     lapse, unfollow or a block by the follower; NULL when follows_exposed
+//     is 0. Follows move only by gains, unfollows and blocked follows, so
+//     the numerator is unfollows + follows_blocked; computed this way it
+//     holds for runs stored under schema version 1 too, whose
+//     follows_blocked is NULL. Blocks by contacts who never followed end
+//     no follow and are not churn.
 //   - money: sums over all days as exact DECIMAL(18,6) USD, named like the
 //     daily_usd columns; platform_revenue_usd is the total of all sources.
 //
@@ -380,11 +381,6 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(unfollows_annoyed) AS BIGINT)", "unfollows_annoyed")
 	add("arg_min(active_follows, day)", "active_follows_day0")
 	add("arg_max(active_follows, day)", "active_follows_end")
-	exposed := "CAST(arg_min(active_follows, day) + arg_min(unfollows, day) + arg_min(follows_blocked, day)" +
-		" + sum(follows_gained) - arg_min(follows_gained, day) AS BIGINT)"
-	add(exposed, "follows_exposed")
-	add(fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (sum(unfollows) + sum(follows_blocked)) / %[1]s END", exposed),
-		"churn_per_1000")
 	var total []string
 	for _, c := range dailyColumns {
 		if c.money {
@@ -395,8 +391,21 @@ func runTotalsView() (view string, kpis []string) {
 		}
 	}
 	add(usd(strings.Join(total, " + ")), "platform_revenue_usd")
+	// Follows that existed during the run and those that ended, from the
+	// follows before day 0 (the businesses' followers at the start), the
+	// gains and the follows at the end: exact for runs of every schema
+	// version, since follows move only by gains, unfollows and blocked
+	// follows.
+	exposed := "CAST(s.follows_start + t.follows_gained AS BIGINT)"
+	outer := []string{
+		exposed + " AS follows_exposed",
+		fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (%[1]s - t.active_follows_end) / %[1]s END AS churn_per_1000", exposed),
+	}
+	kpis = append(kpis, "follows_exposed", "churn_per_1000")
 	return "CREATE OR REPLACE VIEW run_totals AS\nWITH t AS (SELECT run_id,\n\t" + strings.Join(agg, ",\n\t") +
-		"\nFROM daily GROUP BY run_id)\nSELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id)\nFROM runs r LEFT JOIN t USING (run_id)", kpis
+		"\nFROM daily GROUP BY run_id),\ns AS (SELECT run_id, sum(followers_start) AS follows_start FROM business_summary GROUP BY run_id)" +
+		"\nSELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id),\n\t" + strings.Join(outer, ",\n\t") +
+		"\nFROM runs r LEFT JOIN t USING (run_id) LEFT JOIN s USING (run_id)", kpis
 }
 
 // armSummaryView: per scenario_hash, batch_id and arm, the number of runs

@@ -21,8 +21,8 @@
 // there, and writes appended after it then replay wrongly (a run's rows
 // doubled) or not at all (a corrupt log). So WriteRun checkpoints after
 // every run, Open checkpoints before anything else is written, and Open
-// moves a corrupt log aside (it can hold only the run being written); run
-// ids skip ids that rows of no run use, and Open removes such rows.
+// moves a corrupt log aside (it can hold only the last write); the runs
+// row of a run is written last, and Open removes rows of no run.
 package store
 
 import (
@@ -215,6 +215,13 @@ func (db *DB) initSchema(ctx context.Context) error {
 			return fmt.Errorf("store: create schema: %w", err)
 		}
 	}
+	// Each sweep's views select from run_totals, which was just made
+	// anew; DuckDB refuses a view whose source changed its columns (as an
+	// upgrade does), so they are made anew too.
+	if err := recreateSweepViews(ctx, conn); err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return fmt.Errorf("store: sweep views: %w", err)
+	}
 	// Rows of no run are what a write that never committed may leave
 	// (WriteRun adds the runs row last): remove them.
 	for _, t := range []string{"daily", "business_summary", "segment_summary"} {
@@ -257,7 +264,7 @@ func recoverWAL(abs string, cause error) (string, error) {
 	if err := os.Rename(wal, aside); err != nil {
 		return "", fmt.Errorf("%w (and moving the log aside failed: %v)", cause, err)
 	}
-	return fmt.Sprintf("the write-ahead log of %s was torn by a process stopped while it wrote (%v); msgmon checkpoints after every run, so it held at most the run being written; it was moved to %s",
+	return fmt.Sprintf("the write-ahead log of %s was torn by a process stopped while it wrote (%v); msgmon checkpoints after every write, so it held at most the last one; it was moved to %s",
 		abs, cause, aside), nil
 }
 

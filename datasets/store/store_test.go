@@ -567,7 +567,8 @@ func tinyResult(scale int64) *sim.Result {
 	d[2].PlatformRevenue[sim.SourceMessages] = -1
 	d[2].PlatformRevenue[sim.SourceOther] = 9_000_000_000_000_000 // $9e9
 	d[1].BusinessSpend = 3_000_001
-	return &sim.Result{Daily: d, Businesses: []sim.BusinessSummary{{Business: 0, Category: "retail"}}}
+	// 93 follows before day 0: day 0 ends with 93 + 10 - 2 - 1 = 100.
+	return &sim.Result{Daily: d, Businesses: []sim.BusinessSummary{{Business: 0, Category: "retail", FollowersStart: 93}}}
 }
 
 func TestViews(t *testing.T) {
@@ -594,11 +595,10 @@ func TestViews(t *testing.T) {
 		t.Errorf("business_spend type %s", got)
 	}
 
-	// run_totals by hand. Run 1: follows_exposed = 100 (active end of
-	// day 0) + 2 + 1 (unfollows, blocked follows on day 0) + 5 + 4 (gained
-	// on days 1, 2) = 112; unfollows + blocked follows = 6 + 3 = 9 (the
-	// block by a non-follower is in blocks, 4, but ended no follow);
-	// churn = 9000/112.
+	// run_totals by hand. Run 1: follows_exposed = 93 (before day 0) + 19
+	// (gained) = 112; ended = 112 - 103 (active at the end) = 9, which is
+	// unfollows + blocked follows = 6 + 3 (the block by a non-follower is
+	// in blocks, 4, but ended no follow); churn = 9000/112.
 	tab, err := db.Query(ctx, `SELECT reach_messages_cum, reach_ads_cum, follows_gained, unfollows, blocks, follows_blocked, mutes,
 		active_follows_day0, active_follows_end, follows_exposed, churn_per_1000, platform_revenue_usd,
 		platform_revenue_service, business_spend, user_spend, arm, scenario, seed, days_recorded

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -119,7 +122,43 @@ func (db *DB) RegisterSweep(ctx context.Context, m SweepMeta) (resumed bool, err
 		return false, fmt.Errorf("store: register sweep: %w", err)
 	}
 	done = true
+	// Out of the write-ahead log at once, as WriteRun does with each run.
+	_, _ = conn.ExecContext(context.WithoutCancel(ctx), "CHECKPOINT")
 	return resumed, nil
+}
+
+// recreateSweepViews makes the views of every registered sweep anew, on
+// conn (inside the caller's transaction).
+func recreateSweepViews(ctx context.Context, conn *sql.Conn) error {
+	rows, err := conn.QueryContext(ctx, "SELECT sweep_id, name, CAST(parameters AS VARCHAR) FROM sweeps ORDER BY sweep_id")
+	if err != nil {
+		return err
+	}
+	var metas []SweepMeta
+	for rows.Next() {
+		var m SweepMeta
+		var params string
+		if err := rows.Scan(&m.ID, &m.Name, &params); err != nil {
+			rows.Close()
+			return err
+		}
+		if err := json.Unmarshal([]byte(params), &m.Columns); err != nil {
+			rows.Close()
+			return fmt.Errorf("sweep %s: parameters: %w", m.ID, err)
+		}
+		metas = append(metas, m)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	for _, m := range metas {
+		for _, q := range sweepViews(m) {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("sweep %s: %w", m.ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // sweepKPIs are the run_totals columns summarised per point and arm.

@@ -41,15 +41,14 @@ var ErrReadOnly = errors.New("store: database is open read-only")
 // WriteRun stores one run: its runs row and all its daily,
 // business_summary and segment_summary rows, in one transaction. On any
 // error, including the cancellation of ctx, the transaction is rolled back
-// and none of the run's rows remain. Run ids are allocated inside the
-// transaction, one above every run id in any table, so they are unique and
-// increase across invocations.
+// and none of the run's rows remain. Run ids are max(run_id)+1, allocated
+// inside the transaction, so they are unique and increase across
+// invocations.
 //
 // Beyond the transaction, in case storage ever keeps part of one that did
 // not commit (a process killed at the wrong moment): the runs row, which
-// makes a run exist for every view, goes in last, and a run id is never
-// one that rows without a runs row already use. Such rows stay orphans,
-// which Open removes, and never join a later run.
+// makes a run exist for every view, goes in last, so what is left is rows
+// of no run, which Open removes before anything is written.
 func (db *DB) WriteRun(ctx context.Context, meta RunMeta, res *sim.Result) (runID int64, err error) {
 	if db.readOnly {
 		return 0, ErrReadOnly
@@ -101,9 +100,7 @@ func (db *DB) WriteRun(ctx context.Context, meta RunMeta, res *sim.Result) (runI
 		}
 		return nil
 	}
-	if err := conn.QueryRowContext(ctx, `SELECT 1 + greatest(
-			(SELECT COALESCE(max(run_id), 0) FROM runs), (SELECT COALESCE(max(run_id), 0) FROM daily),
-			(SELECT COALESCE(max(run_id), 0) FROM business_summary), (SELECT COALESCE(max(run_id), 0) FROM segment_summary))`).Scan(&runID); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(max(run_id), 0) + 1 FROM runs").Scan(&runID); err != nil {
 		return 0, fmt.Errorf("store: write run: run id: %w", err)
 	}
 	if err := step("daily", func() error {
