@@ -897,11 +897,21 @@ func (w *worker) block(u, j, d int, hour int32) {
 	}
 }
 
+// charge books what business b pays the platform from source src: in its
+// own books and in the day's.
 func (w *worker) charge(b int, amount Micros, src Source) {
 	if amount == 0 {
 		return
 	}
-	w.biz[b].spend[src] += amount
+	w.chargeBusiness(b, amount, src)
+	w.chargeDay(amount, src)
+}
+
+// chargeBusiness and chargeDay are the two halves of charge, for callers
+// that book many charges of one price at once (a Status visit's ads).
+func (w *worker) chargeBusiness(b int, amount Micros, src Source) { w.biz[b].spend[src] += amount }
+
+func (w *worker) chargeDay(amount Micros, src Source) {
 	w.day.PlatformRevenue[src] += amount
 	w.day.BusinessSpend += amount
 }
@@ -1306,7 +1316,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		}
 		b := int(r.advBiz[c][r.advAlias[c].pick(xBiz)])
 		w.biz[b].impressions++
-		w.biz[b].spend[SourceAds] += price
+		w.chargeBusiness(b, price, SourceAds)
 		shown++
 		if w.r.audit != nil {
 			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditAdImpression, Channel: -1})
@@ -1333,8 +1343,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	if shown > 0 {
 		w.day.AdImpressions += shown
 		seg.AdImpressions += shown
-		w.day.PlatformRevenue[SourceAds] += Micros(shown) * price
-		w.day.BusinessSpend += Micros(shown) * price
+		w.chargeDay(Micros(shown)*price, SourceAds)
 		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
 		w.gotAd = true
 		if r.uflags[u]&uReachedAd == 0 {
