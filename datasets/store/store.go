@@ -124,7 +124,13 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	}
 	var v int
 	if err := db.sql.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&v); err != nil {
+		var tables int
+		_ = db.sql.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'").Scan(&tables)
 		db.sql.Close()
+		if tables == 0 {
+			// A command stopped before it created the schema.
+			return nil, fmt.Errorf("store: %s holds no results yet (a command was stopped before it stored any); the next msgmon compare, run or sweep with this --db sets it up", abs)
+		}
 		return nil, fmt.Errorf("store: %s is not a msgmon database: %w", abs, err)
 	}
 	if v > schemaVersion {

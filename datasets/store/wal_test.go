@@ -53,3 +53,25 @@ func TestCorruptWALSetAside(t *testing.T) {
 		t.Errorf("logs set aside: %v", m)
 	}
 }
+
+// TestEmptyFileSaysSo: a database file a command created but stopped
+// before it made the schema is reported as holding no results yet, with
+// what to do, not as a foreign file.
+func TestEmptyFileSaysSo(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	db, err := open(ctx, path, false) // DuckDB creates the file; no schema
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.sql.Close()
+	_, err = OpenReadOnly(ctx, path)
+	if err == nil || !strings.Contains(err.Error(), "holds no results yet") {
+		t.Errorf("got %v, want 'holds no results yet'", err)
+	}
+	if db, err := Open(ctx, path); err != nil {
+		t.Errorf("opening it for writing: %v", err)
+	} else {
+		db.Close()
+	}
+}
