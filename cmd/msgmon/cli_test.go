@@ -38,7 +38,7 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"run", "--db", missing, "--users", "0"}, "--users 0: must be in [10, "},
 		{[]string{"compare", "--db", missing, "--replicates", "-2"}, "--replicates -2: must be in [1, 1000], got -2"},
 		{[]string{"run", "--db", missing, "--days", "0"}, "--days 0: must be in [1, 3650], got 0"},
-		{[]string{"run", "--db", missing, "--seed", "-5"}, "--seed: must be 0 or more, got -5"},
+		{[]string{"run", "--db", missing, "--seed", "-5"}, `invalid argument "-5" for "--seed" flag`},
 		{[]string{"run", "--db", missing, "--workers", "-3"}, "--workers: must be 0 (choose by the cores) or more, got -3"},
 		{[]string{"sweep", "--parallel", "-1", "x.yaml"}, "--parallel: must be 0"},
 	} {

@@ -15,7 +15,7 @@ import (
 type scenarioOptions struct {
 	Preset     string
 	Replicates int
-	Seed       int64
+	Seed       uint64
 	Days       int
 	Users      int
 
@@ -26,7 +26,7 @@ func (o *scenarioOptions) AddFlags(f *pflag.FlagSet) {
 	o.flags = f
 	f.StringVar(&o.Preset, "preset", "", "embedded scenario to use (see msgmon presets); default: \"default\"")
 	f.IntVar(&o.Replicates, "replicates", 0, "override the scenario's replicates")
-	f.Int64Var(&o.Seed, "seed", -1, "override the scenario's seed")
+	f.Uint64Var(&o.Seed, "seed", 0, "override the scenario's seed")
 	f.IntVar(&o.Days, "days", 0, "override the scenario's days")
 	f.IntVar(&o.Users, "users", 0, "override the scenario's users")
 }
@@ -61,10 +61,7 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 		sc.Replicates, given["replicates"] = o.Replicates, o.Replicates
 	}
 	if set("seed") {
-		if o.Seed < 0 {
-			return nil, usageErr("--seed: must be 0 or more, got %d", o.Seed)
-		}
-		sc.Seed, given["seed"] = uint64(o.Seed), o.Seed
+		sc.Seed, given["seed"] = o.Seed, o.Seed
 	}
 	if set("days") {
 		sc.Days, given["days"] = o.Days, o.Days
