@@ -67,7 +67,6 @@ type runner struct {
 
 	// Users.
 	slots      []slot
-	slotx      []slotRest // the rest of each slot
 	nslots     []uint8
 	annoy      []float32
 	annoyT     []float32 // time (days) of the last annoyance update
@@ -212,7 +211,6 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 		return nil, fmt.Errorf("sim: %d days is more than a run can hold", pop.Cfg.Days)
 	}
 	r.slots = make([]slot, n*k)
-	r.slotx = make([]slotRest, n*k)
 	r.nslots = make([]uint8, n)
 	r.annoy = make([]float32, n)
 	r.annoyT = make([]float32, n)
@@ -332,8 +330,9 @@ func (r *runner) initFollows() {
 				break
 			}
 			es := newStream(r.sExpire, u, 0).sub(int(b))
-			r.slots[u*k+j] = slot{biz: b, lastUser: noHour, flags: fFollowing, expire: expireDay(es.Geometric(r.beh.NaturalUnfollow))}
-			r.slotx[u*k+j] = freshSlot
+			sl := freshSlot(b)
+			sl.flags, sl.expire = fFollowing, expireDay(es.Geometric(r.beh.NaturalUnfollow))
+			r.slots[u*k+j] = sl
 			r.nslots[u]++
 			r.followers[b]++
 			r.blockFollowers[blk*r.m+int(b)]++
@@ -674,7 +673,8 @@ func b2i(b bool) int64 {
 //go:noinline
 func scanSlots(row []slot, due []uint8, d int) (lapse, cand uint64) {
 	bit := uint64(1)
-	for _, sl := range row {
+	for i := range row {
+		sl := &row[i]
 		if int(sl.expire) <= d {
 			lapse |= bit
 		}
@@ -810,9 +810,9 @@ func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 		j = -1
 		oldest := now - contactMemory
 		for i := 0; i < r.k; i++ {
-			sl, sx := &r.slots[base+i], &r.slotx[base+i]
-			if sl.flags&(fFollowing|fBlocked) == 0 && sl.lastUser < oldest && sx.lastSend < oldest {
-				j, oldest = i, max(sl.lastUser, sx.lastSend)
+			sl := &r.slots[base+i]
+			if sl.flags&(fFollowing|fBlocked) == 0 && sl.lastUser < oldest && sl.lastSend < oldest {
+				j, oldest = i, max(sl.lastUser, sl.lastSend)
 			}
 		}
 		if j < 0 {
@@ -820,13 +820,9 @@ func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 		}
 		prev = r.slots[base+j].biz
 	}
-	r.slots[base+j] = slot{biz: b, lastUser: noHour, expire: noDay}
-	r.slotx[base+j] = freshSlot
+	r.slots[base+j] = freshSlot(b)
 	return j, prev
 }
-
-// freshSlot is the rest of a slot with no history.
-var freshSlot = slotRest{freeUntil: noHour, lastSend: noHour, tierDay: -1}
 
 func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	r := w.r
@@ -977,10 +973,9 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		}
 	}
 	isNew := true
-	var sx *slotRest
+	var sl *slot
 	if j >= 0 {
-		sl := &r.slots[u*r.k+j]
-		sx = &r.slotx[u*r.k+j]
+		sl = &r.slots[u*r.k+j]
 		isNew = sl.lastUser == noHour || now >= sl.lastUser+r.windowH
 		sl.lastUser = now
 		sl.flags |= fWrote
@@ -989,7 +984,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 			sl.winMsgs = 0
 		}
 		if fromAd && r.freeEntryH > 0 {
-			sx.freeUntil = now + r.freeEntryH
+			sl.freeUntil = now + r.freeEntryH
 		}
 	}
 	if !isNew {
@@ -1001,7 +996,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	if w.r.audit != nil {
 		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditConversation, Channel: -1})
 	}
-	free := sx != nil && now < sx.freeUntil
+	free := sl != nil && now < sl.freeUntil
 	if !free {
 		w.charge(b, r.plat.Service.PricePerConversation[mk], SourceService)
 	}
@@ -1056,7 +1051,6 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if sl.flags&fBlocked != 0 {
 		return
 	}
-	sx := &r.slotx[u*r.k+j]
 	b := int(sl.biz)
 	ci := int(r.channel[b])
 	ch := &r.plat.Channels[ci]
@@ -1091,11 +1085,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
 	cat := r.campCat[b*maxCampaigns+c]
 	mk := int(r.pop.Market[u])
-	if !w.allowed(u, sl, sx, ch, ci, d, now, inWindow, cat, mk) {
+	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
 		w.day.SendsBlocked++
 		return
 	}
-	countTier := len(ch.Tiers) > 0 && !inWindow && sx.tierDay != int16(d)
+	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int16(d)
 	if countTier && r.limited[b] {
 		q := &r.quota[w.blk*r.m+b]
 		if *q <= 0 {
@@ -1106,11 +1100,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	// Delivered.
 	if countTier {
-		sx.tierDay = int16(d)
+		sl.tierDay = int16(d)
 		w.biz[b].uniqueOutside++
 	}
 	if ch.CapPerPeriod > 0 {
-		sx.periodSent++
+		sl.periodSent++
 	}
 	if ch.UserCapPerPeriod > 0 {
 		r.chanSent[u*MaxChannels+ci]++
@@ -1118,7 +1112,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if cat == Marketing {
 		w.sent[ci]++
 	}
-	sx.lastSend = now
+	sl.lastSend = now
 	if inWindow {
 		sl.winMsgs++
 	}
@@ -1126,7 +1120,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if inWindow && (ch.FreeInWindow || (ch.FreeUtilityInWindow && cat == Utility)) {
 		price = 0
 	}
-	if now < sx.freeUntil {
+	if now < sl.freeUntil {
 		price = 0 // a free entry point (after an ad click): every message is free
 	}
 	w.charge(b, price, ch.Source)
@@ -1230,7 +1224,7 @@ func (r *runner) paymentsFactor(b int) float64 {
 }
 
 // allowed checks the channel's rules for one message.
-func (w *worker) allowed(u int, sl *slot, sx *slotRest, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
+func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
 	r := w.r
 	if ch.Audience == WindowOnly && !inWindow {
 		return false
@@ -1240,10 +1234,10 @@ func (w *worker) allowed(u int, sl *slot, sx *slotRest, ch *Channel, ci, d int, 
 	}
 	if ch.CapPerPeriod > 0 {
 		pi := uint16(d / ch.PeriodDays)
-		if sx.periodIdx != pi {
-			sx.periodIdx, sx.periodSent = pi, 0
+		if sl.periodIdx != pi {
+			sl.periodIdx, sl.periodSent = pi, 0
 		}
-		if int(sx.periodSent) >= ch.CapPerPeriod {
+		if int(sl.periodSent) >= ch.CapPerPeriod {
 			return false
 		}
 	}
@@ -1260,7 +1254,7 @@ func (w *worker) allowed(u int, sl *slot, sx *slotRest, ch *Channel, ci, d int, 
 	if ch.UserCapPerDay > 0 && cat == Marketing && w.sent[ci] >= ch.UserCapPerDay {
 		return false
 	}
-	if ch.MinGapHours > 0 && sx.lastSend != noHour && float64(now-sx.lastSend) < ch.MinGapHours {
+	if ch.MinGapHours > 0 && sl.lastSend != noHour && float64(now-sl.lastSend) < ch.MinGapHours {
 		return false
 	}
 	if inWindow && r.plat.Service.MaxMessagesPerWindow > 0 && int(sl.winMsgs) >= r.plat.Service.MaxMessagesPerWindow {

@@ -20,26 +20,29 @@ const (
 )
 
 // slot is one relationship of a user with a business: a follow, a contact
-// (the user wrote), or a block. Slots live in one flat array, K per user.
-// A slot is split in two: the part the daily scan reads (which business,
-// its flags, when the follow lapses, when the service window opened) in
-// slots, 12 bytes, and the part only messages and conversations read in
-// slotRest, so that the scan of a user's slots touches as little memory
-// as it can.
+// (the user wrote), or a block. Slots live in one flat array, K per user,
+// and a slot keeps all its fields together (28 bytes): the daily scan reads
+// a user's slots in order, which the hardware prefetches, and the campaigns
+// and conversations that follow find the rest of the slot in the same
+// cache line. (Kept apart, the fields only messages read cost a cache miss
+// per delivered message: about 5 % of a run at 100k users.)
 type slot struct {
 	biz      int32
 	lastUser int32  // hour of the user's last message to the business (noHour: never)
 	expire   uint16 // day the follow lapses by itself (noDay: not in this run, or not a follow)
 	flags    uint8
 	winMsgs  uint8 // business messages in the current service window
-}
 
-type slotRest struct {
 	freeUntil  int32 // end hour of a free entry point (after an ad click)
 	lastSend   int32 // hour of the business's last proactive message
 	tierDay    int16 // day the user last counted against the business's tier
 	periodIdx  uint16
 	periodSent uint8
+}
+
+// freshSlot is a slot of business b with no history.
+func freshSlot(b int32) slot {
+	return slot{biz: b, lastUser: noHour, expire: noDay, freeUntil: noHour, lastSend: noHour, tierDay: -1}
 }
 
 // noDay is a day after the last day of any run (days are at most 3650).
@@ -53,7 +56,7 @@ func expireDay(d int32) uint16 {
 	return uint16(d)
 }
 
-const slotBytes = 12 + 16
+const slotBytes = 28
 
 // AuditKind is the kind of an audited event.
 type AuditKind uint8
