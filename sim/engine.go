@@ -84,6 +84,7 @@ type runner struct {
 	// discovery or word-of-mouth event (graph mode), and the share of it
 	// that is discovery.
 	convRate  []float32
+	statusP   []float64 // probability of a visit to the Updates tab a day
 	viewsP0   []float64
 	supplyP0  []float64
 	discProb  []float32
@@ -405,12 +406,14 @@ func (r *runner) rebuildDiscovery(mixed bool) {
 func (r *runner) initUserConstants() {
 	n := r.n
 	r.convRate = make([]float32, n)
+	r.statusP = make([]float64, n)
 	r.viewsP0 = make([]float64, n)
 	r.supplyP0 = make([]float64, n)
 	r.nextConv = make([]float64, n)
 	for u := 0; u < n; u++ {
 		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
 		r.convRate[u] = float32(rate)
+		r.statusP[u] = r.beh.StatusDailyShare * float64(r.pop.Activity[u]) / r.meanAct
 		r.viewsP0[u] = math.Exp(-float64(r.pop.StatusViews[u]))
 		r.supplyP0[u] = math.Exp(-float64(r.pop.StatusSupply[u]))
 		s := newStream(r.sConv, u, 0).sub(-1)
@@ -617,8 +620,7 @@ func (w *worker) userDay(u, d int) {
 		}
 	}
 	ss := newStream(r.sStatus, u, d)
-	pOpen := r.beh.StatusDailyShare * float64(r.pop.Activity[u]) / r.meanAct
-	if ss.Float64() < pOpen {
+	if ss.Float64() < r.statusP[u] {
 		ev = append(ev, packEvent(int32(ss.IntN(24)), evStatus, 0, 0, 0))
 	}
 	if len(ev) > 0 {
