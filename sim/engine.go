@@ -599,22 +599,28 @@ func (w *worker) userDay(u, d int) {
 	for m := lapse; m != 0; m &= m - 1 {
 		w.unfollow(u, bits.TrailingZeros64(m), d, 0, false)
 	}
+	now := int32(d) * 24
 	for m := cand; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
 		sl := &row[j]
-		t := due[sl.biz]
-		if sl.flags&fBlocked != 0 {
-			continue
-		}
-		if aud := t & (fFollowing | fWrote); aud != 0 && sl.flags&aud == 0 {
-			// campaign would turn these away unless the slot joins the
-			// audience before they are due: wake queues them then.
-			w.skipped |= 1 << j
-			continue
-		}
 		b := sl.biz
-		if t&dueWindowOnly != 0 && (sl.flags&fWrote == 0 || sl.lastUser+r.windowH <= int32(d)*24+r.campFirst[b]) {
-			w.skipWin |= 1 << j
+		t := due[b]
+		// Each candidate is queued, left for wake or skipped for good.
+		// The tests are combined without branches: which way each goes
+		// depends on the user's history and is hard to predict.
+		//  - a blocked slot gets nothing;
+		//  - a slot outside the audience (followers or contacts only)
+		//    would be turned away unless it joins the audience before the
+		//    campaigns are due: wake queues them then (skipped);
+		//  - a window-only channel whose window is shut at every campaign
+		//    of the day is refused unless u writes first (skipWin).
+		aud := t & (fFollowing | fWrote)
+		blocked := b2i(sl.flags&fBlocked != 0)
+		outside := b2i(aud != 0) & b2i(sl.flags&aud == 0) &^ blocked
+		shut := b2i(t&dueWindowOnly != 0) & (b2i(sl.flags&fWrote == 0) | b2i(sl.lastUser+r.windowH <= now+r.campFirst[b])) &^ (blocked | outside)
+		w.skipped |= uint64(outside) << j
+		w.skipWin |= uint64(shut) << j
+		if blocked|outside|shut != 0 {
 			continue
 		}
 		for c := 0; c < int(r.campCount[b]); c++ {
