@@ -78,9 +78,7 @@ type runner struct {
 	nslots     []uint8
 	annoy      []float32
 	annoyT     []float32 // time (days) of the last annoyance update
-	adAnnoy    []float32
-	adT        []float32
-	uflags     []uint8 // uReachedMsg, uReachedAd, uAdOptOut
+	uflags     []uint8   // uReachedMsg, uReachedAd, uAdOptOut
 	lastChange []int32
 	chanIdx    []uint16 // N*MaxChannels, per-user period caps
 	chanSent   []uint8
@@ -92,9 +90,8 @@ type runner struct {
 	// discovery or word-of-mouth event (graph mode), and the share of it
 	// that is discovery.
 	convRate  []float32
+	view      []viewer
 	statusP   []float64 // probability of a visit to the Updates tab a day
-	viewsP0   []float64
-	supplyP0  []float64
 	discProb  []float32
 	discShare []float32
 	// Waiting times: the hour of u's next service need (a Poisson process)
@@ -223,8 +220,6 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.nslots = make([]uint8, n)
 	r.annoy = make([]float32, n)
 	r.annoyT = make([]float32, n)
-	r.adAnnoy = make([]float32, n)
-	r.adT = make([]float32, n)
 	r.uflags = make([]uint8, n)
 	r.lastChange = make([]int32, n)
 	needUserPeriods := false
@@ -415,15 +410,16 @@ func (r *runner) initUserConstants() {
 	n := r.n
 	r.convRate = make([]float32, n)
 	r.statusP = make([]float64, n)
-	r.viewsP0 = make([]float64, n)
-	r.supplyP0 = make([]float64, n)
+	r.view = make([]viewer, n)
 	r.nextConv = make([]float64, n)
 	for u := 0; u < n; u++ {
 		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
 		r.convRate[u] = float32(rate)
 		r.statusP[u] = r.beh.StatusDailyShare * float64(r.pop.Activity[u]) / r.meanAct
-		r.viewsP0[u] = math.Exp(-float64(r.pop.StatusViews[u]))
-		r.supplyP0[u] = math.Exp(-float64(r.pop.StatusSupply[u]))
+		v := &r.view[u]
+		v.views, v.supply = r.pop.StatusViews[u], r.pop.StatusSupply[u]
+		v.viewsP0 = math.Exp(-float64(v.views))
+		v.supplyP0 = math.Exp(-float64(v.supply))
 		s := newStream(r.sConv, u, 0).sub(-1)
 		r.nextConv[u] = s.hoursUntil(rate)
 	}
@@ -941,11 +937,13 @@ func (r *runner) annoyAt(u int, t float64, x float64) float64 {
 	return a
 }
 
-func (r *runner) adAnnoyAt(u int, t float64, x float64) float64 {
-	a := float64(r.adAnnoy[u]) * fastExp(-r.decay*(t-float64(r.adT[u])))
+// adAnnoyAt is annoyAt for the annoyance from ads, kept in u's viewer
+// record.
+func (r *runner) adAnnoyAt(v *viewer, t float64, x float64) float64 {
+	a := float64(v.adAnnoy) * fastExp(-r.decay*(t-float64(v.adT)))
 	a += x
-	r.adAnnoy[u] = float32(a)
-	r.adT[u] = float32(t)
+	v.adAnnoy = float32(a)
+	v.adT = float32(t)
 	return a
 }
 
@@ -1288,16 +1286,17 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	r := w.r
 	t := float64(d) + float64(h)/24
 	var adA float64
-	mw, pw := float64(r.pop.StatusViews[u]), r.viewsP0[u]
-	if r.adAnnoy[u] > 0 {
-		adA = r.adAnnoyAt(u, t, 0)
+	vw := &r.view[u]
+	mw, pw := float64(vw.views), vw.viewsP0
+	if vw.adAnnoy > 0 {
+		adA = r.adAnnoyAt(vw, t, 0)
 		if r.beh.AdViewDrop > 0 {
 			mw *= fastExp(-r.beh.AdViewDrop * adA)
 			pw = fastExp(-mw)
 		}
 	}
 	// Viewed: the least of statuses wanted and statuses available.
-	v := s.minPoisson(mw, pw, float64(r.pop.StatusSupply[u]), r.supplyP0[u])
+	v := s.minPoisson(mw, pw, float64(vw.supply), vw.supplyP0)
 	w.day.StatusViews += int64(v)
 	ads := r.plat.Ads
 	if ads == nil || r.uflags[u]&uAdOptOut != 0 || v == 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
@@ -1357,7 +1356,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		w.day.AdImpressions += shown
 		seg.AdImpressions += shown
 		w.chargeDay(Micros(shown)*price, SourceAds)
-		r.adAnnoy[u], r.adT[u] = float32(adA), float32(t)
+		vw.adAnnoy, vw.adT = float32(adA), float32(t)
 		w.gotAd = true
 		if r.uflags[u]&uReachedAd == 0 {
 			r.uflags[u] |= uReachedAd
