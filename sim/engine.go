@@ -74,31 +74,17 @@ type runner struct {
 	meanAct     float64
 
 	// Users.
-	slots      []slot
-	nslots     []uint8
-	annoy      []float32
-	annoyT     []float32 // time (days) of the last annoyance update
-	uflags     []uint8   // uReachedMsg, uReachedAd, uAdOptOut
-	lastChange []int32
-	chanIdx    []uint16 // N*MaxChannels, per-user period caps
-	chanSent   []uint8
-	snapPrev   []int32
-	snapNext   []int32
-	// Per-user constants of the run, precomputed to keep exp out of the
-	// inner loop: conversation rate, P(0) of the statuses wanted (without
-	// ad annoyance) and of the statuses available, the probability of a
-	// discovery or word-of-mouth event (graph mode), and the share of it
-	// that is discovery.
-	convRate  []float32
-	view      []viewer
-	statusP   []float64 // probability of a visit to the Updates tab a day
+	slots    []slot
+	us       []userState // what the day loop reads of u every day
+	view     []viewer    // what a visit to the Updates tab reads
+	chanIdx  []uint16    // N*MaxChannels, per-user period caps
+	chanSent []uint8
+	snapPrev []int32
+	snapNext []int32
+	// The probability of a discovery or word-of-mouth event a day (graph
+	// mode), and the share of it that is discovery.
 	discProb  []float32
 	discShare []float32
-	// Waiting times: the hour of u's next service need (a Poisson process)
-	// and, in graph mode, the day of u's next discovery event, so that a
-	// user-day with nothing due costs no random draw.
-	nextConv []float64
-	nextDisc []int32
 
 	// Businesses.
 	followers []int32
@@ -217,11 +203,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 		return nil, fmt.Errorf("sim: %d days is more than a run can hold", pop.Cfg.Days)
 	}
 	r.slots = make([]slot, n*k)
-	r.nslots = make([]uint8, n)
-	r.annoy = make([]float32, n)
-	r.annoyT = make([]float32, n)
-	r.uflags = make([]uint8, n)
-	r.lastChange = make([]int32, n)
+	r.us = make([]userState, n)
 	needUserPeriods := false
 	for _, ch := range plat.Channels {
 		needUserPeriods = needUserPeriods || ch.UserCapPerPeriod > 0
@@ -337,7 +319,7 @@ func (r *runner) initFollows() {
 			sl := freshSlot(b)
 			sl.flags, sl.expire = fFollowing, expireDay(es.Geometric(r.beh.NaturalUnfollow))
 			r.slots[u*k+j] = sl
-			r.nslots[u]++
+			r.us[u].nslots++
 			r.followers[b]++
 			r.blockFollowers[blk*r.m+int(b)]++
 		}
@@ -360,7 +342,7 @@ func (r *runner) writeSnapshot(u int, dst []int32) {
 	row := dst[u*k : (u+1)*k]
 	for j := range row {
 		row[j] = -1
-		if j < int(r.nslots[u]) {
+		if j < int(r.us[u].nslots) {
 			sl := &r.slots[u*k+j]
 			if sl.flags&fFollowing != 0 {
 				row[j] = sl.biz
@@ -408,27 +390,23 @@ func (r *runner) rebuildDiscovery(mixed bool) {
 
 func (r *runner) initUserConstants() {
 	n := r.n
-	r.convRate = make([]float32, n)
-	r.statusP = make([]float64, n)
 	r.view = make([]viewer, n)
-	r.nextConv = make([]float64, n)
 	for u := 0; u < n; u++ {
 		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
-		r.convRate[u] = float32(rate)
-		r.statusP[u] = r.beh.StatusDailyShare * float64(r.pop.Activity[u]) / r.meanAct
+		r.us[u].convRate = float32(rate)
+		r.us[u].statusP = r.beh.StatusDailyShare * float64(r.pop.Activity[u]) / r.meanAct
 		v := &r.view[u]
 		v.views, v.supply = r.pop.StatusViews[u], r.pop.StatusSupply[u]
 		v.viewsP0 = math.Exp(-float64(v.views))
 		v.supplyP0 = math.Exp(-float64(v.supply))
 		s := newStream(r.sConv, u, 0).sub(-1)
-		r.nextConv[u] = s.hoursUntil(rate)
+		r.us[u].nextConv = s.hoursUntil(rate)
 	}
 	if r.pop.Graph == nil {
 		return
 	}
 	r.discProb = make([]float32, n)
 	r.discShare = make([]float32, n)
-	r.nextDisc = make([]int32, n)
 	for u := 0; u < n; u++ {
 		lp, lq := r.discoveryHazard(u)
 		if t := lp + lq; t > 0 {
@@ -436,7 +414,7 @@ func (r *runner) initUserConstants() {
 			r.discShare[u] = float32(lp / t)
 		}
 		s := newStream(r.sDisc, u, 0).sub(-1)
-		r.nextDisc[u] = s.Geometric(float64(r.discProb[u])) - 1
+		r.us[u].nextDisc = s.Geometric(float64(r.discProb[u])) - 1
 	}
 }
 
@@ -586,7 +564,8 @@ func (w *worker) userDay(u, d int) {
 	base := u * k
 	ev := w.ev[:0]
 	w.gotMsg, w.gotAd, w.msgOK = false, false, false
-	ns := int(r.nslots[u])
+	st := &r.us[u]
+	ns := int(st.nslots)
 	row, due := r.slots[base:base+ns], r.due
 	// One tight pass marks the follows that lapse today (only a follow
 	// has an expiry) and the slots whose business has a campaign today;
@@ -623,17 +602,17 @@ func (w *worker) userDay(u, d int) {
 			ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 		}
 	}
-	if end := float64(d+1) * 24; r.nextConv[u] < end {
+	if end := float64(d+1) * 24; st.nextConv < end {
 		cs := newStream(r.sConv, u, d)
-		rate := float64(r.convRate[u])
-		for r.nextConv[u] < end {
-			h := int32(r.nextConv[u] - float64(d)*24)
-			r.nextConv[u] += cs.hoursUntil(rate)
+		rate := float64(st.convRate)
+		for st.nextConv < end {
+			h := int32(st.nextConv - float64(d)*24)
+			st.nextConv += cs.hoursUntil(rate)
 			ev = w.need(u, h, ns, &cs, ev)
 		}
 	}
 	ss := newStream(r.sStatus, u, d)
-	if ss.Float64() < r.statusP[u] {
+	if ss.Float64() < st.statusP {
 		ev = append(ev, packEvent(int32(ss.IntN(24)), evStatus, 0, 0, 0))
 	}
 	if len(ev) > 0 {
@@ -664,10 +643,10 @@ func (w *worker) userDay(u, d int) {
 	w.skipWin = 0
 	w.day.ReachMessages += b2i(w.gotMsg) // no branch on a coin's outcome
 	w.day.ReachAds += b2i(w.gotAd)
-	if r.nextDisc == nil || r.nextDisc[u] == int32(d) {
+	if r.pop.Graph == nil || st.nextDisc == int32(d) {
 		w.discover(u, d)
 	}
-	if r.snapNext != nil && r.lastChange[u] >= int32(d-1) {
+	if r.snapNext != nil && st.lastChange >= int32(d-1) {
 		r.writeSnapshot(u, r.snapNext)
 	}
 }
@@ -804,7 +783,7 @@ func (w *worker) need(u int, h int32, ns int, cs *Stream, ev []event) []event {
 // findSlot returns the slot of u with business b, or -1.
 func (r *runner) findSlot(u int, b int32) int {
 	base := u * r.k
-	for j := 0; j < int(r.nslots[u]); j++ {
+	for j := 0; j < int(r.us[u].nslots); j++ {
 		if r.slots[base+j].biz == b {
 			return j
 		}
@@ -818,9 +797,9 @@ func (r *runner) findSlot(u int, b int32) int {
 // business the slot held before (-1: none).
 func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 	base := u * r.k
-	j, prev = int(r.nslots[u]), -1
+	j, prev = int(r.us[u].nslots), -1
 	if j < r.k {
-		r.nslots[u]++
+		r.us[u].nslots++
 	} else {
 		j = -1
 		oldest := now - contactMemory
@@ -856,7 +835,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	w.day.FollowsGained++
 	w.seg[r.pop.Segment[u]].FollowsGained++
 	*src++
-	r.lastChange[u] = int32(d)
+	r.us[u].lastChange = int32(d)
 	if w.r.audit != nil {
 		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
 	}
@@ -870,7 +849,7 @@ func (w *worker) endFollow(u, j, d int) {
 	sl.expire = noDay
 	r.blockFollowers[w.blk*r.m+b]--
 	w.biz[b].followDelta--
-	r.lastChange[u] = int32(d)
+	r.us[u].lastChange = int32(d)
 }
 
 func (w *worker) unfollow(u, j, d int, hour int32, annoyed bool) {
@@ -930,10 +909,10 @@ func (w *worker) chargeDay(amount Micros, src Source) {
 // annoyAt decays u's annoyance to time t (days) and adds x; it returns the
 // new level.
 func (r *runner) annoyAt(u int, t float64, x float64) float64 {
-	a := float64(r.annoy[u]) * fastExp(-r.decay*(t-float64(r.annoyT[u])))
+	a := float64(r.us[u].annoy) * fastExp(-r.decay*(t-float64(r.us[u].annoyT)))
 	a += x
-	r.annoy[u] = float32(a)
-	r.annoyT[u] = float32(t)
+	r.us[u].annoy = float32(a)
+	r.us[u].annoyT = float32(t)
 	return a
 }
 
@@ -1146,8 +1125,8 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		w.biz[b].qualitySends++
 	}
 	w.gotMsg = true
-	if r.uflags[u]&uReachedMsg == 0 {
-		r.uflags[u] |= uReachedMsg
+	if r.us[u].flags&uReachedMsg == 0 {
+		r.us[u].flags |= uReachedMsg
 		w.day.ReachMessagesCum++
 	}
 	push := ch.Delivery == Push && sl.flags&fMuted == 0
@@ -1299,7 +1278,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	v := s.minPoisson(mw, pw, float64(vw.supply), vw.supplyP0)
 	w.day.StatusViews += int64(v)
 	ads := r.plat.Ads
-	if ads == nil || r.uflags[u]&uAdOptOut != 0 || v == 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
+	if ads == nil || r.us[u].flags&uAdOptOut != 0 || v == 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
 		return
 	}
 	n := (v-ads.FirstAfter)/ads.AdLoad + 1
@@ -1343,7 +1322,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 			w.conversation(u, b, d, h, true)
 		}
 		if ads.OptOut && r.reacts(xOpt, u, adA, r.beh.AdOptOutRate) {
-			r.uflags[u] |= uAdOptOut
+			r.us[u].flags |= uAdOptOut
 			w.day.AdOptOuts++
 			seg.AdOptOuts++
 			if w.r.audit != nil {
@@ -1358,8 +1337,8 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		w.chargeDay(Micros(shown)*price, SourceAds)
 		vw.adAnnoy, vw.adT = float32(adA), float32(t)
 		w.gotAd = true
-		if r.uflags[u]&uReachedAd == 0 {
-			r.uflags[u] |= uReachedAd
+		if r.us[u].flags&uReachedAd == 0 {
+			r.us[u].flags |= uReachedAd
 			w.day.ReachAdsCum++
 		}
 	}
@@ -1374,11 +1353,11 @@ func (w *worker) discover(u, d int) {
 	var prob, share, lp float64
 	var s Stream
 	if g != nil {
-		if r.nextDisc[u] != int32(d) {
+		if r.us[u].nextDisc != int32(d) {
 			return
 		}
 		s = newStream(r.sDisc, u, d)
-		r.nextDisc[u] = int32(d) + s.Geometric(float64(r.discProb[u]))
+		r.us[u].nextDisc = int32(d) + s.Geometric(float64(r.discProb[u]))
 		share = float64(r.discShare[u])
 	} else {
 		lp, _ = r.discoveryHazard(u)
@@ -1631,7 +1610,7 @@ func (r *runner) segments() []SegmentSummary {
 				s.FollowsStart++
 			}
 		}
-		for j := 0; j < int(r.nslots[u]); j++ {
+		for j := 0; j < int(r.us[u].nslots); j++ {
 			if r.slots[u*r.k+j].flags&fFollowing != 0 {
 				s.FollowsEnd++
 			}

@@ -368,7 +368,7 @@ func MemoryEstimate(cfg *Config) int64 {
 		k*4 + // initial follows
 		k*int64(slotBytes) + // slots
 		2*k*4 + // word-of-mouth snapshots
-		78 + MaxChannels*3 // run state: nslots, annoyance, flags, viewer record, waiting times, rates, period caps
+		40 + 32 + 8 + MaxChannels*3 // run state: userState, viewer, discovery rates, period caps
 	if cfg.Graph.Kind != "fully_mixed" {
 		perUser += 2 * int64(cfg.Graph.EdgesPerUser) * 4 * 3 // CSR plus growth lists
 	}

@@ -45,6 +45,21 @@ func freshSlot(b int32) slot {
 	return slot{biz: b, lastUser: noHour, expire: noDay, freeUntil: noHour, lastSend: noHour, tierDay: -1}
 }
 
+// userState is what the day loop reads of a user every day, and what most
+// of the user's events update, in one record: a user-day starts with one
+// cache line instead of a line from each of several arrays.
+type userState struct {
+	nextConv   float64 // hour of u's next service need (a Poisson process)
+	statusP    float64 // probability of a visit to the Updates tab a day
+	convRate   float32 // service needs a day
+	annoy      float32 // annoyance from messages,
+	annoyT     float32 // and the time (days) of its last update
+	nextDisc   int32   // day of u's next discovery event (graph mode)
+	lastChange int32   // last day u's follows changed (for the snapshot)
+	nslots     uint8   // slots in use
+	flags      uint8   // uReachedMsg, uReachedAd, uAdOptOut
+}
+
 // viewer is what a visit to the Updates tab reads and writes of a user,
 // in one record: a visit touches one cache line instead of six arrays
 // among the many the day loop walks through.
