@@ -1,9 +1,14 @@
 #include "textflag.h"
 
-// func prefetchSlots(addr uintptr)
-TEXT ·prefetchSlots(SB), NOSPLIT, $0-8
+// func prefetch(addr, n uintptr)
+TEXT ·prefetch(SB), NOSPLIT, $0-16
 	MOVQ addr+0(FP), AX
+	MOVQ n+8(FP), CX
+	ADDQ AX, CX      // CX: end of the range
+	ANDQ $~63, AX   // AX: start of its first cache line
+loop:
 	PREFETCHT0 (AX)
-	PREFETCHT0 64(AX)
-	PREFETCHT0 128(AX)
+	ADDQ $64, AX
+	CMPQ AX, CX
+	JCS  loop
 	RET

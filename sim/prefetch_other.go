@@ -2,5 +2,5 @@
 
 package sim
 
-// prefetchSlots is a no-op where msgmon has no prefetch instruction.
-func prefetchSlots(addr uintptr) {}
+// prefetch is a no-op where msgmon has no prefetch instruction.
+func prefetch(addr, n uintptr) {}
