@@ -1442,7 +1442,7 @@ func (r *runner) epilogue(d int) {
 			*x = bizAcc{}
 		}
 		r.followers[b] += int32(a.followDelta)
-		r.convToday[b] = a.conversations
+		r.convToday[b] = int64(a.conversations)
 		if a.conversations > 0 || r.loadEWMA[b] > 0 {
 			if r.loadEWMA[b] == 0 {
 				r.loadEWMA[b] = float64(a.conversations)
@@ -1453,24 +1453,24 @@ func (r *runner) epilogue(d int) {
 		r.q7sends[b*7+ring] = int32(a.qualitySends)
 		r.q7blocks[b*7+ring] = int32(a.blocks)
 		s := &r.sum[b]
-		s.Sends += a.sends
-		s.Opens += a.opens
-		s.Clicks += a.clicks
-		s.Conversations += a.conversations
-		s.Conversions += a.conversions
-		s.FollowsGained += a.follows
-		s.Unfollows += a.unfollows
-		s.Blocks += a.blocks
-		s.FollowsBlocked += a.followsBlocked
-		s.Mutes += a.mutes
-		s.AdImpressions += a.impressions
+		s.Sends += int64(a.sends)
+		s.Opens += int64(a.opens)
+		s.Clicks += int64(a.clicks)
+		s.Conversations += int64(a.conversations)
+		s.Conversions += int64(a.conversions)
+		s.FollowsGained += int64(a.follows)
+		s.Unfollows += int64(a.unfollows)
+		s.Blocks += int64(a.blocks)
+		s.FollowsBlocked += int64(a.followsBlocked)
+		s.Mutes += int64(a.mutes)
+		s.AdImpressions += int64(a.impressions)
 		for i, v := range a.spend {
 			s.SpendBySource[i] += v
 			s.Spend += v
 		}
 		s.Revenue += a.revenue
 		s.ServiceCost += a.serviceCost
-		r.rate(b, a.uniqueOutside)
+		r.rate(b, int64(a.uniqueOutside))
 	}
 	for _, bl := range r.plat.Billers {
 		bl.Bill(ledger{r: r, d: d})
