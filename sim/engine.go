@@ -1442,7 +1442,7 @@ func (r *runner) epilogue(d int) {
 			*x = bizAcc{}
 		}
 		r.followers[b] += int32(a.followDelta)
-		r.convToday[b] = int64(a.conversations)
+		r.convToday[b] = a.conversations
 		if a.conversations > 0 || r.loadEWMA[b] > 0 {
 			if r.loadEWMA[b] == 0 {
 				r.loadEWMA[b] = float64(a.conversations)
@@ -1456,14 +1456,14 @@ func (r *runner) epilogue(d int) {
 		s.Sends += int64(a.sends)
 		s.Opens += int64(a.opens)
 		s.Clicks += int64(a.clicks)
-		s.Conversations += int64(a.conversations)
-		s.Conversions += int64(a.conversions)
+		s.Conversations += a.conversations
+		s.Conversions += a.conversions
 		s.FollowsGained += int64(a.follows)
 		s.Unfollows += int64(a.unfollows)
 		s.Blocks += int64(a.blocks)
 		s.FollowsBlocked += int64(a.followsBlocked)
 		s.Mutes += int64(a.mutes)
-		s.AdImpressions += int64(a.impressions)
+		s.AdImpressions += a.impressions
 		for i, v := range a.spend {
 			s.SpendBySource[i] += v
 			s.Spend += v

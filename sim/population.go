@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"unsafe"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -368,7 +369,7 @@ func MemoryEstimate(cfg *Config) int64 {
 		k*4 + // initial follows
 		k*int64(slotBytes) + // slots
 		2*k*4 + // word-of-mouth snapshots
-		40 + 32 + 8 + MaxChannels*3 // run state: userState, viewer, discovery rates, period caps
+		int64(unsafe.Sizeof(userState{})+unsafe.Sizeof(viewer{})) + 8 + MaxChannels*3 // run state: records, discovery rates, period caps
 	if cfg.Graph.Kind != "fully_mixed" {
 		perUser += 2 * int64(cfg.Graph.EdgesPerUser) * 4 * 3 // CSR plus growth lists
 	}
