@@ -804,11 +804,14 @@ func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 	} else {
 		j = -1
 		oldest := now - contactMemory
-		for i := 0; i < r.k; i++ {
-			sl := &r.slots[base+i]
-			if sl.flags&(fFollowing|fBlocked) == 0 && sl.lastUser < oldest && sl.lastSend < oldest {
-				j, oldest = i, max(sl.lastUser, sl.lastSend)
-			}
+		// The oldest contact, found without branches (which slots
+		// qualify is hard to predict): c is 1 for a contact older than
+		// the best so far, and selects it by multiplication.
+		for i, sl := range r.slots[base : base+r.k] {
+			last := max(sl.lastUser, sl.lastSend)
+			c := b2i(sl.flags&(fFollowing|fBlocked) == 0) & b2i(last < oldest)
+			j += int(c) * (i - j)
+			oldest += int32(c) * (last - oldest)
 		}
 		if j < 0 {
 			return -1, -1
