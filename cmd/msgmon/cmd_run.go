@@ -27,17 +27,19 @@ const defaultDB = "msgmon-out/results.duckdb"
 // runOptions are the flags shared by run and compare.
 type runOptions struct {
 	scenarioOptions
-	DB      string
-	Arms    []string
-	Workers int
-	Quiet   bool
+	DB       string
+	Arms     []string
+	Workers  int
+	Parallel int
+	Quiet    bool
 }
 
 func (o *runOptions) AddFlags(f *pflag.FlagSet) {
 	o.scenarioOptions.AddFlags(f)
 	f.StringVar(&o.DB, "db", defaultDB, "results database (created if missing)")
 	f.StringSliceVar(&o.Arms, "arm", nil, "run only these arms (repeatable)")
-	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: all cores); results do not depend on it")
+	f.IntVar(&o.Parallel, "parallel", 0, "replicates at a time (0: one per core, fewer if memory is short); results do not depend on it")
+	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel); results do not depend on it")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar")
 }
 
@@ -109,7 +111,8 @@ func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, prog
 	if len(spec.Arms) == 0 {
 		return nil, usageErr("scenario %s enables no model: nothing to run", sc.Name)
 	}
-	spec.Workers = o.Workers
+	parallel, workers := runsAtOnce(o.Parallel, o.Workers, spec.Replicates, &sc.Config)
+	spec.Workers = workers
 	hash, err := sc.Hash()
 	if err != nil {
 		return nil, err
@@ -130,15 +133,18 @@ func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, prog
 		ScenarioJSON: string(js), Version: version()}
 	if !o.Quiet && isTerminal(progressOut) {
 		bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(progressOut),
-			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d arms x %d replicates", sc.Name, len(spec.Arms), spec.Replicates)),
+			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d arms x %d replicates, %d at a time", sc.Name, len(spec.Arms), spec.Replicates, parallel)),
 			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
 			progressbar.OptionClearOnFinish())
 		spec.Progress = func(done, total int) { _ = bar.Set(done * 100 / total) }
 		defer bar.Finish()
 	}
-	if err := experiment.Run(ctx, spec, hash, sink); err != nil {
+	// Each replicate runs its arms in turn on its own population;
+	// replicates run side by side.
+	if err := experiment.RunPoints(ctx, []experiment.Point{{Spec: spec, Hash: hash, Sink: sink}}, parallel, spec.Progress); err != nil {
 		return nil, err
 	}
+	slices.Sort(sink.RunIDs) // in the order they were stored, which parallel replicates change
 	out := &runOutcome{batchID: sink.BatchID, runIDs: sink.RunIDs}
 	for _, a := range spec.Arms {
 		out.arms = append(out.arms, a.Name)

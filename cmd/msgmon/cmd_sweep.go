@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 
@@ -173,17 +172,11 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 	if err := checkMemory(sw.Name, largest); err != nil {
 		return nil, err
 	}
-	parallel := o.Parallel
-	if parallel == 0 {
-		parallel = runtime.GOMAXPROCS(0)
-		if avail := availableMemory(); avail > 0 {
-			parallel = max(1, min(parallel, int((avail-256<<20)/(2*sim.MemoryEstimate(largest)))))
-		}
+	pairs := 0 // (point, replicate) pairs, the units run side by side
+	for _, sc := range plan.scen {
+		pairs += sc.Replicates
 	}
-	workers := o.Workers
-	if workers == 0 {
-		workers = max(1, runtime.GOMAXPROCS(0)/parallel)
-	}
+	parallel, workers := runsAtOnce(o.Parallel, o.Workers, pairs, largest)
 
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return nil, err

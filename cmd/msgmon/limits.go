@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -65,4 +66,32 @@ func checkMemory(name string, cfg *sim.Config) error {
 	fit := lo
 	return usageErr("scenario %s needs about %.1f GiB of memory (users: %d, businesses: %d, max_follows: %d) but %.1f GiB are available; lower users to at most %d, or max_follows",
 		name, float64(need)/(1<<30), cfg.Users, cfg.Businesses, cfg.MaxFollows, float64(avail)/(1<<30), max(fit, 0))
+}
+
+// runsAtOnce returns how many runs to simulate at a time and how many
+// workers each gets, for a job of runs independent runs of cfg. A value
+// given on the command line is kept; 0 chooses: one run per core (per
+// workers cores if workers is given), no more than there are runs, and
+// fewer when memory is short; the cores are shared among them. Results
+// depend on neither.
+//
+// Runs side by side on one worker each keep the cores busier than one run
+// on all of them, which waits at the end of every simulated day for its
+// slowest block.
+func runsAtOnce(parallel, workers, runs int, cfg *sim.Config) (int, int) {
+	cores := runtime.GOMAXPROCS(0)
+	if parallel == 0 {
+		parallel = cores
+		if workers > 0 {
+			parallel = max(1, cores/workers)
+		}
+		parallel = max(1, min(parallel, runs))
+		if avail := availableMemory(); avail > 0 {
+			parallel = max(1, min(parallel, int((avail-256<<20)/(2*sim.MemoryEstimate(cfg)))))
+		}
+	}
+	if workers == 0 {
+		workers = max(1, cores/parallel)
+	}
+	return parallel, workers
 }
