@@ -55,7 +55,7 @@ values (and set:) as a new scenario file to use as a preset.
 	}
 	f := c.Flags()
 	f.StringVar(&o.DB, "db", defaultDB, "results database (created if missing)")
-	f.IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core)")
+	f.IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core, fewer if memory is short)")
 	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
 	f.StringVar(&o.Save, "save", "", "write the calibrated scenario to this file")
 	f.BoolVar(&o.Force, "force", false, "overwrite the --save file")

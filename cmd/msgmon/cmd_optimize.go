@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -35,8 +34,7 @@ type evaluator struct {
 	keys map[string]bool
 	arm  string
 	next int
-	par  int
-	wk   int
+	base *datasets.Scenario // the sweep's midpoint: its size and replicates
 }
 
 func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extraCols []store.SweepColumn) (*evaluator, error) {
@@ -71,15 +69,7 @@ func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extr
 		db.Close()
 		return nil, err
 	}
-	par := o.Parallel
-	if par == 0 {
-		par = runtime.GOMAXPROCS(0)
-	}
-	wk := o.Workers
-	if wk == 0 {
-		wk = max(1, runtime.GOMAXPROCS(0)/par)
-	}
-	return &evaluator{o: o, sw: sw, db: db, id: meta.ID, keys: keys, arm: arm, par: par, wk: wk}, nil
+	return &evaluator{o: o, sw: sw, db: db, id: meta.ID, keys: keys, arm: arm, base: base}, nil
 }
 
 func midpoint(sw *datasets.Sweep) []any {
@@ -121,6 +111,7 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 	}
 	var points []experiment.Point
 	var idx []int
+	par, wk := runsAtOnce(e.o.Parallel, e.o.Workers, len(extras)*e.base.Replicates, &e.base.Config)
 	for j, extra := range extras {
 		pt := datasets.SweepPoint{Index: e.next, Values: vals}
 		e.next++
@@ -138,7 +129,7 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 				keep = append(keep, a)
 			}
 		}
-		spec.Arms, spec.Workers = keep, e.wk
+		spec.Arms, spec.Workers = keep, wk
 		hash, err := s.Hash()
 		if err != nil {
 			return nil, err
@@ -157,7 +148,7 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 		points = append(points, experiment.Point{Spec: spec, Hash: hash, Sink: sink})
 		idx = append(idx, pt.Index)
 	}
-	if err := experiment.RunPoints(ctx, points, e.par, nil); err != nil {
+	if err := experiment.RunPoints(ctx, points, par, nil); err != nil {
 		return nil, err
 	}
 	out := make([]measurement, len(extras))
@@ -226,7 +217,7 @@ it does. Every evaluation is stored; an interrupted search resumes.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.DB, "db", defaultDB, "results database (created if missing)")
-	f.IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core)")
+	f.IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core, fewer if memory is short)")
 	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
 	return c
 }
