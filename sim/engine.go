@@ -96,11 +96,9 @@ type runner struct {
 	limited        []bool
 	channel        []int8
 	audMask        []uint8 // slot flags that put a user in b's audience (0: any)
-	// due[b] is 0 when b has no campaign today; else dueCampaign, with
-	// dueWindowOnly for a window-only channel, and the slot flags of b's
-	// audience rule (audMask).
-	due        []uint8
-	campFirst  []int32 // hour of b's first campaign today
+	// due[b+1] is what the daily scan needs of business b today (due[0]
+	// stands for an empty slot and is never due).
+	due        []dueInfo
 	campCount  []uint8
 	campHour   []int32
 	campCat    []MsgCategory
@@ -218,8 +216,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.limited = make([]bool, m)
 	r.channel = make([]int8, m)
 	r.audMask = make([]uint8, m)
-	r.due = make([]uint8, m)
-	r.campFirst = make([]int32, m)
+	r.due = make([]dueInfo, m+1)
 	r.campCount = make([]uint8, m)
 	r.campHour = make([]int32, m*maxCampaigns)
 	r.campCat = make([]MsgCategory, m*maxCampaigns)
@@ -456,7 +453,7 @@ func (r *runner) initAds() {
 func (r *runner) prologue(d int) {
 	chs := r.plat.Channels
 	for b := 0; b < r.m; b++ {
-		r.campCount[b], r.due[b] = 0, 0
+		r.campCount[b], r.due[b+1] = 0, dueInfo{shutBefore: math.MinInt32}
 		ci := r.channel[b]
 		if ci >= 0 {
 			spw := float64(r.pop.SendsPerWeek[b])
@@ -468,10 +465,10 @@ func (r *runner) prologue(d int) {
 			if cnt > 0 {
 				s := newStream(r.sCamp, b, d)
 				util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
-				r.campFirst[b] = 24
+				first := int32(24)
 				for i := 0; i < cnt; i++ {
 					r.campHour[b*maxCampaigns+i] = int32(8 + s.IntN(12))
-					r.campFirst[b] = min(r.campFirst[b], r.campHour[b*maxCampaigns+i])
+					first = min(first, r.campHour[b*maxCampaigns+i])
 					if s.Float64() < util {
 						r.campCat[b*maxCampaigns+i] = Utility
 					} else {
@@ -479,9 +476,12 @@ func (r *runner) prologue(d int) {
 					}
 				}
 				r.campCount[b] = uint8(cnt)
-				r.due[b] = dueCampaign | r.audMask[b]
+				r.due[b+1].due, r.due[b+1].aud = 1, r.audMask[b]
 				if chs[ci].Audience == WindowOnly {
-					r.due[b] |= dueWindowOnly
+					// The window is shut at every campaign of the day
+					// for a user whose last message came this early
+					// (or who never wrote: noHour).
+					r.due[b+1].shutBefore = int32(d)*24 + first - r.windowH
 				}
 			}
 			// Budget: send to a share of the audience so the expected
@@ -567,20 +567,19 @@ func (w *worker) userDay(u, d int) {
 	w.gotMsg, w.gotAd, w.msgOK = false, false, false
 	st := &r.us[u]
 	ns := int(st.nslots)
-	row, due := r.slots[base:base+ns], r.due
+	row := r.slots[base : base+ns]
 	// One tight pass marks the follows that lapse today (only a follow
 	// has an expiry) and the slots whose business has a campaign today;
 	// the marked ones are handled after, in slot order.
-	lapse, cand := scanSlots(row, due, d)
+	lapse, cand := scanSlots(row, r.due, d)
 	for m := lapse; m != 0; m &= m - 1 {
 		w.unfollow(u, bits.TrailingZeros64(m), d, 0, false)
 	}
-	now := int32(d) * 24
 	for m := cand; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
 		sl := &row[j]
 		b := sl.biz
-		t := due[b]
+		x := r.due[b+1]
 		// Each candidate is queued, left for wake or skipped for good.
 		// The tests are combined without branches: which way each goes
 		// depends on the user's history and is hard to predict.
@@ -590,10 +589,9 @@ func (w *worker) userDay(u, d int) {
 		//    campaigns are due: wake queues them then (skipped);
 		//  - a window-only channel whose window is shut at every campaign
 		//    of the day is refused unless u writes first (skipWin).
-		aud := t & (fFollowing | fWrote)
 		blocked := b2i(sl.flags&fBlocked != 0)
-		outside := b2i(aud != 0) & b2i(sl.flags&aud == 0) &^ blocked
-		shut := b2i(t&dueWindowOnly != 0) & (b2i(sl.flags&fWrote == 0) | b2i(sl.lastUser+r.windowH <= now+r.campFirst[b])) &^ (blocked | outside)
+		outside := b2i(x.aud != 0) & b2i(sl.flags&x.aud == 0) &^ blocked
+		shut := b2i(sl.lastUser <= x.shutBefore) &^ (blocked | outside)
 		w.skipped |= uint64(outside) << j
 		w.skipWin |= uint64(shut) << j
 		if blocked|outside|shut != 0 {
@@ -661,19 +659,32 @@ func b2i(b bool) int64 {
 	return i
 }
 
+// dueInfo is what the daily scan of a user's slots reads of a business:
+// 8 bytes, so that the table of a few thousand businesses stays in the
+// first-level cache.
+type dueInfo struct {
+	due uint8 // 1: campaigns today
+	aud uint8 // slot flags that put a user in the audience (0: any)
+	_   [2]uint8
+	// shutBefore: a window-only channel's window is shut at every
+	// campaign today for a slot whose lastUser is at or before it;
+	// math.MinInt32 for other channels (and lastUser never is).
+	shutBefore int32
+}
+
 // scanSlots returns the masks of the slots in row whose follow lapses by
 // day d and of those whose business has a campaign today. It is a function
 // of its own so that the loop keeps its values in registers.
 //
 //go:noinline
-func scanSlots(row []slot, due []uint8, d int) (lapse, cand uint64) {
+func scanSlots(row []slot, due []dueInfo, d int) (lapse, cand uint64) {
 	bit := uint64(1)
 	for i := range row {
 		sl := &row[i]
 		if int(sl.expire) <= d {
 			lapse |= bit
 		}
-		if due[sl.biz] != 0 {
+		if due[sl.biz+1].due != 0 {
 			cand |= bit
 		}
 		bit <<= 1

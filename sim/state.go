@@ -5,12 +5,6 @@ import "math"
 // noHour marks "never" in hour fields.
 const noHour int32 = math.MinInt32 / 2
 
-// Flags of runner.due, beside fFollowing and fWrote.
-const (
-	dueWindowOnly uint8 = 1 << 6
-	dueCampaign   uint8 = 1 << 7
-)
-
 // Slot flags.
 const (
 	fFollowing uint8 = 1 << iota // opted in
