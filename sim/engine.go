@@ -201,7 +201,9 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 		return nil, fmt.Errorf("sim: %d days is more than a run can hold", pop.Cfg.Days)
 	}
 	r.slots = make([]slot, n*k)
+	adviseHuge(r.slots)
 	r.us = make([]userState, n)
+	adviseHuge(r.us)
 	needUserPeriods := false
 	for _, ch := range plat.Channels {
 		needUserPeriods = needUserPeriods || ch.UserCapPerPeriod > 0
@@ -327,6 +329,8 @@ func (r *runner) initFollows() {
 	if r.pop.Graph != nil {
 		r.snapPrev = make([]int32, r.n*k)
 		r.snapNext = make([]int32, r.n*k)
+		adviseHuge(r.snapPrev)
+		adviseHuge(r.snapNext)
 		for u := 0; u < r.n; u++ {
 			r.writeSnapshot(u, r.snapPrev)
 			r.writeSnapshot(u, r.snapNext)
@@ -388,6 +392,7 @@ func (r *runner) rebuildDiscovery(mixed bool) {
 func (r *runner) initUserConstants() {
 	n := r.n
 	r.view = make([]viewer, n)
+	adviseHuge(r.view)
 	for u := 0; u < n; u++ {
 		rate := r.beh.ConversationsPerDay * float64(r.pop.Activity[u]) / r.meanAct
 		r.us[u].convRate = float32(rate)

@@ -99,6 +99,7 @@ func (p *Population) drawUsers(seed uint64) {
 	p.Activity = make([]float32, n)
 	p.Tolerance = make([]float32, n)
 	p.Interest = make([]float32, n*c)
+	adviseHuge(p.Interest)
 	p.StatusViews = make([]float32, n)
 	p.OptIn = make([]float32, n)
 	cum := make([]float64, len(cfg.Markets))
