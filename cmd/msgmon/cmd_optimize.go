@@ -209,7 +209,9 @@ Outputs are SQL expressions over run_totals columns, averaged over the
 replicates. A constraint must hold for its 95 % confidence bound (the upper
 bound for max:, the lower for min:), so that the policy keeps it on fresh
 seeds; the command re-runs the best policy with fresh seeds and says whether
-it does. Every evaluation is stored; an interrupted search resumes.`,
+it does. Every evaluation is stored; an interrupted search resumes. When no
+policy tried meets every constraint, the report shows the one that comes
+closest and msgmon exits with status 3.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runOptimize(cmd.Context(), &o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -331,5 +333,9 @@ func runOptimize(ctx context.Context, o *optimizeOptions, path string, stdout, s
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "\nevery evaluation is stored: msgmon query --db %s \"SELECT * FROM %s\"\n", o.DB, store.SweepView(sw.Name))
+	if !best.Feasible {
+		return infeasibleError{fmt.Errorf("%s: none of the %d policies tried meets every constraint at its 95 %% bound (the best above comes closest); "+
+			"loosen a constraint, widen a parameter's range, or raise budget or replicates", path, best.Evaluations)}
+	}
 	return nil
 }

@@ -25,6 +25,7 @@ const (
 	exitOK          = 0
 	exitError       = 1   // a run-time failure (database, disk, ...)
 	exitInput       = 2   // bad command line or scenario: fix the input
+	exitNoPolicy    = 3   // optimize: no policy met the constraints
 	exitInterrupted = 130 // SIGINT
 	exitTerminated  = 143 // SIGTERM
 )
@@ -35,6 +36,12 @@ type inputError struct{ error }
 func (e inputError) Unwrap() error { return e.error }
 
 func usageErr(format string, args ...any) error { return inputError{fmt.Errorf(format, args...)} }
+
+// infeasibleError: optimize searched to the end, and no policy it tried
+// met every constraint. The report is printed all the same.
+type infeasibleError struct{ error }
+
+func (e infeasibleError) Unwrap() error { return e.error }
 
 // exitCode is the one place errors become exit codes.
 func exitCode(err error, sig os.Signal) int {
@@ -48,8 +55,12 @@ func exitCode(err error, sig os.Signal) int {
 	}
 	var se *datasets.ScenarioError
 	var ie inputError
-	if errors.As(err, &se) || errors.As(err, &ie) {
+	var fe infeasibleError
+	switch {
+	case errors.As(err, &se) || errors.As(err, &ie):
 		return exitInput
+	case errors.As(err, &fe):
+		return exitNoPolicy
 	}
 	return exitError
 }

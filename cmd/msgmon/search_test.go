@@ -76,6 +76,42 @@ parameters:
 	}
 }
 
+// A search in which no policy can meet a constraint (churn below zero)
+// still prints the closest policy, and exits with status 3 so that a script
+// can tell it from a policy found.
+func TestOptimizeInfeasibleExitsThree(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "opt.yaml")
+	os.WriteFile(file, []byte(`name: opt
+scenario: default
+set: {users: 600, businesses: 12, days: 20}
+arms: [paid_push]
+replicates: 2
+design: optimize
+budget: 5
+objective: {maximize: platform_revenue_usd}
+constraints:
+  - {output: churn_per_1000, max: -1}
+parameters:
+  - path: business.sends_per_week_mean
+    min: 0.2
+    max: 10
+`), 0o644)
+	out, _, err := msgmon(t, context.Background(), "optimize", file, "--db", filepath.Join(dir, "o.duckdb"))
+	if err == nil {
+		t.Fatalf("an impossible constraint gave no error; output:\n%s", out)
+	}
+	if got := exitCode(err, nil); got != exitNoPolicy {
+		t.Errorf("exit code %d, want %d (%v)", got, exitNoPolicy, err)
+	}
+	if !strings.Contains(out, "feasible: false") || !strings.Contains(out, "business.sends_per_week_mean") {
+		t.Errorf("the report of the closest policy is missing:\n%s", out)
+	}
+	if !strings.Contains(err.Error(), "loosen a constraint") {
+		t.Errorf("the error does not say what to change: %v", err)
+	}
+}
+
 // The push-disable calibration reproduces its target table within an RMSE
 // of 0.05 (five percentage points: the survey's own sampling error at
 // n = 1,000 is about 1.5 points, and reading its bands as a cumulative
