@@ -25,8 +25,17 @@ func allModels(tb testing.TB) []sim.Model {
 // benchRun measures one run of all four models together on a population
 // of the given size; it reports user-days per second.
 func benchRun(b *testing.B, users, businesses, days int) {
+	benchConfig(b, users, businesses, days, 0, nil)
+}
+
+// benchConfig is benchRun with the default configuration changed by set,
+// on the given number of workers (0: GOMAXPROCS).
+func benchConfig(b *testing.B, users, businesses, days, workers int, set func(*sim.Config)) {
 	cfg := sim.DefaultConfig()
 	cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
+	if set != nil {
+		set(&cfg)
+	}
 	pop, err := sim.NewPopulation(&cfg, 1)
 	if err != nil {
 		b.Fatal(err)
@@ -37,7 +46,7 @@ func benchRun(b *testing.B, users, businesses, days int) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: uint64(i)}); err != nil {
+		if _, err := sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: uint64(i), Workers: workers}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -50,3 +59,24 @@ func BenchmarkRun100k(b *testing.B) { benchRun(b, 100_000, 2_000, 365) }
 
 // BenchmarkRunSmall is the default scenario's size, for quick comparisons.
 func BenchmarkRunSmall(b *testing.B) { benchRun(b, 20_000, 400, 180) }
+
+// BenchmarkRun100kWithout says where a year's time goes: the yardstick's
+// run on one worker, whole and with one process switched off at a time
+// (Status visits, service conversations, proactive campaigns, discovery
+// and word of mouth). A process's share is 1 - whole/without, the time the
+// run saves without it; the shares overlap (conversations make the contacts
+// that campaigns then scan), so they do not add up to one.
+func BenchmarkRun100kWithout(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		set  func(*sim.Config)
+	}{
+		{"nothing", nil},
+		{"status", func(c *sim.Config) { c.Behaviour.StatusDailyShare = 0 }},
+		{"conversations", func(c *sim.Config) { c.Behaviour.ConversationsPerDay = 0 }},
+		{"campaigns", func(c *sim.Config) { c.Business.SendsPerWeekMean = 0 }},
+		{"discovery", func(c *sim.Config) { c.Behaviour.BassP, c.Behaviour.BassQ = 0, 0 }},
+	} {
+		b.Run(c.name, func(b *testing.B) { benchConfig(b, 100_000, 2_000, 365, 1, c.set) })
+	}
+}
