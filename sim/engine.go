@@ -94,8 +94,12 @@ type runner struct {
 	blockFollowers []int32
 	quota          []int32
 	limited        []bool
-	channel        []int8
-	audMask        []uint8 // slot flags that put a user in b's audience (0: any)
+	// quotaOf lists today's businesses under a tier limit, with the limit
+	// and the followers it is shared by; the worker that takes block k
+	// fills row k of quota from them (fillQuota).
+	quotaOf []tierQuota
+	channel []int8
+	audMask []uint8 // slot flags that put a user in b's audience (0: any)
 	// due[b+1] is what the daily scan needs of business b today (due[0]
 	// stands for an empty slot and is never due).
 	due        []dueInfo
@@ -457,6 +461,7 @@ func (r *runner) initAds() {
 // state at the end of day d-1.
 func (r *runner) prologue(d int) {
 	chs := r.plat.Channels
+	r.quotaOf = r.quotaOf[:0]
 	for b := 0; b < r.m; b++ {
 		r.campCount[b], r.due[b+1] = 0, dueInfo{shutBefore: math.MinInt32}
 		ci := r.channel[b]
@@ -504,11 +509,8 @@ func (r *runner) prologue(d int) {
 			r.limited[b] = false
 			if len(ch.Tiers) > 0 && int(r.tier[b]) < len(ch.Tiers) {
 				r.limited[b] = true
-				lim := int64(ch.Tiers[r.tier[b]])
-				f := max(int64(r.followers[b]), 1)
-				for k := 0; k < r.nblocks; k++ {
-					r.quota[k*r.m+b] = int32(lim * int64(r.blockFollowers[k*r.m+b]) / f)
-				}
+				r.quotaOf = append(r.quotaOf, tierQuota{b: int32(b),
+					lim: int64(ch.Tiers[r.tier[b]]), f: max(int64(r.followers[b]), 1)})
 			}
 		}
 		// Service capacity: staffed for ServiceCapacity times the usual load.
@@ -538,6 +540,7 @@ func (r *runner) parallelBlocks(d int) {
 					return
 				}
 				w.blk = k
+				r.fillQuota(k)
 				if r.audit != nil {
 					r.audit[k] = r.audit[k][:0]
 				}
@@ -553,6 +556,28 @@ func (r *runner) parallelBlocks(d int) {
 		}(w)
 	}
 	wg.Wait()
+}
+
+// tierQuota is a business under a tier limit today: lim unique users, shared
+// among blocks by their followers (f in all).
+type tierQuota struct {
+	b   int32
+	lim int64
+	f   int64
+}
+
+// fillQuota sets block k's share of each tier limit: lim times the block's
+// followers over all followers, rounded down, so that the shares never add
+// up to more than the limit. It runs when a worker takes the block: only
+// that worker reads or changes row k of blockFollowers and quota during a
+// day, so the row is as the day before left it, and the blocks' rows are
+// filled in parallel (at 1M users, one business at a time over all blocks
+// had been a walk across the arrays, a cache miss per entry, every day).
+func (r *runner) fillQuota(k int) {
+	bf, q := r.blockFollowers[k*r.m:(k+1)*r.m], r.quota[k*r.m:(k+1)*r.m]
+	for _, t := range r.quotaOf {
+		q[t.b] = int32(t.lim * int64(bf[t.b]) / t.f)
+	}
 }
 
 func (w *worker) emit(e AuditEvent) {
