@@ -139,6 +139,11 @@ type runner struct {
 }
 
 type worker struct {
+	// The workers of a run are allocated one after another, and each
+	// writes its day counts and per-user fields all the time: the pads
+	// keep one worker's fields off the cache lines of the next, so that
+	// the cores do not take lines from each other (false sharing).
+	_    [cacheLine]byte
 	r    *runner
 	day  Daily
 	biz  []bizAcc
@@ -166,7 +171,12 @@ type worker struct {
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
+	_   [cacheLine]byte
 }
+
+// cacheLine is the size of a cache line on the machines msgmon runs on (64
+// bytes on amd64 and most arm64), or a multiple of it.
+const cacheLine = 64
 
 const (
 	uReachedMsg uint8 = 1 << iota
@@ -245,7 +255,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.ws = make([]*worker, r.workers)
 	for i := range r.ws {
 		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ev: make([]event, 0, 64),
-			seg: make([]SegmentSummary, 3*len(pop.Cfg.Markets))}
+			seg: padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
 	}
 	if spec.Audit != nil {
 		r.audit = make([][]AuditEvent, r.nblocks)
@@ -678,6 +688,14 @@ func (w *worker) userDay(u, d int) {
 	if r.snapNext != nil && st.lastChange >= int32(d-1) {
 		r.writeSnapshot(u, r.snapNext)
 	}
+}
+
+// padded returns a slice of n zero values that shares no cache line with
+// any other object: for counters one worker writes all the time.
+func padded[T any](n int) []T {
+	var zero T
+	pad := (cacheLine + int(unsafe.Sizeof(zero)) - 1) / max(int(unsafe.Sizeof(zero)), 1)
+	return make([]T, n+2*pad)[pad : pad+n : pad+n]
 }
 
 // b2i is 1 for true and 0 for false; the compiler makes it a move.
