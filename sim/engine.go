@@ -97,12 +97,10 @@ type runner struct {
 	// quotaOf lists today's businesses under a tier limit, with the limit
 	// and the followers it is shared by; the worker that takes block k
 	// fills row k of quota from them (fillQuota).
-	quotaOf []tierQuota
-	channel []int8
-	audMask []uint8 // slot flags that put a user in b's audience (0: any)
-	// due[b+1] is what the daily scan needs of business b today (due[0]
-	// stands for an empty slot and is never due).
-	due        []dueInfo
+	quotaOf    []tierQuota
+	channel    []int8
+	audMask    []uint8   // slot flags that put a user in b's audience (0: any)
+	due        []dueInfo // what the daily scan needs of each business today
 	campCount  []uint8
 	campHour   []int32
 	campCat    []MsgCategory
@@ -232,7 +230,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.limited = make([]bool, m)
 	r.channel = make([]int8, m)
 	r.audMask = make([]uint8, m)
-	r.due = make([]dueInfo, m+1)
+	r.due = make([]dueInfo, m)
 	r.campCount = make([]uint8, m)
 	r.campHour = make([]int32, m*maxCampaigns)
 	r.campCat = make([]MsgCategory, m*maxCampaigns)
@@ -473,7 +471,7 @@ func (r *runner) prologue(d int) {
 	chs := r.plat.Channels
 	r.quotaOf = r.quotaOf[:0]
 	for b := 0; b < r.m; b++ {
-		r.campCount[b], r.due[b+1] = 0, dueInfo{shutBefore: math.MinInt32}
+		r.campCount[b], r.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
 		ci := r.channel[b]
 		if ci >= 0 {
 			spw := float64(r.pop.SendsPerWeek[b])
@@ -496,12 +494,12 @@ func (r *runner) prologue(d int) {
 					}
 				}
 				r.campCount[b] = uint8(cnt)
-				r.due[b+1].due, r.due[b+1].aud = 1, r.audMask[b]
+				r.due[b].due, r.due[b].aud = 1, r.audMask[b]
 				if chs[ci].Audience == WindowOnly {
 					// The window is shut at every campaign of the day
 					// for a user whose last message came this early
 					// (or who never wrote: noHour).
-					r.due[b+1].shutBefore = int32(d)*24 + first - r.windowH
+					r.due[b].shutBefore = int32(d)*24 + first - r.windowH
 				}
 			}
 			// Budget: send to a share of the audience so the expected
@@ -619,7 +617,7 @@ func (w *worker) userDay(u, d int) {
 		j := bits.TrailingZeros64(m)
 		sl := &row[j]
 		b := sl.biz
-		x := r.due[b+1]
+		x := r.due[b]
 		// Each candidate is queued, left for wake or skipped for good.
 		// The tests are combined without branches: which way each goes
 		// depends on the user's history and is hard to predict.
@@ -732,7 +730,7 @@ func scanSlots(row []slot, due []dueInfo, d int) (lapse, cand uint64) {
 		if int(sl.expire) <= d {
 			lapse |= bit
 		}
-		if due[sl.biz+1].due != 0 {
+		if due[sl.biz].due != 0 {
 			cand |= bit
 		}
 		bit <<= 1
