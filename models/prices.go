@@ -17,12 +17,13 @@ type Prices map[string]float64
 // the table in error messages.
 //
 // A market the scenario does not have is an error (a typo, most likely),
-// unless the model's default table def prices it too with the same price:
-// a rate card lists more markets than a scenario needs to simulate.
+// unless the model's default table def prices it too with the same price
+// (compared in micro-dollars, the unit charges are made in): a rate card
+// lists more markets than a scenario needs to simulate.
 func perMarket(p *sim.Platform, t, def Prices, path string) ([sim.MaxMarkets]sim.Micros, error) {
 	var out [sim.MaxMarkets]sim.Micros
 	for code, v := range t {
-		if dv, ok := def[code]; ok && dv == v {
+		if dv, ok := def[code]; ok && sim.USD(dv) == sim.USD(v) {
 			continue
 		}
 		if code != "default" && p.MarketIndex(code) < 0 {

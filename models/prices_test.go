@@ -1,6 +1,7 @@
 package models
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -39,6 +40,15 @@ func TestRateCardMarkets(t *testing.T) {
 	_, err = sim.NewPlatform(&cfg, &PaidPush{P: pp})
 	if err == nil || !strings.Contains(err.Error(), "price_marketing.FR: unknown market") {
 		t.Errorf("a price for FR, which the scenario lacks: got %v", err)
+	}
+	// The card's US price as a YAML file or a sum may give it, a few ulp
+	// off the card's own float: the same price to the micro-dollar, so
+	// still the card's row.
+	pp = *paidPushDefaults()
+	us := paidPushDefaults().PriceMarketing["US"]
+	pp.PriceMarketing = Prices{"IN": 0.01, "BR": 0.02, "US": math.Nextafter(math.Nextafter(us, 1), 1)}
+	if _, err := sim.NewPlatform(&cfg, &PaidPush{P: pp}); err != nil {
+		t.Errorf("the card's US price, 2 ulp off: %v", err)
 	}
 	pp = *paidPushDefaults()
 	pp.PriceMarketing = Prices{"IN": 0.01, "BR": 0.02, "US": 0.5} // not the card's US price
