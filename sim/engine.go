@@ -1044,6 +1044,9 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 			sl.freeUntil = now + r.freeEntryH
 		}
 	}
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditWrite, Channel: -1})
+	}
 	if !isNew {
 		return
 	}

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/msgmon/msgmon/models"
@@ -23,6 +24,9 @@ func randomArm(t *testing.T, i int) (sim.Config, []sim.Model) {
 			p.WindowHours = []float64{24, 48, 72}[s.IntN(3)]
 			p.MaxMessagesPerWindow = s.IntN(4)
 			p.Adoption = 0.2 + 0.8*s.Float64()
+			if s.Float64() < 0.5 {
+				p.Audience = "contacts"
+			}
 		}))
 	}
 	if s.Float64() < 0.6 {
@@ -49,7 +53,11 @@ func randomArm(t *testing.T, i int) (sim.Config, []sim.Model) {
 	if s.Float64() < 0.5 {
 		ms = append(ms, newModel(t, "status_ads", func(p *models.StatusAdsParams) {
 			p.FreqCapPerDay = s.IntN(4)
+			p.AdLoad = 1 + s.IntN(5)
+			p.FirstAfter = s.IntN(4)
+			p.OptOut = s.Float64() < 0.7
 		}))
+		cfg.Behaviour.AdOptOutRate = 0.05 * s.Float64()
 	}
 	return cfg, ms
 }
@@ -57,33 +65,76 @@ func randomArm(t *testing.T, i int) (sim.Config, []sim.Model) {
 type pair struct{ u, b int32 }
 
 // ruleChecker replays the audit trail and checks each rule on its own
-// bookkeeping, independent of the engine's.
+// bookkeeping, independent of the engine's: the service window from the
+// hours users wrote, the messaging tiers from the deliveries and blocks it
+// saw, the caps from its own counts.
 type ruleChecker struct {
 	t        *testing.T
 	pop      *sim.Population
 	plat     *sim.Platform
+	day      int32 // the day of the next batch of events
+	windowH  int32
 	follow   map[pair]bool
 	blocked  map[pair]bool
 	wrote    map[pair]bool
 	perPair  map[string]int // (u, b, channel, period)
 	perUser  map[string]int // (u, channel, period) and (u, channel, day)
 	lastSend map[pair]int32
-	tierDay  map[string]map[int32]bool // (b, day) -> users outside window
-	limit    map[string]int32
-	checked  int
-	failures int
+	// lastWrite is the hour of the user's last message to the business;
+	// winSent counts the business's messages in the window it opened.
+	lastWrite map[pair]int32
+	winSent   map[pair]int
+	// newConv: the last event was a write that opens a new window, so
+	// the next must be the conversation it starts.
+	newConv *pair
+	rating  []bizRating
+	// known: every business a user followed, wrote to, blocked or heard
+	// from; an upper bound on what the user's row holds.
+	known   map[int32]map[int32]bool
+	ads     map[[2]int32]int // (user, day) -> impressions
+	optOut  map[int32]bool
+	checked int
+	// newConvs counts conversations the checker saw open; freshSlots the
+	// engine's other new conversations: writes inside a window the engine
+	// had forgotten, because the user's row had no room for the business.
+	newConvs, freshSlots int
+	adsChecked           int
+	failures             int
 	// followBlocks counts blocks of a business the user followed then.
 	followBlocks int64
+}
+
+// bizRating is the checker's own quality rating and messaging tier of a
+// business, by the rule of the model document: over the last 7 days,
+// blocks per 1000 quality-rated messages at or above red (yellow) make a
+// red (yellow) day; 7 red days in a row drop a tier; a green day on which
+// the business reached at least half its tier's limit of unique users
+// outside the service window raises it.
+type bizRating struct {
+	ch                      *sim.Channel // nil until its first delivery
+	tier, redDays           int
+	sends, blocks           [7]int64 // by day mod 7
+	todaySends, todayBlocks int64
+	outside                 map[int32]bool // users reached outside the window today
+	red, yellow, green      int
+	minTier, maxTier        int
+	firstDay                int32
 }
 
 func newRuleChecker(t *testing.T, pop *sim.Population, plat *sim.Platform) *ruleChecker {
 	c := &ruleChecker{t: t, pop: pop, plat: plat, follow: map[pair]bool{}, blocked: map[pair]bool{}, wrote: map[pair]bool{},
 		perPair: map[string]int{}, perUser: map[string]int{}, lastSend: map[pair]int32{},
-		tierDay: map[string]map[int32]bool{}, limit: map[string]int32{}}
+		windowH:   int32(math.Round(plat.Service.WindowHours)),
+		lastWrite: map[pair]int32{}, winSent: map[pair]int{}, rating: make([]bizRating, pop.M),
+		ads: map[[2]int32]int{}, optOut: map[int32]bool{}, known: map[int32]map[int32]bool{}}
 	for u := 0; u < pop.N; u++ {
 		for _, b := range pop.InitialFollows[u*pop.K : (u+1)*pop.K] {
 			if b >= 0 {
 				c.follow[pair{int32(u), b}] = true
+				if c.known[int32(u)] == nil {
+					c.known[int32(u)] = map[int32]bool{}
+				}
+				c.known[int32(u)][b] = true
 			}
 		}
 	}
@@ -97,9 +148,27 @@ func (c *ruleChecker) fail(format string, args ...any) {
 	}
 }
 
+// events checks one day's events, in the order they happened for each
+// user, then rates the businesses as the day ends.
 func (c *ruleChecker) events(evs []sim.AuditEvent) {
 	for _, e := range evs {
 		p := pair{e.User, e.Business}
+		if e.Day != c.day {
+			c.fail("an event of day %d among those of day %d", e.Day, c.day)
+		}
+		if want := c.newConv; want != nil {
+			c.newConv = nil
+			if e.Kind == sim.AuditConversation && p == *want {
+				c.newConvs++
+				c.winSent[p] = 0
+				continue
+			}
+			c.fail("day %d: user %d wrote to business %d after its window shut, and no new conversation began", e.Day, want.u, want.b)
+		}
+		if c.known[e.User] == nil {
+			c.known[e.User] = map[int32]bool{}
+		}
+		c.known[e.User][e.Business] = true
 		switch e.Kind {
 		case sim.AuditFollow:
 			if c.blocked[p] {
@@ -117,31 +186,188 @@ func (c *ruleChecker) events(evs []sim.AuditEvent) {
 			}
 			c.follow[p] = false
 			c.blocked[p] = true
-		case sim.AuditConversation:
+			c.rating[e.Business].todayBlocks++
+		case sim.AuditWrite:
+			now := e.Day*24 + e.Hour
+			last, ok := c.lastWrite[p]
+			if !ok || now >= last+c.windowH {
+				c.newConv = &p
+			}
+			c.lastWrite[p] = now
 			c.wrote[p] = true
+		case sim.AuditConversation:
+			// Not one the checker expected (those are handled above):
+			// the engine forgot an open window, which it does only for
+			// a business it has no room for in the user's row. It must
+			// follow the write it counts.
+			// A row has room for K businesses, so the user must have
+			// dealt with K others at least.
+			c.freshSlots++
+			c.winSent[p] = 0
+			if n := len(c.known[e.User]); n < c.pop.K {
+				c.fail("day %d: user %d started a new conversation with business %d inside its window, with only %d businesses ever in a row of %d",
+					e.Day, e.User, e.Business, n, c.pop.K)
+			}
 		case sim.AuditDeliver:
 			c.deliver(e, p)
+		case sim.AuditAdImpression:
+			c.adsChecked++
+			if c.optOut[e.User] {
+				c.fail("day %d: user %d saw an ad after turning ads off", e.Day, e.User)
+			}
+			k := [2]int32{e.User, e.Day}
+			c.ads[k]++
+			if capDay := c.plat.Ads.FreqCapPerDay; capDay > 0 && c.ads[k] > capDay {
+				c.fail("day %d: user %d saw %d ads, frequency cap %d a day", e.Day, e.User, c.ads[k], capDay)
+			}
+		case sim.AuditAdOptOut:
+			if !c.plat.Ads.OptOut {
+				c.fail("day %d: user %d turned ads off, which the scenario does not allow", e.Day, e.User)
+			}
+			if c.optOut[e.User] {
+				c.fail("day %d: user %d turned ads off twice", e.Day, e.User)
+			}
+			c.optOut[e.User] = true
 		}
 	}
+	if c.newConv != nil {
+		c.fail("day %d: user %d wrote to business %d after its window shut, and no new conversation began", c.day, c.newConv.u, c.newConv.b)
+		c.newConv = nil
+	}
+	c.rate()
+	c.day++
+}
+
+// rate ends the day for every business that has a channel in use.
+func (c *ruleChecker) rate() {
+	ring := int(c.day) % 7
+	for b := range c.rating {
+		g := &c.rating[b]
+		if g.ch == nil {
+			continue
+		}
+		g.sends[ring], g.blocks[ring] = g.todaySends, g.todayBlocks
+		g.todaySends, g.todayBlocks = 0, 0
+		green := true
+		if g.ch.Quality {
+			var sends, blocks int64
+			for i := range g.sends {
+				sends += g.sends[i]
+				blocks += g.blocks[i]
+			}
+			rate := 0.0
+			if sends > 0 {
+				rate = 1000 * float64(blocks) / float64(sends)
+			}
+			switch {
+			case rate >= g.ch.RedPer1000:
+				g.red++
+				g.redDays++
+				green = false
+			case rate >= g.ch.YellowPer1000:
+				g.yellow++
+				g.redDays = 0
+				green = false
+			default:
+				g.green++
+				g.redDays = 0
+			}
+			if g.redDays >= 7 {
+				g.redDays = 0
+				g.tier = max(g.tier-1, 0)
+			}
+		}
+		if n := len(g.ch.Tiers); n > 0 && green && g.tier < n && 2*len(g.outside) >= g.ch.Tiers[g.tier] {
+			g.tier++
+		}
+		g.outside = nil
+		g.minTier, g.maxTier = min(g.minTier, g.tier), max(g.maxTier, g.tier)
+	}
+}
+
+// limit is business b's limit of unique users a day outside the window
+// on its tiered channel (-1: none, the top tier).
+func (g *bizRating) limit() int32 {
+	if g.tier < len(g.ch.Tiers) {
+		return int32(g.ch.Tiers[g.tier])
+	}
+	return -1
+}
+
+// checkRatings compares the engine's summary of each business the checker
+// rated with the checker's own ratings and tiers.
+func (c *ruleChecker) checkRatings(res *sim.Result) (rated, red int) {
+	for b := range c.rating {
+		g := &c.rating[b]
+		if g.ch == nil {
+			continue
+		}
+		s := res.Businesses[b]
+		if g.ch.Quality {
+			// Before its first delivery a business sent nothing: green.
+			g.green += int(g.firstDay)
+		}
+		rated++
+		if g.red > 0 {
+			red++
+		}
+		got := [6]int{s.DaysRed, s.DaysYellow, s.DaysGreen, s.FinalTier, s.MinTier, s.MaxTier}
+		want := [6]int{g.red, g.yellow, g.green, g.tier, g.minTier, g.maxTier}
+		if got != want {
+			c.fail("business %d on %s: engine rates (red, yellow, green days; final, min, max tier) %v, the audit trail gives %v",
+				b, g.ch.Name, got, want)
+		}
+	}
+	return rated, red
 }
 
 func (c *ruleChecker) deliver(e sim.AuditEvent, p pair) {
 	c.checked++
 	ch := &c.plat.Channels[e.Channel]
+	now := e.Day*24 + e.Hour
+	last, wrote := c.lastWrite[p]
+	open := wrote && now < last+c.windowH
+	g := &c.rating[e.Business]
+	if g.ch == nil {
+		g.ch, g.tier, g.firstDay = ch, ch.StartTier, e.Day
+		g.minTier, g.maxTier = ch.StartTier, ch.StartTier
+	} else if g.ch != ch {
+		c.fail("day %d: business %d sent on %s and on %s", e.Day, e.Business, g.ch.Name, ch.Name)
+	}
+	if ch.Quality {
+		g.todaySends++
+	}
 	if c.blocked[p] {
 		c.fail("day %d: %s delivered to user %d who blocked business %d", e.Day, ch.Name, e.User, e.Business)
+	}
+	// The engine may forget an open window (no room in the user's row)
+	// and treat a message as outside it; it may never see a window that
+	// is shut.
+	if e.InWindow && !open {
+		c.fail("day %d: %s delivered to user %d as inside the window, but the user last wrote to business %d at hour %d (window %d h, now %d)",
+			e.Day, ch.Name, e.User, e.Business, last, c.windowH, now)
 	}
 	switch ch.Audience {
 	case sim.Followers:
 		if !c.follow[p] {
 			c.fail("day %d: %s delivered to user %d who does not follow business %d", e.Day, ch.Name, e.User, e.Business)
 		}
+	case sim.Contacts:
+		if !c.wrote[p] {
+			c.fail("day %d: %s delivered to user %d who never wrote to business %d", e.Day, ch.Name, e.User, e.Business)
+		}
 	case sim.WindowOnly:
-		if !e.InWindow {
+		if !open {
 			c.fail("day %d: %s delivered outside the service window", e.Day, ch.Name)
 		}
 		if !c.follow[p] && !c.wrote[p] {
 			c.fail("day %d: %s delivered to user %d who never wrote to business %d", e.Day, ch.Name, e.User, e.Business)
+		}
+	}
+	if max := c.plat.Service.MaxMessagesPerWindow; e.InWindow && max > 0 {
+		c.winSent[p]++
+		if c.winSent[p] > max {
+			c.fail("day %d: business %d sent user %d %d messages in one service window, at most %d", e.Day, e.Business, e.User, c.winSent[p], max)
 		}
 	}
 	mk := c.pop.Market[e.User]
@@ -169,26 +395,33 @@ func (c *ruleChecker) deliver(e sim.AuditEvent, p pair) {
 			c.fail("day %d: user %d got %d marketing messages on %s, cap %d a day", e.Day, e.User, c.perUser[k], ch.Name, ch.UserCapPerDay)
 		}
 	}
-	now := e.Day*24 + e.Hour
 	if last, ok := c.lastSend[p]; ok && ch.MinGapHours > 0 && float64(now-last) < ch.MinGapHours {
 		c.fail("day %d: business %d wrote to user %d after %d h, minimum gap %g h", e.Day, e.Business, e.User, now-last, ch.MinGapHours)
 	}
 	c.lastSend[p] = now
-	if len(ch.Tiers) > 0 && !e.InWindow && e.Limit >= 0 {
-		k := fmt.Sprint(e.Business, "/", e.Day)
-		if c.tierDay[k] == nil {
-			c.tierDay[k] = map[int32]bool{}
+	if len(ch.Tiers) > 0 && !e.InWindow {
+		lim := g.limit()
+		if e.Limit != lim {
+			c.fail("day %d: business %d sent under a tier limit of %d users a day; its blocks and reach give %d", e.Day, e.Business, e.Limit, lim)
 		}
-		c.tierDay[k][e.User] = true
-		if n := int32(len(c.tierDay[k])); n > e.Limit {
-			c.fail("day %d: business %d reached %d unique users outside the window, tier limit %d", e.Day, e.Business, n, e.Limit)
+		if g.outside == nil {
+			g.outside = map[int32]bool{}
+		}
+		g.outside[e.User] = true
+		if n := int32(len(g.outside)); lim >= 0 && n > lim {
+			c.fail("day %d: business %d reached %d unique users outside the window, tier limit %d", e.Day, e.Business, n, lim)
 		}
 	}
 }
 
 // TestRulesNeverBroken runs random scenarios with tight rules and replays
-// every event: no message outside what the models allow, no cap exceeded,
-// nothing delivered to a user who unfollowed or blocked.
+// every event: no message outside what the models allow (audience, service
+// window, messages per window, blocked markets), no cap exceeded (per pair
+// and period, per user and period or day, minimum gap, the tier's unique
+// users a day, ads a day), nothing delivered to a user who unfollowed or
+// blocked, no ad after a user turned ads off. The window, the quality
+// rating and the tier are worked out from the events themselves, and the
+// engine's ratings and tiers of every business must match.
 func TestRulesNeverBroken(t *testing.T) {
 	n := 12
 	if testing.Short() {
@@ -213,6 +446,13 @@ func TestRulesNeverBroken(t *testing.T) {
 			if c.checked == 0 {
 				t.Fatalf("no message delivered under %v: the check checked nothing", plat.Models)
 			}
+			if c.newConvs == 0 {
+				t.Fatalf("no conversation under %v: the window was never checked", plat.Models)
+			}
+			if plat.Ads != nil && c.adsChecked == 0 {
+				t.Fatalf("no ad shown under %v: the ad rules were never checked", plat.Models)
+			}
+			rated, red := c.checkRatings(res)
 			tot := totals(res)
 			if got := tot.SendsPush + tot.SendsFolder; got != int64(c.checked) {
 				t.Errorf("metrics count %d deliveries, the audit trail %d", got, c.checked)
@@ -223,8 +463,13 @@ func TestRulesNeverBroken(t *testing.T) {
 			checkMoney(t, res)
 			checkSegments(t, pop, res)
 			checkFollows(t, pop, res)
-			t.Logf("%v: %d deliveries checked, %d blocked by rules; %d blocks, %d of them by followers",
-				plat.Models, c.checked, sumBlocked(res), tot.Blocks, tot.FollowsBlocked)
+			if tot.Conversations != int64(c.newConvs+c.freshSlots) {
+				t.Errorf("metrics count %d conversations, the audit trail %d", tot.Conversations, c.newConvs+c.freshSlots)
+			}
+			t.Logf("%v: %d deliveries checked, %d blocked by rules; %d blocks, %d of them by followers; "+
+				"%d conversations (%d in a row with no room); %d ads; %d businesses rated, %d of them red some day",
+				plat.Models, c.checked, sumBlocked(res), tot.Blocks, tot.FollowsBlocked,
+				c.newConvs+c.freshSlots, c.freshSlots, c.adsChecked, rated, red)
 		})
 	}
 }
@@ -243,10 +488,12 @@ func sumBlocked(res *sim.Result) int64 {
 func checkMoney(t *testing.T, res *sim.Result) {
 	t.Helper()
 	var bizSpend, bizRevenue sim.Micros
+	var bySource [sim.NumSources]sim.Micros
 	for _, b := range res.Businesses {
 		var s sim.Micros
-		for _, v := range b.SpendBySource {
+		for src, v := range b.SpendBySource {
 			s += v
+			bySource[src] += v
 		}
 		if s != b.Spend {
 			t.Errorf("business %d: spend by source adds to %d, total %d", b.Business, s, b.Spend)
@@ -261,6 +508,14 @@ func checkMoney(t *testing.T, res *sim.Result) {
 	}
 	if bizRevenue != tot.BusinessRevenue {
 		t.Errorf("businesses' own books say they earned %d µUSD, the daily rows %d", bizRevenue, tot.BusinessRevenue)
+	}
+	// Source by source, the platform earns what businesses paid from it;
+	// beyond that only its share of users' channel subscriptions.
+	for src, v := range bySource {
+		extra := tot.PlatformRevenue[src] - v
+		if extra < 0 || (extra > 0 && sim.Source(src) != sim.SourceSubscriptions) {
+			t.Errorf("source %v: the platform earned %d µUSD, businesses paid %d", sim.Source(src), tot.PlatformRevenue[src], v)
+		}
 	}
 	if platform != tot.BusinessSpend+tot.UserSpend-tot.BusinessRevenue {
 		t.Errorf("platform revenue %d != business spend %d + user spend %d - business revenue %d",

@@ -90,6 +90,11 @@ const (
 	AuditConversation
 	AuditAdImpression
 	AuditAdOptOut
+	// AuditWrite is every message a user writes to a business (a need, a
+	// click on an ad or a message); it opens or extends the service
+	// window. One that starts a new conversation is followed at once by
+	// an AuditConversation of the same pair.
+	AuditWrite
 )
 
 // AuditEvent is one event of a run, reported to RunSpec.Audit so tests can
