@@ -118,6 +118,7 @@ type bizRating struct {
 	outside                 map[int32]bool // users reached outside the window today
 	red, yellow, green      int
 	minTier, maxTier        int
+	drops, rises            int // tier moves
 	firstDay                int32
 }
 
@@ -274,11 +275,15 @@ func (c *ruleChecker) rate() {
 			}
 			if g.redDays >= 7 {
 				g.redDays = 0
-				g.tier = max(g.tier-1, 0)
+				if g.tier > 0 {
+					g.tier--
+					g.drops++
+				}
 			}
 		}
 		if n := len(g.ch.Tiers); n > 0 && green && g.tier < n && 2*len(g.outside) >= g.ch.Tiers[g.tier] {
 			g.tier++
+			g.rises++
 		}
 		g.outside = nil
 		g.minTier, g.maxTier = min(g.minTier, g.tier), max(g.maxTier, g.tier)
