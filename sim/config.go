@@ -75,6 +75,13 @@ type UserTraits struct {
 	// OptIn is the mean probability of following a business after a
 	// conversation with it (Beta across users, concentration 4).
 	OptInMean float64 `yaml:"opt_in_mean" range:"0,1" doc:"mean probability of opting in after a conversation"`
+	// FollowPropensitySigma spreads users' propensity to follow a
+	// business they discover or hear of: a log-normal factor with mean 1
+	// on the discovery and word-of-mouth hazards.
+	FollowPropensitySigma float64 `yaml:"follow_propensity_sigma" range:"0,3" doc:"log-normal sigma of the propensity to follow (mean 1)"`
+	// AdOptOutSigma spreads users' propensity to turn Status ads off: a
+	// log-normal factor with mean 1 on the ad opt-out hazard.
+	AdOptOutSigma float64 `yaml:"ad_opt_out_sigma" range:"0,3" doc:"log-normal sigma of the propensity to turn Status ads off (mean 1)"`
 	// FollowsAtStart is the mean number of businesses a user follows on day 0.
 	FollowsAtStart float64 `yaml:"follows_at_start" range:"0,64" doc:"mean follows per user on day 0"`
 	// Homogeneous gives every user the mean of every trait (used by the
@@ -181,6 +188,7 @@ func DefaultConfig() Config {
 			InterestConcentration: 2,
 			StatusViewsMean:       12, StatusViewsSigma: 0.8, StatusPostsMean: 1.5,
 			OptInMean: 0.15, FollowsAtStart: 2,
+			FollowPropensitySigma: 0.5, AdOptOutSigma: 0.5,
 		},
 		Business: BusinessTraits{
 			SizeAlpha: 1.2, SendsPerWeekMean: 2, SendsPerWeekSigma: 0.7,

@@ -424,7 +424,7 @@ func (r *runner) initUserConstants() {
 	for u := 0; u < n; u++ {
 		lp, lq := r.discoveryHazard(u)
 		if t := lp + lq; t > 0 {
-			r.discProb[u] = float32(-math.Expm1(-t))
+			r.discProb[u] = float32(-math.Expm1(-t * float64(r.pop.FollowPropensity[u])))
 			r.discShare[u] = float32(lp / t)
 		}
 		s := newStream(r.sDisc, u, 0).sub(-1)
@@ -433,7 +433,8 @@ func (r *runner) initUserConstants() {
 }
 
 // discoveryHazard returns u's daily hazards of a discovery (Bass p) and a
-// word-of-mouth (Bass q, graph mode) event.
+// word-of-mouth (Bass q, graph mode) event, before u's propensity to follow
+// (a factor on both) is applied.
 func (r *runner) discoveryHazard(u int) (lp, lq float64) {
 	for c, x := range r.pop.Interest[u*r.c : (u+1)*r.c] {
 		lp += 2 * float64(x) * r.discCat[c]
@@ -1385,7 +1386,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 			w.day.AdClicks++
 			w.conversation(u, b, d, h, true)
 		}
-		if ads.OptOut && r.reacts(xOpt, u, adA, r.beh.AdOptOutRate) {
+		if ads.OptOut && r.reacts(xOpt, u, adA, r.beh.AdOptOutRate*float64(r.pop.AdOptOutPropensity[u])) {
 			r.us[u].flags |= uAdOptOut
 			w.day.AdOptOuts++
 			seg.AdOptOuts++
@@ -1428,7 +1429,7 @@ func (w *worker) discover(u, d int) {
 		if lp <= 0 {
 			return
 		}
-		prob, share = -math.Expm1(-lp), 1
+		prob, share = -math.Expm1(-lp*float64(r.pop.FollowPropensity[u])), 1
 		s = newStream(r.sDisc, u, d)
 		if s.Float64() >= prob {
 			return

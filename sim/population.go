@@ -26,6 +26,11 @@ type Population struct {
 	StatusViews  []float32 // statuses wanted per Updates visit
 	StatusSupply []float32 // statuses contacts post per day
 	OptIn        []float32
+	// FollowPropensity and AdOptOutPropensity scale u's hazards of
+	// following a business found by discovery or word of mouth and of
+	// turning Status ads off (log-normal, mean 1).
+	FollowPropensity   []float32
+	AdOptOutPropensity []float32
 	// Segment is market*3 + tolerance band (0 low, 1 mid, 2 high: below,
 	// between and above the terciles of the log-normal tolerance).
 	Segment []uint8
@@ -139,6 +144,30 @@ func (p *Population) drawUsers(seed uint64) {
 		}
 		p.StatusViews[u] = float32(logNormalMean(ut.StatusViewsMean, ut.StatusViewsSigma, &s).Rand())
 		p.OptIn[u] = float32(betaMeanConc(ut.OptInMean, 4, &s).Rand())
+	}
+	p.drawPropensities(seed)
+}
+
+// drawPropensities draws the log-normal factors (mean 1) of users'
+// propensities to follow and to turn ads off, on a stream of their own:
+// with both spreads 0 every factor is exactly 1.
+func (p *Population) drawPropensities(seed uint64) {
+	ut := p.Cfg.User
+	p.FollowPropensity = make([]float32, p.N)
+	p.AdOptOutPropensity = make([]float32, p.N)
+	base := streamBase(seed, purposePropensity)
+	for u := 0; u < p.N; u++ {
+		p.FollowPropensity[u], p.AdOptOutPropensity[u] = 1, 1
+		if ut.Homogeneous {
+			continue
+		}
+		s := newStream(base, u, 0)
+		if sg := ut.FollowPropensitySigma; sg > 0 {
+			p.FollowPropensity[u] = float32(math.Exp(sg*s.Normal() - sg*sg/2))
+		}
+		if sg := ut.AdOptOutSigma; sg > 0 {
+			p.AdOptOutPropensity[u] = float32(math.Exp(sg*s.Normal() - sg*sg/2))
+		}
 	}
 }
 
@@ -366,7 +395,7 @@ func (p *Population) relevance(u, b int) float32 {
 func MemoryEstimate(cfg *Config) int64 {
 	n, m, k := int64(cfg.Users), int64(cfg.Businesses), int64(cfg.MaxFollows)
 	c := int64(len(cfg.Categories))
-	perUser := int64(1+4*5+4*c+8) + // traits
+	perUser := int64(1+4*7+4*c+8) + // traits
 		k*4 + // initial follows
 		k*int64(slotBytes) + // slots
 		2*k*4 + // word-of-mouth snapshots

@@ -21,6 +21,7 @@ const (
 	purposeMessage
 	purposeExpiry
 	purposeCampaign
+	purposePropensity // user traits added later: a stream of their own leaves the others' draws as they were
 )
 
 const golden = 0x9e3779b97f4a7c15
