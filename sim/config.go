@@ -110,6 +110,9 @@ type BusinessTraits struct {
 	// ServiceCapacity: conversations a business answers a day, as a multiple
 	// of its usual daily load (1 = staffed exactly for the average day).
 	ServiceCapacity float64 `yaml:"service_capacity" range:"0,100" doc:"service capacity relative to mean load"`
+	// ServiceCapacitySigma spreads that multiple across businesses:
+	// log-normal with median ServiceCapacity.
+	ServiceCapacitySigma float64 `yaml:"service_capacity_sigma" range:"0,3" doc:"log-normal sigma of service capacity across businesses (median service_capacity)"`
 	// BotLevel is the mean share of conversations answered by a bot.
 	BotLevelMean float64 `yaml:"bot_level_mean" range:"0,1" doc:"mean share of conversations a bot answers"`
 	// Costs of answering a conversation (USD): by a bot and by a person.
@@ -194,7 +197,7 @@ func DefaultConfig() Config {
 			SizeAlpha: 1.2, SendsPerWeekMean: 2, SendsPerWeekSigma: 0.7,
 			RelevanceMean: 0.5, PersonalisedMean: 0.2,
 			BudgetMonthlyMedian: 200, BudgetMonthlySigma: 1.5,
-			ServiceCapacity: 1.2, BotLevelMean: 0.4, BotCost: 0.05, AgentCost: 1.5,
+			ServiceCapacity: 1.2, ServiceCapacitySigma: 0.4, BotLevelMean: 0.4, BotCost: 0.05, AgentCost: 1.5,
 			ConversionValueMean: 30, PaymentsShare: 0.2, PaymentsUplift: 1.3,
 			AdvertiserShare: 0.3,
 		},

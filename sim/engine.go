@@ -525,7 +525,7 @@ func (r *runner) prologue(d int) {
 		// Service capacity: staffed for ServiceCapacity times the usual load.
 		r.answerProb[b] = 1
 		if y := float64(r.convToday[b]); y > 0 && r.loadEWMA[b] > 0 {
-			capacity := r.pop.Cfg.Business.ServiceCapacity * math.Max(r.loadEWMA[b], 1)
+			capacity := r.pop.Capacity[b] * math.Max(r.loadEWMA[b], 1)
 			if y > capacity {
 				r.answerProb[b] = float32(capacity / y)
 			}

@@ -44,6 +44,9 @@ type Population struct {
 	Personalised []float32
 	BudgetDaily  []Micros
 	BotLevel     []float32
+	// Capacity is the conversations a business answers a day as a multiple
+	// of its usual load (log-normal across businesses).
+	Capacity []float64
 	ConvValue    []Micros
 	Payments     []bool
 	Advertiser   []bool
@@ -248,6 +251,17 @@ func (p *Population) drawBusinesses(seed uint64) error {
 	for b := 0; b < m; b++ {
 		p.Potential[b] = cfg.Behaviour.PotentialFollows * p.Size[b] / totalSize
 	}
+	// Drawn last, on a stream of its own: with no spread every business
+	// has exactly service_capacity, and the other draws are unchanged.
+	p.Capacity = make([]float64, m)
+	capBase := streamBase(seed, purposeCapacity)
+	for b := range p.Capacity {
+		p.Capacity[b] = bt.ServiceCapacity
+		if sg := bt.ServiceCapacitySigma; sg > 0 {
+			s := newStream(capBase, b, 0)
+			p.Capacity[b] = bt.ServiceCapacity * math.Exp(sg*s.Normal())
+		}
+	}
 	p.catSize = make([]alias, p.C)
 	p.catShare = make([]float64, p.C)
 	for c := range p.catBiz {
@@ -404,7 +418,7 @@ func MemoryEstimate(cfg *Config) int64 {
 		perUser += 2 * int64(cfg.Graph.EdgesPerUser) * 4 * 3 // CSR plus growth lists
 	}
 	blocks := n/defaultBlockSize + 1
-	perBiz := int64(200) + blocks*8
+	perBiz := int64(208) + blocks*8
 	return n*perUser + m*perBiz
 }
 

@@ -1,7 +1,9 @@
 package sim_test
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/msgmon/msgmon/models"
@@ -191,5 +193,72 @@ func TestAdOptOutPropensity(t *testing.T) {
 	t.Logf("%v users turned ads off; their mean propensity %.4f ± %.4f (bounds 1 and %.4f)", n, mean, se, hi)
 	if mean < 1+4.5*se || mean > hi+4.5*se {
 		t.Errorf("mean propensity of users who turned ads off %.4f ± %.4f, want between 1 and %.4f", mean, se, hi)
+	}
+}
+
+// Businesses differ in service capacity: log-normal across businesses with
+// median service_capacity (the log's mean and sd within 4.5 standard
+// errors), and one with less capacity leaves more conversations
+// unanswered. With a bot and a person both costing 1 USD a conversation,
+// a business's service cost counts its answered conversations exactly; the
+// quarter of businesses with the least capacity must answer a smaller
+// share than the quarter with the most, by more than 4.5 standard errors
+// of the difference of the two groups' means.
+func TestServiceCapacitySpread(t *testing.T) {
+	cfg := smallConfig(20000, 200, 60)
+	cfg.Business.ServiceCapacity, cfg.Business.ServiceCapacitySigma = 1, 0.6
+	cfg.Business.BotCost, cfg.Business.AgentCost = 1, 1
+	pop, _, res := run(t, cfg, 8, sim.RunSpec{})
+
+	n := float64(pop.M)
+	var sl, sl2 float64
+	for _, c := range pop.Capacity {
+		l := math.Log(c / cfg.Business.ServiceCapacity)
+		sl += l
+		sl2 += l * l
+	}
+	sg := cfg.Business.ServiceCapacitySigma
+	lmean := sl / n
+	lsd := math.Sqrt(sl2/n - lmean*lmean)
+	if se := sg / math.Sqrt(n); math.Abs(lmean) > 4.5*se {
+		t.Errorf("mean log capacity %.4f, want 0 ± %.4f", lmean, 4.5*se)
+	}
+	if se := sg / math.Sqrt(2*n); math.Abs(lsd-sg) > 4.5*se {
+		t.Errorf("sd of log capacity %.4f, want %.4f ± %.4f", lsd, sg, 4.5*se)
+	}
+
+	type biz struct{ capacity, share float64 }
+	var bs []biz
+	for _, b := range res.Businesses {
+		answered := b.ServiceCost.Dollars()
+		if answered > float64(b.Conversations) {
+			t.Errorf("business %d answered %v of %d conversations", b.Business, answered, b.Conversations)
+		}
+		if b.Conversations >= 50 {
+			bs = append(bs, biz{pop.Capacity[b.Business], answered / float64(b.Conversations)})
+		}
+	}
+	if len(bs) < 80 {
+		t.Fatalf("only %d businesses with 50 conversations or more", len(bs))
+	}
+	slices.SortFunc(bs, func(a, b biz) int { return cmp.Compare(a.capacity, b.capacity) })
+	q := len(bs) / 4
+	meanSD := func(g []biz) (m, v float64) {
+		for _, x := range g {
+			m += x.share
+		}
+		m /= float64(len(g))
+		for _, x := range g {
+			v += (x.share - m) * (x.share - m)
+		}
+		return m, v / float64(len(g)-1) / float64(len(g))
+	}
+	lo, vlo := meanSD(bs[:q])
+	hi, vhi := meanSD(bs[len(bs)-q:])
+	se := math.Sqrt(vlo + vhi)
+	t.Logf("%d businesses: least capacity (%.2f-%.2f) answer %.3f, most (%.2f-%.2f) %.3f, ± %.3f",
+		len(bs), bs[0].capacity, bs[q-1].capacity, lo, bs[len(bs)-q].capacity, bs[len(bs)-1].capacity, hi, 4.5*se)
+	if hi-lo < 4.5*se {
+		t.Errorf("businesses with the least capacity answer %.3f of conversations, those with the most %.3f (± %.3f)", lo, hi, 4.5*se)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	purposeExpiry
 	purposeCampaign
 	purposePropensity // user traits added later: a stream of their own leaves the others' draws as they were
+	purposeCapacity   // business service capacity, likewise
 )
 
 const golden = 0x9e3779b97f4a7c15
