@@ -46,12 +46,12 @@ type Population struct {
 	BotLevel     []float32
 	// Capacity is the conversations a business answers a day as a multiple
 	// of its usual load (log-normal across businesses).
-	Capacity []float64
-	ConvValue    []Micros
-	Payments     []bool
-	Advertiser   []bool
-	ChannelDraw  []float32 // uniform, for assigning a channel per arm
-	Potential    []float64 // discovery potential (share of users in reach)
+	Capacity    []float64
+	ConvValue   []Micros
+	Payments    []bool
+	Advertiser  []bool
+	ChannelDraw []float32 // uniform, for assigning a channel per arm
+	Potential   []float64 // discovery potential (share of users in reach)
 
 	// Graph is nil for a fully mixed population.
 	Graph *Graph
