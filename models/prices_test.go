@@ -41,9 +41,9 @@ func TestRateCardMarkets(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "price_marketing.FR: unknown market") {
 		t.Errorf("a price for FR, which the scenario lacks: got %v", err)
 	}
-	// The card's US price as a YAML file or a sum may give it, a few ulp
-	// off the card's own float: the same price to the micro-dollar, so
-	// still the card's row.
+	// The card's US price as a sum, or another spelling of the number,
+	// may give it, a few ulp off the card's own float: the same price to
+	// the micro-dollar, so still the card's row.
 	pp = *paidPushDefaults()
 	us := paidPushDefaults().PriceMarketing["US"]
 	pp.PriceMarketing = Prices{"IN": 0.01, "BR": 0.02, "US": math.Nextafter(math.Nextafter(us, 1), 1)}

@@ -108,7 +108,8 @@ type BusinessTraits struct {
 	BudgetMonthlyMedian float64 `yaml:"budget_monthly_median" range:"0,100000000" doc:"median monthly messaging budget, USD"`
 	BudgetMonthlySigma  float64 `yaml:"budget_monthly_sigma" range:"0,5" doc:"log-normal sigma of the budget"`
 	// ServiceCapacity: conversations a business answers a day, as a multiple
-	// of its usual daily load (1 = staffed exactly for the average day).
+	// of its usual daily load (1 = staffed exactly for the average day): the
+	// median across businesses, which differ by ServiceCapacitySigma.
 	ServiceCapacity float64 `yaml:"service_capacity" range:"0,100" doc:"service capacity relative to mean load"`
 	// ServiceCapacitySigma spreads that multiple across businesses:
 	// log-normal with median ServiceCapacity.

@@ -522,7 +522,7 @@ func (r *runner) prologue(d int) {
 					lim: int64(ch.Tiers[r.tier[b]]), f: max(int64(r.followers[b]), 1)})
 			}
 		}
-		// Service capacity: staffed for ServiceCapacity times the usual load.
+		// Service capacity: staffed for Capacity[b] times the usual load.
 		r.answerProb[b] = 1
 		if y := float64(r.convToday[b]); y > 0 && r.loadEWMA[b] > 0 {
 			capacity := r.pop.Capacity[b] * math.Max(r.loadEWMA[b], 1)

@@ -152,8 +152,9 @@ func (p *Population) drawUsers(seed uint64) {
 }
 
 // drawPropensities draws the log-normal factors (mean 1) of users'
-// propensities to follow and to turn ads off, on a stream of their own:
-// with both spreads 0 every factor is exactly 1.
+// propensities to follow and to turn ads off, on a stream of their own
+// (the other traits' draws do not depend on them): with both spreads 0
+// every factor is exactly 1.
 func (p *Population) drawPropensities(seed uint64) {
 	ut := p.Cfg.User
 	p.FollowPropensity = make([]float32, p.N)
@@ -164,12 +165,16 @@ func (p *Population) drawPropensities(seed uint64) {
 		if ut.Homogeneous {
 			continue
 		}
+		// Both normals are drawn whatever the spreads, so that each
+		// trait's value depends on its own spread only (common random
+		// numbers across a sweep of the other).
 		s := newStream(base, u, 0)
+		zf, za := s.Normal(), s.Normal()
 		if sg := ut.FollowPropensitySigma; sg > 0 {
-			p.FollowPropensity[u] = float32(math.Exp(sg*s.Normal() - sg*sg/2))
+			p.FollowPropensity[u] = float32(math.Exp(sg*zf - sg*sg/2))
 		}
 		if sg := ut.AdOptOutSigma; sg > 0 {
-			p.AdOptOutPropensity[u] = float32(math.Exp(sg*s.Normal() - sg*sg/2))
+			p.AdOptOutPropensity[u] = float32(math.Exp(sg*za - sg*sg/2))
 		}
 	}
 }

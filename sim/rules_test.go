@@ -88,8 +88,8 @@ type ruleChecker struct {
 	// the next must be the conversation it starts.
 	newConv *pair
 	rating  []bizRating
-	// known: every business a user followed, wrote to, blocked or heard
-	// from; an upper bound on what the user's row holds.
+	// known: every business a user followed, wrote to, blocked or had a
+	// message from; an upper bound on what the user's row holds.
 	known   map[int32]map[int32]bool
 	ads     map[[2]int32]int // (user, day) -> impressions
 	optOut  map[int32]bool
@@ -166,10 +166,12 @@ func (c *ruleChecker) events(evs []sim.AuditEvent) {
 			}
 			c.fail("day %d: user %d wrote to business %d after its window shut, and no new conversation began", e.Day, want.u, want.b)
 		}
-		if c.known[e.User] == nil {
-			c.known[e.User] = map[int32]bool{}
+		if e.Kind != sim.AuditAdImpression && e.Kind != sim.AuditAdOptOut { // an ad takes no slot
+			if c.known[e.User] == nil {
+				c.known[e.User] = map[int32]bool{}
+			}
+			c.known[e.User][e.Business] = true
 		}
-		c.known[e.User][e.Business] = true
 		switch e.Kind {
 		case sim.AuditFollow:
 			if c.blocked[p] {

@@ -92,8 +92,10 @@ const (
 	AuditAdOptOut
 	// AuditWrite is every message a user writes to a business (a need, a
 	// click on an ad or a message); it opens or extends the service
-	// window. One that starts a new conversation is followed at once by
-	// an AuditConversation of the same pair.
+	// window, unless the user's row has no room for the business (then
+	// there is no window, and every write is a new conversation). One that
+	// starts a new conversation is followed at once by an
+	// AuditConversation of the same pair.
 	AuditWrite
 )
 

@@ -52,6 +52,21 @@ func TestPropensitiesAreLogNormal(t *testing.T) {
 		}
 	}
 
+	// Each factor depends on its own spread only: a sweep of one keeps
+	// the other's values (common random numbers).
+	other := cfg
+	other.User.FollowPropensitySigma = 0
+	pop0, err := sim.NewPopulation(&other, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for u := range pop.N {
+		if pop0.AdOptOutPropensity[u] != pop.AdOptOutPropensity[u] || pop0.FollowPropensity[u] != 1 {
+			t.Fatalf("user %d: ad opt-out propensity %v with a follow spread, %v without",
+				u, pop.AdOptOutPropensity[u], pop0.AdOptOutPropensity[u])
+		}
+	}
+
 	for _, set := range []func(*sim.Config){
 		func(c *sim.Config) { c.User.FollowPropensitySigma, c.User.AdOptOutSigma = 0, 0 },
 		func(c *sim.Config) { c.User.Homogeneous = true },
