@@ -322,6 +322,7 @@ func (r *runner) initFollows() {
 	for u := 0; u < r.n; u++ {
 		row := r.pop.InitialFollows[u*k : (u+1)*k]
 		blk := u / r.bs
+		r.us[u].nextLapse = noDay
 		for j, b := range row {
 			if b < 0 {
 				break
@@ -330,6 +331,7 @@ func (r *runner) initFollows() {
 			sl := freshSlot(b)
 			sl.flags, sl.expire = fFollowing, expireDay(es.Geometric(r.beh.NaturalUnfollow))
 			r.slots[u*k+j] = sl
+			r.us[u].nextLapse = min(r.us[u].nextLapse, sl.expire)
 			r.us[u].nslots++
 			r.followers[b]++
 			r.blockFollowers[blk*r.m+int(b)]++
@@ -607,12 +609,18 @@ func (w *worker) userDay(u, d int) {
 	st := &r.us[u]
 	ns := int(st.nslots)
 	row := r.slots[base : base+ns]
-	// One tight pass marks the follows that lapse today (only a follow
-	// has an expiry) and the slots whose business has a campaign today;
-	// the marked ones are handled after, in slot order.
-	lapse, cand := scanSlots(row, r.due, d)
-	for m := lapse; m != 0; m &= m - 1 {
-		w.unfollow(u, bits.TrailingZeros64(m), d, 0, false)
+	// One tight pass marks the slots whose business has a campaign today,
+	// and on the rare days when one of u's follows may lapse, another the
+	// follows that lapse today (only a follow has an expiry). Both look at
+	// the row as the day starts; the marked slots are handled after, in
+	// slot order.
+	cand := dueSlots(row, r.due)
+	if int(st.nextLapse) <= d {
+		var lapse uint64
+		lapse, st.nextLapse = lapseSlots(row, d)
+		for m := lapse; m != 0; m &= m - 1 {
+			w.unfollow(u, bits.TrailingZeros64(m), d, 0, false)
+		}
 	}
 	for m := cand; m != 0; m &= m - 1 {
 		j := bits.TrailingZeros64(m)
@@ -719,24 +727,34 @@ type dueInfo struct {
 	shutBefore int32
 }
 
-// scanSlots returns the masks of the slots in row whose follow lapses by
-// day d and of those whose business has a campaign today. It is a function
-// of its own so that the loop keeps its values in registers.
+// dueSlots returns the mask of the slots in row whose business has a
+// campaign today. It is a function of its own so that the loop keeps its
+// values in registers.
 //
 //go:noinline
-func scanSlots(row []slot, due []dueInfo, d int) (lapse, cand uint64) {
+func dueSlots(row []slot, due []dueInfo) (cand uint64) {
 	bit := uint64(1)
 	for i := range row {
-		sl := &row[i]
-		if int(sl.expire) <= d {
-			lapse |= bit
-		}
-		if due[sl.biz].due != 0 {
+		if due[row[i].biz].due != 0 {
 			cand |= bit
 		}
 		bit <<= 1
 	}
-	return lapse, cand
+	return cand
+}
+
+// lapseSlots returns the mask of the slots in row whose follow lapses by
+// day d, and the first day after d on which another does (noDay: none).
+func lapseSlots(row []slot, d int) (lapse uint64, next uint16) {
+	next = noDay
+	for i := range row {
+		if e := row[i].expire; int(e) <= d {
+			lapse |= 1 << i
+		} else {
+			next = min(next, e)
+		}
+	}
+	return lapse, next
 }
 
 // inAudience reports whether the audience rule of b's channel admits a
@@ -890,6 +908,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	w.wake(u, j, d)
 	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
 	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
+	r.us[u].nextLapse = min(r.us[u].nextLapse, sl.expire)
 	b := int(sl.biz)
 	r.blockFollowers[w.blk*r.m+b]++
 	w.biz[b].followDelta++

@@ -53,6 +53,10 @@ type userState struct {
 	lastChange int32   // last day u's follows changed (for the snapshot)
 	nslots     uint8   // slots in use
 	flags      uint8   // uReachedMsg, uReachedAd, uAdOptOut
+	// nextLapse is at or before the first day one of u's follows lapses
+	// by itself (noDay: none): the day loop looks for lapses only from
+	// then, and a follow that ends otherwise leaves it early, not late.
+	nextLapse uint16
 }
 
 // viewer is what a visit to the Updates tab reads and writes of a user,
