@@ -168,6 +168,17 @@ func (s *Stream) minPoisson(m1, p1, m2, p2 float64) int {
 	s1, s2 := 1-p1, 1-p2 // P(X > k), P(Y > k)
 	k := 0
 	// s1 > 0 and s1·s2 > r > 0 imply s2 > 0: one sign test is enough.
+	// The first steps (a minimum of 255 is far in the tail of any mean
+	// below 64) read 1/k from the table with no test of its bounds; the
+	// same products in the same order as the loop below.
+	for k < len(invTable)-1 && s1 > 0 && s1*s2 > r {
+		k++
+		ik := invTable[k]
+		f1 *= m1 * ik
+		f2 *= m2 * ik
+		s1 -= f1
+		s2 -= f2
+	}
 	for s1 > 0 && s1*s2 > r && k < 100000 {
 		k++
 		ik := invK(k)
