@@ -17,23 +17,25 @@ func TestProblemsFoundWhenApplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		prices string
-		want   string
+		key, value string // a line under paid_push
+		want       string
 	}{
-		{"{XX: 0.02}", "models.paid_push.price_marketing.XX: unknown market; the scenario's markets are IN, BR, US, DE, UK, OTHER (or use default)"},
-		{"{IN: 0.02}", "models.paid_push.price_marketing: no price for market BR and no default"},
+		{"price_marketing", "{XX: 0.02}", "models.paid_push.price_marketing.XX: unknown market; the scenario's markets are IN, BR, US, DE, UK, OTHER (or use default)"},
+		{"price_marketing", "{IN: 0.02}", "models.paid_push.price_marketing: no price for market BR and no default"},
+		{"quality_yellow_per_1000", "0", "models.paid_push.quality_yellow_per_1000: must be above 0 while quality is on"},
+		{"quality_red_per_1000", "2", "models.paid_push.quality_red_per_1000: must be at least quality_yellow_per_1000"},
 	} {
-		text := strings.Replace(string(base), "  paid_push: {}", "  paid_push:\n    price_marketing: "+c.prices, 1)
+		text := strings.Replace(string(base), "  paid_push: {}", "  paid_push:\n    "+c.key+": "+c.value, 1)
 		if text == string(base) {
 			t.Fatal("the default scenario has no 'paid_push: {}' line to edit")
 		}
-		line := 1 + strings.Count(text[:strings.Index(text, "price_marketing")], "\n")
+		line := 1 + strings.Count(text[:strings.Index(text, c.key)], "\n")
 		_, err := datasets.Parse("s.yaml", []byte(text))
 		if err == nil {
-			t.Fatalf("price_marketing %s: no problem found", c.prices)
+			t.Fatalf("%s: %s: no problem found", c.key, c.value)
 		}
 		if want := "s.yaml:" + strconv.Itoa(line) + ": " + c.want; !strings.Contains(err.Error(), want) {
-			t.Errorf("price_marketing %s:\n got %v\nwant %s", c.prices, err, want)
+			t.Errorf("%s: %s:\n got %v\nwant %s", c.key, c.value, err, want)
 		}
 	}
 }

@@ -45,6 +45,12 @@ func init() {
 					return nil, &sim.FieldError{Path: fmt.Sprintf("models.paid_push.tiers[%d]", i), Msg: "tiers must increase"}
 				}
 			}
+			if pp.Quality && pp.YellowPer1000 <= 0 {
+				// The rating compares with >=: at 0 a business with no
+				// blocks, or no messages, would be yellow every day.
+				return nil, &sim.FieldError{Path: "models.paid_push.quality_yellow_per_1000",
+					Msg: "must be above 0 while quality is on (a rate of 0 blocks would already be yellow); set quality: false for no rating"}
+			}
 			if pp.Quality && pp.RedPer1000 < pp.YellowPer1000 {
 				return nil, &sim.FieldError{Path: "models.paid_push.quality_red_per_1000", Msg: "must be at least quality_yellow_per_1000"}
 			}
