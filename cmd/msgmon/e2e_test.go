@@ -179,8 +179,7 @@ func TestCompareEndToEnd(t *testing.T) {
 		}
 	}
 
-	broken := filepath.Join(dir, "broken.md")
-	os.WriteFile(broken, []byte("# Broken\n\n```sql\nSELECT arm,\n  nosuchcolumn\nFROM runs\n```\n"), 0o644)
+	broken := writeFile(t, dir, "broken.md", "# Broken\n\n```sql\nSELECT arm,\n  nosuchcolumn\nFROM runs\n```\n")
 	_, _, err = msgmon(t, context.Background(), "notebook", "run", "--db", dbPath, "--out", nbOut, broken)
 	if err == nil || !strings.HasPrefix(err.Error(), broken+":5: ") || !strings.Contains(err.Error(), "nosuchcolumn") {
 		t.Errorf("broken notebook: %v; want %s:5: and DuckDB's message", err, broken)

@@ -64,7 +64,15 @@ models:
 
 func writeScenario(t *testing.T, dir, body string) string {
 	t.Helper()
-	p := filepath.Join(dir, "s.yaml")
+	return writeFile(t, dir, "s.yaml", body)
+}
+
+// writeFile writes body to the file name in dir and returns its path; a
+// file the test cannot write fails the test there, not later as a
+// puzzling error of the command that reads it.
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

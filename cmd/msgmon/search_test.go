@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,8 +16,7 @@ import (
 // the policy is run again, separately, with fresh seeds.
 func TestOptimizePolicyHoldsOnFreshSeeds(t *testing.T) {
 	dir := t.TempDir()
-	file := filepath.Join(dir, "opt.yaml")
-	os.WriteFile(file, []byte(`name: opt
+	file := writeFile(t, dir, "opt.yaml", `name: opt
 scenario: default
 set: {users: 1500, businesses: 30, days: 45}
 arms: [paid_push]
@@ -32,7 +30,7 @@ parameters:
   - path: business.sends_per_week_mean
     min: 0.2
     max: 10
-`), 0o644)
+`)
 	dbPath := filepath.Join(dir, "o.duckdb")
 	out, _, err := msgmon(t, context.Background(), "optimize", file, "--db", dbPath)
 	if err != nil {
@@ -48,8 +46,7 @@ parameters:
 	}
 	// The policy again, as a one-point sweep with another seed and more
 	// replicates: its mean churn stays within the limit.
-	check := filepath.Join(dir, "check.yaml")
-	os.WriteFile(check, []byte(`name: check
+	check := writeFile(t, dir, "check.yaml", `name: check
 scenario: default
 set: {users: 1500, businesses: 30, days: 45, seed: 777}
 arms: [paid_push]
@@ -57,7 +54,7 @@ replicates: 8
 parameters:
   - path: business.sends_per_week_mean
     values: [`+m[1]+`]
-`), 0o644)
+`)
 	if _, _, err := msgmon(t, context.Background(), "sweep", check, "--db", dbPath, "-q"); err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +78,7 @@ parameters:
 // can tell it from a policy found.
 func TestOptimizeInfeasibleExitsThree(t *testing.T) {
 	dir := t.TempDir()
-	file := filepath.Join(dir, "opt.yaml")
-	os.WriteFile(file, []byte(`name: opt
+	file := writeFile(t, dir, "opt.yaml", `name: opt
 scenario: default
 set: {users: 600, businesses: 12, days: 20}
 arms: [paid_push]
@@ -96,7 +92,7 @@ parameters:
   - path: business.sends_per_week_mean
     min: 0.2
     max: 10
-`), 0o644)
+`)
 	out, _, err := msgmon(t, context.Background(), "optimize", file, "--db", filepath.Join(dir, "o.duckdb"))
 	if err == nil {
 		t.Fatalf("an impossible constraint gave no error; output:\n%s", out)

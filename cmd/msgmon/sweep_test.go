@@ -21,8 +21,7 @@ import (
 // (the sweep's common random numbers); its 95 % t-interval must exclude 0.
 func TestSweepPushesTradeOff(t *testing.T) {
 	dir := t.TempDir()
-	sweep := filepath.Join(dir, "pushes.yaml")
-	os.WriteFile(sweep, []byte(`name: pushes
+	sweep := writeFile(t, dir, "pushes.yaml", `name: pushes
 scenario: default
 set: {users: 2500, businesses: 50, days: 60}
 arms: [paid_push]
@@ -30,7 +29,7 @@ replicates: 6
 parameters:
   - path: business.sends_per_week_mean
     values: [0.5, 4]
-`), 0o644)
+`)
 	dbPath := filepath.Join(dir, "s.duckdb")
 	out, _, err := msgmon(t, context.Background(), "sweep", sweep, "--db", dbPath, "-q")
 	if err != nil {
@@ -93,8 +92,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"scenario: default\nparameters:\n  - path: users\n    min: 1000\n    max: 2000000000\n    levels: 3\n",
 			"bad.yaml:3: point 1 (users=1000000500) is not a valid scenario; narrow the parameter's range or values:\ndatasets/scenarios/default.yaml:21: users: must be in [10, 5e+07]"},
 	} {
-		p := filepath.Join(dir, "bad.yaml")
-		os.WriteFile(p, []byte(c.body), 0o644)
+		p := writeFile(t, dir, "bad.yaml", c.body)
 		dbPath := filepath.Join(dir, "never.duckdb")
 		_, _, err := msgmon(t, context.Background(), "sweep", p, "--db", dbPath, "-q")
 		if err == nil || exitCode(err, nil) != exitInput {
@@ -116,8 +114,7 @@ func TestSweepBadInput(t *testing.T) {
 // effect at all, while pushes a week raise churn in every trajectory.
 func TestSensitivityMorrisOnModel(t *testing.T) {
 	dir := t.TempDir()
-	sweep := filepath.Join(dir, "morris.yaml")
-	os.WriteFile(sweep, []byte(`name: morris
+	sweep := writeFile(t, dir, "morris.yaml", `name: morris
 scenario: default
 set: {users: 1500, businesses: 30, days: 45}
 arms: [paid_push]
@@ -131,7 +128,7 @@ parameters:
   - path: user.status_views_mean
     min: 4
     max: 20
-`), 0o644)
+`)
 	out, _, err := msgmon(t, context.Background(), "sensitivity", sweep, "--db", filepath.Join(dir, "m.duckdb"), "-q", "--output", "churn_per_1000")
 	if err != nil {
 		t.Fatal(err)
