@@ -1,0 +1,441 @@
+package sim
+
+// Campaigns: businesses' proactive messages. Each day a business plans its
+// campaigns (planCampaigns); the day loop queues them per user, and campaign
+// delivers one message if the business chooses the user and the channel's
+// rules allow it (allowed).
+
+import "math"
+
+// assignChannels gives each business at most one proactive channel, drawn
+// by the channels' adoption shares from the business's own uniform, and
+// its starting tier.
+func (r *runner) assignChannels() {
+	chs := r.plat.Channels
+	total := 0.0
+	for _, ch := range chs {
+		total += ch.Adoption
+	}
+	scale := math.Max(total, 1)
+	for b := 0; b < r.m; b++ {
+		r.channel[b] = -1
+		x := float64(r.pop.ChannelDraw[b]) * scale
+		for i, ch := range chs {
+			x -= ch.Adoption
+			if x < 0 {
+				r.channel[b] = int8(i)
+				switch ch.Audience {
+				case Followers:
+					r.audMask[b] = fFollowing
+				case Contacts:
+					r.audMask[b] = fWrote
+				case WindowOnly:
+					r.audMask[b] = fFollowing | fWrote
+				}
+				r.tier[b] = int8(ch.StartTier)
+				break
+			}
+		}
+		s := &r.sum[b]
+		s.Business = b
+		s.Category = r.plat.Categories[r.pop.Category[b]]
+		s.Size = r.pop.Size[b]
+		if r.channel[b] >= 0 {
+			s.Channel = chs[r.channel[b]].Name
+			s.FinalTier, s.MinTier, s.MaxTier = int(r.tier[b]), int(r.tier[b]), int(r.tier[b])
+		}
+		s.Advertiser = r.plat.Ads != nil && r.pop.Advertiser[b]
+	}
+	// Mean price per message of each channel over markets and categories,
+	// for businesses to plan within their budgets.
+	r.avgPrice = make([]float64, len(chs))
+	for i := range chs {
+		ch := &chs[i]
+		v := 0.0
+		for mk, mc := range r.pop.Cfg.Markets {
+			for ci, cat := range r.pop.Cfg.Categories {
+				share := mc.Share * cat.Share
+				v += share * ((1-cat.UtilityShare)*ch.Price[mk][Marketing].Dollars() + cat.UtilityShare*ch.Price[mk][Utility].Dollars())
+				_ = ci
+			}
+		}
+		r.avgPrice[i] = v
+	}
+}
+
+// planCampaigns sets business b's campaigns of day d, the share of its
+// audience its budget lets it send to, and its tier quota.
+func (r *runner) planCampaigns(b, d int) {
+	chs := r.plat.Channels
+	ci := r.channel[b]
+	if ci >= 0 {
+		spw := float64(r.pop.SendsPerWeek[b])
+		ph := float64(r.pop.SendPhase[b])
+		cnt := int(math.Floor(float64(d+1)*spw/7+ph) - math.Floor(float64(d)*spw/7+ph))
+		if cnt > maxCampaigns {
+			cnt = maxCampaigns
+		}
+		if cnt > 0 {
+			s := newStream(r.sCamp, b, d)
+			util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
+			first := int32(24)
+			for i := 0; i < cnt; i++ {
+				r.campHour[b*maxCampaigns+i] = int32(8 + s.IntN(12))
+				first = min(first, r.campHour[b*maxCampaigns+i])
+				if s.Float64() < util {
+					r.campCat[b*maxCampaigns+i] = Utility
+				} else {
+					r.campCat[b*maxCampaigns+i] = Marketing
+				}
+			}
+			r.campCount[b] = uint8(cnt)
+			r.due[b].due, r.due[b].aud = 1, r.audMask[b]
+			if chs[ci].Audience == WindowOnly {
+				// The window is shut at every campaign of the day
+				// for a user whose last message came this early
+				// (or who never wrote: noHour).
+				r.due[b].shutBefore = int32(d)*24 + first - r.windowH
+			}
+		}
+		// Budget: send to a share of the audience so the expected
+		// cost stays within the day's budget.
+		r.sendFrac[b] = 1
+		cost := float64(cnt) * float64(r.followers[b]) * r.avgPrice[ci]
+		if budget := r.pop.BudgetDaily[b].Dollars(); cost > budget {
+			r.sendFrac[b] = float32(budget / cost)
+		}
+		// Messaging tiers: share the day's limit of unique users out
+		// among blocks by their followers, so the total never exceeds it.
+		ch := &chs[ci]
+		// Quotas apply even below the limit, since followers gained
+		// during the day could otherwise take a business over it.
+		r.limited[b] = false
+		if len(ch.Tiers) > 0 && int(r.tier[b]) < len(ch.Tiers) {
+			r.limited[b] = true
+			r.quotaOf = append(r.quotaOf, tierQuota{b: int32(b),
+				lim: int64(ch.Tiers[r.tier[b]]), f: max(int64(r.followers[b]), 1)})
+		}
+	}
+}
+
+// dueInfo is what the daily scan of a user's slots reads of a business:
+// 8 bytes, so that the table of a few thousand businesses stays in the
+// first-level cache.
+type dueInfo struct {
+	due uint8 // 1: campaigns today
+	aud uint8 // slot flags that put a user in the audience (0: any)
+	_   [2]uint8
+	// shutBefore: a window-only channel's window is shut at every
+	// campaign today for a slot whose lastUser is at or before it;
+	// math.MinInt32 for other channels (and lastUser never is).
+	shutBefore int32
+}
+
+// dueSlots returns the mask of the slots in row whose business has a
+// campaign today. It is a function of its own so that the loop keeps its
+// values in registers.
+//
+//go:noinline
+func dueSlots(row []slot, due []dueInfo) (cand uint64) {
+	bit := uint64(1)
+	for i := range row {
+		if due[row[i].biz].due != 0 {
+			cand |= bit
+		}
+		bit <<= 1
+	}
+	return cand
+}
+
+// inAudience reports whether the audience rule of b's channel admits a
+// slot with these flags (campaign's first test, blocks aside): followers
+// need fFollowing, contacts fWrote, window either.
+func (r *runner) inAudience(b int32, flags uint8) bool {
+	m := r.audMask[b]
+	return m == 0 || flags&m != 0
+}
+
+// wake is called when slot j of u may have joined its business's audience
+// (u wrote or followed) while the day's events are handled. If the scan
+// left the slot's campaigns out, those still to come are queued in order
+// now, with the keys they would have had: events the scan queued and
+// campaign turned away had no effect, so the day runs as if all had been
+// queued from the start.
+//
+// A slot in skipWin is woken when its window opens (u wrote): the
+// campaigns already past were refused and count as blocked, those to come
+// are queued.
+func (w *worker) wake(u, j, d int) {
+	r := w.r
+	bit := uint64(1) << j
+	if (w.skipped|w.skipWin)&bit == 0 {
+		return
+	}
+	sl := &r.slots[u*r.k+j]
+	b := sl.biz
+	cur := w.ev[w.evPos]
+	if w.skipWin&bit != 0 {
+		if sl.lastUser+r.windowH <= int32(d)*24+cur.hour() {
+			return // still closed
+		}
+		w.skipWin &^= bit
+		w.blockedBefore(u, j, d, b, cur)
+	} else {
+		if sl.flags&fBlocked != 0 || !r.inAudience(b, sl.flags) {
+			return
+		}
+		w.skipped &^= bit
+	}
+	for c := 0; c < int(r.campCount[b]); c++ {
+		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+		if e <= cur {
+			continue // past: it was turned away
+		}
+		w.ev = append(w.ev, e)
+		i := len(w.ev) - 1
+		for i > w.evPos+1 && w.ev[i-1] > e {
+			w.ev[i] = w.ev[i-1]
+			i--
+		}
+		w.ev[i] = e
+	}
+}
+
+// blockedBefore counts as blocked the campaigns of business b in
+// window-skipped slot j with keys up to last: the rules refused them (the
+// window was closed), save those the business left out for its budget,
+// which campaign drops before asking the rules.
+func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
+	r := w.r
+	frac := float64(r.sendFrac[b])
+	if frac >= 1 && last == math.MaxUint64 {
+		w.day.SendsBlocked += int64(r.campCount[b]) // all of them
+		return
+	}
+	for c := 0; c < int(r.campCount[b]); c++ {
+		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+		if e > last {
+			continue
+		}
+		if frac < 1 {
+			ms := w.msgStream(u, d, int(b)*maxCampaigns+c)
+			if xSend, _ := ms.pairAt(1); xSend >= frac {
+				continue
+			}
+		}
+		w.day.SendsBlocked++
+	}
+}
+
+// campaign: business of slot j sends campaign c to u at hour h, if the
+// business chooses u and the platform's rules allow it.
+func (w *worker) campaign(u, j, c, d int, h int32) {
+	r := w.r
+	sl := &r.slots[u*r.k+j]
+	if sl.flags&fBlocked != 0 {
+		return
+	}
+	b := int(sl.biz)
+	ci := int(r.channel[b])
+	ch := &r.plat.Channels[ci]
+	following := sl.flags&fFollowing != 0
+	switch ch.Audience {
+	case Followers:
+		if !following {
+			return
+		}
+	case Contacts:
+		if sl.flags&fWrote == 0 {
+			return // never wrote: following alone does not open this door
+		}
+	case WindowOnly:
+		if !following && sl.flags&fWrote == 0 {
+			return
+		}
+	}
+	// The message's coins are drawn only when they are needed; pairAt
+	// gives each the value it has when all are drawn in order.
+	var ms Stream
+	xOpen := -1.0 // not drawn yet
+	if frac := float64(r.sendFrac[b]); frac < 1 {
+		ms = w.msgStream(u, d, b*maxCampaigns+c)
+		var xSend float64
+		xSend, xOpen = ms.pairAt(1)
+		if xSend >= frac {
+			return // the business left u out to stay within its budget
+		}
+	}
+	now := int32(d)*24 + h
+	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
+	cat := r.campCat[b*maxCampaigns+c]
+	mk := int(r.pop.Market[u])
+	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
+		w.day.SendsBlocked++
+		return
+	}
+	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int16(d)
+	if countTier && r.limited[b] {
+		q := &r.quota[w.blk*r.m+b]
+		if *q <= 0 {
+			w.day.SendsBlocked++
+			return
+		}
+		*q--
+	}
+	// Delivered.
+	if countTier {
+		sl.tierDay = int16(d)
+		w.biz[b].uniqueOutside++
+	}
+	if ch.CapPerPeriod > 0 {
+		sl.periodSent++
+	}
+	if ch.UserCapPerPeriod > 0 {
+		r.chanSent[u*MaxChannels+ci]++
+	}
+	if cat == Marketing {
+		w.sent[ci]++
+	}
+	sl.lastSend = now
+	if inWindow {
+		sl.winMsgs++
+	}
+	price := ch.Price[mk][cat]
+	if inWindow && (ch.FreeInWindow || (ch.FreeUtilityInWindow && cat == Utility)) {
+		price = 0
+	}
+	if now < sl.freeUntil {
+		price = 0 // a free entry point (after an ad click): every message is free
+	}
+	w.charge(b, price, ch.Source)
+	w.biz[b].sends++
+	if ch.Quality {
+		w.biz[b].qualitySends++
+	}
+	w.gotMsg = true
+	if r.us[u].flags&uReachedMsg == 0 {
+		r.us[u].flags |= uReachedMsg
+		w.day.ReachMessagesCum++
+	}
+	push := ch.Delivery == Push && sl.flags&fMuted == 0
+	if r.audit != nil {
+		limit := int32(-1)
+		if countTier || (len(ch.Tiers) > 0 && !inWindow) {
+			if int(r.tier[b]) < len(ch.Tiers) {
+				limit = int32(ch.Tiers[r.tier[b]])
+			}
+		}
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditDeliver,
+			Channel: int8(ci), InWindow: inWindow, Category: cat, Push: push, Limit: limit})
+	}
+	if xOpen < 0 {
+		ms = w.msgStream(u, d, b*maxCampaigns+c)
+		_, xOpen = ms.pairAt(1)
+	}
+	rel := float64(r.pop.relevance(u, b))
+	if cat == Utility {
+		rel = r.beh.UtilityRelevance
+	}
+	t := float64(d) + float64(h)/24
+	var opened, annoyed bool
+	var a float64
+	w.seg[r.pop.Segment[u]].MessagesReceived++
+	if push {
+		w.day.SendsPush++
+		w.seg[r.pop.Segment[u]].PushesReceived++
+		opened = xOpen < r.beh.ReadPush
+		a = r.annoyAt(u, t, r.beh.AnnoyPush*r.unwanted(rel))
+		annoyed = true
+		if opened {
+			w.day.OpensPush++
+		}
+	} else {
+		w.day.SendsFolder++
+		opened = xOpen < r.beh.OpenFolder
+		if opened {
+			w.day.OpensFolder++
+			a = r.annoyAt(u, t, r.beh.AnnoyFolder*r.unwanted(rel))
+			annoyed = true
+		}
+	}
+	if opened {
+		w.biz[b].opens++
+		xClick, xConv := ms.pairAt(2)
+		if xClick < r.beh.Click*rel/r.pop.meanRel {
+			w.day.Clicks++
+			w.biz[b].clicks++
+			if xConv < r.beh.Conversion*r.paymentsFactor(b) {
+				w.convert(u, b)
+			}
+			w.conversation(u, b, d, h, false)
+		}
+	}
+	if !annoyed {
+		return
+	}
+	if xReact, xKind := ms.pairAt(3); r.reacts(xReact, u, a, r.beh.ReactRate) {
+		switch {
+		case xKind < r.beh.MuteShare && push:
+			sl.flags |= fMuted
+			w.biz[b].mutes++
+			w.day.Mutes++
+			w.seg[r.pop.Segment[u]].Mutes++
+			if w.r.audit != nil {
+				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
+			}
+		case xKind >= 1-r.beh.BlockShare:
+			w.block(u, j, d, h)
+		case following:
+			w.unfollow(u, j, d, h, true)
+		}
+	}
+}
+
+// msgStream is the stream of message e (business and campaign) to u on
+// day d; the user-day part of its key is made once a day.
+func (w *worker) msgStream(u, d, e int) Stream {
+	if !w.msgOK {
+		w.msgDay, w.msgOK = newStream(w.r.sMsg, u, d), true
+	}
+	return w.msgDay.sub(e)
+}
+
+// allowed checks the channel's rules for one message.
+func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inWindow bool, cat MsgCategory, mk int) bool {
+	r := w.r
+	if ch.Audience == WindowOnly && !inWindow {
+		return false
+	}
+	if cat == Marketing && ch.MarketingBlocked[mk] {
+		return false
+	}
+	if ch.CapPerPeriod > 0 {
+		pi := uint16(d / ch.PeriodDays)
+		if sl.periodIdx != pi {
+			sl.periodIdx, sl.periodSent = pi, 0
+		}
+		if int(sl.periodSent) >= ch.CapPerPeriod {
+			return false
+		}
+	}
+	if ch.UserCapPerPeriod > 0 {
+		i := u*MaxChannels + ci
+		pi := uint16(d / ch.PeriodDays)
+		if r.chanIdx[i] != pi {
+			r.chanIdx[i], r.chanSent[i] = pi, 0
+		}
+		if int(r.chanSent[i]) >= ch.UserCapPerPeriod {
+			return false
+		}
+	}
+	if ch.UserCapPerDay > 0 && cat == Marketing && w.sent[ci] >= ch.UserCapPerDay {
+		return false
+	}
+	if ch.MinGapHours > 0 && sl.lastSend != noHour && float64(now-sl.lastSend) < ch.MinGapHours {
+		return false
+	}
+	if inWindow && r.plat.Service.MaxMessagesPerWindow > 0 && int(sl.winMsgs) >= r.plat.Service.MaxMessagesPerWindow {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,134 @@
+package sim
+
+// Discovery: new follows by Bass diffusion, p from discovery and q from word
+// of mouth over the social graph (or the whole population when mixed).
+
+import "math"
+
+func (r *runner) initDiscovery() {
+	r.discCat = make([]float64, r.c)
+	r.discAlias = make([]alias, r.c)
+	r.discW = make([]float64, r.m)
+	r.discP = make([]float64, r.m)
+	for b := 0; b < r.m; b++ {
+		r.discP[b] = r.beh.BassP * r.pop.Potential[b] / 365
+	}
+	// Word of mouth samples a contact's slot: the rate per user-day that
+	// makes the adoption hazard q * (share of contacts following) * (interest/0.5).
+	r.womRate = 2 * r.beh.BassQ / 365 * float64(r.k)
+	if r.pop.Graph != nil {
+		r.rebuildDiscovery(false)
+	}
+}
+
+// rebuildDiscovery sets each category's total discovery hazard and the
+// alias table of its businesses. With mixed set (no graph) the imitation
+// term q * followers/N is included, from yesterday's follower counts.
+func (r *runner) rebuildDiscovery(mixed bool) {
+	for c := 0; c < r.c; c++ {
+		bs := r.pop.catBiz[c]
+		w := r.discW[:len(bs)]
+		total := 0.0
+		for i, b := range bs {
+			x := r.discP[b]
+			if mixed {
+				x += r.beh.BassQ / 365 * float64(r.followers[b]) / float64(r.n)
+			}
+			w[i] = x
+			total += x
+		}
+		r.discCat[c] = total
+		r.discAlias[c].rebuild(w)
+	}
+}
+
+// discoveryHazard returns u's daily hazards of a discovery (Bass p) and a
+// word-of-mouth (Bass q, graph mode) event, before u's propensity to follow
+// (a factor on both) is applied.
+func (r *runner) discoveryHazard(u int) (lp, lq float64) {
+	for c, x := range r.pop.Interest[u*r.c : (u+1)*r.c] {
+		lp += 2 * float64(x) * r.discCat[c]
+	}
+	if g := r.pop.Graph; g != nil && g.Degree(u) > 0 {
+		lq = r.womRate
+	}
+	return lp, lq
+}
+
+// discover: new follows by Bass diffusion, p from discovery and q from word
+// of mouth (contacts' follows yesterday, or everyone's on a mixed population).
+func (w *worker) discover(u, d int) {
+	r := w.r
+	in := r.pop.Interest[u*r.c : (u+1)*r.c]
+	g := r.pop.Graph
+	var prob, share, lp float64
+	var s Stream
+	if g != nil {
+		if r.us[u].nextDisc != int32(d) {
+			return
+		}
+		s = newStream(r.sDisc, u, d)
+		r.us[u].nextDisc = int32(d) + s.Geometric(float64(r.discProb[u]))
+		share = float64(r.discShare[u])
+	} else {
+		lp, _ = r.discoveryHazard(u)
+		if lp <= 0 {
+			return
+		}
+		prob, share = -math.Expm1(-lp*float64(r.pop.FollowPropensity[u])), 1
+		s = newStream(r.sDisc, u, d)
+		if s.Float64() >= prob {
+			return
+		}
+	}
+	x, y, z := s.Float64(), s.Float64(), s.Float64()
+	var b int32 = -1
+	wom := false
+	if x < share {
+		if g != nil {
+			lp, _ = r.discoveryHazard(u)
+		}
+		// Category by interest times hazard, then business by hazard.
+		t := y * lp
+		c := len(in) - 1
+		for i, v := range in {
+			t -= 2 * float64(v) * r.discCat[i]
+			if t < 0 {
+				c = i
+				break
+			}
+		}
+		bs := r.pop.catBiz[c]
+		if len(bs) == 0 {
+			return
+		}
+		b = bs[r.discAlias[c].pick(z)]
+		if g == nil {
+			// Mixed population: attribute to word of mouth by the share of
+			// the q term in the business's hazard.
+			q := r.beh.BassQ / 365 * float64(r.followers[b]) / float64(r.n)
+			wom = s.Float64()*(q+r.discP[b]) < q
+		}
+	} else {
+		cs := g.Contacts(u)
+		v := int(cs[int(y*float64(len(cs)))%len(cs)])
+		b = r.snapPrev[v*r.k+int(z*float64(r.k))%r.k]
+		if b < 0 || s.Float64() >= float64(in[r.pop.Category[b]]) {
+			return
+		}
+		wom = true
+	}
+	now := int32(d)*24 + 23
+	j := r.findSlot(u, b)
+	if j < 0 {
+		j, _ = r.newSlot(u, b, now)
+		if j < 0 {
+			return
+		}
+	}
+	src := &w.day.FollowsDiscovery
+	if wom {
+		src = &w.day.FollowsWOM
+	}
+	w.follow(u, j, d, 23, src)
+}
