@@ -87,7 +87,7 @@ func (s *subscriptionBiller) Bill(l sim.Ledger) {
 		return
 	}
 	for b := 0; b < l.Businesses(); b++ {
-		if l.Channel(b) != subscriptionChannel {
+		if !l.Uses(b, subscriptionChannel) {
 			continue
 		}
 		f := float64(l.Followers(b))

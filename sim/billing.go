@@ -56,9 +56,11 @@ func (l ledger) ChargeUsers(b int, amount, platformShare Micros, src Source) {
 	r.sum[b].Revenue += amount - platformShare
 }
 
-func (l ledger) Channel(b int) string {
-	if ci := l.r.channel[b]; ci >= 0 {
-		return l.r.plat.Channels[ci].Name
+func (l ledger) Uses(b int, channel string) bool {
+	for i, ch := range l.r.plat.Channels {
+		if ch.Name == channel {
+			return l.r.uses[b]&(1<<i) != 0
+		}
 	}
-	return ""
+	return false
 }

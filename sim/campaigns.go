@@ -5,111 +5,187 @@ package sim
 // delivers one message if the business chooses the user and the channel's
 // rules allow it (allowed).
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"strings"
+)
 
-// assignChannels gives each business at most one proactive channel, drawn
-// by the channels' adoption shares from the business's own uniform, and
-// its starting tier.
-func (r *runner) assignChannels() {
+// assignChannels decides which of the arm's channels each business uses:
+// channel i independently of the others, when the business's uniform for
+// that channel's name falls below the channel's adoption. The uniform is a
+// trait of the business (keyed by the population's seed and the channel's
+// name), so a business that uses paid push in one arm uses it in every arm
+// that offers paid push with the same adoption. It also sets the starting
+// tier, send rates and unit prices.
+func (r *runner) assignChannels() error {
 	chs := r.plat.Channels
-	total := 0.0
-	for _, ch := range chs {
-		total += ch.Adoption
-	}
-	scale := math.Max(total, 1)
-	for b := 0; b < r.m; b++ {
-		r.channel[b] = -1
-		x := float64(r.pop.ChannelDraw[b]) * scale
-		for i, ch := range chs {
-			x -= ch.Adoption
-			if x < 0 {
-				r.channel[b] = int8(i)
-				switch ch.Audience {
-				case Followers:
-					r.audMask[b] = fFollowing
-				case Contacts:
-					r.audMask[b] = fWrote
-				case WindowOnly:
-					r.audMask[b] = fFollowing | fWrote
-				}
-				r.tier[b] = int8(ch.StartTier)
-				break
-			}
+	nch := len(chs)
+	base := streamBase(r.pop.seed, purposeAdoption)
+	r.tierCh = make([]int8, r.m)
+	for i := range chs {
+		ch := &chs[i]
+		switch ch.Audience {
+		case Followers:
+			r.chAud[i] = fFollowing
+		case Contacts:
+			r.chAud[i] = fWrote
+		case WindowOnly:
+			r.chAud[i] = fFollowing | fWrote
 		}
+		if len(ch.Tiers) > 0 || ch.Quality {
+			if r.rated >= 0 {
+				return fmt.Errorf("sim: channels %s and %s both have messaging tiers or a quality rating; a business has one messaging limit, so at most one channel of an arm may set them", chs[r.rated].Name, ch.Name)
+			}
+			r.rated = i
+		}
+	}
+	names := make([]int, nch)
+	for i, ch := range chs {
+		names[i] = int(nameKey(ch.Name))
+	}
+	for b := 0; b < r.m; b++ {
+		r.tierCh[b] = -1
+		bs := newStream(base, b, 0)
 		s := &r.sum[b]
 		s.Business = b
 		s.Category = r.plat.Categories[r.pop.Category[b]]
 		s.Size = r.pop.Size[b]
-		if r.channel[b] >= 0 {
-			s.Channel = chs[r.channel[b]].Name
-			s.FinalTier, s.MinTier, s.MaxTier = int(r.tier[b]), int(r.tier[b]), int(r.tier[b])
-		}
 		s.Advertiser = r.plat.Ads != nil && r.pop.Advertiser[b]
+		var used []string
+		for i := range chs {
+			ch := &chs[i]
+			x := bs.sub(names[i])
+			if x.Float64() >= ch.Adoption {
+				continue
+			}
+			r.uses[b] |= 1 << i
+			used = append(used, ch.Name)
+			k := b*nch + i
+			r.sendCredit[k] = float64(r.pop.SendPhase[b])
+			r.sendRate[k] = float64(r.pop.SendsPerWeek[b])
+			if i == r.rated {
+				r.tierCh[b] = int8(i)
+				r.tier[b] = int8(ch.StartTier)
+				s.FinalTier, s.MinTier, s.MaxTier = ch.StartTier, ch.StartTier, ch.StartTier
+			}
+		}
+		s.Channel = strings.Join(used, "+")
 	}
-	// Mean price per message of each channel over markets and categories,
-	// for businesses to plan within their budgets.
-	r.avgPrice = make([]float64, len(chs))
+	// Mean price per message of each channel over markets and categories:
+	// what a business expects to pay before it has paid for messages of
+	// its own.
+	r.meanPrice = make([]float64, nch)
 	for i := range chs {
 		ch := &chs[i]
 		v := 0.0
 		for mk, mc := range r.pop.Cfg.Markets {
-			for ci, cat := range r.pop.Cfg.Categories {
+			for _, cat := range r.pop.Cfg.Categories {
 				share := mc.Share * cat.Share
 				v += share * ((1-cat.UtilityShare)*ch.Price[mk][Marketing].Dollars() + cat.UtilityShare*ch.Price[mk][Utility].Dollars())
-				_ = ci
 			}
 		}
-		r.avgPrice[i] = v
+		r.meanPrice[i] = v
 	}
+	// Period 0: each business sets its rates (adaptive) and planning
+	// prices from its prior.
+	for b := 0; b < r.m; b++ {
+		r.revise(b, 0)
+		for i := range chs {
+			if k := b*nch + i; r.uses[b]&(1<<i) != 0 {
+				r.chSum[k] = ChannelSummary{Business: b, Channel: chs[i].Name, SendsPerWeekStart: r.sendRate[k]}
+			}
+		}
+	}
+	return nil
 }
 
-// planCampaigns sets business b's campaigns of day d, the share of its
-// audience its budget lets it send to, and its tier quota.
+// nameKey hashes a channel name to a key for the adoption draws (FNV-1a,
+// kept below 2^42 as stream entities are).
+func nameKey(name string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
+	}
+	return h >> 22
+}
+
+// planCampaigns sets business b's campaigns of day d on each channel it
+// uses, the share of its audience its budget lets it send to, and its tier
+// quota.
 func (r *runner) planCampaigns(b, d int) {
+	r.limited[b] = false
+	uses := r.uses[b]
+	if uses == 0 {
+		return
+	}
 	chs := r.plat.Channels
-	ci := r.channel[b]
-	if ci >= 0 {
-		spw := float64(r.pop.SendsPerWeek[b])
-		ph := float64(r.pop.SendPhase[b])
-		cnt := int(math.Floor(float64(d+1)*spw/7+ph) - math.Floor(float64(d)*spw/7+ph))
-		if cnt > maxCampaigns {
-			cnt = maxCampaigns
+	nch := len(chs)
+	n := 0
+	first := int32(24)
+	windowOnly := true
+	var aud uint8
+	var s Stream
+	util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
+	cost := 0.0 // expected cost a follower, dollars
+	for ci := 0; ci < nch; ci++ {
+		if uses&(1<<ci) == 0 {
+			continue
 		}
-		if cnt > 0 {
-			s := newStream(r.sCamp, b, d)
-			util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
-			first := int32(24)
-			for i := 0; i < cnt; i++ {
-				r.campHour[b*maxCampaigns+i] = int32(8 + s.IntN(12))
-				first = min(first, r.campHour[b*maxCampaigns+i])
-				if s.Float64() < util {
-					r.campCat[b*maxCampaigns+i] = Utility
-				} else {
-					r.campCat[b*maxCampaigns+i] = Marketing
-				}
+		k := b*nch + ci
+		// Campaigns a day at a rate of sendRate a week: the whole part
+		// of a running credit that starts at the business's phase.
+		next := r.sendCredit[k] + r.sendRate[k]/7
+		cnt := int(math.Floor(next))
+		r.sendCredit[k] = next - float64(cnt)
+		cnt = min(cnt, maxChannelCampaigns, maxCampaigns-n)
+		if cnt <= 0 {
+			continue
+		}
+		if n == 0 {
+			s = newStream(r.sCamp, b, d)
+		}
+		for i := 0; i < cnt; i++ {
+			c := b*maxCampaigns + n
+			r.campHour[c] = int32(8 + s.IntN(12))
+			first = min(first, r.campHour[c])
+			if s.Float64() < util {
+				r.campCat[c] = Utility
+			} else {
+				r.campCat[c] = Marketing
 			}
-			r.campCount[b] = uint8(cnt)
-			r.due[b].due, r.due[b].aud = 1, r.audMask[b]
-			if chs[ci].Audience == WindowOnly {
-				// The window is shut at every campaign of the day
-				// for a user whose last message came this early
-				// (or who never wrote: noHour).
-				r.due[b].shutBefore = int32(d)*24 + first - r.windowH
-			}
+			r.campChan[c] = uint8(ci)
+			n++
 		}
-		// Budget: send to a share of the audience so the expected
-		// cost stays within the day's budget.
-		r.sendFrac[b] = 1
-		cost := float64(cnt) * float64(r.followers[b]) * r.avgPrice[ci]
-		if budget := r.pop.BudgetDaily[b].Dollars(); cost > budget {
-			r.sendFrac[b] = float32(budget / cost)
+		aud |= r.chAud[ci]
+		windowOnly = windowOnly && chs[ci].Audience == WindowOnly
+		cost += float64(cnt) * r.unitPrice[k]
+	}
+	if n > 0 {
+		r.campCount[b] = uint8(n)
+		r.due[b].due, r.due[b].aud = 1, aud
+		if windowOnly {
+			// The window is shut at every campaign of the day for a
+			// user whose last message came this early (or who never
+			// wrote: noHour).
+			r.due[b].shutBefore = int32(d)*24 + first - r.windowH
 		}
-		// Messaging tiers: share the day's limit of unique users out
-		// among blocks by their followers, so the total never exceeds it.
-		ch := &chs[ci]
-		// Quotas apply even below the limit, since followers gained
-		// during the day could otherwise take a business over it.
-		r.limited[b] = false
+	}
+	r.campaigns += int64(n)
+	// Budget: send to a share of the audience so the expected cost
+	// stays within the day's budget.
+	r.sendFrac[b] = 1
+	cost *= float64(r.followers[b])
+	if budget := r.pop.BudgetDaily[b].Dollars(); cost > budget {
+		r.sendFrac[b] = float32(budget / cost)
+	}
+	// Messaging tiers: share the day's limit of unique users out among
+	// blocks by their followers, so the total never exceeds it. Quotas
+	// apply even below the limit, since followers gained during the day
+	// could otherwise take a business over it.
+	if tc := r.tierCh[b]; tc >= 0 {
+		ch := &chs[tc]
 		if len(ch.Tiers) > 0 && int(r.tier[b]) < len(ch.Tiers) {
 			r.limited[b] = true
 			r.quotaOf = append(r.quotaOf, tierQuota{b: int32(b),
@@ -147,11 +223,11 @@ func dueSlots(row []slot, due []dueInfo) (cand uint64) {
 	return cand
 }
 
-// inAudience reports whether the audience rule of b's channel admits a
-// slot with these flags (campaign's first test, blocks aside): followers
-// need fFollowing, contacts fWrote, window either.
+// inAudience reports whether the audience rule of one of b's channels with
+// campaigns today admits a slot with these flags (campaign's first test,
+// blocks aside): followers need fFollowing, contacts fWrote, window either.
 func (r *runner) inAudience(b int32, flags uint8) bool {
-	m := r.audMask[b]
+	m := r.due[b].aud
 	return m == 0 || flags&m != 0
 }
 
@@ -236,8 +312,9 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		return
 	}
 	b := int(sl.biz)
-	ci := int(r.channel[b])
+	ci := int(r.campChan[b*maxCampaigns+c])
 	ch := &r.plat.Channels[ci]
+	ca := &w.ch[b*len(r.plat.Channels)+ci]
 	following := sl.flags&fFollowing != 0
 	switch ch.Audience {
 	case Followers:
@@ -308,6 +385,8 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		price = 0 // a free entry point (after an ad click): every message is free
 	}
 	w.charge(b, price, ch.Source)
+	ca.spend += price
+	ca.sends++
 	w.biz[b].sends++
 	if ch.Quality {
 		w.biz[b].qualitySends++
@@ -360,12 +439,16 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	if opened {
 		w.biz[b].opens++
+		ca.opens++
 		xClick, xConv := ms.pairAt(2)
 		if xClick < r.beh.Click*rel/r.pop.meanRel {
 			w.day.Clicks++
 			w.biz[b].clicks++
+			ca.clicks++
 			if xConv < r.beh.Conversion*r.paymentsFactor(b) {
 				w.convert(u, b)
+				ca.conversions++
+				ca.value += r.pop.ConvValue[b]
 			}
 			w.conversation(u, b, d, h, false)
 		}
@@ -377,6 +460,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		switch {
 		case xKind < r.beh.MuteShare && push:
 			sl.flags |= fMuted
+			ca.mutes++
 			w.biz[b].mutes++
 			w.day.Mutes++
 			w.seg[r.pop.Segment[u]].Mutes++
@@ -384,8 +468,10 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
 			}
 		case xKind >= 1-r.beh.BlockShare:
+			ca.blocks++
 			w.block(u, j, d, h)
 		case following:
+			ca.unfollows++
 			w.unfollow(u, j, d, h, true)
 		}
 	}

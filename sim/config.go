@@ -127,6 +127,31 @@ type BusinessTraits struct {
 	PaymentsUplift float64 `yaml:"payments_uplift" range:"1,10" doc:"conversion multiplier of payments in chat"`
 	// AdvertiserShare: share of businesses that buy Status ads.
 	AdvertiserShare float64 `yaml:"advertiser_share" range:"0,1" doc:"share of businesses buying Status ads"`
+
+	// SendPolicy is how a business sets its campaigns a week on each
+	// channel it uses: "fixed" keeps its SendsPerWeek trait all run;
+	// "adaptive" sets it from what a message is worth to the business
+	// and what it costs, revised every ReviseDays days from what its
+	// messages returned (models/ODD.md, "Business decisions").
+	SendPolicy string `yaml:"send_policy" enum:"fixed,adaptive" doc:"fixed schedule, or revise the send rate from observed value and cost per message"`
+	// ReviseDays is the period of an adaptive business's revision.
+	ReviseDays int `yaml:"revise_days" range:"1,365" doc:"days between two revisions of an adaptive send rate"`
+	// AdaptElasticity: an adaptive business aims at its SendsPerWeek
+	// trait times (value / cost of a message) to this power.
+	AdaptElasticity float64 `yaml:"adapt_elasticity" range:"0,10" doc:"elasticity of the target send rate to a message's value over its cost"`
+	// AdaptNoise is the log-normal sigma of the target's random error at a
+	// revision (trial and error).
+	AdaptNoise float64 `yaml:"adapt_noise" range:"0,5" doc:"log-normal sigma of the error in an adaptive business's target rate"`
+	// AdaptInertia is the share of the log distance to the target that a
+	// revision leaves (0: jump to the target; 1: never move).
+	AdaptInertia float64 `yaml:"adapt_inertia" range:"0,1" doc:"share of the way to the target rate a revision does not go"`
+	// FollowerValue is what a business counts a follower its messages
+	// drove away (mute, annoyed unfollow, block) as losing, in
+	// conversions of its own conversion value.
+	FollowerValue float64 `yaml:"follower_value_conversions" range:"0,1000" doc:"value a business puts on a follower it loses, in conversions"`
+	// MaxSendsPerWeek bounds an adaptive business's campaigns a week on
+	// one channel (also bounded by the channel's own cap).
+	MaxSendsPerWeek float64 `yaml:"max_sends_per_week" range:"0.1,56" doc:"most campaigns a week an adaptive business plans on one channel"`
 }
 
 // Behaviour holds the behavioural parameters of the process.
@@ -201,6 +226,8 @@ func DefaultConfig() Config {
 			ServiceCapacity: 1.2, ServiceCapacitySigma: 0.4, BotLevelMean: 0.4, BotCost: 0.05, AgentCost: 1.5,
 			ConversionValueMean: 30, PaymentsShare: 0.2, PaymentsUplift: 1.3,
 			AdvertiserShare: 0.3,
+			SendPolicy:      "adaptive", ReviseDays: 30, AdaptElasticity: 1, AdaptNoise: 0.2, AdaptInertia: 0.5,
+			FollowerValue: 0.5, MaxSendsPerWeek: 14,
 		},
 		Behaviour: Behaviour{
 			ConversationsPerDay: 0.2, KnownBusinessShare: 0.5, ServiceConversion: 0.05,

@@ -20,7 +20,7 @@ const (
 	// ran 10-17 % faster with it at 100k users.
 	prefetchAhead    = 8
 	defaultBlockSize = 2048
-	maxCampaigns     = 4 // proactive campaigns of one business in one day
+	maxCampaigns     = 2 * maxChannelCampaigns // proactive campaigns of one business in one day, all channels
 	contactMemory    = 30 * 24
 )
 
@@ -98,14 +98,35 @@ type runner struct {
 	// and the followers it is shared by; the worker that takes block k
 	// fills row k of quota from them (fillQuota).
 	quotaOf    []tierQuota
-	channel    []int8
-	audMask    []uint8   // slot flags that put a user in b's audience (0: any)
-	due        []dueInfo // what the daily scan needs of each business today
-	campCount  []uint8
-	campHour   []int32
-	campCat    []MsgCategory
-	sendFrac   []float32
-	avgPrice   []float64 // per channel, dollars per message
+	// uses has bit i set when business b uses channel i; tierCh is the
+	// channel whose messaging tiers and quality rating apply to b (rated:
+	// the arm's channel that has them, -1 for none); chAud is the slot
+	// flags that put a user in channel i's audience.
+	uses   []uint8
+	tierCh []int8
+	rated  int
+	chAud  [MaxChannels]uint8
+	due    []dueInfo // what the daily scan needs of each business today
+	// Today's campaigns of b are at [b*maxCampaigns, +campCount[b]): hour,
+	// message category and channel of each.
+	campCount []uint8
+	campHour  []int32
+	campCat   []MsgCategory
+	campChan  []uint8
+	campaigns int64 // campaigns planned today, all businesses
+	sendFrac  []float32
+	// Per business and channel, at [b*len(Channels)+i]: campaigns a week,
+	// the running credit of the schedule, the price per message a
+	// business expects (dollars), and what its messages did in the
+	// current revision period and in the run.
+	sendRate   []float64
+	sendCredit []float64
+	unitPrice  []float64
+	meanPrice  []float64 // per channel, over the population's markets and categories
+	belief     []belief
+	period     []chanAcc
+	chRun      []chanAcc
+	chSum      []ChannelSummary
 	answerProb []float32
 	loadEWMA   []float64
 	convToday  []int64
@@ -128,7 +149,7 @@ type runner struct {
 	advCat   alias     // categories by number of advertisers
 
 	// Streams.
-	sConv, sStatus, sDisc, sMsg, sExpire, sCamp uint64
+	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
 	ws    []*worker
 	audit [][]AuditEvent // per block
@@ -145,6 +166,7 @@ type worker struct {
 	r    *runner
 	day  Daily
 	biz  []bizAcc
+	ch   []chanAcc // per business and channel, like runner.period
 	ev   []event
 	sent [MaxChannels]int // marketing messages a user got today, by channel
 	blk  int
@@ -207,6 +229,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.sMsg = streamBase(seed, purposeMessage)
 	r.sExpire = streamBase(seed, purposeExpiry)
 	r.sCamp = streamBase(seed, purposeCampaign)
+	r.sDecide = streamBase(seed, purposeDecision)
 
 	n, m, k := r.n, r.m, r.k
 	if pop.Cfg.Days >= math.MaxInt16 { // tierDay is an int16
@@ -228,8 +251,17 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.blockFollowers = make([]int32, r.nblocks*m)
 	r.quota = make([]int32, r.nblocks*m)
 	r.limited = make([]bool, m)
-	r.channel = make([]int8, m)
-	r.audMask = make([]uint8, m)
+	r.uses = make([]uint8, m)
+	r.rated = -1
+	nch := len(plat.Channels)
+	r.sendRate = make([]float64, m*nch)
+	r.sendCredit = make([]float64, m*nch)
+	r.unitPrice = make([]float64, m*nch)
+	r.period = make([]chanAcc, m*nch)
+	r.belief = make([]belief, m*nch)
+	r.chRun = make([]chanAcc, m*nch)
+	r.chSum = make([]ChannelSummary, m*nch)
+	r.campChan = make([]uint8, m*maxCampaigns)
 	r.due = make([]dueInfo, m)
 	r.campCount = make([]uint8, m)
 	r.campHour = make([]int32, m*maxCampaigns)
@@ -244,7 +276,9 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.q7blocks = make([]int32, m*7)
 	r.sum = make([]BusinessSummary, m)
 
-	r.assignChannels()
+	if err := r.assignChannels(); err != nil {
+		return nil, err
+	}
 	r.initFollows()
 	r.initDiscovery()
 	r.initAds()
@@ -252,7 +286,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 
 	r.ws = make([]*worker, r.workers)
 	for i := range r.ws {
-		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ev: make([]event, 0, 64),
+		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ch: make([]chanAcc, m*nch), ev: make([]event, 0, 64),
 			seg: padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
 	}
 	if spec.Audit != nil {
@@ -296,6 +330,7 @@ func (r *runner) initUserConstants() {
 // state at the end of day d-1.
 func (r *runner) prologue(d int) {
 	r.quotaOf = r.quotaOf[:0]
+	r.campaigns = 0
 	for b := 0; b < r.m; b++ {
 		r.campCount[b], r.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
 		r.planCampaigns(b, d)
@@ -508,7 +543,12 @@ func (r *runner) epilogue(d int) {
 		s.Revenue += a.revenue
 		s.ServiceCost += a.serviceCost
 		r.rate(b, int64(a.uniqueOutside))
+		r.closeChannels(b)
+		if (d+1)%r.pop.Cfg.Business.ReviseDays == 0 {
+			r.revise(b, (d+1)/r.pop.Cfg.Business.ReviseDays)
+		}
 	}
+	day.Campaigns = r.campaigns
 	for _, bl := range r.plat.Billers {
 		bl.Bill(ledger{r: r, d: d})
 	}
@@ -564,7 +604,30 @@ func (r *runner) result() *Result {
 	for b := range r.sum {
 		r.sum[b].FollowersEnd = int64(r.followers[b])
 	}
-	return &Result{Daily: r.daily, Businesses: r.sum, Segments: r.segments()}
+	return &Result{Daily: r.daily, Businesses: r.sum, Channels: r.channels(), Segments: r.segments()}
+}
+
+// channels returns what each business did on each channel it used, in
+// business order, then channel order.
+func (r *runner) channels() []ChannelSummary {
+	var out []ChannelSummary
+	nch := len(r.plat.Channels)
+	for b := 0; b < r.m; b++ {
+		for ci := 0; ci < nch; ci++ {
+			if r.uses[b]&(1<<ci) == 0 {
+				continue
+			}
+			k := b*nch + ci
+			c := r.chSum[k]
+			a := &r.chRun[k]
+			c.Sends, c.Opens, c.Clicks, c.Conversions = int64(a.sends), int64(a.opens), int64(a.clicks), int64(a.conversions)
+			c.Mutes, c.UnfollowsAnnoyed, c.Blocks = int64(a.mutes), int64(a.unfollows), int64(a.blocks)
+			c.Revenue, c.Spend = a.value, a.spend
+			c.SendsPerWeekEnd = r.sendRate[k]
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // segments sums the workers' segment counts and adds the users and the

@@ -63,6 +63,11 @@ type Daily struct {
 	// field because it is the last column of the daily table (schema
 	// version 2 added it).
 	FollowsBlocked int64
+
+	// Campaigns is the campaigns businesses planned on the day, all
+	// channels (schema version 3): under the adaptive send policy it
+	// follows the businesses' decisions.
+	Campaigns int64
 }
 
 // Add adds x's counts and money to d (the Day is left alone).
@@ -102,6 +107,7 @@ func (dst *Daily) Add(x *Daily) {
 	dst.BusinessRevenue += x.BusinessRevenue
 	dst.ServiceCost += x.ServiceCost
 	dst.FollowsBlocked += x.FollowsBlocked
+	dst.Campaigns += x.Campaigns
 }
 
 // PlatformTotal is the platform's revenue from all sources.
@@ -118,7 +124,7 @@ type BusinessSummary struct {
 	Business       int
 	Category       string
 	Size           float64
-	Channel        string // the proactive channel it used, "" for none
+	Channel        string // the proactive channels it used, joined by "+" in the arm's order ("" for none)
 	Advertiser     bool
 	FollowersStart int64
 	FollowersEnd   int64
@@ -142,6 +148,28 @@ type BusinessSummary struct {
 	// FollowsBlocked: blocks by followers, which ended a follow (last:
 	// schema version 2 added the column).
 	FollowsBlocked int64
+}
+
+// ChannelSummary is what one business did on one channel it used over one
+// run: its messages and what they caused. Conversions and Revenue are those
+// of clicks on the channel's messages; Mutes, UnfollowsAnnoyed and Blocks
+// the reactions its messages caused; Spend what it paid for them. The send
+// rates are campaigns a week at the start and the end of the run (they
+// differ under the adaptive send policy).
+type ChannelSummary struct {
+	Business          int
+	Channel           string
+	Sends             int64
+	Opens             int64
+	Clicks            int64
+	Conversions       int64
+	Revenue           Micros
+	Spend             Micros
+	Mutes             int64
+	UnfollowsAnnoyed  int64
+	Blocks            int64
+	SendsPerWeekStart float64
+	SendsPerWeekEnd   float64
 }
 
 // SegmentSummary is one user segment over one run: the users of a market
@@ -176,5 +204,8 @@ var ToleranceBands = [3]string{"low", "mid", "high"}
 type Result struct {
 	Daily      []Daily
 	Businesses []BusinessSummary
-	Segments   []SegmentSummary // market-major, then tolerance band
+	// Channels has a row for each channel each business used, in
+	// business order, then the arm's channel order.
+	Channels []ChannelSummary
+	Segments []SegmentSummary // market-major, then tolerance band
 }

@@ -115,8 +115,12 @@ type Channel struct {
 	YellowPer1000 float64
 	RedPer1000    float64
 
-	// Adoption is the share of businesses that use this channel. When an
-	// arm has several channels each business uses one, drawn by adoption.
+	// Adoption is the share of businesses that use this channel. Each
+	// channel is adopted on its own, so a business may use any subset of
+	// an arm's channels; a business that adopts a channel in one arm
+	// adopts it in every arm that offers it at the same or a higher
+	// adoption (the draw is a trait of the business and the channel's
+	// name).
 	Adoption float64
 }
 
@@ -161,8 +165,9 @@ type Ledger interface {
 	Businesses() int
 	// Followers is the business's active follows at the end of the day.
 	Followers(b int) int
-	// Channel is the name of the proactive channel business b uses, or "".
-	Channel(b int) string
+	// Uses reports whether business b uses the proactive channel of that
+	// name.
+	Uses(b int, channel string) bool
 	// ChargeBusiness books amount paid by business b to the platform.
 	ChargeBusiness(b int, amount Micros, src Source)
 	// ChargeUsers books amount paid by users to business b, of which

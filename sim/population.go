@@ -46,12 +46,16 @@ type Population struct {
 	BotLevel     []float32
 	// Capacity is the conversations a business answers a day as a multiple
 	// of its usual load (log-normal across businesses).
-	Capacity    []float64
-	ConvValue   []Micros
-	Payments    []bool
-	Advertiser  []bool
-	ChannelDraw []float32 // uniform, for assigning a channel per arm
-	Potential   []float64 // discovery potential (share of users in reach)
+	Capacity   []float64
+	ConvValue  []Micros
+	Payments   []bool
+	Advertiser []bool
+	Potential  []float64 // discovery potential (share of users in reach)
+
+	// seed is the seed the population was drawn from; per-channel
+	// adoption draws (runner.assignChannels) are keyed by it, so that a
+	// business adopts a channel in every arm that offers it or in none.
+	seed uint64
 
 	// Graph is nil for a fully mixed population.
 	Graph *Graph
@@ -75,7 +79,7 @@ func NewPopulation(cfg *Config, seed uint64) (*Population, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Population{Cfg: *cfg, N: cfg.Users, M: cfg.Businesses, K: cfg.MaxFollows, C: len(cfg.Categories)}
+	p := &Population{Cfg: *cfg, N: cfg.Users, M: cfg.Businesses, K: cfg.MaxFollows, C: len(cfg.Categories), seed: seed}
 	p.drawUsers(seed)
 	p.assignSegments()
 	if err := p.drawBusinesses(seed); err != nil {
@@ -213,7 +217,6 @@ func (p *Population) drawBusinesses(seed uint64) error {
 	p.ConvValue = make([]Micros, m)
 	p.Payments = make([]bool, m)
 	p.Advertiser = make([]bool, m)
-	p.ChannelDraw = make([]float32, m)
 	p.Potential = make([]float64, m)
 	bt := cfg.Business
 	base := streamBase(seed, purposeBusinessTraits)
@@ -251,7 +254,6 @@ func (p *Population) drawBusinesses(seed uint64) error {
 		p.ConvValue[b] = USD(logNormalMean(bt.ConversionValueMean, 0.5, &s).Rand())
 		p.Payments[b] = s.Float64() < bt.PaymentsShare
 		p.Advertiser[b] = s.Float64() < bt.AdvertiserShare
-		p.ChannelDraw[b] = float32(s.Float64())
 	}
 	for b := 0; b < m; b++ {
 		p.Potential[b] = cfg.Behaviour.PotentialFollows * p.Size[b] / totalSize

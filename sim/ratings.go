@@ -29,7 +29,7 @@ func (r *runner) fillQuota(k int) {
 // rate updates the quality rating and messaging tier of business b at the
 // end of a day.
 func (r *runner) rate(b int, uniqueOutside int64) {
-	ci := r.channel[b]
+	ci := r.tierCh[b]
 	if ci < 0 {
 		return
 	}

@@ -23,6 +23,8 @@ const (
 	purposeCampaign
 	purposePropensity // user traits added later: a stream of their own leaves the others' draws as they were
 	purposeCapacity   // business service capacity, likewise
+	purposeAdoption   // which channels a business adopts, per channel name
+	purposeDecision   // an adaptive business's revisions of its send rates
 )
 
 const golden = 0x9e3779b97f4a7c15

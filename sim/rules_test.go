@@ -111,7 +111,7 @@ type ruleChecker struct {
 // the business reached at least half its tier's limit of unique users
 // outside the service window raises it.
 type bizRating struct {
-	ch                      *sim.Channel // nil until its first delivery
+	ch                      *sim.Channel // the rated channel; nil until its first delivery there
 	tier, redDays           int
 	sends, blocks           [7]int64 // by day mod 7
 	todaySends, todayBlocks int64
@@ -246,11 +246,14 @@ func (c *ruleChecker) rate() {
 	ring := int(c.day) % 7
 	for b := range c.rating {
 		g := &c.rating[b]
+		// The 7-day ring runs from day 0 for every business: blocks
+		// its messages on other channels caused before its first rated
+		// message count in its rating too.
+		g.sends[ring], g.blocks[ring] = g.todaySends, g.todayBlocks
+		g.todaySends, g.todayBlocks = 0, 0
 		if g.ch == nil {
 			continue
 		}
-		g.sends[ring], g.blocks[ring] = g.todaySends, g.todayBlocks
-		g.todaySends, g.todayBlocks = 0, 0
 		green := true
 		if g.ch.Quality {
 			var sends, blocks int64
@@ -335,11 +338,13 @@ func (c *ruleChecker) deliver(e sim.AuditEvent, p pair) {
 	last, wrote := c.lastWrite[p]
 	open := wrote && now < last+c.windowH
 	g := &c.rating[e.Business]
-	if g.ch == nil {
+	// A business may use several channels; the one with messaging tiers
+	// or a quality rating (at most one an arm) rates it.
+	if rated := len(ch.Tiers) > 0 || ch.Quality; rated && g.ch == nil {
 		g.ch, g.tier, g.firstDay = ch, ch.StartTier, e.Day
 		g.minTier, g.maxTier = ch.StartTier, ch.StartTier
-	} else if g.ch != ch {
-		c.fail("day %d: business %d sent on %s and on %s", e.Day, e.Business, g.ch.Name, ch.Name)
+	} else if rated && g.ch != ch {
+		c.fail("day %d: business %d sent on %s and on %s, two channels with tiers or ratings", e.Day, e.Business, g.ch.Name, ch.Name)
 	}
 	if ch.Quality {
 		g.todaySends++

@@ -1,0 +1,253 @@
+package sim_test
+
+import (
+	"math"
+	"sort"
+	"testing"
+
+	"github.com/msgmon/msgmon/models"
+	"github.com/msgmon/msgmon/sim"
+)
+
+// pricedPush is paid push with the default rate card times k.
+func pricedPush(tb testing.TB, k float64) sim.Model {
+	return newModel(tb, "paid_push", func(p *models.PaidPushParams) {
+		for m, v := range p.PriceMarketing {
+			p.PriceMarketing[m] = v * k
+		}
+		for m, v := range p.PriceUtility {
+			p.PriceUtility[m] = v * k
+		}
+	})
+}
+
+// Raising the price of a message lowers the volume businesses send and the
+// follows their messages end, monotonically over a grid of prices (the
+// default rate card times k), with common random numbers: every point runs
+// the same population with the same seed. Platform revenue, zero at price
+// 0 and falling as businesses stop sending at high prices, peaks inside
+// the grid.
+func TestPriceLowersVolumeAndChurn(t *testing.T) {
+	cfg := smallConfig(10000, 200, 180)
+	ks := []float64{0, 0.5, 1, 2, 4, 8, 16}
+	type point struct {
+		sends, churn int64
+		revenue      sim.Micros
+	}
+	var pts []point
+	for _, k := range ks {
+		_, _, res := run(t, cfg, 7, sim.RunSpec{}, pricedPush(t, k))
+		tot := totals(res)
+		p := point{sends: tot.SendsPush + tot.SendsFolder, churn: tot.UnfollowsAnnoyed + tot.FollowsBlocked, revenue: tot.PlatformTotal()}
+		pts = append(pts, p)
+		t.Logf("price x%-4g: %8d messages delivered, %6d follows ended by annoyance, %5d mutes, platform $%9.2f",
+			k, p.sends, p.churn, tot.Mutes, p.revenue.Dollars())
+	}
+	best := 0
+	for i := 1; i < len(pts); i++ {
+		if pts[i].sends >= pts[i-1].sends {
+			t.Errorf("price x%g delivers %d messages, price x%g %d: volume must fall as the price rises", ks[i], pts[i].sends, ks[i-1], pts[i-1].sends)
+		}
+		if pts[i].churn >= pts[i-1].churn {
+			t.Errorf("price x%g ends %d follows by annoyance, price x%g %d: churn must fall as the price rises", ks[i], pts[i].churn, ks[i-1], pts[i-1].churn)
+		}
+		if pts[i].revenue > pts[best].revenue {
+			best = i
+		}
+	}
+	if pts[0].revenue != 0 {
+		t.Errorf("platform revenue at price 0: %d µUSD, want 0", pts[0].revenue)
+	}
+	if best == 0 || best == len(pts)-1 {
+		t.Errorf("platform revenue peaks at the edge of the grid (price x%g): no interior maximum", ks[best])
+	}
+	t.Logf("platform revenue peaks at price x%g of the rate card", ks[best])
+}
+
+// At price 0, a business that puts no value on followers it loses sees no
+// cost in a message: it plans the most the channel and max_sends_per_week
+// allow, and its budget never binds (runs with no budget and with a huge
+// one are the same run).
+func TestPriceZeroOnlyRulesLimit(t *testing.T) {
+	cfg := smallConfig(3000, 60, 90)
+	cfg.Business.FollowerValue = 0
+	var ref *sim.Result
+	for _, budget := range []float64{0, 1e6} {
+		cfg.Business.BudgetMonthlyMedian = budget
+		_, _, res := run(t, cfg, 11, sim.RunSpec{}, pricedPush(t, 0))
+		for _, c := range res.Channels {
+			if c.SendsPerWeekStart != cfg.Business.MaxSendsPerWeek || c.SendsPerWeekEnd != cfg.Business.MaxSendsPerWeek {
+				t.Fatalf("business %d plans %g then %g campaigns a week on %s at price 0, want the most allowed, %g",
+					c.Business, c.SendsPerWeekStart, c.SendsPerWeekEnd, c.Channel, cfg.Business.MaxSendsPerWeek)
+			}
+		}
+		if ref == nil {
+			ref = res
+			continue
+		}
+		if a, b := totals(ref), totals(res); a != b {
+			t.Errorf("at price 0 the budget changed the run:\n no budget %+v\n huge      %+v", a, b)
+		}
+	}
+	if tot := totals(ref); tot.SendsPush == 0 || tot.SendsBlocked == 0 {
+		t.Errorf("%d pushes, %d stopped by the rules: nothing to check", tot.SendsPush, tot.SendsBlocked)
+	}
+}
+
+// Businesses whose messages convert better send more: across businesses,
+// the rate an adaptive business ends at, relative to its own SendsPerWeek
+// trait (where it would be if a message's value equalled its cost), rises
+// with the value its messages earned per message (Spearman's rank
+// correlation, which must be clearly positive).
+func TestBetterConvertingSendMore(t *testing.T) {
+	cfg := smallConfig(20000, 200, 180)
+	pop, _, res := run(t, cfg, 5, sim.RunSpec{}, pricedPush(t, 1))
+	var xs, ys []float64
+	for _, c := range res.Channels {
+		if c.Sends < 200 {
+			continue // too few messages to know what they earn
+		}
+		xs = append(xs, c.Revenue.Dollars()/float64(c.Sends))
+		ys = append(ys, c.SendsPerWeekEnd/math.Max(float64(pop.SendsPerWeek[c.Business]), 0.1))
+	}
+	if len(xs) < 30 {
+		t.Fatalf("only %d businesses sent 200 messages or more", len(xs))
+	}
+	rho := spearman(xs, ys)
+	// Under no relation, rho's sd is about 1/sqrt(n-1).
+	se := 1 / math.Sqrt(float64(len(xs)-1))
+	t.Logf("%d businesses: Spearman's rho between value per message and send rate (relative to trait) %.2f (sd under no relation %.2f)", len(xs), rho, se)
+	if rho < 4*se {
+		t.Errorf("rho %.2f: businesses whose messages earn more do not clearly send more (want above %.2f)", rho, 4*se)
+	}
+}
+
+func spearman(x, y []float64) float64 {
+	rank := func(v []float64) []float64 {
+		idx := make([]int, len(v))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.Slice(idx, func(a, b int) bool { return v[idx[a]] < v[idx[b]] })
+		r := make([]float64, len(v))
+		for i := 0; i < len(idx); {
+			j := i
+			for j+1 < len(idx) && v[idx[j+1]] == v[idx[i]] {
+				j++
+			}
+			for k := i; k <= j; k++ {
+				r[idx[k]] = float64(i+j) / 2
+			}
+			i = j + 1
+		}
+		return r
+	}
+	rx, ry := rank(x), rank(y)
+	var mx, my float64
+	for i := range rx {
+		mx += rx[i]
+		my += ry[i]
+	}
+	mx /= float64(len(rx))
+	my /= float64(len(ry))
+	var sxy, sxx, syy float64
+	for i := range rx {
+		sxy += (rx[i] - mx) * (ry[i] - my)
+		sxx += (rx[i] - mx) * (rx[i] - mx)
+		syy += (ry[i] - my) * (ry[i] - my)
+	}
+	return sxy / math.Sqrt(sxx*syy)
+}
+
+// The fixed policy keeps every business at its SendsPerWeek trait.
+func TestFixedScheduleKeepsTraitRate(t *testing.T) {
+	cfg := smallConfig(3000, 50, 60)
+	cfg.Business.SendPolicy = "fixed"
+	pop, _, res := run(t, cfg, 3, sim.RunSpec{}, pricedPush(t, 8))
+	if len(res.Channels) != cfg.Businesses {
+		t.Fatalf("%d channel rows, want one per business (%d)", len(res.Channels), cfg.Businesses)
+	}
+	for _, c := range res.Channels {
+		want := float64(pop.SendsPerWeek[c.Business])
+		if c.SendsPerWeekStart != want || c.SendsPerWeekEnd != want {
+			t.Errorf("business %d: %g then %g campaigns a week, want its trait %g", c.Business, c.SendsPerWeekStart, c.SendsPerWeekEnd, want)
+		}
+	}
+}
+
+// Each channel is adopted on its own: at adoption 1 every business uses
+// every channel of the arm (one row per business and channel, and the
+// business's channel list names them all), and at adoption a the share of
+// adopters is a within binomial error; a business adopting a channel in one
+// arm adopts it in another arm that offers it too.
+func TestChannelsAdoptedPerChannel(t *testing.T) {
+	cfg := smallConfig(2000, 400, 14)
+	all := []sim.Model{
+		newModel[models.ServiceOnlyParams](t, "service_only", nil),
+		newModel(t, "subscription", func(p *models.SubscriptionParams) { p.Adoption = 1 }),
+		newModel(t, "paid_push", func(p *models.PaidPushParams) { p.Adoption = 1 }),
+	}
+	_, plat, res := run(t, cfg, 9, sim.RunSpec{}, all...)
+	if got, want := len(res.Channels), cfg.Businesses*len(plat.Channels); got != want {
+		t.Fatalf("%d business-channel rows at adoption 1, want %d businesses x %d channels", got, cfg.Businesses, len(plat.Channels))
+	}
+	for _, b := range res.Businesses {
+		if b.Channel != "service_followup+subscription+paid_push" {
+			t.Fatalf("business %d uses %q at adoption 1, want every channel", b.Business, b.Channel)
+		}
+	}
+	const a = 0.3
+	half := func(extra ...sim.Model) map[int]bool {
+		ms := append([]sim.Model{newModel(t, "paid_push", func(p *models.PaidPushParams) { p.Adoption = a })}, extra...)
+		_, _, res := run(t, cfg, 9, sim.RunSpec{}, ms...)
+		got := map[int]bool{}
+		for _, c := range res.Channels {
+			if c.Channel == "paid_push" {
+				got[c.Business] = true
+			}
+		}
+		return got
+	}
+	alone, withSub := half(), half(newModel[models.SubscriptionParams](t, "subscription", nil))
+	n := float64(cfg.Businesses)
+	share, sd := float64(len(alone))/n, math.Sqrt(a*(1-a)/n)
+	t.Logf("adoption %g: %d of %d businesses use paid push (%.3f, sd %.3f)", a, len(alone), cfg.Businesses, share, sd)
+	if math.Abs(share-a) > 4*sd {
+		t.Errorf("share of adopters %.3f, want %g within 4 sd (%.3f)", share, a, 4*sd)
+	}
+	if len(alone) != len(withSub) {
+		t.Fatalf("%d adopters of paid push alone, %d beside subscriptions: adoption must not depend on the other channels", len(alone), len(withSub))
+	}
+	for b := range alone {
+		if !withSub[b] {
+			t.Fatalf("business %d adopts paid push alone but not beside subscriptions", b)
+		}
+	}
+}
+
+// A business's messages on each channel add up to its own totals.
+func TestChannelRowsAddUp(t *testing.T) {
+	cfg := smallConfig(3000, 60, 60)
+	_, _, res := run(t, cfg, 4, sim.RunSpec{}, allModels(t)...)
+	type sums struct{ sends, opens, clicks, mutes int64 }
+	by := map[int]sums{}
+	for _, c := range res.Channels {
+		s := by[c.Business]
+		s.sends += c.Sends
+		s.opens += c.Opens
+		s.clicks += c.Clicks
+		s.mutes += c.Mutes
+		by[c.Business] = s
+	}
+	var total int64
+	for _, b := range res.Businesses {
+		got, want := by[b.Business], sums{b.Sends, b.Opens, b.Clicks, b.Mutes}
+		if got != want {
+			t.Errorf("business %d: channel rows add up to %+v, its summary says %+v", b.Business, got, want)
+		}
+		total += b.Sends
+	}
+	if total == 0 {
+		t.Fatal("no message sent")
+	}
+}

@@ -1,0 +1,158 @@
+package sim
+
+// Business decisions: how much a business sends on each channel it uses.
+// Under the fixed policy a business keeps its SendsPerWeek trait all run;
+// under the adaptive policy it revises each channel's rate every ReviseDays
+// days from what that channel's messages returned in the period (see
+// revise, and models/ODD.md, "Business decisions").
+
+import "math"
+
+const (
+	// maxChannelCampaigns is the most campaigns a business plans on one
+	// channel in one day; maxCampaigns (all channels) is twice it.
+	maxChannelCampaigns = 4
+	// minSendsPerWeek is the least rate an adaptive business keeps on a
+	// channel it uses: a campaign every ten weeks or so, enough to notice
+	// when messages would pay again.
+	minSendsPerWeek = 0.1
+)
+
+// chanAcc collects what one business's messages on one channel did, in
+// one worker for one day (integers, so the sum over workers does not
+// depend on scheduling), or over a revision period, or over the run.
+type chanAcc struct {
+	sends, opens, clicks, conversions int32
+	mutes, unfollows, blocks          int32
+	value, spend                      Micros // conversions' value, price paid
+}
+
+func (a *chanAcc) add(x *chanAcc) {
+	a.sends += x.sends
+	a.opens += x.opens
+	a.clicks += x.clicks
+	a.conversions += x.conversions
+	a.mutes += x.mutes
+	a.unfollows += x.unfollows
+	a.blocks += x.blocks
+	a.value += x.value
+	a.spend += x.spend
+}
+
+// belief is what a business has learned of its messages on one channel:
+// sums over past revision periods, each period weighing beliefMemory times
+// the one after it.
+type belief struct {
+	sends, value, lost, spend float64 // messages, dollars of conversions, followers lost, dollars paid
+}
+
+const (
+	// beliefMemory is the weight of a period's evidence one period later.
+	beliefMemory = 0.5
+	// priorMessages is how many messages' worth of evidence a business's
+	// prior expectation counts for.
+	priorMessages = 50
+)
+
+// adaptive reports whether businesses revise their send rates.
+func (r *runner) adaptive() bool { return r.pop.Cfg.Business.SendPolicy == "adaptive" }
+
+// maxRate is the most campaigns a week an adaptive business plans on
+// channel ci: max_sends_per_week, and no more than the channel's cap per
+// period allows one user to receive.
+func (r *runner) maxRate(ci int) float64 {
+	x := r.pop.Cfg.Business.MaxSendsPerWeek
+	if ch := &r.plat.Channels[ci]; ch.CapPerPeriod > 0 {
+		x = math.Min(x, 7*float64(ch.CapPerPeriod)/float64(ch.PeriodDays))
+	}
+	return math.Max(x, minSendsPerWeek)
+}
+
+// closeChannels adds the workers' per-channel counts of the day to the
+// period's and the run's, in worker order.
+func (r *runner) closeChannels(b int) {
+	nch := len(r.plat.Channels)
+	for ci := 0; ci < nch; ci++ {
+		k := b*nch + ci
+		if r.uses[b]&(1<<ci) == 0 {
+			continue
+		}
+		for _, w := range r.ws {
+			x := &w.ch[k]
+			r.period[k].add(x)
+			r.chRun[k].add(x)
+			*x = chanAcc{}
+		}
+	}
+}
+
+// priorValue is what business b expects a message on channel ci to earn
+// before it has sent any: the chance it is opened (read for a push, opened
+// for a folder message), clicked and converts at the population's rates,
+// times the business's own conversion value.
+func (r *runner) priorValue(b, ci int) float64 {
+	open := r.beh.ReadPush
+	if r.plat.Channels[ci].Delivery == Folder {
+		open = r.beh.OpenFolder
+	}
+	return open * r.beh.Click * r.beh.Conversion * r.paymentsFactor(b) * r.pop.ConvValue[b].Dollars()
+}
+
+// revise is business b's revision of its send rate on each channel it
+// uses, at the start of the run (period 0, on its prior alone) and at the
+// end of every revision period. The business adds the period's evidence to
+// what it has learned (belief) and estimates, per message on the channel,
+//
+//	value v = (value of the conversions its messages' clicks caused + 50·v₀) / (messages + 50)
+//	cost  c = (price paid + 50·p₀) / (messages + 50) + (followers lost / (messages + 50)) · F
+//
+// where v₀ is its prior value (priorValue), p₀ the mean price of a message
+// over the population's markets (its planning price), and F the value of a
+// follower (follower_value_conversions times its conversion value);
+// followers lost are the mutes, annoyed unfollows and blocks its messages
+// caused. Its target is its SendsPerWeek trait times (v/c)^adapt_elasticity
+// times a log-normal error of sigma adapt_noise, and the new rate goes
+// (1 − adapt_inertia) of the log distance from the old rate to the target,
+// within [minSendsPerWeek, maxRate]. At price 0 with no follower lost the
+// target is maxRate: then only the rules and caps limit what it sends.
+//
+// Under the fixed policy only the planning price is updated (to the
+// observed price per message), so budgets are planned alike.
+func (r *runner) revise(b, period int) {
+	nch := len(r.plat.Channels)
+	bt := &r.pop.Cfg.Business
+	for ci := 0; ci < nch; ci++ {
+		k := b*nch + ci
+		if r.uses[b]&(1<<ci) == 0 {
+			continue
+		}
+		p := r.period[k]
+		r.period[k] = chanAcc{}
+		bel := &r.belief[k]
+		bel.sends = beliefMemory*bel.sends + float64(p.sends)
+		bel.value = beliefMemory*bel.value + p.value.Dollars()
+		bel.lost = beliefMemory*bel.lost + float64(p.mutes+p.unfollows+p.blocks)
+		bel.spend = beliefMemory*bel.spend + p.spend.Dollars()
+		n := bel.sends + priorMessages
+		price := (bel.spend + priorMessages*r.meanPrice[ci]) / n
+		r.unitPrice[k] = price
+		if !r.adaptive() {
+			continue
+		}
+		value := (bel.value + priorMessages*r.priorValue(b, ci)) / n
+		cost := price + bel.lost/n*bt.FollowerValue*r.pop.ConvValue[b].Dollars()
+		hi := r.maxRate(ci)
+		target := hi
+		if cost > 0 {
+			s := newStream(r.sDecide, b, period).sub(ci)
+			trait := math.Max(float64(r.pop.SendsPerWeek[b]), minSendsPerWeek)
+			target = trait * math.Pow(value/cost, bt.AdaptElasticity) * math.Exp(bt.AdaptNoise*s.Normal())
+		}
+		target = math.Min(math.Max(target, minSendsPerWeek), hi)
+		x := target
+		if period > 0 {
+			x = math.Exp(bt.AdaptInertia*math.Log(r.sendRate[k]) + (1-bt.AdaptInertia)*math.Log(target))
+		}
+		r.sendRate[k] = math.Min(math.Max(x, minSendsPerWeek), hi)
+	}
+}
