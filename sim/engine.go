@@ -97,7 +97,7 @@ type runner struct {
 	// quotaOf lists today's businesses under a tier limit, with the limit
 	// and the followers it is shared by; the worker that takes block k
 	// fills row k of quota from them (fillQuota).
-	quotaOf    []tierQuota
+	quotaOf []tierQuota
 	// uses has bit i set when business b uses channel i; tierCh is the
 	// channel whose messaging tiers and quality rating apply to b (rated:
 	// the arm's channel that has them, -1 for none); chAud is the slot
