@@ -425,7 +425,10 @@ func MemoryEstimate(cfg *Config) int64 {
 		perUser += 2 * int64(cfg.Graph.EdgesPerUser) * 4 * 3 // CSR plus growth lists
 	}
 	blocks := n/defaultBlockSize + 1
-	perBiz := int64(208) + blocks*8
+	// Per business: the day's records and accumulators, and per channel
+	// it may use (two, as a hybrid arm has) the send rate, belief,
+	// period's and run's counts and the result row.
+	perBiz := int64(208+24+2*320) + blocks*8
 	return n*perUser + m*perBiz
 }
 

@@ -25,10 +25,12 @@ var exportTables = []struct{ name, query string }{
 		ORDER BY b.run_id, b.business_id`},
 	{"segment_summary", `SELECT r.scenario, r.arm, g.* FROM segment_summary g JOIN runs r USING (run_id)
 		ORDER BY g.run_id, g.market, g.tolerance_band`},
+	{"business_channels", `SELECT r.scenario, r.arm, c.* FROM business_channels c JOIN runs r USING (run_id)
+		ORDER BY c.run_id, c.business_id, c.channel`},
 }
 
-// ExportParquet writes the tables runs, daily, business_summary and
-// segment_summary as Parquet files under dir/<table>, Hive
+// ExportParquet writes the tables runs, daily, business_summary,
+// segment_summary and business_channels as Parquet files under dir/<table>, Hive
 // partitioned by scenario and arm (dir/daily/scenario=S/arm=A/*.parquet;
 // the partition columns live in the folder names, so read them back with
 // hive partitioning on, e.g. DuckDB's read_parquet('dir/daily/**/*.parquet',

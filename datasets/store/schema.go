@@ -23,10 +23,15 @@ import (
 //     (blocks that ended a follow), and churn_per_1000 counts those blocks
 //     only. Rows stored under version 1 hold NULL there, so their runs
 //     have NULL follows_blocked, follows_exposed and churn_per_1000.
+//   - 3: daily gains campaigns (campaigns businesses planned on the day);
+//     the business_channels table (one row per business and channel it
+//     used: its messages, what they caused and its send rates) is new,
+//     and business_summary.channel lists every channel a business used,
+//     joined by "+". Runs stored before have no business_channels rows.
 //
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // kind is the storage type of one column.
 type kind uint8
@@ -186,6 +191,7 @@ var dailyColumns = concat(
 		money("business_revenue_micros", func(d *sim.Daily) sim.Micros { return d.BusinessRevenue }),
 		money("service_cost_micros", func(d *sim.Daily) sim.Micros { return d.ServiceCost }),
 		cnt("follows_blocked", func(d *sim.Daily) int64 { return d.FollowsBlocked }), // version 2
+		cnt("campaigns", func(d *sim.Daily) int64 { return d.Campaigns }),            // version 3
 	},
 )
 
@@ -225,6 +231,24 @@ var businessColumns = concat(
 		cnt("follows_blocked", func(b *sim.BusinessSummary) int64 { return b.FollowsBlocked }), // version 2
 	},
 )
+
+// channelColumns: every field of sim.ChannelSummary, in struct order. The
+// business_channels table (version 3) is run_id followed by these columns.
+var channelColumns = []column[sim.ChannelSummary]{
+	intCol("business_id", func(c *sim.ChannelSummary) int { return c.Business }),
+	strCol("channel", func(c *sim.ChannelSummary) string { return c.Channel }),
+	cnt("sends", func(c *sim.ChannelSummary) int64 { return c.Sends }),
+	cnt("opens", func(c *sim.ChannelSummary) int64 { return c.Opens }),
+	cnt("clicks", func(c *sim.ChannelSummary) int64 { return c.Clicks }),
+	cnt("conversions", func(c *sim.ChannelSummary) int64 { return c.Conversions }),
+	money("revenue_micros", func(c *sim.ChannelSummary) sim.Micros { return c.Revenue }),
+	money("spend_micros", func(c *sim.ChannelSummary) sim.Micros { return c.Spend }),
+	cnt("mutes", func(c *sim.ChannelSummary) int64 { return c.Mutes }),
+	cnt("unfollows_annoyed", func(c *sim.ChannelSummary) int64 { return c.UnfollowsAnnoyed }),
+	cnt("blocks", func(c *sim.ChannelSummary) int64 { return c.Blocks }),
+	f64Col("sends_per_week_start", func(c *sim.ChannelSummary) float64 { return c.SendsPerWeekStart }),
+	f64Col("sends_per_week_end", func(c *sim.ChannelSummary) float64 { return c.SendsPerWeekEnd }),
+}
 
 // columnNames returns run_id followed by the names of cols.
 func columnNames[T any](cols []column[T]) []string {
@@ -432,6 +456,7 @@ func schemaSQL() []string {
 		createTableSQL("daily", dailyColumns),
 		createTableSQL("business_summary", businessColumns),
 		createTableSQL("segment_summary", segmentColumns),
+		createTableSQL("business_channels", channelColumns),
 		sweepsDDL,
 		sweepPointsDDL,
 		dailyUSDView(),
@@ -453,7 +478,10 @@ func upgrade(ctx context.Context, conn *sql.Conn) error {
 	if err := addMissingColumns(ctx, conn, "business_summary", businessColumns); err != nil {
 		return err
 	}
-	return addMissingColumns(ctx, conn, "segment_summary", segmentColumns)
+	if err := addMissingColumns(ctx, conn, "segment_summary", segmentColumns); err != nil {
+		return err
+	}
+	return addMissingColumns(ctx, conn, "business_channels", channelColumns)
 }
 
 func addMissingColumns[T any](ctx context.Context, conn *sql.Conn, table string, cols []column[T]) error {

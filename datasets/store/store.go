@@ -7,6 +7,7 @@
 //   - daily: run_id plus every field of sim.Daily, one row per run and day.
 //   - business_summary: run_id plus every field of sim.BusinessSummary.
 //   - segment_summary: run_id plus every field of sim.SegmentSummary (users by market and tolerance band).
+//   - business_channels: run_id plus every field of sim.ChannelSummary (each business's messages on each channel it used).
 //
 // Views: daily_usd (money as DECIMAL(18,6) dollars), run_totals (one row of
 // KPIs per run) and arm_summary (mean and sample standard deviation of the
@@ -230,7 +231,7 @@ func (db *DB) initSchema(ctx context.Context) error {
 	}
 	// Rows of no run are what a write that never committed may leave
 	// (WriteRun adds the runs row last): remove them.
-	for _, t := range []string{"daily", "business_summary", "segment_summary"} {
+	for _, t := range []string{"daily", "business_summary", "segment_summary", "business_channels"} {
 		if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE run_id NOT IN (SELECT run_id FROM runs)"); err != nil {
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 			return fmt.Errorf("store: remove rows of no run from %s: %w", t, err)

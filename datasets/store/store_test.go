@@ -70,6 +70,7 @@ func fieldColumns(v reflect.Value, renames map[string]string) (names []string, v
 var (
 	dailyRenames    = map[string]string{}
 	businessRenames = map[string]string{"Business": "business_id", "SpendBySource": "spend"}
+	channelRenames  = map[string]string{"Business": "business_id"}
 )
 
 func colNames[T any](cols []column[T]) []string {
@@ -152,6 +153,12 @@ func synthResult(days, businesses, salt int) *sim.Result {
 	for i := range r.Businesses {
 		fill(reflect.ValueOf(&r.Businesses[i]).Elem(), i, salt)
 		r.Businesses[i].Business = i
+	}
+	r.Channels = make([]sim.ChannelSummary, 2*businesses)
+	for i := range r.Channels {
+		fill(reflect.ValueOf(&r.Channels[i]).Elem(), i, salt)
+		r.Channels[i].Business = i / 2
+		r.Channels[i].Channel = []string{"paid_push", "subscription"}[i%2]
 	}
 	r.Segments = make([]sim.SegmentSummary, 6)
 	for i := range r.Segments {
@@ -311,6 +318,7 @@ func TestRoundTrip(t *testing.T) {
 			for i, id := range ids {
 				checkSums(t, db, "daily", id, results[i].Daily, dailyRenames, "day")
 				checkSums(t, db, "business_summary", id, results[i].Businesses, businessRenames, "business_id")
+				checkSums(t, db, "business_channels", id, results[i].Channels, channelRenames, "business_id, channel")
 			}
 			// Run metadata round trip.
 			runs, err := db.RunsOfBatch(ctx, "batch-1")

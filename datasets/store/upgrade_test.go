@@ -13,14 +13,56 @@ import (
 // whose rows then lack follows_blocked as version 1's did.
 func makeVersion1(t *testing.T, path string) {
 	t.Helper()
-	db := withOneRun(t, path,
+	db := withOneRun(t, path, append(version3Undone,
 		"ALTER TABLE daily DROP COLUMN follows_blocked",
 		"ALTER TABLE business_summary DROP COLUMN follows_blocked",
 		"ALTER TABLE segment_summary DROP COLUMN follows_blocked",
 		"DELETE FROM schema_version",
-		"INSERT INTO schema_version VALUES (1, now())")
+		"INSERT INTO schema_version VALUES (1, now())")...)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// version3Undone turns a file back into schema version 2: the columns and
+// the table version 3 added dropped.
+var version3Undone = []string{
+	"ALTER TABLE daily DROP COLUMN campaigns",
+	"DROP TABLE business_channels",
+}
+
+// TestUpgradeFromVersion2: a version-2 file gains daily.campaigns (NULL in
+// the runs already stored) and an empty business_channels table, and
+// stores new runs whole, with their channel rows.
+func TestUpgradeFromVersion2(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v2.duckdb")
+	db := withOneRun(t, path, append(version3Undone,
+		"DELETE FROM schema_version", "INSERT INTO schema_version VALUES (2, now())")...)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
+		t.Errorf("schema version %v after opening, want %d", v, schemaVersion)
+	}
+	if v := scalar(t, db, "SELECT count(campaigns) FROM daily WHERE run_id = 1"); v != int64(0) {
+		t.Errorf("%v old daily rows have campaigns, want all NULL", v)
+	}
+	if n := count(t, db, "daily", 1); n == 0 {
+		t.Error("daily lost the old run's rows")
+	}
+	res := synthResult(5, 4, 2)
+	id, err := db.WriteRun(ctx, testMeta(1), res)
+	if err != nil {
+		t.Fatalf("storing a run after the upgrade: %v", err)
+	}
+	if n, want := count(t, db, "business_channels", id), int64(len(res.Channels)); n != want {
+		t.Errorf("new run has %d business_channels rows, want %d", n, want)
 	}
 }
 

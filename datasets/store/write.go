@@ -39,7 +39,7 @@ type RunMeta struct {
 var ErrReadOnly = errors.New("store: database is open read-only")
 
 // WriteRun stores one run: its runs row and all its daily,
-// business_summary and segment_summary rows, in one transaction. On any
+// business_summary, segment_summary and business_channels rows, in one transaction. On any
 // error, including the cancellation of ctx, the transaction is rolled back
 // and none of the run's rows remain. Run ids are max(run_id)+1, allocated
 // inside the transaction, so they are unique and increase across
@@ -115,6 +115,11 @@ func (db *DB) WriteRun(ctx context.Context, meta RunMeta, res *sim.Result) (runI
 	}
 	if err := step("segment_summary", func() error {
 		return ingest(ctx, db.ingest, conn, "segment_summary", segmentColumns, runID, res.Segments)
+	}); err != nil {
+		return 0, err
+	}
+	if err := step("business_channels", func() error {
+		return ingest(ctx, db.ingest, conn, "business_channels", channelColumns, runID, res.Channels)
 	}); err != nil {
 		return 0, err
 	}
