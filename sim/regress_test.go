@@ -35,6 +35,10 @@ func TestRegressionTable(t *testing.T) {
 	cfg := smallConfig(3000, 50, 60)
 	got := map[string]headline{}
 	arm := func(name string, ms ...sim.Model) {
+		cfg := cfg
+		if name == "all models, fixed schedules" {
+			cfg.Business.SendPolicy = "fixed"
+		}
 		_, _, res := run(t, cfg, 2026, sim.RunSpec{}, ms...)
 		tot := totals(res)
 		last := res.Daily[len(res.Daily)-1]
@@ -53,9 +57,11 @@ func TestRegressionTable(t *testing.T) {
 		arm(f.Name, m)
 	}
 	// Every model in one arm, as the benchmark and most scenarios run
-	// them: the models' interplay (one business, one channel; ads and
-	// messages annoying the same users) is pinned too.
+	// them: the models' interplay (businesses on several channels; ads
+	// and messages annoying the same users) is pinned too, with adaptive
+	// and with fixed schedules.
 	arm("all models", allModels(t)...)
+	arm("all models, fixed schedules", allModels(t)...)
 	path := filepath.Join("testdata", "regress.json")
 	if *update {
 		b, _ := json.MarshalIndent(got, "", "  ")

@@ -16,7 +16,7 @@ import (
 
 func newBenchCommand() *cobra.Command {
 	var users, businesses, days, repeat, workers int
-	var cpuProfile string
+	var cpuProfile, sendPolicy string
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure simulation speed and memory on this machine",
@@ -25,10 +25,16 @@ size and runs all registered models together in one arm, repeat times. It
 prints the median user-days per second, the ratio of the slowest to the
 fastest run, and the peak resident memory of the process.
 
+It also prints the messages delivered per user-day, the work a run does
+besides the users' own processes: under --send-policy adaptive (the
+default scenario's) businesses choose their send rates, so two builds or
+settings that deliver different volumes do different work.
+
 With --cpuprofile it writes a CPU profile of the timed runs, for
 go tool pprof.`,
 		Example: `  msgmon bench                                   # 100k users, 365 days
   msgmon bench --users 1000000 --businesses 10000 --repeat 1
+  msgmon bench --send-policy fixed               # businesses keep their trait send rates
   msgmon bench --days 60 --cpuprofile cpu.pprof && go tool pprof -top cpu.pprof`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -37,6 +43,7 @@ go tool pprof.`,
 			}
 			cfg := sim.DefaultConfig()
 			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
+			cfg.Business.SendPolicy = sendPolicy
 			if err := cfg.Validate(); err != nil {
 				return inputError{err}
 			}
@@ -78,12 +85,18 @@ go tool pprof.`,
 			var rates []float64
 			for i := 0; i < repeat; i++ {
 				t0 := time.Now()
-				if _, err := sim.Run(cmd.Context(), pop, plat, sim.RunSpec{Seed: uint64(i + 1), Workers: workers}); err != nil {
+				res, err := sim.Run(cmd.Context(), pop, plat, sim.RunSpec{Seed: uint64(i + 1), Workers: workers})
+				if err != nil {
 					return err
 				}
 				el := time.Since(t0)
+				var msgs int64
+				for _, d := range res.Daily {
+					msgs += d.SendsPush + d.SendsFolder
+				}
 				rates = append(rates, float64(users)*float64(days)/el.Seconds())
-				fmt.Fprintf(out, "run %d: %v, %.2f M user-days/s\n", i+1, el.Round(time.Millisecond), rates[i]/1e6)
+				fmt.Fprintf(out, "run %d: %v, %.2f M user-days/s, %.3f messages delivered per user-day\n",
+					i+1, el.Round(time.Millisecond), rates[i]/1e6, float64(msgs)/(float64(users)*float64(days)))
 			}
 			sort.Float64s(rates)
 			var ru syscall.Rusage
@@ -102,6 +115,7 @@ go tool pprof.`,
 	c.Flags().IntVar(&days, "days", 365, "days")
 	c.Flags().IntVar(&repeat, "repeat", 3, "runs to take the median of")
 	c.Flags().IntVar(&workers, "workers", 0, "workers (0: all cores)")
+	c.Flags().StringVar(&sendPolicy, "send-policy", sim.DefaultConfig().Business.SendPolicy, "how businesses set their send rates: adaptive or fixed")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	return c
 }
