@@ -97,7 +97,10 @@ type runner struct {
 	// quotaOf lists today's businesses under a tier limit, with the limit
 	// and the followers it is shared by; the worker that takes block k
 	// fills row k of quota from them (fillQuota).
-	quotaOf    []tierQuota
+	quotaOf []tierQuota
+	// freeLeft is each business's free conversations left this month
+	// (only with a monthly allowance).
+	freeLeft   []int64
 	channel    []int8
 	audMask    []uint8   // slot flags that put a user in b's audience (0: any)
 	due        []dueInfo // what the daily scan needs of each business today
@@ -166,6 +169,9 @@ type worker struct {
 	// window: wake then queues those still to come and counts the past
 	// ones as blocked; the rest are counted when the day's events are done.
 	skipWin uint64
+	// conv counts each business's conversations of the day under a
+	// monthly allowance of free ones (nil: none; charged at once).
+	conv []convAcc
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
@@ -254,6 +260,12 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	for i := range r.ws {
 		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ev: make([]event, 0, 64),
 			seg: padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
+		if plat.Service.FreeConversationsPerMonth > 0 {
+			r.ws[i].conv = make([]convAcc, m)
+		}
+	}
+	if plat.Service.FreeConversationsPerMonth > 0 {
+		r.freeLeft = make([]int64, m)
 	}
 	if spec.Audit != nil {
 		r.audit = make([][]AuditEvent, r.nblocks)
@@ -508,6 +520,9 @@ func (r *runner) epilogue(d int) {
 		s.Revenue += a.revenue
 		s.ServiceCost += a.serviceCost
 		r.rate(b, int64(a.uniqueOutside))
+	}
+	if r.freeLeft != nil {
+		r.settleConversations(d)
 	}
 	for _, bl := range r.plat.Billers {
 		bl.Bill(ledger{r: r, d: d})
