@@ -449,8 +449,8 @@ func (c *ruleChecker) refusal(e sim.AuditEvent, p pair) {
 		c.refusedDayCap++
 	}
 	if !why {
-		c.fail("day %d: %s refused a %v message of business %d to user %d (market %s, in window %v) that no rule forbids",
-			e.Day, ch.Name, e.Category, e.Business, e.User, c.plat.Markets[mk], e.InWindow)
+		c.fail("day %d: %s refused a %s message of business %d to user %d (market %s, in window %v) that no rule forbids",
+			e.Day, ch.Name, [...]string{"marketing", "utility"}[e.Category], e.Business, e.User, c.plat.Markets[mk], e.InWindow)
 	}
 }
 
