@@ -10,7 +10,10 @@ import (
 // delivered message by market and category (WhatsApp Business Platform
 // since July 2025); unique users a day are limited by messaging tiers that
 // rise with use and fall with a red quality rating; a per-user cap limits
-// marketing across businesses; some markets get no marketing.
+// marketing across businesses, except in the markets exempt from it; some
+// markets get no marketing. Older WhatsApp pricing is a setting: utility
+// templates only and every message free in the window (2018–2021), or a
+// price per business-initiated 24 h conversation (Feb 2022 – May 2023).
 type PaidPush struct{ P PaidPushParams }
 
 // PaidPushParams are the scenario keys under models.paid_push.
@@ -24,9 +27,14 @@ type PaidPushParams struct {
 	YellowPer1000       float64  `yaml:"quality_yellow_per_1000" range:"0,1000" doc:"blocks per 1,000 messages over 7 days for a yellow rating"`
 	RedPer1000          float64  `yaml:"quality_red_per_1000" range:"0,1000" doc:"blocks per 1,000 messages over 7 days for a red rating"`
 	UserCapPerDay       int      `yaml:"user_marketing_cap_per_day" range:"0,100" doc:"marketing messages a user gets a day from all businesses (0: no cap)"`
+	UserCapExempt       []string `yaml:"user_marketing_cap_exempt_markets" doc:"markets where the per-user marketing cap is off (default: the EEA, UK, JP and KR markets of the scenario)"`
 	MinGapHours         float64  `yaml:"min_gap_hours" range:"0,8760" doc:"least hours between two messages of one business to one user"`
 	BlockedMarkets      []string `yaml:"marketing_blocked_markets" doc:"markets that receive no marketing messages"`
 	Delivery            string   `yaml:"delivery" enum:"push,folder" doc:"push (default) or folder"`
+	MarketingTemplates  bool     `yaml:"marketing_templates" doc:"businesses may send marketing (promotional) messages; false: utility only (WhatsApp 2018–2021)"`
+	FreeInWindow        bool     `yaml:"free_in_window" doc:"every message inside the service window is free (WhatsApp 2018–2023), not only utility"`
+	Charge              string   `yaml:"charge" enum:"message,conversation" doc:"pay per delivered message (default) or per business-initiated conversation (WhatsApp 2022)"`
+	ConversationHours   float64  `yaml:"conversation_hours" range:"1,720" doc:"length of a business-initiated conversation, hours (charge: conversation)"`
 	Adoption            float64  `yaml:"adoption" range:"0,1" doc:"share of businesses using paid push"`
 }
 
@@ -75,8 +83,30 @@ func paidPushDefaults() *PaidPushParams {
 		YellowPer1000: 3, RedPer1000: 8, UserCapPerDay: 2,
 		// Meta per-user limits doc: no marketing to US numbers since 1 Apr 2025.
 		BlockedMarkets: []string{"US"},
-		Delivery:       "push", Adoption: 1,
+		// Meta per-user limits doc: the per-user marketing cap is off in
+		// the EEA, the UK, Japan and Korea (calibration rows
+		// whatsapp.user_marketing_cap_per_day.EEA/UK/JP/KR); the list
+		// names them by the codes a scenario may use, and only those
+		// the scenario has apply.
+		UserCapExempt: CapExemptMarkets(),
+		Delivery:      "push", Adoption: 1,
+		// WhatsApp since 1 Jul 2025 (DOMAIN): per delivered message,
+		// marketing allowed; a conversation is 24 h (DOMAIN, 2022 pricing).
+		MarketingTemplates: true, Charge: "message", ConversationHours: 24,
 	}
+}
+
+// eeaMarkets are the country codes of the European Economic Area: the EU
+// 27 and Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2; Greece
+// also as EL, the EU's own code), plus "EEA" for a scenario market that
+// stands for the whole area.
+var eeaMarkets = []string{"AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "EL", "HU", "IE",
+	"IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "EEA", "EU"}
+
+// CapExemptMarkets is the default list of markets without WhatsApp's
+// per-user marketing cap: the EEA, the UK (as UK and GB), Japan and Korea.
+func CapExemptMarkets() []string {
+	return append(append([]string{}, eeaMarkets...), "UK", "GB", "JP", "KR")
 }
 
 func (m *PaidPush) Apply(p *sim.Platform) error {
@@ -93,12 +123,26 @@ func (m *PaidPush) Apply(p *sim.Platform) error {
 	if err != nil {
 		return err
 	}
+	exempt, err := markets(p, m.P.UserCapExempt, def.UserCapExempt, "models.paid_push.user_marketing_cap_exempt_markets")
+	if err != nil {
+		return err
+	}
+	if !m.P.MarketingTemplates {
+		for i := range p.Markets {
+			blocked[i] = true // non-promotional templates only
+		}
+	}
 	ch := sim.Channel{
 		Name: "paid_push", Source: sim.SourceMessages, Delivery: sim.Push, Audience: sim.Followers,
 		FreeUtilityInWindow: m.P.FreeUtilityInWindow, MarketingBlocked: blocked,
 		Tiers: m.P.Tiers, StartTier: m.P.StartTier,
 		Quality: m.P.Quality, YellowPer1000: m.P.YellowPer1000, RedPer1000: m.P.RedPer1000,
-		UserCapPerDay: m.P.UserCapPerDay, MinGapHours: m.P.MinGapHours, Adoption: m.P.Adoption,
+		UserCapPerDay: m.P.UserCapPerDay, UserCapExempt: exempt, MinGapHours: m.P.MinGapHours, Adoption: m.P.Adoption,
+		FreeInWindow: m.P.FreeInWindow,
+	}
+	if m.P.Charge == "conversation" {
+		ch.ConversationHours = m.P.ConversationHours
+		ch.FreeInWindow = true // the service window is a conversation too
 	}
 	if m.P.Delivery == "folder" {
 		ch.Delivery = sim.Folder

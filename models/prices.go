@@ -35,7 +35,7 @@ func perMarket(p *sim.Platform, t, def Prices, path string) ([sim.MaxMarkets]sim
 		v, ok := t[code]
 		if !ok {
 			if v, ok = t["default"]; !ok {
-				return out, &sim.FieldError{Path: path, Msg: fmt.Sprintf("no price for market %s and no default", code)}
+				return out, &sim.FieldError{Path: path, Msg: fmt.Sprintf("no price for market %s and no default; add %s: <USD> (or default: <USD>) to the table", code, code)}
 			}
 		}
 		out[i] = sim.USD(v)

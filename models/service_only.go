@@ -22,6 +22,10 @@ type ServiceOnlyParams struct {
 	// PricePerConversation: USD per user-started conversation; service
 	// replies are free on WhatsApp (pricing since 1 Jul 2025, DOMAIN), hence 0.
 	PricePerConversation Prices `yaml:"price_per_conversation" range:"0,100" doc:"USD per user-started conversation, by market"`
+	// FreeConversationsPerMonth: WhatsApp 2022 gave each business its
+	// first 1,000 conversations a month free, user- or business-initiated
+	// (DOMAIN); 0 (none) since service replies are free anyway.
+	FreeConversationsPerMonth int `yaml:"free_conversations_per_month" range:"0,100000000" doc:"conversations a business opens free each 30-day month, user-started and business-initiated together (0: none)"`
 	// FollowUps: businesses may send their campaigns to users whose window
 	// is open, free.
 	FollowUps bool `yaml:"follow_ups" doc:"businesses may send campaigns inside an open window"`
@@ -62,6 +66,7 @@ func (m *ServiceOnly) Apply(p *sim.Platform) error {
 	p.Service.FreeEntryHours = m.P.FreeEntryHours
 	p.Service.MaxMessagesPerWindow = m.P.MaxMessagesPerWindow
 	p.Service.PricePerConversation = price
+	p.Service.FreeConversationsPerMonth = m.P.FreeConversationsPerMonth
 	if !m.P.FollowUps || m.P.Adoption == 0 {
 		return nil
 	}

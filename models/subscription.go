@@ -6,19 +6,24 @@ import (
 	"github.com/msgmon/msgmon/sim"
 )
 
-// Subscription: users follow a business, which may send at most N messages
-// a period, into a folder (WeChat subscription accounts: 1 a day, not
-// pushed) or as pushes. The business may pay a monthly fee per follower;
+// Subscription: users follow a business, which may send each follower at
+// most N messages a period, into a folder (WeChat subscription accounts: 1
+// a day, not pushed) or as pushes (WeChat service accounts: 4 a month from
+// each account). The business may pay a monthly fee per follower;
 // users may pay a monthly channel subscription of which the platform keeps
 // a share (WhatsApp channel subscriptions, 2025).
 type Subscription struct{ P SubscriptionParams }
 
 // SubscriptionParams are the scenario keys under models.subscription.
 type SubscriptionParams struct {
-	MessagesPerPeriod int    `yaml:"messages_per_period" range:"1,250" doc:"messages a business may send each follower per period"`
-	PeriodDays        int    `yaml:"period_days" range:"1,365" doc:"length of the period, days"`
-	UserCapPerPeriod  int    `yaml:"user_cap_per_period" range:"0,250" doc:"messages a user receives per period from all businesses (0: no cap)"`
-	Delivery          string `yaml:"delivery" enum:"folder,push" doc:"folder (pull) or push"`
+	MessagesPerPeriod int `yaml:"messages_per_period" range:"1,250" doc:"messages a business may send each follower per period"`
+	PeriodDays        int `yaml:"period_days" range:"1,365" doc:"length of the period, days"`
+	// UserCapPerPeriod caps what a user receives from all businesses
+	// together. WeChat's service accounts have no such cap: a follower
+	// gets at most 4 a month from each account, which is
+	// messages_per_period (a cap per business and user).
+	UserCapPerPeriod int    `yaml:"user_cap_per_period" range:"0,250" doc:"messages a user receives per period from all businesses together (0: no cap); a cap per business and user is messages_per_period"`
+	Delivery         string `yaml:"delivery" enum:"folder,push" doc:"folder (pull) or push"`
 	// PricePerMessage: USD per delivered message, by market (0: free).
 	PricePerMessage Prices `yaml:"price_per_message" range:"0,100" doc:"USD per delivered message, by market"`
 	// FeePerFollower: USD a month a business pays per follower.

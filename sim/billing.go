@@ -3,6 +3,8 @@ package sim
 // Billing: what businesses and users pay the platform, booked so that money
 // is conserved, and the Ledger that billers (periodic fees) see.
 
+import "math/bits"
+
 // charge books what business b pays the platform from source src: in its
 // own books and in the day's.
 func (w *worker) charge(b int, amount Micros, src Source) {
@@ -11,6 +13,74 @@ func (w *worker) charge(b int, amount Micros, src Source) {
 	}
 	w.chargeBusiness(b, amount, src)
 	w.chargeDay(amount, src)
+}
+
+// chargeConversation books a conversation business b opens at price
+// amount: at once, or, when the platform gives a monthly allowance of free
+// conversations, into the worker's count of b's conversations of the day,
+// which the epilogue settles (settleConversations).
+func (w *worker) chargeConversation(b int, amount Micros, src Source) {
+	if w.conv == nil {
+		w.charge(b, amount, src)
+		return
+	}
+	c := &w.conv[b]
+	c.n++
+	c.due[src] += amount
+}
+
+// convAcc is one business's conversations of a day in one worker, under a
+// monthly allowance: how many, and what they would cost by source.
+type convAcc struct {
+	n   int64
+	due [NumSources]Micros
+}
+
+// settleConversations charges each business for its conversations of day
+// d under the monthly allowance, in business order. With k of the month's
+// free conversations left and n conversations today, k' = min(k, n) are
+// free, and the business pays, source by source, due·(n−k')/n rounded down
+// to the micro-dollar: on the day the allowance runs out, the bill a
+// random k' of the day's conversations being free would give on average.
+// Counts and sums are integers, so the result does not depend on which
+// worker saw which conversation.
+func (r *runner) settleConversations(d int) {
+	if d%30 == 0 {
+		for b := range r.freeLeft {
+			r.freeLeft[b] = int64(r.plat.Service.FreeConversationsPerMonth)
+		}
+	}
+	l := ledger{r: r, d: d}
+	for b := 0; b < r.m; b++ {
+		var a convAcc
+		for _, w := range r.ws {
+			x := &w.conv[b]
+			a.n += x.n
+			for s, v := range x.due {
+				a.due[s] += v
+			}
+			*x = convAcc{}
+		}
+		if a.n == 0 {
+			continue
+		}
+		free := min(r.freeLeft[b], a.n)
+		r.freeLeft[b] -= free
+		for s, v := range a.due {
+			l.ChargeBusiness(b, ProRata(v, a.n-free, a.n), Source(s))
+		}
+	}
+}
+
+// ProRata is amount·k/n rounded down, exact for any int64 amount ≥ 0 and
+// 0 ≤ k ≤ n.
+func ProRata(amount Micros, k, n int64) Micros {
+	if k == n {
+		return amount
+	}
+	hi, lo := bits.Mul64(uint64(amount), uint64(k))
+	q, _ := bits.Div64(hi, lo, uint64(n))
+	return Micros(q)
 }
 
 // chargeBusiness and chargeDay are the two halves of charge, for callers

@@ -348,6 +348,10 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	mk := int(r.pop.Market[u])
 	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
 		w.day.SendsBlocked++
+		if r.audit != nil {
+			w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditRefused,
+				Channel: int8(ci), InWindow: inWindow, Category: cat, Limit: -1})
+		}
 		return
 	}
 	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int16(d)
@@ -384,8 +388,19 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if now < sl.freeUntil {
 		price = 0 // a free entry point (after an ad click): every message is free
 	}
-	w.charge(b, price, ch.Source)
-	ca.spend += price
+	if ch.ConversationHours > 0 {
+		// Priced per business-initiated conversation: this message opens
+		// one unless a conversation (the service window, or one the
+		// business opened, or a free entry point) is open.
+		if !inWindow && now >= sl.freeUntil {
+			sl.freeUntil = now + int32(ch.ConversationHours)
+			w.chargeConversation(b, price, ch.Source)
+			ca.spend += price // before a monthly free allowance
+		}
+	} else {
+		w.charge(b, price, ch.Source)
+		ca.spend += price
+	}
 	ca.sends++
 	w.biz[b].sends++
 	if ch.Quality {
@@ -514,7 +529,7 @@ func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inW
 			return false
 		}
 	}
-	if ch.UserCapPerDay > 0 && cat == Marketing && w.sent[ci] >= ch.UserCapPerDay {
+	if ch.UserCapPerDay > 0 && cat == Marketing && !ch.UserCapExempt[mk] && w.sent[ci] >= ch.UserCapPerDay {
 		return false
 	}
 	if ch.MinGapHours > 0 && sl.lastSend != noHour && float64(now-sl.lastSend) < ch.MinGapHours {

@@ -76,7 +76,8 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		}
 	}
 	if w.r.audit != nil {
-		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditWrite, Channel: -1})
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditWrite, Channel: -1,
+			FromAd: fromAd, NoRoom: j < 0})
 	}
 	if !isNew {
 		return
@@ -89,7 +90,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	}
 	free := sl != nil && now < sl.freeUntil
 	if !free {
-		w.charge(b, r.plat.Service.PricePerConversation[mk], SourceService)
+		w.chargeConversation(b, r.plat.Service.PricePerConversation[mk], SourceService)
 	}
 	s := newStream(r.sConv, u, d).sub(b + 1)
 	xAnswer, xBot := s.Pair()
@@ -99,6 +100,14 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		return
 	}
 	w.day.ConversationsAnswered++
+	if sl != nil {
+		// The answer is a business message in the window it opened
+		// (WeChat: 5 a window, replies included).
+		sl.winMsgs++
+	}
+	if w.r.audit != nil {
+		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditReply, Channel: -1})
+	}
 	cost := r.pop.Cfg.Business.AgentCost
 	if xBot < float64(r.pop.BotLevel[b]) {
 		cost = r.pop.Cfg.Business.BotCost

@@ -113,7 +113,8 @@ func (r *runner) priorValue(b, ci int) float64 {
 // caused. Its target is its SendsPerWeek trait times (v/c)^adapt_elasticity
 // times a log-normal error of sigma adapt_noise, and the new rate goes
 // (1 − adapt_inertia) of the log distance from the old rate to the target,
-// within [minSendsPerWeek, maxRate]. At price 0 with no follower lost the
+// within [minSendsPerWeek, maxRate]; at period 0 the old rate is the
+// SendsPerWeek trait, the business's habit. At price 0 with no follower lost the
 // target is maxRate: then only the rules and caps limit what it sends.
 //
 // Under the fixed policy only the planning price is updated (to the
@@ -149,10 +150,10 @@ func (r *runner) revise(b, period int) {
 			target = trait * math.Pow(value/cost, bt.AdaptElasticity) * math.Exp(bt.AdaptNoise*s.Normal())
 		}
 		target = math.Min(math.Max(target, minSendsPerWeek), hi)
-		x := target
-		if period > 0 {
-			x = math.Exp(bt.AdaptInertia*math.Log(r.sendRate[k]) + (1-bt.AdaptInertia)*math.Log(target))
-		}
+		// From its habit (the trait rate, clamped) at period 0, from
+		// its current rate after.
+		from := math.Min(math.Max(r.sendRate[k], minSendsPerWeek), hi)
+		x := math.Exp(bt.AdaptInertia*math.Log(from) + (1-bt.AdaptInertia)*math.Log(target))
 		r.sendRate[k] = math.Min(math.Max(x, minSendsPerWeek), hi)
 	}
 }

@@ -102,3 +102,36 @@ func TestCommonRandomNumbers(t *testing.T) {
 		t.Error("subscription and paid push gave identical runs")
 	}
 }
+
+// WhatsApp's 2022 pricing settles a monthly allowance of free
+// conversations per business from the day's counts of all workers: the
+// bill, per day and per business, is the same on 1, 2 or 8 workers.
+func TestConversationAllowanceOnAnyWorkerCount(t *testing.T) {
+	cfg, ms := eraArm(t, "whatsapp-2022")
+	cfg.Users = 9000 // several blocks of users
+	pop, err := sim.NewPopulation(&cfg, 22)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plat, err := sim.NewPlatform(&cfg, ms...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref *sim.Result
+	for _, w := range []int{1, 2, 8} {
+		res, err := runWithSpec(pop, plat, sim.RunSpec{Seed: 6, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref == nil {
+			ref = res
+			if tot := totals(res); tot.PlatformRevenue[sim.SourceService] == 0 || tot.PlatformRevenue[sim.SourceMessages] == 0 {
+				t.Fatal("no conversation was paid for: the comparison would prove little")
+			}
+			continue
+		}
+		if !reflect.DeepEqual(ref.Daily, res.Daily) || !reflect.DeepEqual(ref.Businesses, res.Businesses) {
+			t.Errorf("%d workers: the bill differs from 1 worker's", w)
+		}
+	}
+}

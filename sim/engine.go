@@ -98,6 +98,9 @@ type runner struct {
 	// and the followers it is shared by; the worker that takes block k
 	// fills row k of quota from them (fillQuota).
 	quotaOf []tierQuota
+	// freeLeft is each business's free conversations left this month
+	// (only with a monthly allowance).
+	freeLeft []int64
 	// uses has bit i set when business b uses channel i; tierCh is the
 	// channel whose messaging tiers and quality rating apply to b (rated:
 	// the arm's channel that has them, -1 for none); chAud is the slot
@@ -188,6 +191,9 @@ type worker struct {
 	// window: wake then queues those still to come and counts the past
 	// ones as blocked; the rest are counted when the day's events are done.
 	skipWin uint64
+	// conv counts each business's conversations of the day under a
+	// monthly allowance of free ones (nil: none; charged at once).
+	conv []convAcc
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
@@ -288,6 +294,12 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	for i := range r.ws {
 		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ch: make([]chanAcc, m*nch), ev: make([]event, 0, 64),
 			seg: padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
+		if plat.Service.FreeConversationsPerMonth > 0 {
+			r.ws[i].conv = make([]convAcc, m)
+		}
+	}
+	if plat.Service.FreeConversationsPerMonth > 0 {
+		r.freeLeft = make([]int64, m)
 	}
 	if spec.Audit != nil {
 		r.audit = make([][]AuditEvent, r.nblocks)
@@ -549,6 +561,9 @@ func (r *runner) epilogue(d int) {
 		}
 	}
 	day.Campaigns = r.campaigns
+	if r.freeLeft != nil {
+		r.settleConversations(d)
+	}
 	for _, bl := range r.plat.Billers {
 		bl.Bill(ledger{r: r, d: d})
 	}

@@ -85,8 +85,10 @@ type Channel struct {
 	// from all businesses together, in a period of PeriodDays days.
 	UserCapPerPeriod int
 	// UserCapPerDay is the most marketing messages a user receives on this
-	// channel from all businesses together in a day.
+	// channel from all businesses together in a day, except in the markets
+	// of UserCapExempt (WhatsApp: off in the EEA, the UK, Japan and Korea).
 	UserCapPerDay int
+	UserCapExempt [MaxMarkets]bool
 	// MinGapHours is the least time between two messages of one business
 	// to one user.
 	MinGapHours float64
@@ -98,6 +100,13 @@ type Channel struct {
 	Price               [MaxMarkets][NumMsgCategories]Micros
 	FreeUtilityInWindow bool
 	FreeInWindow        bool
+	// ConversationHours > 0 prices business-initiated conversations instead
+	// of messages (WhatsApp, Feb 2022 – May 2023): a message delivered
+	// outside the service window and outside an open conversation opens a
+	// conversation of this many hours and pays Price; messages inside it,
+	// and user messages inside it, are free. Messages inside the service
+	// window are free as well.
+	ConversationHours float64
 	// MarketingBlocked[m] set: marketing messages are not delivered to
 	// users of market m.
 	MarketingBlocked [MaxMarkets]bool
@@ -137,6 +146,13 @@ type ServiceRules struct {
 	// PricePerConversation is paid by the business for each user-started
 	// conversation outside a free entry, by user market.
 	PricePerConversation [MaxMarkets]Micros
+	// FreeConversationsPerMonth (0: none) is how many conversations a
+	// business may open each 30-day month without paying: user-started
+	// ones and business-initiated ones of a channel with ConversationHours
+	// together (WhatsApp 2022: the first 1,000). Conversations inside a
+	// free entry point neither pay nor count. The engine settles the
+	// allowance at the end of each day (see models/ODD.md, 7.13).
+	FreeConversationsPerMonth int
 }
 
 // StatusAds are ads between the statuses of a user's contacts.

@@ -101,6 +101,16 @@ const (
 	// starts a new conversation is followed at once by an
 	// AuditConversation of the same pair.
 	AuditWrite
+	// AuditReply is the business's answer to a new conversation: one
+	// business message in the window the conversation opened (it counts
+	// against the messages a window allows).
+	AuditReply
+	// AuditRefused is a message the channel's rules refused (campaign asked
+	// allowed, which said no); Channel, InWindow and Category are set.
+	// Refusals for the tier quota and the window-only channel's campaigns
+	// the day loop never queued (they count in SendsBlocked) are not
+	// audited.
+	AuditRefused
 )
 
 // AuditEvent is one event of a run, reported to RunSpec.Audit so tests can
@@ -116,6 +126,10 @@ type AuditEvent struct {
 	Category MsgCategory
 	Push     bool // delivered as a push (not folder, not muted)
 	Annoyed  bool // for unfollows: a reaction, not a lapse
+	// FromAd, for writes: the user came from a click on a Status ad (a
+	// free entry point). NoRoom, for writes: the user's row had no room
+	// for the business, so the write has no window (a new conversation).
+	FromAd, NoRoom bool
 	// Limit is, for deliveries outside the window on a tiered channel, the
 	// business's limit of unique users that day; -1 otherwise.
 	Limit int32
