@@ -87,7 +87,7 @@ func TestPriceZeroOnlyRulesLimit(t *testing.T) {
 					c.Business, c.SendsPerWeekEnd, c.Channel, want, habit, hi)
 			}
 		}
-	if ref == nil {
+		if ref == nil {
 			ref = res
 			continue
 		}
