@@ -95,11 +95,11 @@ func TestBusinessWinnersFindsServiceArm(t *testing.T) {
 	if out, _, err := msgmon(t, ctx, "notebook", "run", "--db", db, "--out", filepath.Join(dir, "a"), "--require-rows", nb); err != nil {
 		t.Fatalf("after a preset whose service-only arm is 'service': %v\n%s", err, out)
 	}
-	if _, _, err := msgmon(t, ctx, "run", "--users", "2000", "--days", "10", "--replicates", "1", "--arm", "paid_push", "--db", db, "-q"); err != nil {
+	if _, _, err := msgmon(t, ctx, "run", "--users", "2000", "--days", "10", "--replicates", "1", "--arm", "service+paid_push", "--db", db, "-q"); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err := msgmon(t, ctx, "notebook", "run", "--db", db, "--out", filepath.Join(dir, "b"), nb)
 	if exitCode(err, nil) != exitInput || !strings.Contains(fmt.Sprint(err), "no arm that runs service_only alone") {
-		t.Errorf("after a batch of paid_push alone: %v, want the notebook's message", err)
+		t.Errorf("after a batch of service+paid_push alone: %v, want the notebook's message", err)
 	}
 }
