@@ -51,6 +51,18 @@ func TestCommandLineMistakes(t *testing.T) {
 			t.Errorf("msgmon %s: %q does not say %q", strings.Join(c.args, " "), err, c.want)
 		}
 	}
+	// A compare: section whose arm repeats the base's model is refused by
+	// validate with file, line and field, saying what to change.
+	arms := writeFile(t, t.TempDir(), "arms.yaml", smallScenario+`compare:
+  base: {name: service, models: [service_only]}
+  arms:
+    - {name: push, models: [service_only, paid_push]}
+`)
+	_, stderr, err := msgmon(t, context.Background(), "validate", arms)
+	if want := arms + ":15: compare.arms[0].models[0]: model service_only is already in the base service"; exitCode(err, nil) != exitInput ||
+		!strings.Contains(stderr, want) || !strings.Contains(stderr, "set standalone: true") {
+		t.Errorf("validate of an arm repeating the base's model: %v, %q; want exit %d and %q", err, stderr, exitInput, want)
+	}
 	// Export into a folder that holds other files: refused, naming --force.
 	dir := t.TempDir()
 	db, err := store.Open(context.Background(), filepath.Join(dir, "r.duckdb"))
