@@ -172,6 +172,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path, rng string) {
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
+		d.leave(n) // the element is decoded from the same node: not a cycle
 		d.decode(n, v.Elem(), path, rng)
 	case reflect.Interface:
 		if v.NumMethod() != 0 {

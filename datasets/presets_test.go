@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -536,7 +537,7 @@ func TestPresetBroadcastLists(t *testing.T) {
 func TestPresetHybrid2026(t *testing.T) {
 	runs := runPreset(t, "hybrid-2026")
 	if len(runs) != 5 {
-		t.Fatalf("%d arms, want each of the 4 models alone and all together", len(runs))
+		t.Fatalf("%d arms, want the base, the base plus each of 3 models, and plus all 3", len(runs))
 	}
 	h := arm(t, runs, "hybrid")
 	for _, src := range []sim.Source{sim.SourceService, sim.SourceMessages, sim.SourceAds, sim.SourceSubscriptions} {
@@ -689,5 +690,129 @@ func TestPriceTableMissingMarket(t *testing.T) {
 	want := fmt.Sprintf("era.yaml:%d: models.paid_push.price_marketing: no price for market OTHER and no default; add OTHER: <USD> (or default: <USD>)", line)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a 2022 rate card without OTHER or default:\n got %v\nwant %s", err, want)
+	}
+}
+
+// TestPresetArms: every preset compares against a base arm that runs
+// service_only, and is its baseline; every other arm runs the base's
+// models first and adds at least one (an increment over the base), except
+// an arm the file marks standalone, which runs none of the base's models.
+func TestPresetArms(t *testing.T) {
+	requireModels(t)
+	standalone := map[string]bool{"messenger-service-contacts/marketing_messages": true}
+	want := map[string][]datasets.Arm{
+		"whatsapp-business-2025": {
+			{Name: "service", Models: []string{"service_only"}},
+			{Name: "paid_push", Models: []string{"service_only", "paid_push"}},
+			{Name: "paid_push_ads", Models: []string{"service_only", "paid_push", "status_ads"}},
+		},
+		"messenger-service-contacts": {
+			{Name: "service_contacts", Models: []string{"service_only"}},
+			{Name: "marketing_messages", Models: []string{"subscription"}},
+		},
+		"hybrid-2026": {
+			{Name: "service", Models: []string{"service_only"}},
+			{Name: "service+subscription", Models: []string{"service_only", "subscription"}},
+			{Name: "service+paid_push", Models: []string{"service_only", "paid_push"}},
+			{Name: "service+status_ads", Models: []string{"service_only", "status_ads"}},
+			{Name: "hybrid", Models: []string{"service_only", "subscription", "paid_push", "status_ads"}},
+		},
+	}
+	for _, name := range presets(t) {
+		s, err := datasets.Embedded(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, ok := s.Base()
+		if !ok || s.Compare.Base == nil {
+			t.Errorf("%s: no base arm in its compare: section", name)
+			continue
+		}
+		if !slices.Equal(base.Models, []string{"service_only"}) || s.Baseline() != base.Name {
+			t.Errorf("%s: base %v, baseline %s; want a base of service_only that is the baseline", name, base, s.Baseline())
+		}
+		arms := s.Arms()
+		if arms[0].Name != base.Name || len(arms) < 2 {
+			t.Errorf("%s: arms %v, want the base first and at least one other", name, arms)
+		}
+		for _, a := range arms[1:] {
+			switch {
+			case standalone[name+"/"+a.Name]:
+				if slices.Contains(a.Models, "service_only") {
+					t.Errorf("%s: stand-alone arm %s runs the base's model: %v", name, a.Name, a.Models)
+				}
+			case len(a.Models) <= len(base.Models) || !slices.Equal(a.Models[:len(base.Models)], base.Models):
+				t.Errorf("%s: arm %s runs %v, not the base %v plus a model", name, a.Name, a.Models, base.Models)
+			}
+		}
+		if w, ok := want[name]; ok && !reflect.DeepEqual(arms, w) {
+			t.Errorf("%s: arms %v, want %v", name, arms, w)
+		}
+	}
+}
+
+// TestOldArmsMeanTheSame: a compare: section in the form written before
+// bases existed (stand-alone arms listing every model) still loads, and
+// when it lists the same arms as the nested form it is the same scenario:
+// the same canonical JSON and hash, so stored runs still match it.
+func TestOldArmsMeanTheSame(t *testing.T) {
+	const models = "models:\n  test_model: {}\n  test_other: {}\n"
+	nested := models + "compare:\n  base: {name: b, models: [test_model]}\n  arms:\n    - {name: b+o, models: [test_other]}\n    - {name: o, models: [test_other], standalone: true}\n"
+	old := models + "compare:\n  baseline: b\n  arms:\n    - {name: b, models: [test_model]}\n    - {name: b+o, models: [test_model, test_other]}\n    - {name: o, models: [test_other]}\n"
+	var hashes []string
+	for _, src := range []string{nested, old} {
+		s, err := datasets.Parse("x.yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := s.Hash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, h)
+		// The canonical JSON is a scenario of its own: it loads to the same arms.
+		js, _ := s.JSON()
+		again, err := datasets.Parse("x.json", js)
+		if err != nil {
+			t.Fatalf("canonical JSON does not load: %v\n%s", err, js)
+		}
+		if !reflect.DeepEqual(again.Arms(), s.Arms()) || again.Baseline() != s.Baseline() {
+			t.Errorf("canonical JSON loads to arms %v (baseline %s), want %v (%s)", again.Arms(), again.Baseline(), s.Arms(), s.Baseline())
+		}
+	}
+	if hashes[0] != hashes[1] {
+		t.Errorf("the nested and the old form of the same arms hash differently: %s, %s", hashes[0], hashes[1])
+	}
+}
+
+// TestPlatformWindowIsTheCalibratedOne: the service window of an arm
+// without service_only (sim.PlatformWindowHours) is the calibration row it
+// cites, and service_only's default window is the same row.
+func TestPlatformWindowIsTheCalibratedOne(t *testing.T) {
+	requireModels(t)
+	cal, err := datasets.Calibration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, ok := cal.Lookup("whatsapp.service_window_hours")
+	if !ok || row.Value != sim.PlatformWindowHours {
+		t.Errorf("calibration row whatsapp.service_window_hours = %v (%v), sim.PlatformWindowHours = %v", row.Value, ok, sim.PlatformWindowHours)
+	}
+	cfg := sim.DefaultConfig()
+	bare, err := sim.NewPlatform(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := sim.Lookup("service_only")
+	m, err := f.New(f.NewParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := sim.NewPlatform(&cfg, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bare.Service.WindowHours != sim.PlatformWindowHours || svc.Service.WindowHours != row.Value {
+		t.Errorf("windows: bare platform %v h, service_only's default %v h; want %v", bare.Service.WindowHours, svc.Service.WindowHours, row.Value)
 	}
 }

@@ -52,16 +52,38 @@ type ModelSpec struct {
 }
 
 // CompareSpec is the compare: section.
+//
+// Comparisons are increments over a base: with a base, every arm runs the
+// base's models and then its own, so the paired difference of an arm to the
+// base is what its models add. An arm with standalone: true runs only its
+// own models. Arms without a base are stand-alone (the form of files
+// written before bases existed).
 type CompareSpec struct {
-	Baseline string `yaml:"baseline" doc:"arm the others are compared with (default: the first arm)"`
-	Arms     []Arm  `yaml:"arms" doc:"arms of the comparison (default: one per enabled model)"`
+	Baseline string `yaml:"baseline" doc:"arm the others are compared with (default: the base, else the first arm)"`
+	Base     *Arm   `yaml:"base" doc:"the base arm, e.g. {name: service, models: [service_only]}: every other arm runs the base's models and then its own, unless it says standalone: true (default without compare: arms: service = service_only, if enabled)"`
+	Arms     []Arm  `yaml:"arms" doc:"arms of the comparison (default: the base + each other enabled model, named <base>+<model>; without a base, one arm per enabled model)"`
 }
 
-// Arm is one platform of a comparison: the models applied together, in order.
+// Arm is one platform of a comparison: the models applied together, in
+// order. In the compare: section an arm lists what it adds to the base;
+// Scenario.Arms returns every arm with all the models it runs.
 type Arm struct {
-	Name   string   `yaml:"name" doc:"arm name"`
-	Models []string `yaml:"models" doc:"enabled models applied together, in order"`
+	Name       string   `yaml:"name" doc:"arm name"`
+	Models     []string `yaml:"models" doc:"enabled models applied together, in order; with a base, the models the arm adds to it"`
+	Standalone bool     `yaml:"standalone" doc:"run only this arm's models, without the base's (the arm replaces the base instead of adding to it)"`
 }
+
+// DefaultBaseName is the name of the base arm a scenario without a compare:
+// arms or base gets: service messaging (service_only), which every real
+// platform keeps.
+const DefaultBaseName = "service"
+
+// DefaultBaseModel is the model of the default base arm.
+const DefaultBaseModel = "service_only"
+
+// ArmJoin joins a base's name and a model's in the name of a default arm:
+// service+paid_push is the base service plus paid_push.
+const ArmJoin = "+"
 
 // Defaults of a scenario when the file does not set them.
 const (
@@ -314,30 +336,70 @@ func (s *Scenario) Model(name string) (ModelSpec, bool) {
 	return ModelSpec{}, false
 }
 
-// Arms returns the arms of the comparison: Compare.Arms if given, otherwise
-// one arm per enabled model, named after it, in file order.
-func (s *Scenario) Arms() []Arm {
+// Base returns the base arm: Compare.Base if given; otherwise, when the
+// file names no arms and service_only is enabled, the default base
+// (DefaultBaseName running service_only). ok is false when the comparison
+// has no base (its arms are stand-alone).
+func (s *Scenario) Base() (base Arm, ok bool) {
+	if b := s.Compare.Base; b != nil {
+		return Arm{Name: b.Name, Models: slices.Clone(b.Models)}, true
+	}
 	if len(s.Compare.Arms) > 0 {
-		arms := make([]Arm, len(s.Compare.Arms))
-		for i, a := range s.Compare.Arms {
-			arms[i] = Arm{Name: a.Name, Models: slices.Clone(a.Models)}
+		return Arm{}, false
+	}
+	if m, found := s.Model(DefaultBaseModel); found && m.Enabled {
+		return Arm{Name: DefaultBaseName, Models: []string{DefaultBaseModel}}, true
+	}
+	return Arm{}, false
+}
+
+// Arms returns the arms of the comparison, each with every model it runs
+// (Standalone is false in the result). With a base: the base first, then
+// each of Compare.Arms with the base's models before its own (only its own
+// if it is stand-alone), or, when the file gives no arms, one arm per
+// enabled model not in the base, named <base>+<model>, in file order.
+// Without a base: Compare.Arms as given, or one arm per enabled model
+// named after it.
+func (s *Scenario) Arms() []Arm {
+	base, hasBase := s.Base()
+	var arms []Arm
+	if hasBase {
+		arms = append(arms, base)
+	}
+	if len(s.Compare.Arms) > 0 {
+		for _, a := range s.Compare.Arms {
+			ms := slices.Clone(a.Models)
+			if hasBase && !a.Standalone {
+				ms = append(slices.Clone(base.Models), a.Models...)
+			}
+			arms = append(arms, Arm{Name: a.Name, Models: ms})
 		}
 		return arms
 	}
-	var arms []Arm
 	for _, m := range s.Models {
-		if m.Enabled {
-			arms = append(arms, Arm{Name: m.Name, Models: []string{m.Name}})
+		if !m.Enabled {
+			continue
 		}
+		if !hasBase {
+			arms = append(arms, Arm{Name: m.Name, Models: []string{m.Name}})
+			continue
+		}
+		if slices.Contains(base.Models, m.Name) {
+			continue
+		}
+		arms = append(arms, Arm{Name: base.Name + ArmJoin + m.Name, Models: append(slices.Clone(base.Models), m.Name)})
 	}
 	return arms
 }
 
-// Baseline returns the name of the baseline arm: Compare.Baseline, or the
-// first arm when it is empty.
+// Baseline returns the name of the baseline arm: Compare.Baseline, else
+// the base, else the first arm.
 func (s *Scenario) Baseline() string {
 	if s.Compare.Baseline != "" {
 		return s.Compare.Baseline
+	}
+	if b, ok := s.Base(); ok {
+		return b.Name
 	}
 	if arms := s.Arms(); len(arms) > 0 {
 		return arms[0].Name
@@ -534,6 +596,12 @@ func NameFromFile(base string) string {
 	return n
 }
 
+// armName is what an arm name may hold: a safe name, and '+' for the
+// default arms (service+paid_push).
+var armName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$`)
+
+const armNameRule = "use 1 to 64 letters, digits, '.', '_', '-' or '+', starting with a letter or digit"
+
 func (s *Scenario) checkArms(add func(path, msg string)) {
 	if !safeName.MatchString(s.Name) {
 		add("name", fmt.Sprintf("%q: %s", s.Name, safeNameRule))
@@ -551,19 +619,22 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 		enabledList = "none"
 	}
 	names := map[string]bool{}
-	for i, a := range s.Compare.Arms {
-		p := fmt.Sprintf("compare.arms[%d]", i)
+	checkName := func(p, name string) {
 		switch {
-		case a.Name == "":
-			add(p+".name", "every arm needs a name")
-		case names[a.Name]:
-			add(p+".name", fmt.Sprintf("duplicate arm name %q; arm names must be unique", a.Name))
-		case !safeName.MatchString(a.Name):
-			add(p+".name", fmt.Sprintf("%q: %s", a.Name, safeNameRule))
+		case name == "":
+			add(p, "every arm needs a name")
+		case names[name]:
+			add(p, fmt.Sprintf("duplicate arm name %q; arm names must be unique (the base's too)", name))
+		case !armName.MatchString(name):
+			add(p, fmt.Sprintf("%q: %s", name, armNameRule))
 		}
-		names[a.Name] = true
+		names[name] = true
+	}
+	// checkModels checks the models of the base or of an arm at p; inBase
+	// holds the base's models when the arm adds to the base.
+	checkModels := func(p string, models []string, inBase map[string]bool, baseName string) {
 		inArm := map[string]bool{}
-		for j, m := range a.Models {
+		for j, m := range models {
 			mp := fmt.Sprintf("%s.models[%d]", p, j)
 			switch {
 			case inArm[m]:
@@ -574,14 +645,50 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 				} else {
 					add(mp, fmt.Sprintf("%q is not a model of this scenario; enabled models: %s", m, enabledList))
 				}
+			case inBase[m]:
+				add(mp, fmt.Sprintf("model %s is already in the base %s (compare.base.models): an arm lists only the models it adds to the base; drop it, or set standalone: true to run the arm without the base", m, baseName))
 			}
 			inArm[m] = true
+		}
+	}
+	var inBase map[string]bool
+	base := s.Compare.Base
+	if base != nil {
+		checkName("compare.base.name", base.Name)
+		if base.Standalone {
+			add("compare.base.standalone", "the base arm is the one the others add to; drop standalone: from compare.base")
+		}
+		checkModels("compare.base", base.Models, nil, "")
+		inBase = map[string]bool{}
+		for _, m := range base.Models {
+			inBase[m] = true
+		}
+	}
+	for i, a := range s.Compare.Arms {
+		p := fmt.Sprintf("compare.arms[%d]", i)
+		checkName(p+".name", a.Name)
+		if base == nil || a.Standalone {
+			checkModels(p, a.Models, nil, "")
+			continue
+		}
+		checkModels(p, a.Models, inBase, base.Name)
+		if len(a.Models) == 0 {
+			add(p+".models", fmt.Sprintf("the arm adds no model to the base %s, so it is the base again: list the models it adds (e.g. models: [paid_push]), or set standalone: true for an arm of its own", base.Name))
 		}
 	}
 	arms := s.Arms()
 	if len(arms) == 0 {
 		add("models", "no arms to compare: enable at least one model under models: (e.g. service_only: {}) or list arms under compare.arms")
 		return
+	}
+	if base != nil && len(s.Compare.Arms) == 0 && armName.MatchString(base.Name) {
+		// The default arms are named <base>+<model>.
+		for _, a := range arms[1:] {
+			if !armName.MatchString(a.Name) {
+				add("compare.base.name", fmt.Sprintf("the default arm %q (base + model) is not a valid arm name: %s; shorten the base's name or list the arms under compare.arms", a.Name, armNameRule))
+				break
+			}
+		}
 	}
 	if b := s.Compare.Baseline; b != "" {
 		found := false

@@ -309,6 +309,57 @@ func TestArms(t *testing.T) {
 			problem: "arms.yaml:7: compare.arms[0].name: every arm needs a name"},
 		{name: "arm with an unknown key", compare: "compare:\n  arms:\n    - {name: a, model: [test_model]}\n",
 			problem: "arms.yaml:7: compare.arms[0].model: unknown key (did you mean models?)"},
+
+		// With a base, an arm runs the base's models and then its own.
+		{name: "base and nested arms",
+			compare: "compare:\n  base: {name: svc, models: [test_model]}\n  arms:\n    - {name: svc+other, models: [test_other]}\n" +
+				"    - {name: other_alone, models: [test_other], standalone: true}\n",
+			arms: []datasets.Arm{{Name: "svc", Models: []string{"test_model"}}, {Name: "svc+other", Models: []string{"test_model", "test_other"}},
+				{Name: "other_alone", Models: []string{"test_other"}}},
+			baseline: "svc"},
+		{name: "base without arms: base + each other enabled model",
+			compare:  "compare:\n  base: {name: b, models: [test_other]}\n",
+			arms:     []datasets.Arm{{Name: "b", Models: []string{"test_other"}}, {Name: "b+test_model", Models: []string{"test_other", "test_model"}}},
+			baseline: "b"},
+		{name: "baseline other than the base",
+			compare:  "compare:\n  baseline: x\n  base: {name: b, models: [test_model]}\n  arms: [{name: x, models: [test_other]}]\n",
+			arms:     []datasets.Arm{{Name: "b", Models: []string{"test_model"}}, {Name: "x", Models: []string{"test_model", "test_other"}}},
+			baseline: "x"},
+		{name: "a base without models is the bare platform",
+			compare:  "compare:\n  base: {name: bare, models: []}\n  arms: [{name: m, models: [test_model]}]\n",
+			arms:     []datasets.Arm{{Name: "bare", Models: []string{}}, {Name: "m", Models: []string{"test_model"}}},
+			baseline: "bare"},
+		{name: "arm repeats a model of the base",
+			compare: "compare:\n  base: {name: b, models: [test_model]}\n  arms:\n    - name: both\n      models: [test_other, test_model]\n",
+			problem: "arms.yaml:9: compare.arms[0].models[1]: model test_model is already in the base b (compare.base.models): an arm lists only the models it adds to the base; drop it, or set standalone: true"},
+		{name: "a stand-alone arm may repeat the base's model",
+			compare:  "compare:\n  base: {name: b, models: [test_model]}\n  arms:\n    - {name: own, models: [test_model, test_other], standalone: true}\n",
+			arms:     []datasets.Arm{{Name: "b", Models: []string{"test_model"}}, {Name: "own", Models: []string{"test_model", "test_other"}}},
+			baseline: "b"},
+		{name: "arm adds nothing to the base",
+			compare: "compare:\n  base: {name: b, models: [test_model]}\n  arms:\n    - {name: same, models: []}\n",
+			problem: "arms.yaml:8: compare.arms[0].models: the arm adds no model to the base b, so it is the base again"},
+		{name: "unknown model in the base",
+			compare: "compare:\n  base:\n    name: b\n    models: [servce_only]\n",
+			problem: `arms.yaml:8: compare.base.models[0]: "servce_only" is not a model of this scenario; enabled models: test_model, test_other`},
+		{name: "disabled model in the base",
+			compare: "compare:\n  base: {name: b, models: [test_plain]}\n",
+			problem: "arms.yaml:6: compare.base.models[0]: model test_plain is disabled"},
+		{name: "base without a name",
+			compare: "compare:\n  base: {models: [test_model]}\n",
+			problem: "arms.yaml:6: compare.base.name: every arm needs a name"},
+		{name: "base marked stand-alone",
+			compare: "compare:\n  base: {name: b, models: [test_model], standalone: true}\n",
+			problem: "arms.yaml:6: compare.base.standalone: the base arm is the one the others add to; drop standalone: from compare.base"},
+		{name: "arm named like the base",
+			compare: "compare:\n  base: {name: b, models: [test_model]}\n  arms:\n    - {name: b, models: [test_other]}\n",
+			problem: `arms.yaml:8: compare.arms[0].name: duplicate arm name "b"; arm names must be unique (the base's too)`},
+		{name: "base that is not a mapping",
+			compare: "compare:\n  base: [test_model]\n",
+			problem: "arms.yaml:6: compare.base: must be a mapping"},
+		{name: "default arm name too long",
+			compare: "compare:\n  base: {name: " + strings.Repeat("b", 60) + ", models: [test_model]}\n",
+			problem: "compare.base.name: the default arm \"" + strings.Repeat("b", 60) + "+test_other\" (base + model) is not a valid arm name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -486,15 +537,24 @@ func TestDefaultScenario(t *testing.T) {
 	if s.Name != "default" || s.Seed != 20261122 || s.Replicates != 8 || s.Users != 20000 || s.Businesses != 400 || s.Days != 180 {
 		t.Errorf("default scenario: name %q seed %d replicates %d users %d businesses %d days %d", s.Name, s.Seed, s.Replicates, s.Users, s.Businesses, s.Days)
 	}
-	var arms []string
-	for _, a := range s.Arms() {
-		arms = append(arms, a.Name)
+	// Without compare:, the base "service" runs service_only, and each
+	// other model is an arm of the base plus that model.
+	want := []datasets.Arm{
+		{Name: "service", Models: []string{"service_only"}},
+		{Name: "service+subscription", Models: []string{"service_only", "subscription"}},
+		{Name: "service+paid_push", Models: []string{"service_only", "paid_push"}},
+		{Name: "service+status_ads", Models: []string{"service_only", "status_ads"}},
 	}
-	if want := []string{"service_only", "subscription", "paid_push", "status_ads"}; !reflect.DeepEqual(arms, want) {
-		t.Errorf("arms = %v, want %v", arms, want)
+	if got := s.Arms(); !reflect.DeepEqual(got, want) {
+		t.Errorf("arms = %v, want %v", got, want)
 	}
-	if s.Baseline() != "service_only" {
-		t.Errorf("baseline = %q", s.Baseline())
+	if base, ok := s.Base(); !ok || base.Name != "service" || s.Baseline() != "service" {
+		t.Errorf("base %v (%v), baseline %q; want service, the baseline", base, ok, s.Baseline())
+	}
+	// The base's window is stated in the file: the calibration row of
+	// WhatsApp's customer-service window.
+	if m, _ := s.Model("service_only"); reflect.ValueOf(m.Params).Elem().FieldByName("WindowHours").Float() != 24 {
+		t.Errorf("service_only window %v, want 24", m.Params)
 	}
 	for _, name := range datasets.EmbeddedNames() {
 		if _, err := datasets.Embedded(name); err != nil {

@@ -710,8 +710,12 @@ func (sw *Sweep) ScenarioWith(pt SweepPoint, extra []Override) (*Scenario, error
 				arms = append(arms, a)
 			}
 		}
+		// The arms kept, each with all its models: they stand alone now.
+		baseline := s.Baseline()
+		s.Compare.Base = nil
 		s.Compare.Arms = arms
-		if !keep[s.Compare.Baseline] {
+		s.Compare.Baseline = baseline
+		if !keep[baseline] {
 			s.Compare.Baseline = arms[0].Name
 		}
 	}

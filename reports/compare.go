@@ -2,10 +2,13 @@ package reports
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -13,6 +16,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/sim"
 )
 
 // KPI is one column of the comparison table: a run_totals column.
@@ -63,8 +67,125 @@ func estimate(x []float64) Estimate {
 type ArmRow struct {
 	Arm        string
 	Replicates int
-	KPI        []Estimate
-	Diff       []Estimate // nil for the baseline
+	// Models are the models the arm runs, in order (runs.models).
+	Models []string
+	// Window is the arm's service window.
+	Window Window
+	KPI    []Estimate
+	Diff   []Estimate // nil for the baseline
+	// Change is what the arm changes against the baseline (zero for the
+	// baseline itself).
+	Change Change
+}
+
+// Window is the service window of an arm: the hours a business may answer
+// (and follow up) after each user message.
+type Window struct {
+	Hours float64 // NaN when the stored scenario does not say
+	// Own is true when the arm has no service_only model, so the window is
+	// the platform's own (sim.PlatformWindowHours: replies free, no
+	// follow-ups, no free entry point).
+	Own bool
+}
+
+func (w Window) String() string {
+	if math.IsNaN(w.Hours) {
+		return "service window unknown"
+	}
+	if w.Own {
+		return fmt.Sprintf("service window %s h, the platform's own (no service_only: replies free, no follow-ups)", hours(w.Hours))
+	}
+	return fmt.Sprintf("service window %s h (service_only.window_hours)", hours(w.Hours))
+}
+
+// Change is what an arm changes against the baseline, from the models
+// each runs: the models it adds, and those of the baseline it runs
+// without.
+type Change struct {
+	Added, Removed []string
+	// Window is the arm's window when it differs from the baseline's
+	// (Hours NaN otherwise).
+	Window, BaseWindow Window
+}
+
+func changeOf(arm, base ArmRow) Change {
+	ch := Change{Window: Window{Hours: math.NaN()}, BaseWindow: Window{Hours: math.NaN()}}
+	for _, m := range arm.Models {
+		if !slices.Contains(base.Models, m) {
+			ch.Added = append(ch.Added, m)
+		}
+	}
+	for _, m := range base.Models {
+		if !slices.Contains(arm.Models, m) {
+			ch.Removed = append(ch.Removed, m)
+		}
+	}
+	if arm.Window.Hours != base.Window.Hours && !math.IsNaN(arm.Window.Hours) && !math.IsNaN(base.Window.Hours) {
+		ch.Window, ch.BaseWindow = arm.Window, base.Window
+	}
+	return ch
+}
+
+// Adds reports whether the arm is the baseline plus models: its
+// difference is what they add.
+func (ch Change) Adds() bool { return len(ch.Added) > 0 && len(ch.Removed) == 0 }
+
+// Short says what differs in a few words: "adds paid_push",
+// "subscription instead of service_only", "leaves out paid_push".
+func (ch Change) Short() string {
+	add, rm := strings.Join(ch.Added, " + "), strings.Join(ch.Removed, " + ")
+	s := "the same models"
+	switch {
+	case ch.Adds():
+		s = "adds " + add
+	case len(ch.Added) > 0:
+		s = add + " instead of " + rm
+	case len(ch.Removed) > 0:
+		s = "leaves out " + rm
+	}
+	if !math.IsNaN(ch.Window.Hours) {
+		s += fmt.Sprintf(" (window %s h instead of %s h)", hours(ch.Window.Hours), hours(ch.BaseWindow.Hours))
+	}
+	return s
+}
+
+// Relative says what the arm is in terms of the baseline base: "service
+// plus paid_push", "subscription instead of service_only", "service
+// without paid_push".
+func (ch Change) Relative(base string) string {
+	add, rm := strings.Join(ch.Added, " + "), strings.Join(ch.Removed, " + ")
+	switch {
+	case ch.Adds():
+		return base + " plus " + add
+	case len(ch.Added) > 0:
+		return add + " instead of " + rm
+	case len(ch.Removed) > 0:
+		return base + " without " + rm
+	}
+	return "the models of " + base
+}
+
+func hours(h float64) string { return strconv.FormatFloat(h, 'f', -1, 64) }
+
+// Subject is the start of a sentence whose verb is the difference:
+// "paid_push adds", "subscription instead of service_only changes".
+func (ch Change) Subject() string {
+	add, rm := strings.Join(ch.Added, " + "), strings.Join(ch.Removed, " + ")
+	window := ""
+	if !math.IsNaN(ch.Window.Hours) {
+		window = fmt.Sprintf(" (and a %s h service window instead of %s h)", hours(ch.Window.Hours), hours(ch.BaseWindow.Hours))
+	}
+	switch {
+	case ch.Adds() && len(ch.Added) == 1:
+		return add + window + " adds"
+	case ch.Adds():
+		return add + window + " add"
+	case len(ch.Added) > 0:
+		return add + " instead of " + rm + window + " changes"
+	case len(ch.Removed) > 0:
+		return "leaving out " + rm + window + " changes"
+	}
+	return "the same models" + window + " change"
 }
 
 // Comparison is the table of one batch of runs.
@@ -138,8 +259,12 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 	if _, ok := reps[baseline]; !ok {
 		return nil, fmt.Errorf("reports: baseline arm %q has no runs in batch %s", baseline, batchID)
 	}
+	models, windows, err := armModels(ctx, db, where)
+	if err != nil {
+		return nil, err
+	}
 	for _, arm := range arms {
-		row := ArmRow{Arm: arm, Replicates: len(reps[arm])}
+		row := ArmRow{Arm: arm, Replicates: len(reps[arm]), Models: models[arm], Window: windows[arm]}
 		for i := range CompareKPIs {
 			var x, d []float64
 			for _, r := range reps[arm] {
@@ -156,7 +281,48 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 		}
 		c.Rows = append(c.Rows, row)
 	}
+	base := ArmRow{Models: models[baseline], Window: windows[baseline]}
+	for i := range c.Rows {
+		if c.Rows[i].Arm != baseline {
+			c.Rows[i].Change = changeOf(c.Rows[i], base)
+		}
+	}
 	return c, nil
+}
+
+// armModels reads the models each arm of the selected runs runs and its
+// service window: service_only's window_hours in the stored scenario, or
+// the platform's own window for an arm without service_only.
+func armModels(ctx context.Context, db *store.DB, where string) (map[string][]string, map[string]Window, error) {
+	t, err := db.Query(ctx, "SELECT arm, min(models), min(CAST(scenario_json AS VARCHAR)) FROM runs WHERE "+where+" GROUP BY arm")
+	if err != nil {
+		return nil, nil, err
+	}
+	models, windows := map[string][]string{}, map[string]Window{}
+	for _, row := range t.Rows {
+		arm := str(row[0])
+		var ms []string
+		if s := str(row[1]); s != "" {
+			ms = strings.Split(s, ",")
+		}
+		models[arm] = ms
+		w := Window{Hours: sim.PlatformWindowHours, Own: true}
+		if slices.Contains(ms, "service_only") {
+			w = Window{Hours: math.NaN()}
+			var sc struct {
+				Models struct {
+					ServiceOnly struct {
+						WindowHours *float64 `json:"window_hours"`
+					} `json:"service_only"`
+				} `json:"models"`
+			}
+			if json.Unmarshal([]byte(str(row[2])), &sc) == nil && sc.Models.ServiceOnly.WindowHours != nil {
+				w.Hours = *sc.Models.ServiceOnly.WindowHours
+			}
+		}
+		windows[arm] = w
+	}
+	return models, windows, nil
 }
 
 func toFloat(v any) float64 {
@@ -216,9 +382,36 @@ func fmtEst(e Estimate, digits int) string {
 	return fmtNum(e.Mean, digits) + " ± " + fmtNum(e.HalfWidth, digits)
 }
 
-// Write prints the comparison as two aligned tables: each arm's means with
-// 95 % intervals, then each arm's paired difference to the baseline; a *
-// marks a difference whose interval excludes zero.
+// Signed formats a difference with its sign: +1,234 ± 56.
+func Signed(e Estimate, digits int) string {
+	s := fmtEst(e, digits)
+	if e.Mean > 0 && !strings.HasPrefix(s, "-") && strings.Trim(fmtNum(e.Mean, digits), "0.,") != "" {
+		s = "+" + s
+	}
+	if !math.IsNaN(e.HalfWidth) && (e.Lo() > 0 || e.Hi() < 0) {
+		s += " *"
+	}
+	return s
+}
+
+// Sentence is the paired difference of a row to the baseline in words:
+// "service+paid_push vs service: paid_push adds reach msgs +1,234 ± 56 *,
+// churn/1000 +104.0 ± 14.0 *, ...". It is "" for the baseline.
+func (c *Comparison) Sentence(r ArmRow) string {
+	if r.Diff == nil {
+		return ""
+	}
+	parts := make([]string, len(c.KPIs))
+	for i, k := range c.KPIs {
+		parts[i] = k.Label + " " + Signed(r.Diff[i], k.Digits)
+	}
+	return fmt.Sprintf("%s vs %s: %s %s", r.Arm, c.Baseline, r.Change.Subject(), strings.Join(parts, ", "))
+}
+
+// Write prints the comparison: each arm's means with 95 % intervals in an
+// aligned table, what each arm runs with its service window, then each
+// arm's paired difference to the baseline in words; a * marks a
+// difference whose interval excludes zero.
 func (c *Comparison) Write(w io.Writer) error {
 	fmt.Fprintf(w, "Scenario %s, batch %s: mean ± 95%% CI over replicates\n\n", c.Scenario, c.BatchID)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -237,22 +430,23 @@ func (c *Comparison) Write(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nDifference to %s, paired by replicate (same population and random numbers); * = interval excludes 0\n\n", c.Baseline)
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, strings.Join(append([]string{"arm"}, head[2:]...), "\t")+"\t")
+	fmt.Fprintf(w, "\nArms (all on the same populations and random numbers):\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range c.Rows {
-		if r.Diff == nil {
-			continue
+		role := r.Change.Relative(c.Baseline)
+		if r.Arm == c.Baseline {
+			role = "the baseline"
 		}
-		cells := []string{r.Arm}
-		for i, k := range c.KPIs {
-			s := fmtEst(r.Diff[i], k.Digits)
-			if d := r.Diff[i]; !math.IsNaN(d.HalfWidth) && (d.Lo() > 0 || d.Hi() < 0) {
-				s += " *"
-			}
-			cells = append(cells, s)
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		fmt.Fprintf(tw, "  %s\t%s\t%s; %s\n", r.Arm, strings.Join(r.Models, " + "), role, r.Window)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nPaired difference to %s, replicate by replicate (same population and random numbers); * = 95 %% interval excludes 0:\n", c.Baseline)
+	for _, r := range c.Rows {
+		if s := c.Sentence(r); s != "" {
+			fmt.Fprintln(w, "  "+s)
+		}
+	}
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image/color"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -298,26 +297,31 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d.table(header, rows)
 	if len(c.Rows) > 1 {
 		d.space(14)
-		d.para(textStyle(titleFont, 13, inkColor), "Difference to "+c.Baseline+", paired by replicate (same population and random numbers)", 0)
+		d.para(textStyle(titleFont, 13, inkColor), "What each arm changes against "+c.Baseline+": the paired difference, replicate by replicate (same population and random numbers)", 0)
 		d.space(4)
 		rows = nil
+		diffHeader := append([]string{"arm", "against " + c.Baseline}, header[2:]...)
 		for _, row := range c.Rows {
 			if row.Diff == nil {
 				continue
 			}
-			cells := []string{row.Arm, strconv.Itoa(row.Replicates)}
+			cells := []string{row.Arm, row.Change.Short()}
 			for i, k := range c.KPIs {
-				s := fmtEst(row.Diff[i], k.Digits)
-				if e := row.Diff[i]; !math.IsNaN(e.HalfWidth) && (e.Lo() > 0 || e.Hi() < 0) {
-					s += " *"
-				}
-				cells = append(cells, s)
+				cells = append(cells, Signed(row.Diff[i], k.Digits))
 			}
 			rows = append(rows, cells)
 		}
-		d.table(header, rows)
+		d.table(diffHeader, rows)
 		d.space(4)
-		d.para(textStyle(captionFont, 9, mutedColor), "* the interval excludes zero: the difference is unlikely to be chance. "+
+		for _, row := range c.Rows {
+			if s := c.Sentence(row); s != "" {
+				d.para(textStyle(bodyFont, 9.5, inkColor), s+".", 0)
+			}
+		}
+		d.space(4)
+		d.para(textStyle(captionFont, 9, mutedColor), "An arm that adds models to "+c.Baseline+" runs its models too, so its difference is what the added models do; "+
+			"an arm with other models instead (a stand-alone arm) shows the difference of one platform to the other. "+
+			"* the interval excludes zero: the difference is unlikely to be chance. "+
 			"Reach counts distinct users reached at least once over the run; churn is follows ended (lapsed, unfollowed or blocked) per 1,000 follows that existed during the run; blocks by contacts who did not follow end no follow and are not churn.", 0)
 	}
 
@@ -356,6 +360,16 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 			defs = append(defs, s)
 		}
 		d.para(textStyle(titleFont, 10.5, inkColor), arm, 0)
+		for _, row := range r.Comparison.Rows {
+			if row.Arm != arm {
+				continue
+			}
+			what := "The baseline"
+			if row.Arm != r.Comparison.Baseline {
+				what = "Against the baseline: " + row.Change.Relative(r.Comparison.Baseline)
+			}
+			d.para(textStyle(bodyFont, 10.5, inkColor), what+"; "+row.Window.String()+".", 14)
+		}
 		d.para(textStyle(bodyFont, 10.5, inkColor), strings.Join(defs, "; ")+".", 14)
 		d.space(2)
 	}

@@ -9,12 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/msgmon/msgmon/datasets/store"
-	_ "github.com/msgmon/msgmon/models"
+	"github.com/msgmon/msgmon/models"
 	"github.com/msgmon/msgmon/reports"
 	"github.com/msgmon/msgmon/sim"
 	"github.com/msgmon/msgmon/sim/experiment"
@@ -344,5 +345,80 @@ func TestCompareAcrossBatches(t *testing.T) {
 		WHERE a.arm = 'paid_push' AND b.arm = 'service_only'`)
 	if !near(pp.KPI[0].Mean, mean) || !near(pp.Diff[0].Mean, diff) {
 		t.Errorf("%s: mean %v (SQL %v), paired difference %v (SQL %v)", col, pp.KPI[0].Mean, mean, pp.Diff[0].Mean, diff)
+	}
+}
+
+// TestArmChangesInWords: each arm's paired difference to the baseline is
+// said in words from the models the runs stored: an arm that runs the
+// baseline's models and more "adds" them, one that runs others "instead
+// of" them, with its service window when it differs; the numbers in the
+// sentence are the paired differences.
+func TestArmChangesInWords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.duckdb")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg := sim.DefaultConfig()
+	cfg.Users, cfg.Businesses, cfg.Days = 1000, 20, 20
+	model := func(name string) sim.Model {
+		f, _ := sim.Lookup(name)
+		p := f.NewParams()
+		if sp, ok := p.(*models.ServiceOnlyParams); ok {
+			sp.WindowHours = 48
+		}
+		m, err := f.New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	arms := []experiment.Arm{
+		{Name: "service", Models: []sim.Model{model("service_only")}},
+		{Name: "service+paid_push", Models: []sim.Model{model("service_only"), model("paid_push")}},
+		{Name: "push_alone", Models: []sim.Model{model("paid_push")}},
+	}
+	sink := &store.Sink{DB: db, BatchID: "words", Scenario: "words", ScenarioHash: "h", Version: "test",
+		ScenarioJSON: `{"name": "words", "models": {"service_only": {"window_hours": 48}, "paid_push": {}}}`}
+	spec := experiment.Spec{Config: cfg, Arms: arms, Replicates: 2, Seed: 5}
+	if err := experiment.Run(context.Background(), spec, "h", sink); err != nil {
+		t.Fatal(err)
+	}
+	c, err := reports.Compare(context.Background(), db, "words", "service", []string{"service", "service+paid_push", "push_alone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := c.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	nested, alone := c.Rows[1], c.Rows[2]
+	if !nested.Change.Adds() || alone.Change.Adds() {
+		t.Errorf("changes %+v and %+v: want the first to add and the second not", nested.Change, alone.Change)
+	}
+	wantPush := "service+paid_push vs service: paid_push adds reach msgs " + reports.Signed(nested.Diff[0], 0) + ", "
+	wantAlone := "push_alone vs service: paid_push instead of service_only (and a 24 h service window instead of 48 h) changes reach msgs "
+	for _, want := range []string{
+		wantPush, wantAlone,
+		"service            service_only              the baseline; service window 48 h (service_only.window_hours)",
+		"service+paid_push  service_only + paid_push  service plus paid_push; service window 48 h (service_only.window_hours)",
+		"push_alone         paid_push                 paid_push instead of service_only; service window 24 h, the platform's own (no service_only",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("compare output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "service vs service") {
+		t.Errorf("the baseline is compared with itself:\n%s", text)
+	}
+	// The paid-push arm reaches users with messages the base does not send
+	// outside the window: its difference is positive, and the sentence's
+	// figure is the paired mean of the stored runs.
+	d := sqlFloat(t, db, `SELECT avg(CAST(a.reach_messages_cum AS DOUBLE) - CAST(b.reach_messages_cum AS DOUBLE))
+		FROM run_totals a JOIN run_totals b USING (batch_id, replicate) WHERE a.arm = 'service+paid_push' AND b.arm = 'service'`)
+	if d <= 0 || !near(nested.Diff[0].Mean, d) {
+		t.Errorf("reach difference %v, SQL %v; want the same, above 0", nested.Diff[0].Mean, d)
 	}
 }

@@ -296,10 +296,19 @@ func Registered() []Factory {
 	return fs
 }
 
+// PlatformWindowHours is the service window of a platform before any model
+// is applied: the window of an arm without service_only (whose window_hours
+// replaces it). Users write, businesses answer for this long after each
+// user message, free, with no follow-ups and no free entry point. 24 h is
+// WhatsApp's and Messenger's customer-service window (DOMAIN: calibration
+// row whatsapp.service_window_hours).
+const PlatformWindowHours = 24
+
 // NewPlatform applies models in order to an empty platform for cfg's
-// markets and categories.
+// markets and categories; its service window is PlatformWindowHours until
+// a model sets another.
 func NewPlatform(cfg *Config, models ...Model) (*Platform, error) {
-	p := &Platform{Service: ServiceRules{WindowHours: 24}}
+	p := &Platform{Service: ServiceRules{WindowHours: PlatformWindowHours}}
 	for _, m := range cfg.Markets {
 		p.Markets = append(p.Markets, m.Code)
 	}

@@ -51,6 +51,18 @@ func TestCommandLineMistakes(t *testing.T) {
 			t.Errorf("msgmon %s: %q does not say %q", strings.Join(c.args, " "), err, c.want)
 		}
 	}
+	// A compare: section whose arm repeats the base's model is refused by
+	// validate with file, line and field, saying what to change.
+	arms := writeFile(t, t.TempDir(), "arms.yaml", smallScenario+`compare:
+  base: {name: service, models: [service_only]}
+  arms:
+    - {name: push, models: [service_only, paid_push]}
+`)
+	_, stderr, err := msgmon(t, context.Background(), "validate", arms)
+	if want := arms + ":15: compare.arms[0].models[0]: model service_only is already in the base service"; exitCode(err, nil) != exitInput ||
+		!strings.Contains(stderr, want) || !strings.Contains(stderr, "set standalone: true") {
+		t.Errorf("validate of an arm repeating the base's model: %v, %q; want exit %d and %q", err, stderr, exitInput, want)
+	}
 	// Export into a folder that holds other files: refused, naming --force.
 	dir := t.TempDir()
 	db, err := store.Open(context.Background(), filepath.Join(dir, "r.duckdb"))
@@ -95,11 +107,11 @@ func TestBusinessWinnersFindsServiceArm(t *testing.T) {
 	if out, _, err := msgmon(t, ctx, "notebook", "run", "--db", db, "--out", filepath.Join(dir, "a"), "--require-rows", nb); err != nil {
 		t.Fatalf("after a preset whose service-only arm is 'service': %v\n%s", err, out)
 	}
-	if _, _, err := msgmon(t, ctx, "run", "--users", "2000", "--days", "10", "--replicates", "1", "--arm", "paid_push", "--db", db, "-q"); err != nil {
+	if _, _, err := msgmon(t, ctx, "run", "--users", "2000", "--days", "10", "--replicates", "1", "--arm", "service+paid_push", "--db", db, "-q"); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err := msgmon(t, ctx, "notebook", "run", "--db", db, "--out", filepath.Join(dir, "b"), nb)
 	if exitCode(err, nil) != exitInput || !strings.Contains(fmt.Sprint(err), "no arm that runs service_only alone") {
-		t.Errorf("after a batch of paid_push alone: %v, want the notebook's message", err)
+		t.Errorf("after a batch of service+paid_push alone: %v, want the notebook's message", err)
 	}
 }

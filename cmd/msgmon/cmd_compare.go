@@ -19,18 +19,28 @@ func newCompareCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "compare [scenario.yaml]",
 		Short: "Run every model of a scenario on the same population and compare them",
-		Long: `Compare runs every arm of a scenario (by default one per enabled model) on the
-same populations and random numbers, for the scenario's replicates, stores
-every run, and prints each arm's reach, churn (follows ended by an unfollow,
-a lapse or a block, per 1,000 follows), platform revenue, business revenue and spend as mean and 95 %
-confidence interval, and the paired difference to the baseline arm. It then
-writes a PDF report and PNG charts of the batch next to the database
-(report-<batch>.pdf, charts-<batch>/) unless --no-report.
+		Long: `Compare runs every arm of a scenario on the same populations and random
+numbers, for the scenario's replicates, stores every run, and prints each
+arm's reach, churn (follows ended by an unfollow, a lapse or a block, per
+1,000 follows), platform revenue, business revenue and spend as mean and
+95 % confidence interval; what each arm runs, with its service window; and
+each arm's paired difference to the baseline in words: "paid_push adds ..."
+for an arm that is the baseline plus models, "X instead of Y changes ..."
+for one that runs other models. It then writes a PDF report and PNG charts
+of the batch next to the database (report-<batch>.pdf, charts-<batch>/)
+unless --no-report; the report uses the same baseline.
+
+Comparisons are increments over a base: the base arm (by default "service",
+running service_only) is the baseline, and every other arm runs the base's
+models plus its own (by default service+<model> for each other enabled
+model). A scenario's compare: section can name another base, and arms
+with standalone: true that replace the base instead.
 
 With no file it runs the embedded default scenario.`,
 		Example: `  msgmon compare
-  msgmon compare scenario.yaml --baseline service_only --replicates 16
-  msgmon compare --preset default --db /tmp/r.duckdb`,
+  msgmon compare scenario.yaml --baseline service --replicates 16
+  msgmon compare --users 5000 --replicates 4 --no-report
+  msgmon compare --preset whatsapp-business-2025 --db /tmp/r.duckdb`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := o.load(args)

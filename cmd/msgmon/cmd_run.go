@@ -52,7 +52,7 @@ func newRunCommand() *cobra.Command {
 replicates and stores each run in the results database, one transaction per
 run. With no file it runs the embedded default scenario.`,
 		Example: `  msgmon run scenario.yaml --db results.duckdb
-  msgmon run --preset default --arm paid_push --replicates 2`,
+  msgmon run --preset default --arm service+paid_push --replicates 2`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sc, err := o.load(args)

@@ -44,7 +44,7 @@ over the replicates at each point:
 
 It prints a table per output and writes a tornado chart per output as PNG.
 The runs are stored like any sweep's, so an interrupted analysis resumes.`,
-		Example: `  msgmon sensitivity morris.yaml --output churn_per_1000 --output platform_revenue_usd --arm paid_push
+		Example: `  msgmon sensitivity morris.yaml --output churn_per_1000 --output platform_revenue_usd --arm service+paid_push
   msgmon sensitivity sobol.yaml --output churn_per_1000 --png charts/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -74,7 +74,8 @@ func TestCompareEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"service_only", "paid_push", "status_ads", "subscription", "Difference to service_only", "churn/1000", "report: "} {
+	for _, want := range []string{"service+paid_push", "service+status_ads", "service+subscription", "Paired difference to service,",
+		"service+paid_push vs service: paid_push adds reach msgs", "service+status_ads vs service: status_ads adds", "churn/1000", "report: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("compare output lacks %q:\n%s", want, out)
 		}
@@ -119,7 +120,7 @@ func TestCompareEndToEnd(t *testing.T) {
 	if n := scalar(t, db, `SELECT count(*) FROM daily`); n != 4*3*30 {
 		t.Errorf("%v daily rows, want 4 arms x 3 replicates x 30 days", n)
 	}
-	if n := scalar(t, db, `SELECT CAST(sum(platform_revenue_messages_micros) AS BIGINT) FROM daily JOIN runs USING (run_id) WHERE arm = 'paid_push'`); n <= 0 {
+	if n := scalar(t, db, `SELECT CAST(sum(platform_revenue_messages_micros) AS BIGINT) FROM daily JOIN runs USING (run_id) WHERE arm = 'service+paid_push'`); n <= 0 {
 		t.Error("paid push earned nothing: the checks above would prove little")
 	}
 
@@ -187,7 +188,7 @@ func TestCompareEndToEnd(t *testing.T) {
 
 	// query: formats and DuckDB's own error message with a non-zero exit.
 	out, _, err = msgmon(t, context.Background(), "query", "--db", dbPath, "--format", "csv", "SELECT arm, count(*) AS n FROM runs GROUP BY arm ORDER BY arm")
-	if err != nil || !strings.HasPrefix(out, "arm,n\npaid_push,3\n") {
+	if err != nil || !strings.HasPrefix(out, "arm,n\nservice,3\nservice+paid_push,3\n") {
 		t.Errorf("query csv: %v\n%s", err, out)
 	}
 	_, _, err = msgmon(t, context.Background(), "query", "--db", dbPath, "SELECT nosuchcolumn FROM runs")
@@ -211,7 +212,7 @@ func TestCompareCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || exitCode(err, nil) != exitInterrupted {
 		t.Fatalf("got %v (exit %d), want cancellation", err, exitCode(err, nil))
 	}
-	if _, _, err := msgmon(t, context.Background(), "run", scen, "--db", dbPath, "-q", "--arm", "paid_push", "--replicates", "1"); err != nil {
+	if _, _, err := msgmon(t, context.Background(), "run", scen, "--db", dbPath, "-q", "--arm", "service+paid_push", "--replicates", "1"); err != nil {
 		t.Fatal(err)
 	}
 	db, err := store.OpenReadOnly(context.Background(), dbPath)
@@ -254,23 +255,23 @@ func TestCompareBaseline(t *testing.T) {
 	}
 	dbPath := filepath.Join(dir, "r.duckdb")
 	_, _, err := msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "--baseline", "nosuch")
-	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "service_only, subscription, paid_push, status_ads") {
+	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "service, service+subscription, service+paid_push, service+status_ads") {
 		t.Errorf("got %v (exit %d), want the arms and exit %d", err, exitCode(err, nil), exitInput)
 	}
 	if _, err := os.Stat(dbPath); err == nil {
 		t.Error("a database was created for a comparison that was refused")
 	}
-	_, _, err = msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "--arm", "paid_push", "--arm", "status_ads", "--baseline", "service_only")
-	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "paid_push, status_ads") {
+	_, _, err = msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "--arm", "service+paid_push", "--arm", "service+status_ads", "--baseline", "service")
+	if err == nil || exitCode(err, nil) != exitInput || !strings.Contains(err.Error(), "service+paid_push, service+status_ads") {
 		t.Errorf("got %v, want the arms left by --arm", err)
 	}
 	out, _, err := msgmon(t, context.Background(), "compare", scen, "--db", dbPath, "-q", "--no-report",
-		"--arm", "service_only", "--arm", "paid_push", "--baseline", "paid_push")
+		"--arm", "service", "--arm", "service+paid_push", "--baseline", "service+paid_push")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, "Difference to paid_push") {
-		t.Errorf("the table is not against paid_push:\n%s", out)
+	if !strings.Contains(out, "Paired difference to service+paid_push,") || !strings.Contains(out, "service vs service+paid_push: leaving out paid_push changes reach msgs") {
+		t.Errorf("the table is not against service+paid_push:\n%s", out)
 	}
 }
 

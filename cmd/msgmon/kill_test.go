@@ -175,7 +175,7 @@ func TestKillNine(t *testing.T) {
 		t.Errorf("only %d of %d commands were killed mid-way: the test proves little", killed, kills)
 	}
 	// The next commands work.
-	out, err := exec.Command(bin, "run", scen, "--db", dbPath, "-q", "--replicates", "1", "--arm", "paid_push").CombinedOutput()
+	out, err := exec.Command(bin, "run", scen, "--db", dbPath, "-q", "--replicates", "1", "--arm", "service+paid_push").CombinedOutput()
 	if err != nil {
 		t.Fatalf("run after the kills: %v\n%s", err, out)
 	}
@@ -302,7 +302,7 @@ func TestSweepKilledAndResumed(t *testing.T) {
 	sweep := filepath.Join(dir, "sweep.yaml")
 	if err := os.WriteFile(sweep, []byte(`name: kill-sweep
 scenario: s.yaml
-arms: [service_only, paid_push]
+arms: [service, service+paid_push]
 replicates: 3
 parameters:
   - path: business.sends_per_week_mean

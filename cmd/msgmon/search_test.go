@@ -18,8 +18,8 @@ func TestOptimizePolicyHoldsOnFreshSeeds(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "opt.yaml", `name: opt
 scenario: default
-set: {users: 1500, businesses: 30, days: 45}
-arms: [paid_push]
+set: {users: 1500, businesses: 30, days: 45, models.service_only.follow_ups: false}
+arms: [service+paid_push]
 replicates: 4
 design: optimize
 budget: 16
@@ -48,8 +48,8 @@ parameters:
 	// replicates: its mean churn stays within the limit.
 	check := writeFile(t, dir, "check.yaml", `name: check
 scenario: default
-set: {users: 1500, businesses: 30, days: 45, seed: 777}
-arms: [paid_push]
+set: {users: 1500, businesses: 30, days: 45, seed: 777, models.service_only.follow_ups: false}
+arms: [service+paid_push]
 replicates: 8
 parameters:
   - path: business.sends_per_week_mean
@@ -80,8 +80,8 @@ func TestOptimizeInfeasibleExitsThree(t *testing.T) {
 	dir := t.TempDir()
 	file := writeFile(t, dir, "opt.yaml", `name: opt
 scenario: default
-set: {users: 600, businesses: 12, days: 20}
-arms: [paid_push]
+set: {users: 600, businesses: 12, days: 20, models.service_only.follow_ups: false}
+arms: [service+paid_push]
 replicates: 2
 design: optimize
 budget: 5

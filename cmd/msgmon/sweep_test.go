@@ -23,8 +23,8 @@ func TestSweepPushesTradeOff(t *testing.T) {
 	dir := t.TempDir()
 	sweep := writeFile(t, dir, "pushes.yaml", `name: pushes
 scenario: default
-set: {users: 2500, businesses: 50, days: 60}
-arms: [paid_push]
+set: {users: 2500, businesses: 50, days: 60, models.service_only.follow_ups: false}
+arms: [service+paid_push]
 replicates: 6
 parameters:
   - path: business.sends_per_week_mean
@@ -90,7 +90,7 @@ func TestSweepBadInput(t *testing.T) {
 		{"scenario: default\nparameters:\n  - path: users\n    values: [1000]\n    step: 3\n",
 			"bad.yaml:5: not valid YAML: field step not found"},
 		{"scenario: default\nparameters:\n  - path: users\n    min: 1000\n    max: 2000000000\n    levels: 3\n",
-			"bad.yaml:3: point 1 (users=1000000500) is not a valid scenario; narrow the parameter's range or values:\ndatasets/scenarios/default.yaml:21: users: must be in [10, 5e+07]"},
+			"bad.yaml:3: point 1 (users=1000000500) is not a valid scenario; narrow the parameter's range or values:\ndatasets/scenarios/default.yaml:23: users: must be in [10, 5e+07]"},
 	} {
 		p := writeFile(t, dir, "bad.yaml", c.body)
 		dbPath := filepath.Join(dir, "never.duckdb")
@@ -116,8 +116,8 @@ func TestSensitivityMorrisOnModel(t *testing.T) {
 	dir := t.TempDir()
 	sweep := writeFile(t, dir, "morris.yaml", `name: morris
 scenario: default
-set: {users: 1500, businesses: 30, days: 45}
-arms: [paid_push]
+set: {users: 1500, businesses: 30, days: 45, models.service_only.follow_ups: false}
+arms: [service+paid_push]
 replicates: 2
 design: morris
 points: 4
