@@ -56,6 +56,10 @@ func (l ledger) ChargeUsers(b int, amount, platformShare Micros, src Source) {
 	r.sum[b].Revenue += amount - platformShare
 }
 
+func (l ledger) Rand(b int) Stream {
+	return newStream(streamBase(l.r.spec.Seed, purposeBilling), b, l.d)
+}
+
 func (l ledger) Channel(b int) string {
 	if ci := l.r.channel[b]; ci >= 0 {
 		return l.r.plat.Channels[ci].Name

@@ -24,6 +24,7 @@ const (
 	purposePropensity // user traits added later: a stream of their own leaves the others' draws as they were
 	purposeCapacity   // business service capacity, likewise
 	purposeEntry      // conversations from entry points (links, QR codes, click-to-chat ads)
+	purposeBilling    // draws of billers (periodic fees), per business and day
 )
 
 const golden = 0x9e3779b97f4a7c15
