@@ -23,10 +23,16 @@ import (
 //     (blocks that ended a follow), and churn_per_1000 counts those blocks
 //     only. Rows stored under version 1 hold NULL there, so their runs
 //     have NULL follows_blocked, follows_exposed and churn_per_1000.
+//   - 3: daily gains entry_conversations, entry_ad_conversations and
+//     follows_from_entry (conversations users start from click-to-chat
+//     links, QR codes, website buttons and click-to-chat ads; those from
+//     ads; the opt-ins after them), summed in run_totals. Rows stored
+//     under an older version hold NULL there, and so do their runs'
+//     totals: those runs had no entry points.
 //
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // kind is the storage type of one column.
 type kind uint8
@@ -185,7 +191,10 @@ var dailyColumns = concat(
 		money("user_spend_micros", func(d *sim.Daily) sim.Micros { return d.UserSpend }),
 		money("business_revenue_micros", func(d *sim.Daily) sim.Micros { return d.BusinessRevenue }),
 		money("service_cost_micros", func(d *sim.Daily) sim.Micros { return d.ServiceCost }),
-		cnt("follows_blocked", func(d *sim.Daily) int64 { return d.FollowsBlocked }), // version 2
+		cnt("follows_blocked", func(d *sim.Daily) int64 { return d.FollowsBlocked }),              // version 2
+		cnt("entry_conversations", func(d *sim.Daily) int64 { return d.EntryConversations }),      // version 3
+		cnt("entry_ad_conversations", func(d *sim.Daily) int64 { return d.EntryAdConversations }), // version 3
+		cnt("follows_from_entry", func(d *sim.Daily) int64 { return d.FollowsFromEntry }),         // version 3
 	},
 )
 
@@ -345,6 +354,8 @@ func dailyUSDView() string {
 //     unfollows_annoyed: sums over all days. blocks counts every block;
 //     follows_blocked only those that ended a follow (a contact who never
 //     followed may block a business too).
+//   - entry_conversations, entry_ad_conversations, follows_from_entry:
+//     sums over all days (NULL for runs stored before schema version 3).
 //   - active_follows_day0, active_follows_end: active follows at the end of
 //     day 0 and at the end of the last day.
 //   - follows_exposed = the follows before day 0 (the sum of the
@@ -379,6 +390,9 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(follows_blocked) AS BIGINT)", "follows_blocked")
 	add("CAST(sum(mutes) AS BIGINT)", "mutes")
 	add("CAST(sum(unfollows_annoyed) AS BIGINT)", "unfollows_annoyed")
+	add("CAST(sum(entry_conversations) AS BIGINT)", "entry_conversations")
+	add("CAST(sum(entry_ad_conversations) AS BIGINT)", "entry_ad_conversations")
+	add("CAST(sum(follows_from_entry) AS BIGINT)", "follows_from_entry")
 	add("arg_min(active_follows, day)", "active_follows_day0")
 	add("arg_max(active_follows, day)", "active_follows_end")
 	var total []string
