@@ -106,9 +106,9 @@ func (s *subscriptionBiller) Bill(l sim.Ledger) {
 // payingFollowers turns the expected number of paying followers x (followers
 // × paying_share) into a whole number whose expectation is x: ⌊x⌋, plus one
 // with probability x − ⌊x⌋. Rounding down instead billed no one at a
-// business with fewer than 1/paying_share followers, and at small
-// populations most are that small (payers fell 31–42 % short at 6,000
-// users). Of the integer rules with the right expectation this one varies
+// business with fewer than 1/paying_share followers, and billed every
+// business short by its fractional part: small populations, whose
+// businesses have few followers, were billed furthest short. Of the integer rules with the right expectation this one varies
 // least (variance (x−⌊x⌋)(1−x+⌊x⌋) ≤ 1/4 per business and month); the
 // engine keeps no state of who pays, so drawing each follower's payment
 // would add noise and no mechanism.
