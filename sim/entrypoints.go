@@ -31,7 +31,6 @@ const (
 
 // entryState is what the entry-point process keeps for a run.
 type entryState struct {
-	on     bool
 	stream uint64 // stream base of purposeEntry
 	biz    alias  // businesses by Size^entry_size_elasticity
 }
@@ -41,8 +40,7 @@ type entryState struct {
 func (r *runner) initEntry() {
 	e := &r.entry
 	e.stream = streamBase(r.spec.Seed, purposeEntry)
-	e.on = r.beh.EntryConversationsPerDay > 0
-	if !e.on {
+	if r.beh.EntryConversationsPerDay <= 0 {
 		for u := range r.us {
 			r.us[u].nextEntry = math.Inf(1)
 		}
