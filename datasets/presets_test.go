@@ -322,6 +322,24 @@ func TestPresetMessengerServiceContacts(t *testing.T) {
 		}
 	}
 	saw(t, "messages outside the window to service contacts", outside)
+	checkEntryPoints(t, arm(t, runs, "service_contacts"), 168)
+}
+
+// checkEntryPoints: the seed presets (000, 002) let users start
+// conversations from entry points, some from click-to-chat ads, whose free
+// window is the platform's (hours).
+func checkEntryPoints(t *testing.T, r *run, hours float64) {
+	t.Helper()
+	var tot sim.Daily
+	for i := range r.res.Daily {
+		tot.Add(&r.res.Daily[i])
+	}
+	if tot.EntryConversations == 0 || tot.EntryAdConversations == 0 || tot.EntryAdConversations >= tot.EntryConversations {
+		t.Errorf("arm %s: %d entry-point conversations, %d from ads; want some of each", r.arm, tot.EntryConversations, tot.EntryAdConversations)
+	}
+	if got := r.plat.Service.FreeEntryHours; got != hours {
+		t.Errorf("arm %s: free entry window %g h, want %g h", r.arm, got, hours)
+	}
 }
 
 func TestPresetWhatsAppBusiness2025(t *testing.T) {
@@ -457,6 +475,7 @@ func TestPresetWhatsAppBusiness2018(t *testing.T) {
 		t.Error("real-time messages earned nothing")
 	}
 	saw(t, "real-time messages", delivered)
+	checkEntryPoints(t, arm(t, runs, "service"), 72)
 }
 
 // initialFollows returns the follows of day 0.

@@ -134,3 +134,7 @@ func (l ledger) Uses(b int, channel string) bool {
 	}
 	return false
 }
+
+func (l ledger) Rand(b int) Stream {
+	return newStream(streamBase(l.r.spec.Seed, purposeBilling), b, l.d)
+}

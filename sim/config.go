@@ -193,6 +193,16 @@ type Behaviour struct {
 
 	// Status.
 	StatusDailyShare float64 `yaml:"status_daily_share" range:"0,1" doc:"share of users opening the Updates tab a day"`
+
+	// Entry points: conversations users start from a business's
+	// click-to-chat links (wa.me, m.me), QR codes, website buttons and
+	// click-to-Messenger/WhatsApp ads, besides service needs and Status-ad
+	// clicks. A user's rate is EntryConversationsPerDay times the user's
+	// activity relative to the mean; the business is drawn with probability
+	// proportional to Size^EntrySizeElasticity.
+	EntryConversationsPerDay float64 `yaml:"entry_conversations_per_day" range:"0,50" doc:"conversations a user starts a day from entry points (links, QR codes, website buttons, click-to-chat ads), on average"`
+	EntrySizeElasticity      float64 `yaml:"entry_size_elasticity" range:"0,3" doc:"a business's entry-point conversations are proportional to its size to this power"`
+	EntryAdShare             float64 `yaml:"entry_ad_share" range:"0,1" doc:"share of entry-point conversations from click-to-chat ads, which open the free entry window"`
 }
 
 // DefaultConfig returns the defaults documented in models/ODD.md.
@@ -239,6 +249,10 @@ func DefaultConfig() Config {
 			NaturalUnfollow: 0.001,
 			BassP:           0.03, BassQ: 0.38, PotentialFollows: 3,
 			StatusDailyShare: 0.5,
+			// Entry points are off by default: the calibrated
+			// conversations_per_day (0.2, Meta) already counts every
+			// user-started conversation, whatever its door.
+			EntryConversationsPerDay: 0, EntrySizeElasticity: 1, EntryAdShare: 0.25,
 		},
 	}
 }

@@ -154,6 +154,8 @@ type runner struct {
 	// Streams.
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
+	entry entryState // entry points (entrypoints.go)
+
 	ws    []*worker
 	audit [][]AuditEvent // per block
 	day   Daily          // ledger charges of the current day
@@ -289,6 +291,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.initDiscovery()
 	r.initAds()
 	r.initUserConstants()
+	r.initEntry()
 
 	r.ws = make([]*worker, r.workers)
 	for i := range r.ws {
@@ -450,6 +453,9 @@ func (w *worker) userDay(u, d int) {
 			ev = w.need(u, h, ns, &cs, ev)
 		}
 	}
+	if st.nextEntry < float64(d+1)*24 {
+		ev = w.entryPoints(u, d, ev)
+	}
 	ss := newStream(r.sStatus, u, d)
 	if ss.Float64() < st.statusP {
 		ev = append(ev, packEvent(int32(ss.IntN(24)), evStatus, 0, 0, 0))
@@ -462,7 +468,11 @@ func (w *worker) userDay(u, d int) {
 			e := w.ev[w.evPos]
 			switch e.kind() {
 			case evConversation:
-				w.conversation(u, int(e.biz()), d, e.hour(), false)
+				if o := e.campaign(); o != originNeed {
+					w.entryConversation(u, int(e.biz()), d, e.hour(), o == originEntryAd)
+				} else {
+					w.conversation(u, int(e.biz()), d, e.hour(), false)
+				}
 			case evStatus:
 				w.status(u, d, e.hour(), &ss)
 			case evCampaign:

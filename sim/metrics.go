@@ -68,6 +68,14 @@ type Daily struct {
 	// channels (schema version 3): under the adaptive send policy it
 	// follows the businesses' decisions.
 	Campaigns int64
+	// Entry points (schema version 3): new conversations started from a
+	// click-to-chat link, QR code, website button or click-to-chat ad
+	// (part of Conversations); of which from an ad (they open the free
+	// entry window); and the opt-ins after an entry-point conversation
+	// (part of FollowsGained, not of FollowsFromChat or FollowsFromAds).
+	EntryConversations   int64
+	EntryAdConversations int64
+	FollowsFromEntry     int64
 }
 
 // Add adds x's counts and money to d (the Day is left alone).
@@ -108,6 +116,9 @@ func (dst *Daily) Add(x *Daily) {
 	dst.ServiceCost += x.ServiceCost
 	dst.FollowsBlocked += x.FollowsBlocked
 	dst.Campaigns += x.Campaigns
+	dst.EntryConversations += x.EntryConversations
+	dst.EntryAdConversations += x.EntryAdConversations
+	dst.FollowsFromEntry += x.FollowsFromEntry
 }
 
 // PlatformTotal is the platform's revenue from all sources.

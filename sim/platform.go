@@ -189,6 +189,11 @@ type Ledger interface {
 	// ChargeUsers books amount paid by users to business b, of which
 	// platformShare goes to the platform as revenue of src.
 	ChargeUsers(b int, amount, platformShare Micros, src Source)
+	// Rand is the random stream of business b on this day, keyed by the
+	// run's seed, b and the day (not by the arm: every arm of a replicate
+	// draws the same numbers). A biller that draws, for instance who of
+	// a business's followers pay, takes its draws from here.
+	Rand(b int) Stream
 }
 
 // Biller charges periodic fees; it runs once a day, after the users.

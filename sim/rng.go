@@ -25,6 +25,8 @@ const (
 	purposeCapacity   // business service capacity, likewise
 	purposeAdoption   // which channels a business adopts, per channel name
 	purposeDecision   // an adaptive business's revisions of its send rates
+	purposeEntry      // conversations from entry points (links, QR codes, click-to-chat ads)
+	purposeBilling    // draws of billers (periodic fees), per business and day
 )
 
 const golden = 0x9e3779b97f4a7c15

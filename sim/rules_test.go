@@ -72,6 +72,11 @@ func randomArm(t *testing.T, i int) (sim.Config, []sim.Model) {
 		}))
 		cfg.Behaviour.AdOptOutRate = 0.05 * s.Float64()
 	}
+	// Entry points, drawn last so that the draws above stay as they were:
+	// their conversations open windows and free entry windows too.
+	cfg.Behaviour.EntryConversationsPerDay = 0.3 * s.Float64()
+	cfg.Behaviour.EntrySizeElasticity = 2 * s.Float64()
+	cfg.Behaviour.EntryAdShare = s.Float64()
 	return cfg, ms
 }
 
@@ -909,6 +914,12 @@ func checkFollows(t *testing.T, pop *sim.Population, res *sim.Result) {
 		}
 		if d.FollowsBlocked > d.Blocks {
 			t.Fatalf("day %d: %d blocks ended a follow, only %d blocks in all", d.Day, d.FollowsBlocked, d.Blocks)
+		}
+		if src := d.FollowsFromChat + d.FollowsFromAds + d.FollowsFromEntry + d.FollowsDiscovery + d.FollowsWOM; src != d.FollowsGained {
+			t.Fatalf("day %d: %d follows gained, but their sources add up to %d", d.Day, d.FollowsGained, src)
+		}
+		if d.EntryAdConversations > d.EntryConversations || d.EntryConversations > d.Conversations {
+			t.Fatalf("day %d: %d conversations, %d from entry points, %d of them from ads", d.Day, d.Conversations, d.EntryConversations, d.EntryAdConversations)
 		}
 	}
 	for _, b := range res.Businesses {

@@ -45,6 +45,7 @@ func freshSlot(b int32) slot {
 // cache line instead of a line from each of several arrays.
 type userState struct {
 	nextConv   float64 // hour of u's next service need (a Poisson process)
+	nextEntry  float64 // hour of u's next entry-point conversation (+Inf: none)
 	statusP    float64 // probability of a visit to the Updates tab a day
 	convRate   float32 // service needs a day
 	annoy      float32 // annoyance from messages,

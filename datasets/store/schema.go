@@ -28,6 +28,12 @@ import (
 //     used: its messages, what they caused and its send rates) is new,
 //     and business_summary.channel lists every channel a business used,
 //     joined by "+". Runs stored before have no business_channels rows.
+//   - 3: daily gains entry_conversations, entry_ad_conversations and
+//     follows_from_entry (conversations users start from click-to-chat
+//     links, QR codes, website buttons and click-to-chat ads; those from
+//     ads; the opt-ins after them), summed in run_totals. Rows stored
+//     under an older version hold NULL there, and so do their runs'
+//     totals: those runs had no entry points.
 //
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
@@ -190,8 +196,11 @@ var dailyColumns = concat(
 		money("user_spend_micros", func(d *sim.Daily) sim.Micros { return d.UserSpend }),
 		money("business_revenue_micros", func(d *sim.Daily) sim.Micros { return d.BusinessRevenue }),
 		money("service_cost_micros", func(d *sim.Daily) sim.Micros { return d.ServiceCost }),
-		cnt("follows_blocked", func(d *sim.Daily) int64 { return d.FollowsBlocked }), // version 2
-		cnt("campaigns", func(d *sim.Daily) int64 { return d.Campaigns }),            // version 3
+		cnt("follows_blocked", func(d *sim.Daily) int64 { return d.FollowsBlocked }),              // version 2
+		cnt("campaigns", func(d *sim.Daily) int64 { return d.Campaigns }),                         // version 3
+		cnt("entry_conversations", func(d *sim.Daily) int64 { return d.EntryConversations }),      // version 3
+		cnt("entry_ad_conversations", func(d *sim.Daily) int64 { return d.EntryAdConversations }), // version 3
+		cnt("follows_from_entry", func(d *sim.Daily) int64 { return d.FollowsFromEntry }),         // version 3
 	},
 )
 
@@ -369,6 +378,8 @@ func dailyUSDView() string {
 //     unfollows_annoyed: sums over all days. blocks counts every block;
 //     follows_blocked only those that ended a follow (a contact who never
 //     followed may block a business too).
+//   - entry_conversations, entry_ad_conversations, follows_from_entry:
+//     sums over all days (NULL for runs stored before schema version 3).
 //   - active_follows_day0, active_follows_end: active follows at the end of
 //     day 0 and at the end of the last day.
 //   - follows_exposed = the follows before day 0 (the sum of the
@@ -403,6 +414,9 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(follows_blocked) AS BIGINT)", "follows_blocked")
 	add("CAST(sum(mutes) AS BIGINT)", "mutes")
 	add("CAST(sum(unfollows_annoyed) AS BIGINT)", "unfollows_annoyed")
+	add("CAST(sum(entry_conversations) AS BIGINT)", "entry_conversations")
+	add("CAST(sum(entry_ad_conversations) AS BIGINT)", "entry_ad_conversations")
+	add("CAST(sum(follows_from_entry) AS BIGINT)", "follows_from_entry")
 	add("arg_min(active_follows, day)", "active_follows_day0")
 	add("arg_max(active_follows, day)", "active_follows_end")
 	var total []string

@@ -8,12 +8,96 @@ import (
 	"testing"
 )
 
+// version3Drops drops the columns schema version 3 added.
+var version3Drops = []string{
+	"ALTER TABLE daily DROP COLUMN follows_from_entry",
+	"ALTER TABLE daily DROP COLUMN entry_ad_conversations",
+	"ALTER TABLE daily DROP COLUMN entry_conversations",
+	"ALTER TABLE daily DROP COLUMN campaigns",
+	"DROP TABLE business_channels",
+}
+
+// makeVersion2 turns the file at path into what schema version 2 left: the
+// version-3 columns dropped, version 2 recorded. It stores one run first,
+// whose rows then lack the entry-point counts as version 2's did.
+func makeVersion2(t *testing.T, path string) {
+	t.Helper()
+	db := withOneRun(t, path, append(version3Drops,
+		"DELETE FROM schema_version",
+		"INSERT INTO schema_version VALUES (2, now())")...)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUpgradeFromVersion2: opening a version-2 file adds the entry-point
+// columns and campaigns at the end of daily and an empty business_channels
+// table, NULL in the runs already stored (and in
+// their run_totals), keeps those runs' other totals, and stores new runs
+// whole, entry-point counts included.
+func TestUpgradeFromVersion2(t *testing.T) {
+	ctx := context.Background()
+	for _, readOnly := range []bool{false, true} {
+		path := filepath.Join(t.TempDir(), "v2.duckdb")
+		makeVersion2(t, path)
+		var db *DB
+		var err error
+		if readOnly {
+			db, err = OpenReadOnly(ctx, path)
+		} else {
+			db, err = Open(ctx, path)
+		}
+		if err != nil {
+			t.Fatalf("readOnly=%v: %v", readOnly, err)
+		}
+		if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
+			t.Errorf("readOnly=%v: schema version %v after opening, want %d", readOnly, v, schemaVersion)
+		}
+		if n := count(t, db, "daily", 1); n == 0 {
+			t.Errorf("readOnly=%v: daily lost the old run's rows", readOnly)
+		}
+		for _, c := range []string{"entry_conversations", "entry_ad_conversations", "follows_from_entry"} {
+			if v := scalar(t, db, "SELECT count("+c+") FROM daily WHERE run_id = 1"); v != int64(0) {
+				t.Errorf("readOnly=%v: %v old rows have %s, want all NULL", readOnly, v, c)
+			}
+			if v := scalar(t, db, "SELECT "+c+" FROM run_totals WHERE run_id = 1"); v != nil {
+				t.Errorf("readOnly=%v: old run's %s = %v, want NULL", readOnly, c, v)
+			}
+		}
+		if v := scalar(t, db, "SELECT count(campaigns) FROM daily WHERE run_id = 1"); v != int64(0) {
+			t.Errorf("readOnly=%v: %v old rows have campaigns, want all NULL", readOnly, v)
+		}
+		if v := scalar(t, db, "SELECT follows_blocked FROM run_totals WHERE run_id = 1"); v == nil {
+			t.Errorf("readOnly=%v: old run's follows_blocked became NULL", readOnly)
+		}
+		if readOnly {
+			db.Close()
+			continue
+		}
+		res := synthResult(5, 4, 2)
+		id, err := db.WriteRun(ctx, testMeta(1), res)
+		if err != nil {
+			t.Fatalf("storing a run after the upgrade: %v", err)
+		}
+		checkSums(t, db, "daily", id, res.Daily, dailyRenames, "day")
+		var want int64
+		for _, d := range res.Daily {
+			want += d.FollowsFromEntry
+		}
+		if v := scalar(t, db, "SELECT follows_from_entry FROM run_totals WHERE run_id = "+itoa(id)); v != want || want == 0 {
+			t.Errorf("new run's follows_from_entry = %v, want %d (> 0)", v, want)
+		}
+		checkSums(t, db, "business_channels", id, res.Channels, channelRenames, "business_id, channel")
+		db.Close()
+	}
+}
+
 // makeVersion1 turns the file at path into what schema version 1 left: the
-// version-2 columns dropped, version 1 recorded. It stores one run first,
-// whose rows then lack follows_blocked as version 1's did.
+// version-2 and version-3 columns dropped, version 1 recorded. It stores
+// one run first, whose rows then lack follows_blocked as version 1's did.
 func makeVersion1(t *testing.T, path string) {
 	t.Helper()
-	db := withOneRun(t, path, append(version3Undone,
+	db := withOneRun(t, path, append(version3Drops,
 		"ALTER TABLE daily DROP COLUMN follows_blocked",
 		"ALTER TABLE business_summary DROP COLUMN follows_blocked",
 		"ALTER TABLE segment_summary DROP COLUMN follows_blocked",
@@ -21,48 +105,6 @@ func makeVersion1(t *testing.T, path string) {
 		"INSERT INTO schema_version VALUES (1, now())")...)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// version3Undone turns a file back into schema version 2: the columns and
-// the table version 3 added dropped.
-var version3Undone = []string{
-	"ALTER TABLE daily DROP COLUMN campaigns",
-	"DROP TABLE business_channels",
-}
-
-// TestUpgradeFromVersion2: a version-2 file gains daily.campaigns (NULL in
-// the runs already stored) and an empty business_channels table, and
-// stores new runs whole, with their channel rows.
-func TestUpgradeFromVersion2(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v2.duckdb")
-	db := withOneRun(t, path, append(version3Undone,
-		"DELETE FROM schema_version", "INSERT INTO schema_version VALUES (2, now())")...)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
-		t.Errorf("schema version %v after opening, want %d", v, schemaVersion)
-	}
-	if v := scalar(t, db, "SELECT count(campaigns) FROM daily WHERE run_id = 1"); v != int64(0) {
-		t.Errorf("%v old daily rows have campaigns, want all NULL", v)
-	}
-	if n := count(t, db, "daily", 1); n == 0 {
-		t.Error("daily lost the old run's rows")
-	}
-	res := synthResult(5, 4, 2)
-	id, err := db.WriteRun(ctx, testMeta(1), res)
-	if err != nil {
-		t.Fatalf("storing a run after the upgrade: %v", err)
-	}
-	if n, want := count(t, db, "business_channels", id), int64(len(res.Channels)); n != want {
-		t.Errorf("new run has %d business_channels rows, want %d", n, want)
 	}
 }
 
