@@ -180,6 +180,8 @@ type ruleChecker struct {
 	failures             int
 	// followBlocks counts blocks of a business the user followed then.
 	followBlocks int64
+	// sentOn has bit i set for a business that delivered on channel i.
+	sentOn map[int32]uint8
 
 	// Money, recounted from the rate cards: freeUntil is the end of a free
 	// entry point or of a business-initiated conversation; conv counts the
@@ -626,6 +628,10 @@ func (c *ruleChecker) price(e sim.AuditEvent, p pair, ch *sim.Channel, open bool
 
 func (c *ruleChecker) deliver(e sim.AuditEvent, p pair) {
 	c.checked++
+	if c.sentOn == nil {
+		c.sentOn = map[int32]uint8{}
+	}
+	c.sentOn[e.Business] |= 1 << e.Channel
 	ch := &c.plat.Channels[e.Channel]
 	now := e.Day*24 + e.Hour
 	last, wrote := c.lastWrite[p]
@@ -739,13 +745,21 @@ func (c *ruleChecker) deliver(e sim.AuditEvent, p pair) {
 // users a day, ads a day), nothing delivered to a user who unfollowed or
 // blocked, no ad after a user turned ads off. The window, the quality
 // rating and the tier are worked out from the events themselves, and the
-// engine's ratings and tiers of every business must match.
+// engine's ratings and tiers of every business must match. Businesses use
+// any subset of their arm's channels, and some of them must deliver on
+// several, so that the rules are checked for them too.
 func TestRulesNeverBroken(t *testing.T) {
 	n := 12
 	if testing.Short() {
 		n = 4
 	}
 	eras := []string{"wechat-service", "whatsapp-2018", "whatsapp-2022", "whatsapp-2025"}
+	multi := 0 // businesses that delivered on several channels, all scenarios
+	defer func() {
+		if multi == 0 && !t.Failed() {
+			t.Error("no business delivered on more than one channel: the rules were never checked for multi-channel businesses")
+		}
+	}()
 	for i := 0; i < n+len(eras); i++ {
 		name := fmt.Sprintf("scenario%d", i)
 		var cfg sim.Config
@@ -796,14 +810,21 @@ func TestRulesNeverBroken(t *testing.T) {
 			if tot.ConversationsAnswered != int64(c.replies) {
 				t.Errorf("metrics count %d answered conversations, the audit trail %d replies", tot.ConversationsAnswered, c.replies)
 			}
+			several := 0
+			for _, m := range c.sentOn {
+				if m&(m-1) != 0 {
+					several++
+				}
+			}
+			multi += several
 			paid := c.checkSpend(res)
 			c.eraChecks(name, res, paid)
 			t.Logf("%v: %d deliveries checked, %d blocked by rules (%d refusals checked, %d by the daily marketing cap, "+
 				"%d user-days over it in exempt markets); %d blocks, %d of them by followers; "+
 				"%d conversations (%d in a row with no room), %d replies; %d ads; %d businesses rated, %d of them red some day; "+
-				"%d µUSD for messages and service recounted; most from all accounts in a period %v",
+				"%d µUSD for messages and service recounted; most from all accounts in a period %v; %d businesses delivered on several channels",
 				plat.Models, c.checked, sumBlocked(res), c.refused, c.refusedDayCap, c.exemptOverCap, tot.Blocks, tot.FollowsBlocked,
-				c.newConvs, c.freshSlots, c.replies, c.adsChecked, rated, red, paid, c.acrossAccounts)
+				c.newConvs, c.freshSlots, c.replies, c.adsChecked, rated, red, paid, c.acrossAccounts, several)
 		})
 	}
 }
