@@ -13,7 +13,7 @@ func (s *Scenario) Spec() (experiment.Spec, error) {
 		if err != nil {
 			return spec, err
 		}
-		spec.Arms = append(spec.Arms, experiment.Arm{Name: a.Name, Models: ms})
+		spec.Arms = append(spec.Arms, experiment.Arm{Name: a.Name, Models: ms, Channels: a.Channels})
 	}
 	return spec, nil
 }

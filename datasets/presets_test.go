@@ -837,3 +837,29 @@ func TestPlatformWindowIsTheCalibratedOne(t *testing.T) {
 		t.Errorf("windows: bare platform %v h, service_only's default %v h; want %v", bare.Service.WindowHours, svc.Service.WindowHours, row.Value)
 	}
 }
+
+// An arm's channels: subset must name channels its models install; a name
+// they do not is refused with file, line and field, naming the channels
+// there are. A valid subset reaches the comparison's arm.
+func TestArmChannelsSubset(t *testing.T) {
+	requireModels(t)
+	head := "name: subset\nusers: 2000\nbusinesses: 40\ndays: 10\nmodels:\n  service_only: {}\n  paid_push: {}\n"
+	ok := head + "compare:\n  base: {name: service, models: [service_only]}\n  arms:\n    - {name: push_only, models: [paid_push], channels: [paid_push]}\n"
+	s, err := datasets.Parse("subset.yaml", []byte(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := s.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := spec.Arms[1].Channels; !slices.Equal(got, []string{"paid_push"}) {
+		t.Errorf("arm push_only keeps channels %v, want [paid_push]", got)
+	}
+	bad := head + "compare:\n  base: {name: service, models: [service_only]}\n  arms:\n    - name: push_only\n      models: [paid_push]\n      channels: [paid_push, subscription]\n"
+	_, err = datasets.Parse("subset.yaml", []byte(bad))
+	want := `subset.yaml:13: compare.arms[0].channels[1]: "subscription" is not a channel of this arm's models (service_only, paid_push); channels offered: service_followup, paid_push`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a channel the arm does not offer:\n got %v\nwant %s", err, want)
+	}
+}

@@ -71,6 +71,10 @@ type Arm struct {
 	Name       string   `yaml:"name" doc:"arm name"`
 	Models     []string `yaml:"models" doc:"enabled models applied together, in order; with a base, the models the arm adds to it"`
 	Standalone bool     `yaml:"standalone" doc:"run only this arm's models, without the base's (the arm replaces the base instead of adding to it)"`
+	// Channels, when given, is the subset of the proactive channels the
+	// arm's models install that its businesses may use (each still
+	// adopted by its own adoption share); the others are left out.
+	Channels []string `yaml:"channels" doc:"proactive channels of the arm's models its businesses may use (default: all)"`
 }
 
 // DefaultBaseName is the name of the base arm a scenario without a compare:
@@ -372,7 +376,7 @@ func (s *Scenario) Arms() []Arm {
 			if hasBase && !a.Standalone {
 				ms = append(slices.Clone(base.Models), a.Models...)
 			}
-			arms = append(arms, Arm{Name: a.Name, Models: ms})
+			arms = append(arms, Arm{Name: a.Name, Models: ms, Channels: slices.Clone(a.Channels)})
 		}
 		return arms
 	}
@@ -690,6 +694,7 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 			}
 		}
 	}
+	s.checkChannels(arms, add)
 	if b := s.Compare.Baseline; b != "" {
 		found := false
 		var armNames []string
@@ -774,4 +779,53 @@ func (s *Scenario) Hash() (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// checkChannels checks each arm's channels: subset against the channels its
+// models install. An arm whose models cannot be made is left to the other
+// checks.
+func (s *Scenario) checkChannels(arms []Arm, add func(path, msg string)) {
+	offset := 0
+	if _, ok := s.Base(); ok {
+		offset = 1
+		if b := s.Compare.Base; b != nil && len(b.Channels) > 0 {
+			s.checkArmChannels(arms[0], "compare.base", add)
+		}
+	}
+	for i, a := range s.Compare.Arms {
+		if len(a.Channels) == 0 || i+offset >= len(arms) {
+			continue
+		}
+		s.checkArmChannels(arms[i+offset], fmt.Sprintf("compare.arms[%d]", i), add)
+	}
+}
+
+func (s *Scenario) checkArmChannels(arm Arm, p string, add func(path, msg string)) {
+	ms, err := s.NewModels(arm)
+	if err != nil {
+		return
+	}
+	plat, err := sim.NewPlatform(&s.Config, ms...)
+	if err != nil {
+		return
+	}
+	var offered []string
+	for _, ch := range plat.Channels {
+		offered = append(offered, ch.Name)
+	}
+	list := strings.Join(offered, ", ")
+	if list == "" {
+		list = "none"
+	}
+	seen := map[string]bool{}
+	for j, name := range arm.Channels {
+		cp := fmt.Sprintf("%s.channels[%d]", p, j)
+		switch {
+		case seen[name]:
+			add(cp, fmt.Sprintf("channel %s listed twice", name))
+		case !slices.Contains(offered, name):
+			add(cp, fmt.Sprintf("%q is not a channel of this arm's models (%s); channels offered: %s", name, strings.Join(arm.Models, ", "), list))
+		}
+		seen[name] = true
+	}
 }

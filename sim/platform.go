@@ -3,7 +3,9 @@ package sim
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -242,6 +244,27 @@ func (p *Platform) AddChannel(c Channel) error {
 		c.Adoption = 1
 	}
 	p.Channels = append(p.Channels, c)
+	return nil
+}
+
+// KeepChannels keeps only the named proactive channels, in their order:
+// the subset of its models' channels an arm's businesses may use. A name
+// no model installed is an error that lists the channels there are.
+func (p *Platform) KeepChannels(names []string) error {
+	var kept []Channel
+	var have []string
+	for _, ch := range p.Channels {
+		have = append(have, ch.Name)
+		if slices.Contains(names, ch.Name) {
+			kept = append(kept, ch)
+		}
+	}
+	for _, n := range names {
+		if !slices.Contains(have, n) {
+			return fmt.Errorf("sim: no channel %q on this platform; its models install: %s", n, strings.Join(have, ", "))
+		}
+	}
+	p.Channels = kept
 	return nil
 }
 

@@ -15,6 +15,9 @@ import (
 type Arm struct {
 	Name   string
 	Models []sim.Model
+	// Channels, if not empty, is the subset of the models' proactive
+	// channels the arm's businesses may use (sim.Platform.KeepChannels).
+	Channels []string
 }
 
 // Spec describes a comparison.
@@ -84,6 +87,11 @@ func Run(ctx context.Context, spec Spec, scenarioHash string, sink Sink) error {
 		p, err := sim.NewPlatform(&spec.Config, a.Models...)
 		if err != nil {
 			return fmt.Errorf("arm %s: %w", a.Name, err)
+		}
+		if len(a.Channels) > 0 {
+			if err := p.KeepChannels(a.Channels); err != nil {
+				return fmt.Errorf("arm %s: %w", a.Name, err)
+			}
 		}
 		platforms[i] = p
 	}

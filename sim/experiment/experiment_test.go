@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	_ "github.com/msgmon/msgmon/models"
@@ -98,5 +99,41 @@ func TestComparisonCancel(t *testing.T) {
 	}
 	if len(sink.infos) != 1 {
 		t.Errorf("%d runs reached the sink, want only the finished first one", len(sink.infos))
+	}
+}
+
+// An arm's channel subset leaves the other channels of its models out: in
+// service_only + paid_push restricted to paid_push, no business uses the
+// service follow-ups, while the unrestricted arm's businesses use both.
+func TestArmChannelSubset(t *testing.T) {
+	s := spec(t)
+	var ms []sim.Model
+	for _, name := range []string{"service_only", "paid_push"} {
+		f, _ := sim.Lookup(name)
+		m, err := f.New(f.NewParams())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	s.Replicates = 1
+	s.Arms = []experiment.Arm{{Name: "both", Models: ms}, {Name: "push_only", Models: ms, Channels: []string{"paid_push"}}}
+	var got memSink
+	if err := experiment.Run(context.Background(), s, "h", &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"both": "service_followup+paid_push", "push_only": "paid_push"}
+	for i, res := range got.results {
+		arm := got.infos[i].Arm
+		for _, b := range res.Businesses {
+			if b.Channel != want[arm] {
+				t.Fatalf("arm %s: business %d uses %q, want %q", arm, b.Business, b.Channel, want[arm])
+			}
+		}
+	}
+	s.Arms = []experiment.Arm{{Name: "typo", Models: ms, Channels: []string{"paid_pushh"}}}
+	err := experiment.Run(context.Background(), s, "h", &got)
+	if err == nil || !strings.Contains(err.Error(), `no channel "paid_pushh"`) || !strings.Contains(err.Error(), "service_followup, paid_push") {
+		t.Errorf("a channel no model installs: error %v, want one naming it and the channels there are", err)
 	}
 }
