@@ -863,3 +863,18 @@ func TestArmChannelsSubset(t *testing.T) {
 		t.Errorf("a channel the arm does not offer:\n got %v\nwant %s", err, want)
 	}
 }
+
+// An adaptive rule with a period of 0 (or an unknown policy) is refused
+// with file, line, field and the allowed values.
+func TestSendPolicyBadInput(t *testing.T) {
+	requireModels(t)
+	for _, tc := range []struct{ body, want string }{
+		{"business:\n  send_policy: adaptive\n  revise_days: 0\n", "policy.yaml:5: business.revise_days: must be in [1, 365], got 0"},
+		{"business:\n  send_policy: learn\n", `policy.yaml:4: business.send_policy: must be one of fixed, adaptive, got "learn"`},
+	} {
+		_, err := datasets.Parse("policy.yaml", []byte("name: policy\nmodels: {paid_push: {}}\n"+tc.body))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v\nwant %s", err, tc.want)
+		}
+	}
+}
