@@ -30,26 +30,31 @@ func makeVersion2(t *testing.T, path string) {
 	}
 }
 
+// openAs opens the file at path read-write or read-only.
+func openAs(t *testing.T, ctx context.Context, path string, readOnly bool) *DB {
+	t.Helper()
+	open := Open
+	if readOnly {
+		open = OpenReadOnly
+	}
+	db, err := open(ctx, path)
+	if err != nil {
+		t.Fatalf("readOnly=%v: %v", readOnly, err)
+	}
+	return db
+}
+
 // TestUpgradeFromVersion2: opening a version-2 file adds the entry-point
-// columns and campaigns at the end of daily and an empty business_channels
-// table, NULL in the runs already stored (and in
-// their run_totals), keeps those runs' other totals, and stores new runs
-// whole, entry-point counts included.
+// counts and campaigns at the end of daily (NULL in the runs already
+// stored, and in their run_totals) and an empty business_channels table,
+// keeps those runs' other totals, and stores new runs whole, entry-point
+// counts and channel rows included.
 func TestUpgradeFromVersion2(t *testing.T) {
 	ctx := context.Background()
 	for _, readOnly := range []bool{false, true} {
 		path := filepath.Join(t.TempDir(), "v2.duckdb")
 		makeVersion2(t, path)
-		var db *DB
-		var err error
-		if readOnly {
-			db, err = OpenReadOnly(ctx, path)
-		} else {
-			db, err = Open(ctx, path)
-		}
-		if err != nil {
-			t.Fatalf("readOnly=%v: %v", readOnly, err)
-		}
+		db := openAs(t, ctx, path, readOnly)
 		if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
 			t.Errorf("readOnly=%v: schema version %v after opening, want %d", readOnly, v, schemaVersion)
 		}
@@ -117,16 +122,7 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	for _, readOnly := range []bool{false, true} {
 		path := filepath.Join(t.TempDir(), "old.duckdb")
 		makeVersion1(t, path)
-		var db *DB
-		var err error
-		if readOnly {
-			db, err = OpenReadOnly(ctx, path)
-		} else {
-			db, err = Open(ctx, path)
-		}
-		if err != nil {
-			t.Fatalf("readOnly=%v: %v", readOnly, err)
-		}
+		db := openAs(t, ctx, path, readOnly)
 		if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
 			t.Errorf("readOnly=%v: schema version %v after opening, want %d", readOnly, v, schemaVersion)
 		}
