@@ -40,6 +40,9 @@ type Report struct {
 	Outcomes   []Outcomes
 	Pareto     []ParetoPoint
 	Charts     []*Chart // in report order
+	// Sweep is set, and Comparison, Bands, Outcomes and Pareto are not,
+	// when the runs are several points of a sweep: a sweep report.
+	Sweep *SweepData
 
 	dbPath string
 	opts   Options
@@ -59,6 +62,19 @@ func Build(ctx context.Context, db *store.DB, sel Selection, opts Options) (*Rep
 		return nil, err
 	}
 	r := &Report{Runs: runs, dbPath: db.Path(), opts: opts}
+	isSweep, err := runs.isSweep()
+	if err != nil {
+		return nil, err
+	}
+	if isSweep {
+		if r.Sweep, err = loadSweep(ctx, db, runs); err != nil {
+			return nil, err
+		}
+		if r.Charts, err = SweepCharts(r.Sweep, runs.Arms); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
 	label := runs.BatchID
 	if label == "" {
 		label = "runs " + runRanges(runs.IDs())
@@ -84,7 +100,11 @@ func Build(ctx context.Context, db *store.DB, sel Selection, opts Options) (*Rep
 		return nil, err
 	}
 	r.Pareto = Pareto(r.Comparison)
-	pc, err := ParetoChart(r.Pareto)
+	var arms []string
+	for _, row := range r.Comparison.Rows {
+		arms = append(arms, row.Arm)
+	}
+	pc, err := ParetoChart(r.Pareto, arms)
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +282,9 @@ func (d *pdfDoc) charts(cs ...*Chart) {
 // WritePDF writes the report as a multi-page A4 PDF and returns its
 // number of pages.
 func (r *Report) WritePDF(w io.Writer) (int, error) {
+	if r.Sweep != nil {
+		return r.writeSweepPDF(w)
+	}
 	runs := r.Runs
 	batch := runs.BatchID
 	if batch == "" {
@@ -277,9 +300,7 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 		d.space(4)
 	}
 	facts := textStyle(bodyFont, 11, inkColor)
-	d.para(facts, fmt.Sprintf("Population: %s users and %s businesses, simulated for %s days. %d replicates per arm; arms: %s.",
-		fmtNum(float64(runs.Users), 0), fmtNum(float64(runs.Businesses), 0), fmtNum(float64(runs.Days), 0),
-		runs.Replicates, strings.Join(runs.Arms, ", ")), 0)
+	d.para(facts, r.populationSentence()+fmt.Sprintf(" %d replicates per arm; arms: %s.", runs.Replicates, strings.Join(runs.Arms, ", ")), 0)
 	d.para(facts, fmt.Sprintf("Batch %s: %d runs (ids %s) in %s.", batch, len(runs.Runs), runRanges(runs.IDs()), r.dbPath), 0)
 	d.space(14)
 	d.para(textStyle(titleFont, 13, inkColor), "Key numbers at the end of the run (mean ± 95 % confidence interval over replicates)", 0)
@@ -331,7 +352,21 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d.charts(r.Chart("follower-change"))
 	d.charts(r.Chart("return-on-spend"))
 
-	// The models and provenance.
+	r.writeModelsAndProvenance(d)
+	if _, err := d.c.WriteTo(w); err != nil {
+		return 0, err
+	}
+	return d.pages, nil
+}
+
+// writeModelsAndProvenance writes the last page: each arm's models, and
+// where every number came from.
+func (r *Report) writeModelsAndProvenance(d *pdfDoc) {
+	runs := r.Runs
+	batch := runs.BatchID
+	if batch == "" {
+		batch = "several batches"
+	}
 	d.startPage()
 	d.para(textStyle(titleFont, 16, inkColor), "The arms and their models", 0)
 	d.space(4)
@@ -403,11 +438,13 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d.space(6)
 	d.para(textStyle(captionFont, 9, mutedColor), "Every number in this report comes from SQL over the database above; "+
 		"re-run the queries with msgmon query, e.g. SELECT * FROM run_totals WHERE "+r.where()+".", 0)
+}
 
-	if _, err := d.c.WriteTo(w); err != nil {
-		return 0, err
-	}
-	return d.pages, nil
+// populationSentence says what population the runs simulated.
+func (r *Report) populationSentence() string {
+	runs := r.Runs
+	return fmt.Sprintf("Population: %s users and %s businesses, simulated for %s days.",
+		fmtNum(float64(runs.Users), 0), fmtNum(float64(runs.Businesses), 0), fmtNum(float64(runs.Days), 0))
 }
 
 func (r *Report) where() string {

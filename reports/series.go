@@ -41,6 +41,11 @@ type Run struct {
 	Version   string
 	Started   time.Time
 	Finished  time.Time
+	// Point is the run's point of a sweep (runs.params' "point"), -1
+	// for a run of no sweep.
+	Point int
+	// ScenarioHash is the hash of the run's scenario.
+	ScenarioHash string
 }
 
 // Runs are the selected runs and what they share.
@@ -102,7 +107,8 @@ func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error)
 		where = "batch_id = (SELECT arg_max(batch_id, run_id) FROM runs" + cond + ")"
 	}
 	t, err := db.Query(ctx, `SELECT run_id, batch_id, arm, models, replicate, CAST(seed AS VARCHAR), msgmon_version,
-		started_at, finished_at, scenario, scenario_hash, CAST(scenario_json AS VARCHAR), users, businesses, days
+		started_at, finished_at, scenario, scenario_hash, CAST(scenario_json AS VARCHAR), users, businesses, days,
+		coalesce(CAST(json_extract(params, '$.point') AS INTEGER), -1)
 		FROM runs WHERE `+where+` ORDER BY run_id`)
 	if err != nil {
 		return nil, err
@@ -140,6 +146,7 @@ func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error)
 			Replicate: int(toInt(row[4])), Seed: seed, Version: str(row[6])}
 		run.Started, _ = row[7].(time.Time)
 		run.Finished, _ = row[8].(time.Time)
+		run.ScenarioHash, run.Point = str(row[10]), int(toInt(row[15]))
 		r.Runs = append(r.Runs, run)
 		addUnique(&batches, run.BatchID)
 		addUnique(&scenarios, str(row[9]))
@@ -340,11 +347,20 @@ func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes
 	return out, nil
 }
 
-// ParetoPoint is one arm's final churn and platform revenue.
+// ParetoPoint is one arm's (or one sweep point and arm's) final churn and
+// platform revenue.
 type ParetoPoint struct {
 	Arm            string
+	Label          string   // drawn next to the point; "" draws Arm
 	Churn, Revenue Estimate // churn per 1,000 follows; platform revenue in USD
 	OnFrontier     bool
+}
+
+func (p ParetoPoint) label() string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Arm
 }
 
 // Pareto takes each arm's churn per 1,000 follows and platform revenue
@@ -356,6 +372,13 @@ func Pareto(c *Comparison) []ParetoPoint {
 	for i, r := range c.Rows {
 		pts[i] = ParetoPoint{Arm: r.Arm, Churn: r.KPI[ci], Revenue: r.KPI[ri]}
 	}
+	markFrontier(pts)
+	return pts
+}
+
+// markFrontier marks the points no other point beats on both (maximise
+// revenue, minimise churn).
+func markFrontier(pts []ParetoPoint) {
 	for i := range pts {
 		pts[i].OnFrontier = true
 		for j := range pts {
@@ -367,7 +390,6 @@ func Pareto(c *Comparison) []ParetoPoint {
 			}
 		}
 	}
-	return pts
 }
 
 // Frontier returns the points on the Pareto frontier ordered by churn.
