@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,14 +25,19 @@ const sweepID = "sweep-test-1"
 // (service only against paid push, 2 replicates per point), as msgmon
 // sweep stores them: one batch, each point with its own scenario hash and
 // params.
-func sweepDB(t *testing.T) *store.DB {
+func sweepDB(t *testing.T) *store.DB { return sweepDBWith(t, true) }
+
+// sweepDBWith stores the sweep, after the small comparison if comparison.
+func sweepDBWith(t *testing.T, comparison bool) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.duckdb"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	runSmallBatch(t, db, batch, 11)
+	if comparison {
+		runSmallBatch(t, db, batch, 11)
+	}
 	rates := []float64{0.5, 2, 8}
 	meta := store.SweepMeta{ID: sweepID, Name: "rates", File: "rates.yaml", Design: "grid", Replicates: 2,
 		Columns: []store.SweepColumn{{Path: "business.sends_per_week_mean", Column: "sends_per_week_mean", Type: "DOUBLE"}}}
@@ -133,5 +139,67 @@ func TestReportOfSweep(t *testing.T) {
 	rep, err = reports.Build(ctx, db, reports.Selection{BatchID: batch}, reports.Options{})
 	if err != nil || rep.Comparison == nil || rep.Comparison.Rows[0].Replicates != 3 {
 		t.Errorf("comparison report: %v", err)
+	}
+}
+
+// The notebooks never read a sweep's points as replicates: with a
+// comparison stored before a sweep they read the comparison and name it;
+// with sweeps alone they stop with a message that says why. arm_summary
+// keeps every point apart.
+func TestNotebooksSkipSweeps(t *testing.T) {
+	ctx := context.Background()
+	db := sweepDB(t)
+	defer db.Close()
+	for _, f := range []string{"churn-by-segment.md", "revenue-sources.md", "business-winners.md"} {
+		src, err := os.ReadFile(filepath.Join("..", "notebooks", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nb, err := runNotebook(t, db, string(src), reports.RunOptions{RequireRows: true})
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		var first *store.Table
+		for _, c := range nb.Cells {
+			if c.Table != nil {
+				first = c.Table
+				break
+			}
+		}
+		if first == nil || first.Columns[0] != "batch_id" {
+			t.Fatalf("%s: the first table does not name the batch: %v", f, first)
+		}
+		for _, row := range first.Rows {
+			if row[0] != batch {
+				t.Errorf("%s: reads batch %v, want the comparison %s", f, row[0], batch)
+			}
+			for i, c := range first.Columns {
+				if c == "replicates" && row[i].(int64) != 3 {
+					t.Errorf("%s: %v replicates, want the comparison's 3", f, row[i])
+				}
+			}
+		}
+	}
+	tb, err := db.Query(ctx, "SELECT point, arm, n_runs FROM arm_summary WHERE batch_id = '"+sweepID+"'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tb.Rows) != 6 {
+		t.Errorf("arm_summary of the sweep: %d rows, want 3 points x 2 arms", len(tb.Rows))
+	}
+	for i, row := range tb.Rows {
+		if row[0].(int32) != int32(i/2) || row[2].(int64) != 2 {
+			t.Errorf("arm_summary row %d: %v, want point %d with 2 runs, in order", i, row, i/2)
+		}
+	}
+
+	only := sweepDBWith(t, false)
+	defer only.Close()
+	src, err := os.ReadFile(filepath.Join("..", "notebooks", "churn-by-segment.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runNotebook(t, only, string(src), reports.RunOptions{}); err == nil || !strings.Contains(err.Error(), "holds only sweeps") {
+		t.Errorf("a database of sweeps alone: %v, want the notebook's message", err)
 	}
 }

@@ -432,18 +432,21 @@ func runTotalsView() (view string, kpis []string) {
 		"\nFROM runs r LEFT JOIN t USING (run_id) LEFT JOIN s USING (run_id)", kpis
 }
 
-// armSummaryView: per scenario_hash, batch_id and arm, the number of runs
-// and the mean and sample standard deviation (NULL for one run) of every
-// run_totals KPI as DOUBLE.
+// armSummaryView: per scenario_hash, batch_id, sweep point (NULL for runs
+// of no sweep) and arm, the number of runs and the mean and sample
+// standard deviation (NULL for one run) of every run_totals KPI as DOUBLE,
+// ordered by batch, scenario, point and arm. Runs of different scenarios
+// or points are never summarised together: they are not replicates.
 func armSummaryView(kpis []string) string {
-	sel := []string{"scenario_hash", "batch_id", "arm", "min(scenario) AS scenario", "count(*) AS n_runs"}
+	sel := []string{"scenario_hash", "batch_id", "CAST(json_extract(params, '$.point') AS INTEGER) AS point", "arm",
+		"min(scenario) AS scenario", "count(*) AS n_runs"}
 	for _, k := range kpis {
 		sel = append(sel,
 			fmt.Sprintf("avg(CAST(%[1]s AS DOUBLE)) AS mean_%[1]s", k),
 			fmt.Sprintf("stddev_samp(CAST(%[1]s AS DOUBLE)) AS sd_%[1]s", k))
 	}
 	return "CREATE OR REPLACE VIEW arm_summary AS SELECT\n\t" + strings.Join(sel, ",\n\t") +
-		"\nFROM run_totals GROUP BY scenario_hash, batch_id, arm"
+		"\nFROM run_totals GROUP BY scenario_hash, batch_id, point, arm ORDER BY batch_id, scenario_hash, point NULLS FIRST, arm"
 }
 
 // schemaSQL is every statement creating the schema, in order. All are

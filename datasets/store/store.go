@@ -11,7 +11,7 @@
 //
 // Views: daily_usd (money as DECIMAL(18,6) dollars), run_totals (one row of
 // KPIs per run) and arm_summary (mean and sample standard deviation of the
-// run_totals KPIs per scenario_hash, batch_id and arm). See schema.go for
+// run_totals KPIs per scenario_hash, batch_id, sweep point and arm). See schema.go for
 // the exact definitions, including churn_per_1000.
 //
 // A DB opened with Open is the only writer of its file: DuckDB locks the
