@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -170,30 +171,57 @@ func (commaTicks) Ticks(lo, hi float64) []plot.Tick {
 			ts[i].Label = "x"
 		}
 	}
-	digits := 0
-	var prev float64
-	first := true
+	labelTicks(ts)
+	return ts
+}
+
+// labelTicks labels the ticks that have a label with their values, with
+// thousands separators and, on every label alike, the fewest decimals that
+// show each labelled value exactly (0.25 needs two, 2.5 one, 1e6 none).
+func labelTicks(ts []plot.Tick) {
+	var vs []float64
 	for _, t := range ts {
-		if t.Label == "" {
-			continue
+		if t.Label != "" {
+			vs = append(vs, t.Value)
 		}
-		if !first {
-			step := math.Abs(t.Value - prev)
-			if step > 0 && step < 1 {
-				digits = max(digits, int(math.Ceil(-math.Log10(step)-1e-9)))
+	}
+	if len(vs) == 0 {
+		return
+	}
+	slices.Sort(vs)
+	// The tolerance is a millionth of the smallest step, so that
+	// 0.30000000000000004 reads 0.3 but 0.25 never 0.2 or 0.3.
+	tol := math.Inf(1)
+	for i := 1; i < len(vs); i++ {
+		if d := vs[i] - vs[i-1]; d > 0 {
+			tol = math.Min(tol, d*1e-6)
+		}
+	}
+	if math.IsInf(tol, 1) {
+		tol = 1e-9 * math.Max(1, math.Abs(vs[0]))
+	}
+	digits := 0
+	for ; digits < 15; digits++ {
+		exact := true
+		for _, v := range vs {
+			r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'f', digits, 64), 64)
+			if err != nil || math.Abs(r-v) > tol {
+				exact = false
+				break
 			}
 		}
-		prev, first = t.Value, false
+		if exact {
+			break
+		}
 	}
 	for i, t := range ts {
 		if t.Label != "" {
 			ts[i].Label = fmtNum(t.Value, digits)
-			if ts[i].Label == "-0" {
-				ts[i].Label = "0"
+			if strings.Trim(ts[i].Label, "-0.") == "" {
+				ts[i].Label = fmtNum(0, digits)
 			}
 		}
 	}
-	return ts
 }
 
 // dayTicks label days every 1, 2, 5, 7, 10, 14, 30, ... days: at most
