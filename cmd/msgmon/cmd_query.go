@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets/store"
@@ -27,6 +29,9 @@ sweep_<name>_summary for each sweep.`,
 			default:
 				return usageErr("--format must be table, csv or json, got %q", format)
 			}
+			if strings.TrimSpace(strings.Trim(args[0], "; \t\n")) == "" {
+				return usageErr("query: give an SQL statement, e.g. msgmon query \"SELECT * FROM arm_summary\"")
+			}
 			db, err := openResults(cmd.Context(), "query", dbPath)
 			if err != nil {
 				return err
@@ -34,7 +39,7 @@ sweep_<name>_summary for each sweep.`,
 			defer db.Close()
 			t, err := db.Query(cmd.Context(), args[0])
 			if err != nil {
-				return err
+				return sqlInput(err)
 			}
 			return store.WriteTable(cmd.OutOrStdout(), t, format)
 		},

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -111,14 +112,16 @@ DuckDB database for SQL.`,
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
 		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(),
 	)
-	root.PersistentPreRunE = checkCountFlags
+	root.PersistentPreRunE = checkFlags
 	wrapArgs(root)
 	return root
 }
 
-// checkCountFlags refuses a negative --workers or --parallel, which every
-// command reading them takes as "0: choose for me" otherwise.
-func checkCountFlags(cmd *cobra.Command, _ []string) error {
+// checkFlags refuses, as bad input, the flag values every command shares:
+// a negative --workers or --parallel, which every command reading them
+// takes as "0: choose for me" otherwise, and a --db that cannot name a
+// database file.
+func checkFlags(cmd *cobra.Command, _ []string) error {
 	for _, name := range []string{"workers", "parallel"} {
 		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
 			if n, err := cmd.Flags().GetInt(name); err == nil && n < 0 {
@@ -126,7 +129,35 @@ func checkCountFlags(cmd *cobra.Command, _ []string) error {
 			}
 		}
 	}
+	if f := cmd.Flags().Lookup("db"); f != nil {
+		return checkDBPath(f.Value.String())
+	}
 	return nil
+}
+
+// checkDBPath refuses a --db that is empty, holds a character the DuckDB
+// driver reads as options, or names a folder.
+func checkDBPath(path string) error {
+	switch {
+	case strings.TrimSpace(path) == "":
+		return usageErr("--db: give the path of a results database file, e.g. --db %s", defaultDB)
+	case strings.ContainsAny(path, "?#%"):
+		return usageErr("--db %q: a database path must not contain '?', '#' or '%%'; choose another file name", path)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErr("--db %s is a folder; give a database file, e.g. --db %s", path, filepath.Join(path, "results.duckdb"))
+	}
+	return nil
+}
+
+// sqlInput marks DuckDB's refusal of SQL the user wrote (its syntax,
+// names, types or values; a write where writes are not allowed) as bad
+// input; failures of the database itself stay run-time failures.
+func sqlInput(err error) error {
+	if store.IsSQLError(err) {
+		return inputError{err}
+	}
+	return err
 }
 
 // wrapArgs makes the argument checks of c and its subcommands return

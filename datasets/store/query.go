@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -67,6 +68,26 @@ func (db *DB) Query(ctx context.Context, query string) (*Table, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	return readTable(rows)
+}
+
+// IsSQLError reports whether err is DuckDB refusing a statement for what
+// it says: its syntax, the names it uses, types, values, or a write where
+// writes are not allowed. Failures of the database itself (I/O, memory, an
+// interrupt, a lock, an internal error) are not.
+func IsSQLError(err error) bool {
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return false
+	}
+	switch de.Type {
+	case duckdb.ErrorTypeParser, duckdb.ErrorTypeSyntax, duckdb.ErrorTypeBinder, duckdb.ErrorTypeCatalog,
+		duckdb.ErrorTypeConversion, duckdb.ErrorTypeOutOfRange, duckdb.ErrorTypeMismatchType, duckdb.ErrorTypeDivideByZero,
+		duckdb.ErrorTypeInvalidType, duckdb.ErrorTypeInvalidInput, duckdb.ErrorTypePermission, duckdb.ErrorTypeExpression,
+		duckdb.ErrorTypeNotImplemented, duckdb.ErrorTypeParameterNotResolved, duckdb.ErrorTypeParameterNotAllowed,
+		duckdb.ErrorTypeDecimal, duckdb.ErrorTypeUnknownType, duckdb.ErrorTypeMissingExtension, duckdb.ErrorTypeConstraint:
+		return true
+	}
+	return false
 }
 
 // Session is one connection to the database, for statements that build

@@ -369,8 +369,14 @@ func dailyUSDView() string {
 //     unfollows_annoyed: sums over all days. blocks counts every block;
 //     follows_blocked only those that ended a follow (a contact who never
 //     followed may block a business too).
-//   - active_follows_day0, active_follows_end: active follows at the end of
-//     day 0 and at the end of the last day.
+//   - active_follows_start: the follows active when the run started,
+//     before day 0 (the sum of the businesses' followers_start);
+//     active_follows_end: active follows at the end of the last day. The
+//     follow identity holds exactly: active_follows_start plus
+//     follows_gained minus unfollows and follows_blocked is
+//     active_follows_end. (Before schema
+//     version 3 this view had active_follows_day0, the count at the end of
+//     day 0, for which it did not hold.)
 //   - follows_exposed = the follows before day 0 (the sum of the
 //     businesses' followers_start) plus every follow gained during the run:
 //     the follows that existed at some time during the run.
@@ -403,7 +409,6 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(follows_blocked) AS BIGINT)", "follows_blocked")
 	add("CAST(sum(mutes) AS BIGINT)", "mutes")
 	add("CAST(sum(unfollows_annoyed) AS BIGINT)", "unfollows_annoyed")
-	add("arg_min(active_follows, day)", "active_follows_day0")
 	add("arg_max(active_follows, day)", "active_follows_end")
 	var total []string
 	for _, c := range dailyColumns {
@@ -422,10 +427,11 @@ func runTotalsView() (view string, kpis []string) {
 	// follows.
 	exposed := "CAST(s.follows_start + t.follows_gained AS BIGINT)"
 	outer := []string{
+		"CAST(s.follows_start AS BIGINT) AS active_follows_start",
 		exposed + " AS follows_exposed",
 		fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (%[1]s - t.active_follows_end) / %[1]s END AS churn_per_1000", exposed),
 	}
-	kpis = append(kpis, "follows_exposed", "churn_per_1000")
+	kpis = append(kpis, "active_follows_start", "follows_exposed", "churn_per_1000")
 	return "CREATE OR REPLACE VIEW run_totals AS\nWITH t AS (SELECT run_id,\n\t" + strings.Join(agg, ",\n\t") +
 		"\nFROM daily GROUP BY run_id),\ns AS (SELECT run_id, sum(followers_start) AS follows_start FROM business_summary GROUP BY run_id)" +
 		"\nSELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id),\n\t" + strings.Join(outer, ",\n\t") +

@@ -608,7 +608,7 @@ func TestViews(t *testing.T) {
 	// unfollows + blocked follows = 6 + 3 (the block by a non-follower is
 	// in blocks, 4, but ended no follow); churn = 9000/112.
 	tab, err := db.Query(ctx, `SELECT reach_messages_cum, reach_ads_cum, follows_gained, unfollows, blocks, follows_blocked, mutes,
-		active_follows_day0, active_follows_end, follows_exposed, churn_per_1000, platform_revenue_usd,
+		active_follows_start, active_follows_end, follows_exposed, churn_per_1000, platform_revenue_usd,
 		platform_revenue_service, business_spend, user_spend, arm, scenario, seed, days_recorded
 		FROM run_totals WHERE run_id = 1`)
 	if err != nil {
@@ -618,9 +618,14 @@ func TestViews(t *testing.T) {
 	for _, v := range tab.Rows[0] {
 		got = append(got, CellString(v))
 	}
-	want := []string{"18", "9", "19", "6", "4", "3", "3", "100", "103", "112",
+	want := []string{"18", "9", "19", "6", "4", "3", "3", "93", "103", "112",
 		fmt.Sprint(9000.0 / 112), "9000000003.234566", "1.234567", "3.000001", "0.000000",
 		"paid_push", "base", "9223372036854775808", "3"}
+	// The follow identity, exactly, in every run: start + gained - ended = end.
+	if n := scalar(t, db, `SELECT count(*) FROM run_totals
+		WHERE active_follows_start + follows_gained - unfollows - follows_blocked <> active_follows_end`); n != int64(0) {
+		t.Errorf("the follow identity fails in %v runs", n)
+	}
 	if !slices.Equal(got, want) {
 		t.Errorf("run_totals\n got %v\nwant %v", got, want)
 	}
