@@ -177,3 +177,43 @@ func TestBadInputExitsTwoEverywhere(t *testing.T) {
 		t.Errorf("query of a database held by a writer: exit code %d (%v), want %d", code, err, exitError)
 	}
 }
+
+// TestQueryWritesNothing: query cannot write a file or reach one outside
+// the database, nor turn that back on, and refuses several statements
+// rather than print only the last one's result.
+func TestQueryWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "r.duckdb")
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := filepath.Join(dir, "x.csv")
+	for _, c := range []struct{ sql, want string }{
+		{"COPY (SELECT 1) TO '" + out + "'", "COPY TO is disabled"},
+		{"EXPORT DATABASE '" + filepath.Join(dir, "exp") + "'", "disabled"},
+		{"SELECT * FROM read_csv('" + dbPath + "')", "disabled"},
+		{"ATTACH '" + filepath.Join(dir, "other.duckdb") + "' AS o", "disabled"},
+		{"SET enable_external_access = true", "locked"},
+		{"CREATE TABLE t (a INTEGER)", "read-only"},
+		{"SELECT 1; SELECT 2", "several statements"},
+	} {
+		_, _, err := msgmon(t, ctx, "query", "--db", dbPath, c.sql)
+		if exitCode(err, nil) != exitInput || !strings.Contains(fmt.Sprint(err), c.want) {
+			t.Errorf("query %q: %v, want exit %d saying %q", c.sql, err, exitInput, c.want)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != "r.duckdb" {
+			t.Errorf("query wrote %s", e.Name())
+		}
+	}
+	// One statement, with ';' inside a string and at the end, is fine.
+	got, _, err := msgmon(t, ctx, "query", "--db", dbPath, "--format", "csv", "SELECT 'a;b' AS s;")
+	if err != nil || got != "s\na;b\n" {
+		t.Errorf("one statement: %q, %v", got, err)
+	}
+}

@@ -213,6 +213,15 @@ func openResults(ctx context.Context, verb, path string) (*store.DB, error) {
 	return store.OpenReadOnly(ctx, path)
 }
 
+// openSealed opens the results database at path for reading only, with
+// no access to files outside it (store.OpenSealed): for SQL the user typed.
+func openSealed(ctx context.Context, verb, path string) (*store.DB, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, usageErr("%s: no results database at %s; run msgmon compare first or pass --db", verb, path)
+	}
+	return store.OpenSealed(ctx, path)
+}
+
 // openStore opens the results database for writing and tells the user on
 // w what Open had to repair.
 func openStore(ctx context.Context, path string, w io.Writer) (*store.DB, error) {

@@ -90,6 +90,36 @@ func IsSQLError(err error) bool {
 	return false
 }
 
+// ErrSeveralStatements is returned by QueryOne for text holding more than
+// one statement.
+var ErrSeveralStatements = errors.New("several statements")
+
+// QueryOne runs exactly one SQL statement and returns its rows; text with
+// several statements is refused with ErrSeveralStatements, before any of
+// them runs.
+func (db *DB) QueryOne(ctx context.Context, query string) (*Table, error) {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer conn.Close()
+	// DuckDB prepares one statement only: preparing tells one from
+	// several without running anything.
+	stmt, err := conn.PrepareContext(ctx, query)
+	if err != nil {
+		if strings.Contains(err.Error(), "multiple statements") {
+			return nil, fmt.Errorf("store: %w: run them one at a time (or in a notebook, whose cells may hold several)", ErrSeveralStatements)
+		}
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer stmt.Close()
+	rows, err := stmt.QueryContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return readTable(rows)
+}
+
 // Session is one connection to the database, for statements that build
 // on each other: temporary views and macros live as long as the session.
 type Session struct{ conn *sql.Conn }
