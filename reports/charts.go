@@ -600,7 +600,7 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 			vs := values(o)
 			if len(vs) == 0 {
 				l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: float64(i), Y: 0}},
-					Labels: []string{"no business\nspent"}})
+					Labels: []string{"no messaging\nspend"}})
 				if err != nil {
 					return nil, err
 				}
@@ -631,7 +631,7 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reports: follower change: %w", err)
 	}
-	roi, err := box("(revenue - spend) / spend (log scale)", func(o Outcomes) []float64 { return o.ReturnOnSpend })
+	roi, err := box("(attributed revenue - spend) / spend (log scale)", func(o Outcomes) []float64 { return o.ReturnOnSpend })
 	if err != nil {
 		return nil, fmt.Errorf("reports: return on spend: %w", err)
 	}
@@ -640,7 +640,9 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 			Caption: "Each business's followers at the end minus at the start, all replicates pooled (symmetric log scale): box = quartiles, line = median, whiskers = 1.5 IQR, dots = outliers.",
 			Grid:    [][]*plot.Plot{{fc}}},
 		{Name: "return-on-spend", Title: "Return on messaging spend per business",
-			Caption: "(Revenue - messaging spend) / spend for each business that paid the platform, all replicates pooled (symmetric log scale): box = quartiles, line = median.",
-			Grid:    [][]*plot.Plot{{roi}}},
+			Caption: "(Attributed revenue - messaging spend) / spend for each business that paid for messages or subscriptions, all replicates pooled (symmetric log scale): box = quartiles, line = median. " +
+				"Attributed revenue is that of conversions caused by a click on one of the business's messages, converting at once (no later window); " +
+				"service conversions no message caused are not in it (business revenue in the key numbers counts them).",
+			Grid: [][]*plot.Plot{{roi}}},
 	}, nil
 }

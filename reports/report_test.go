@@ -135,6 +135,31 @@ func TestReportFromDatabase(t *testing.T) {
 		}
 	}
 
+	// Return on messaging spend counts only the revenue messages caused
+	// (business_channels), never the service conversions no message
+	// caused: checked against SQL written here, and attributed revenue is
+	// at most the business's total.
+	for _, o := range rep.Outcomes {
+		spent := `SELECT b.run_id, b.business_id, CAST(b.spend_messages_micros + b.spend_subscriptions_micros AS DOUBLE) AS sp,
+			(SELECT CAST(sum(c.revenue_micros) AS DOUBLE) FROM business_channels c WHERE c.run_id = b.run_id AND c.business_id = b.business_id) AS rev
+			FROM business_summary b JOIN runs USING (run_id) WHERE arm = '` + o.Arm + `' AND b.spend_messages_micros + b.spend_subscriptions_micros > 0`
+		want := sqlFloat(t, db, `SELECT coalesce(sum((rev - sp) / sp), 0) FROM (`+spent+`)`)
+		n := sqlFloat(t, db, `SELECT count(*) FROM (`+spent+`)`)
+		got := 0.0
+		for i, v := range o.ReturnOnSpend {
+			got += v
+			if v+1 > o.TotalRevenueOnSpend[i]*(1+1e-12) {
+				t.Errorf("%s: attributed revenue per dollar %v above the total's %v", o.Arm, v+1, o.TotalRevenueOnSpend[i])
+			}
+		}
+		if float64(len(o.ReturnOnSpend)) != n || !near(got, want) {
+			t.Errorf("%s: %d returns summing to %v; SQL %v summing to %v", o.Arm, len(o.ReturnOnSpend), got, n, want)
+		}
+		if o.Arm == "paid_push" && n == 0 {
+			t.Error("no paid_push business spent: the check proves nothing")
+		}
+	}
+
 	// Every PNG decodes, has the intended size and is not blank.
 	if len(rep.Charts) != 10 {
 		t.Errorf("%d charts, want 10", len(rep.Charts))

@@ -315,16 +315,32 @@ type Outcomes struct {
 	Arm string
 	// FollowerChange is followers_end - followers_start.
 	FollowerChange []float64
-	// ReturnOnSpend is (revenue - spend) / spend, for businesses that spent
-	// on messaging (spend > 0) only.
+	// ReturnOnSpend is the return on messaging spend, (attributed revenue
+	// - spend) / spend, for businesses whose messaging cost something
+	// (spend > 0) only. Attributed revenue is that of the conversions a
+	// click on one of the business's messages caused at once (the
+	// business_channels rows' revenue_micros, summed over the business's
+	// channels); service conversions no message caused are not in it.
+	// Messaging spend is what the business paid for messages and
+	// subscriptions (spend_messages_micros + spend_subscriptions_micros):
+	// a subscription's per-follower fee pays for its messages too.
 	ReturnOnSpend []float64
+	// TotalRevenueOnSpend is the business's total revenue (every
+	// conversion, caused by a message or not) per dollar of messaging
+	// spend, for the same businesses: not a return on the spend, kept for
+	// comparison.
+	TotalRevenueOnSpend []float64
 }
 
 // BusinessOutcomes returns the business outcomes per arm, in runs.Arms order.
 func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes, error) {
-	t, err := db.Query(ctx, `SELECT r.arm, CAST(b.followers_end - b.followers_start AS DOUBLE),
-		CASE WHEN b.spend_micros > 0 THEN CAST(b.revenue_micros - b.spend_micros AS DOUBLE) / CAST(b.spend_micros AS DOUBLE) END
-		FROM business_summary b JOIN runs r USING (run_id) WHERE b.`+runs.where()+`
+	t, err := db.Query(ctx, `WITH c AS (SELECT run_id, business_id, sum(revenue_micros) AS revenue
+			FROM business_channels WHERE `+runs.where()+` GROUP BY run_id, business_id),
+		b AS (SELECT *, spend_messages_micros + spend_subscriptions_micros AS spend FROM business_summary WHERE `+runs.where()+`)
+		SELECT r.arm, CAST(b.followers_end - b.followers_start AS DOUBLE),
+		CASE WHEN b.spend > 0 THEN CAST(coalesce(c.revenue, 0) - b.spend AS DOUBLE) / CAST(b.spend AS DOUBLE) END,
+		CASE WHEN b.spend > 0 THEN CAST(b.revenue_micros AS DOUBLE) / CAST(b.spend AS DOUBLE) END
+		FROM b JOIN runs r USING (run_id) LEFT JOIN c USING (run_id, business_id)
 		ORDER BY b.run_id, b.business_id`)
 	if err != nil {
 		return nil, err
@@ -338,6 +354,7 @@ func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes
 		o.FollowerChange = append(o.FollowerChange, toFloat(row[1]))
 		if row[2] != nil {
 			o.ReturnOnSpend = append(o.ReturnOnSpend, toFloat(row[2]))
+			o.TotalRevenueOnSpend = append(o.TotalRevenueOnSpend, toFloat(row[3]))
 		}
 	}
 	out := make([]Outcomes, len(runs.Arms))
