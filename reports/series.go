@@ -234,17 +234,17 @@ var (
 		Caption: "Distinct users who saw at least one ad between statuses on each day: mean per arm with 95 % band.",
 		expr:    "reach_ads"}
 	CumulativeChurn = Metric{Name: "churn-cumulative", Title: "Cumulative follows ended",
-		YLabel:  "unfollows + blocked follows since day 0 (count)",
+		YLabel:  "follows ended since day 0",
 		Caption: "Follows ended by users (unfollows, lapses and blocks of a followed business), summed from the first day: mean per arm with 95 % band.",
 		// Runs stored before schema version 2 have no follows_blocked;
 		// their blocks (all of them) stand in.
 		expr: "unfollows + coalesce(follows_blocked, blocks)", cumulative: true}
 	CumulativePlatformRevenue = Metric{Name: "platform-revenue-cumulative", Title: "Cumulative platform revenue",
-		YLabel:  "platform revenue since day 0 (USD)",
+		YLabel:  "platform revenue (USD)",
 		Caption: "What the platform earned from businesses and users (all sources), summed from the first day: mean per arm with 95 % band.",
 		expr:    "platform_revenue_usd", cumulative: true}
 	CumulativeBusinessRevenue = Metric{Name: "business-revenue-cumulative", Title: "Cumulative business revenue",
-		YLabel:  "revenue of all businesses since day 0 (USD)",
+		YLabel:  "business revenue since day 0 (USD)",
 		Caption: "Sales of all businesses from conversions, summed from the first day: mean per arm with 95 % band.",
 		expr:    "business_revenue", cumulative: true}
 )
