@@ -11,14 +11,17 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 	_ "github.com/msgmon/msgmon/models" // registers the monetization models
+	"github.com/msgmon/msgmon/reports"
 )
 
 // Exit codes, documented in the README.
@@ -129,10 +132,27 @@ func checkFlags(cmd *cobra.Command, _ []string) error {
 			}
 		}
 	}
+	if f := cmd.Flags().Lookup("format"); f != nil && !slices.Contains(reports.Formats, f.Value.String()) {
+		return usageErr("--format must be table, csv or json, got %q", f.Value.String())
+	}
 	if f := cmd.Flags().Lookup("db"); f != nil {
 		return checkDBPath(f.Value.String())
 	}
 	return nil
+}
+
+// addFormatFlag adds --format, the output format of a command's table.
+func addFormatFlag(f *pflag.FlagSet, p *string) {
+	f.StringVar(p, "format", reports.FormatTable, "output format: table, csv or json (one row or object per arm or point, every figure with its 95 % interval)")
+}
+
+// notes is where a command writes what is not its table: stdout for a
+// table, stderr when the table is CSV or JSON for another program.
+func notes(format string, stdout, stderr io.Writer) io.Writer {
+	if format == reports.FormatTable {
+		return stdout
+	}
+	return stderr
 }
 
 // checkDBPath refuses a --db that is empty, holds a character the DuckDB
