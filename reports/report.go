@@ -293,14 +293,9 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d := newPDFDoc(fmt.Sprintf("msgmon report · %s · batch %s", runs.Scenario, batch))
 
 	// Title page: the scenario and the key numbers.
-	d.para(textStyle(titleFont, 22, inkColor), "Monetization comparison: "+runs.Scenario, 0)
-	d.space(4)
-	if runs.Description != "" {
-		d.para(textStyle(bodyFont, 12, inkColor), runs.Description, 0)
-		d.space(4)
-	}
+	r.writeFront(d, "Monetization comparison: "+runs.Scenario)
 	facts := textStyle(bodyFont, 11, inkColor)
-	d.para(facts, r.populationSentence()+fmt.Sprintf(" %d replicates per arm; arms: %s.", runs.Replicates, strings.Join(runs.Arms, ", ")), 0)
+	d.para(facts, fmt.Sprintf("%d replicates per arm; arms: %s.", runs.Replicates, strings.Join(runs.Arms, ", ")), 0)
 	d.para(facts, fmt.Sprintf("Batch %s: %d runs (ids %s) in %s.", batch, len(runs.Runs), runRanges(runs.IDs()), r.dbPath), 0)
 	d.space(14)
 	d.para(textStyle(titleFont, 13, inkColor), "Key numbers at the end of the run (mean ± 95 % confidence interval over replicates)", 0)
@@ -440,11 +435,42 @@ func (r *Report) writeModelsAndProvenance(d *pdfDoc) {
 		"re-run the queries with msgmon query, e.g. SELECT * FROM run_totals WHERE "+r.where()+".", 0)
 }
 
-// populationSentence says what population the runs simulated.
-func (r *Report) populationSentence() string {
+// Population says what population the runs simulated, as stored with
+// each run (so with any override of the scenario's, such as --users):
+// ranges where the runs differ, as a sweep over the population's size.
+func (r *Report) Population() string {
 	runs := r.Runs
-	return fmt.Sprintf("Population: %s users and %s businesses, simulated for %s days.",
-		fmtNum(float64(runs.Users), 0), fmtNum(float64(runs.Businesses), 0), fmtNum(float64(runs.Days), 0))
+	span := func(lo, hi int) string {
+		if lo == hi {
+			return fmtNum(float64(hi), 0)
+		}
+		return fmtNum(float64(lo), 0) + " to " + fmtNum(float64(hi), 0)
+	}
+	return fmt.Sprintf("Population simulated: %s users and %s businesses, for %s days.",
+		span(runs.MinUsers, runs.Users), span(runs.MinBusinesses, runs.Businesses), span(runs.MinDays, runs.Days))
+}
+
+// Description is the scenario's description for page 1. A description
+// that gives numbers (a population, say) is quoted as the scenario's own
+// words, since a run may override them; Population says what ran.
+func (r *Report) Description() string {
+	d := strings.TrimSpace(r.Runs.Description)
+	if d == "" || !strings.ContainsAny(d, "0123456789") {
+		return d
+	}
+	return "The scenario describes itself as: \u201c" + d + "\u201d (its own words; the population above is what ran)."
+}
+
+// writeFront writes the title, the population and the description.
+func (r *Report) writeFront(d *pdfDoc, title string) {
+	d.para(textStyle(titleFont, 22, inkColor), title, 0)
+	d.space(4)
+	d.para(textStyle(titleFont, 12, inkColor), r.Population(), 0)
+	d.space(2)
+	if desc := r.Description(); desc != "" {
+		d.para(textStyle(bodyFont, 11, inkColor), desc, 0)
+		d.space(4)
+	}
 }
 
 func (r *Report) where() string {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -369,5 +370,39 @@ func TestCompareAcrossBatches(t *testing.T) {
 		WHERE a.arm = 'paid_push' AND b.arm = 'service_only'`)
 	if !near(pp.KPI[0].Mean, mean) || !near(pp.Diff[0].Mean, diff) {
 		t.Errorf("%s: mean %v (SQL %v), paired difference %v (SQL %v)", col, pp.KPI[0].Mean, mean, pp.Diff[0].Mean, diff)
+	}
+}
+
+// Page 1 says what population ran, as stored with the runs (overrides
+// such as --users included), before the scenario's description; a
+// description that gives its own numbers is quoted as the scenario's
+// words, not stated as what ran.
+func TestReportSaysPopulationRun(t *testing.T) {
+	db := smallDB(t)
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.Query(ctx, `UPDATE runs SET scenario_json = '{"description": "One population of 20,000 users over 180 days."}'`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reports.Build(ctx, db, reports.Selection{BatchID: batch}, reports.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rep.Population(), "Population simulated: 1,500 users and 30 businesses, for 30 days."; got != want {
+		t.Errorf("population %q, want %q", got, want)
+	}
+	if d := rep.Description(); !strings.HasPrefix(d, "The scenario describes itself as: ") || !strings.Contains(d, "the population above is what ran") {
+		t.Errorf("description %q states 20,000 users as if they ran", d)
+	}
+	// Runs of different sizes give ranges.
+	if _, err := db.Query(ctx, `UPDATE runs SET users = 900 WHERE replicate = 0`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = reports.Build(ctx, db, reports.Selection{BatchID: batch}, reports.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Population(); !strings.HasPrefix(got, "Population simulated: 900 to 1,500 users") {
+		t.Errorf("population of runs of two sizes: %q", got)
 	}
 }

@@ -56,12 +56,15 @@ type Runs struct {
 	ScenarioHash string // hashes joined by ", " when they differ
 	Description  string // from the first run's scenario_json
 	Baseline     string // from scenario_json compare.baseline, else the first arm
-	Users        int
-	Businesses   int
-	Days         int
-	Replicates   int      // the most runs of any arm
-	Arms         []string // in order of their first run
-	Runs         []Run    // ordered by run_id
+	// Users, Businesses and Days are the largest of the runs (the
+	// population runs.users, businesses and days record, overrides such as
+	// --users included); the Min fields the smallest.
+	Users, MinUsers           int
+	Businesses, MinBusinesses int
+	Days, MinDays             int
+	Replicates                int      // the most runs of any arm
+	Arms                      []string // in order of their first run
+	Runs                      []Run    // ordered by run_id
 }
 
 // IDs are the run ids in order.
@@ -156,9 +159,13 @@ func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error)
 		}
 		perArm[run.Arm]++
 		r.Replicates = max(r.Replicates, perArm[run.Arm])
-		r.Users = max(r.Users, int(toInt(row[12])))
-		r.Businesses = max(r.Businesses, int(toInt(row[13])))
-		r.Days = max(r.Days, int(toInt(row[14])))
+		u, b, d := int(toInt(row[12])), int(toInt(row[13])), int(toInt(row[14]))
+		if i == 0 {
+			r.MinUsers, r.MinBusinesses, r.MinDays = u, b, d
+		}
+		r.Users, r.MinUsers = max(r.Users, u), min(r.MinUsers, u)
+		r.Businesses, r.MinBusinesses = max(r.Businesses, b), min(r.MinBusinesses, b)
+		r.Days, r.MinDays = max(r.Days, d), min(r.MinDays, d)
 		if i == 0 {
 			var sc struct {
 				Description string `json:"description"`

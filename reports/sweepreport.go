@@ -301,14 +301,8 @@ func SweepCharts(s *SweepData, arms []string) ([]*Chart, error) {
 func (r *Report) writeSweepPDF(w io.Writer) (int, error) {
 	runs, s := r.Runs, r.Sweep
 	d := newPDFDoc(fmt.Sprintf("msgmon sweep report · %s · batch %s", s.Info.Name, runs.BatchID))
-	d.para(textStyle(titleFont, 22, inkColor), "Parameter sweep: "+s.Info.Name, 0)
-	d.space(4)
-	if runs.Description != "" {
-		d.para(textStyle(bodyFont, 12, inkColor), runs.Description, 0)
-		d.space(4)
-	}
+	r.writeFront(d, "Parameter sweep: "+s.Info.Name)
 	facts := textStyle(bodyFont, 11, inkColor)
-	d.para(facts, r.populationSentence(), 0)
 	var cols []string
 	for _, c := range s.Info.Columns {
 		cols = append(cols, c.Path)
