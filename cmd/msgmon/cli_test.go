@@ -166,6 +166,12 @@ func TestBadInputExitsTwoEverywhere(t *testing.T) {
 		}
 	}
 
+	// Flags named alike in other commands keep their own values: export's
+	// --format is parquet.
+	if _, _, err := msgmon(t, ctx, "export", "--db", dbPath, "--out", filepath.Join(dir, "parquet")); err != nil {
+		t.Errorf("export: %v", err)
+	}
+
 	// A run-time failure is not bad input: the file held by a writer.
 	w, err := store.Open(ctx, dbPath)
 	if err != nil {

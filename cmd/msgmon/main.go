@@ -132,7 +132,8 @@ func checkFlags(cmd *cobra.Command, _ []string) error {
 			}
 		}
 	}
-	if f := cmd.Flags().Lookup("format"); f != nil && !slices.Contains(reports.Formats, f.Value.String()) {
+	// --format of the table commands (export has its own, parquet).
+	if f := cmd.Flags().Lookup("format"); f != nil && f.DefValue == reports.FormatTable && !slices.Contains(reports.Formats, f.Value.String()) {
 		return usageErr("--format must be table, csv or json, got %q", f.Value.String())
 	}
 	if f := cmd.Flags().Lookup("db"); f != nil {

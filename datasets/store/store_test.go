@@ -659,9 +659,31 @@ func TestExportParquet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A sweep's design, to be rebuilt from the Parquet files.
+	if _, err := db.RegisterSweep(ctx, SweepMeta{ID: "sw-1", Name: "rates", File: "rates.yaml", Design: "grid", Replicates: 2,
+		Columns: []SweepColumn{{Path: "business.sends_per_week_mean", Column: "sends_per_week_mean", Type: "DOUBLE"}},
+		Spec:    "name: rates", Points: []string{`{"point":0,"sends_per_week_mean":1}`, `{"point":1,"sends_per_week_mean":4}`}}); err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(t.TempDir(), "export")
 	if err := db.ExportParquet(ctx, dir, false); err != nil {
 		t.Fatal(err)
+	}
+	for _, c := range []struct{ table, cols string }{
+		{"sweeps", "sweep_id, name, file, design, points, replicates, CAST(parameters AS VARCHAR), spec"},
+		{"sweep_points", "sweep_id, point, CAST(params AS VARCHAR)"},
+	} {
+		want, err := db.Query(ctx, "SELECT "+c.cols+" FROM "+c.table+" ORDER BY ALL")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Query(ctx, "SELECT "+c.cols+" FROM read_parquet("+sqlString(filepath.Join(dir, c.table, "*.parquet"))+") ORDER BY ALL")
+		if err != nil {
+			t.Fatalf("%s: %v", c.table, err)
+		}
+		if len(want.Rows) == 0 || fmt.Sprint(got.Rows) != fmt.Sprint(want.Rows) {
+			t.Errorf("%s: parquet %v, db %v", c.table, got.Rows, want.Rows)
+		}
 	}
 	// Row counts and sums agree with the database.
 	for _, c := range []struct{ table, sums string }{
