@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 // Tick labels show each tick's value exactly, with the decimals its step
@@ -54,5 +55,67 @@ func TestTickLabelsExact(t *testing.T) {
 				t.Errorf("axis %v: tick %v labelled %q", r, tk.Value, tk.Label)
 			}
 		}
+	}
+}
+
+// Labels of the revenue-against-churn chart never overlap: points that
+// coincide share one label naming them all, and a label that would cover
+// another moves by whole lines.
+func TestParetoLabelsDoNotOverlap(t *testing.T) {
+	est := func(m float64) Estimate { return Estimate{Mean: m, HalfWidth: m / 20, N: 3} }
+	// service_only and subscription nearly coincide, as in the default
+	// comparison (churn 114.3 and 113.9, revenue 0 and 920 of 49,616).
+	pts := []ParetoPoint{
+		{Arm: "service_only", Churn: est(114.3), Revenue: est(0)},
+		{Arm: "subscription", Churn: est(113.9), Revenue: est(920)},
+		{Arm: "paid_push", Churn: est(218.2), Revenue: est(49616)},
+		{Arm: "status_ads", Churn: est(118), Revenue: est(2500)},
+	}
+	markFrontier(pts)
+	if _, err := ParetoChart(pts, []string{"service_only", "subscription", "paid_push", "status_ads"}); err != nil {
+		t.Fatal(err)
+	}
+	// The chart's axes: churn 100 to 240, revenue 0 to 55,000.
+	p := newPlot("", "")
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 100, 240, 0, 55000
+	labels, err := pointLabels(p, pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, l := range labels {
+		texts = append(texts, l.Labels...)
+	}
+	if !slices.Contains(texts, "service_only, subscription") || len(texts) != 3 {
+		t.Errorf("labels %q: want service_only and subscription sharing one", texts)
+	}
+
+	// A crowd: every label placed clear of every other, every point named.
+	sty := textStyle(bodyFont, 10, inkColor)
+	var at []vg.Point
+	var names, keys []string
+	for i := range 12 {
+		at = append(at, vg.Point{X: vg.Length(100 + 7*(i%4)), Y: vg.Length(50 + 9*(i/4))})
+		names = append(names, "arm-"+strconv.Itoa(i))
+		keys = append(keys, strconv.Itoa(i%2))
+	}
+	groups := placeLabels(at, names, keys, sty)
+	named := 0
+	for i, g := range groups {
+		named += len(g.Members)
+		for _, h := range groups[:i] {
+			a, b := g.Box, h.Box
+			if a.Min.X < b.Max.X && b.Min.X < a.Max.X && a.Min.Y < b.Max.Y && b.Min.Y < a.Max.Y {
+				t.Errorf("labels %q and %q overlap", g.Text, h.Text)
+			}
+		}
+		for _, m := range g.Members {
+			if keys[m] != keys[g.Members[0]] {
+				t.Errorf("label %q joins points of different keys", g.Text)
+			}
+		}
+	}
+	if named != len(at) {
+		t.Errorf("%d of %d points named", named, len(at))
 	}
 }
