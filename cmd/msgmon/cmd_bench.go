@@ -55,7 +55,7 @@ go tool pprof.`,
 			fmt.Fprintf(out, "population: %d users, %d businesses, %d days; models: %d; estimated memory %.0f MiB\n",
 				users, businesses, days, len(ms), float64(sim.MemoryEstimate(&cfg))/(1<<20))
 			t0 := time.Now()
-			pop, err := sim.NewPopulation(&cfg, 1)
+			pop, err := sim.NewPopulationContext(cmd.Context(), &cfg, 1)
 			if err != nil {
 				return err
 			}
