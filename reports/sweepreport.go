@@ -210,9 +210,17 @@ func SweepCharts(s *SweepData, arms []string) ([]*Chart, error) {
 					}
 					return 0
 				})
+				// With several parameters, arms' dots at one value are
+				// set a little apart, so their intervals do not hide
+				// each other.
+				dodge := 0.0
+				if !single && len(arms) > 1 {
+					lo, hi := slices.Min(xs), slices.Max(xs)
+					dodge = (float64(i) - float64(len(arms)-1)/2) * 0.015 * max(hi-lo, 1)
+				}
 				var pts errPoints
 				for _, o := range order {
-					pts.XYs = append(pts.XYs, plotter.XY{X: xs[o], Y: es[o].Mean})
+					pts.XYs = append(pts.XYs, plotter.XY{X: xs[o] + dodge, Y: es[o].Mean})
 					hw := es[o].HalfWidth
 					if math.IsNaN(hw) {
 						hw = 0
@@ -282,7 +290,7 @@ func SweepCharts(s *SweepData, arms []string) ([]*Chart, error) {
 		}
 		caption := "Mean over each point's replicates per arm; band: 95 % confidence interval (Student's t). Points are never pooled: each value is one point of the design."
 		if !single {
-			caption = "One dot per point of the design and arm, mean over its replicates with 95 % confidence intervals (Student's t); the other parameters vary between dots, so dots are not joined."
+			caption = "One dot per point of the design and arm, mean over its replicates with 95 % confidence intervals (Student's t); the other parameters vary between dots, so dots are not joined, and arms are set slightly apart at each value."
 		}
 		charts = append(charts, &Chart{Name: "sweep-" + strings.ReplaceAll(kpi.Column, "_", "-"),
 			Title: sweepKPITitles[kpi.Column][0] + " against the parameters", Caption: caption, Grid: grid, Legend: leg})
