@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -169,30 +171,57 @@ func (commaTicks) Ticks(lo, hi float64) []plot.Tick {
 			ts[i].Label = "x"
 		}
 	}
-	digits := 0
-	var prev float64
-	first := true
+	labelTicks(ts)
+	return ts
+}
+
+// labelTicks labels the ticks that have a label with their values, with
+// thousands separators and, on every label alike, the fewest decimals that
+// show each labelled value exactly (0.25 needs two, 2.5 one, 1e6 none).
+func labelTicks(ts []plot.Tick) {
+	var vs []float64
 	for _, t := range ts {
-		if t.Label == "" {
-			continue
+		if t.Label != "" {
+			vs = append(vs, t.Value)
 		}
-		if !first {
-			step := math.Abs(t.Value - prev)
-			if step > 0 && step < 1 {
-				digits = max(digits, int(math.Ceil(-math.Log10(step)-1e-9)))
+	}
+	if len(vs) == 0 {
+		return
+	}
+	slices.Sort(vs)
+	// The tolerance is a millionth of the smallest step, so that
+	// 0.30000000000000004 reads 0.3 but 0.25 never 0.2 or 0.3.
+	tol := math.Inf(1)
+	for i := 1; i < len(vs); i++ {
+		if d := vs[i] - vs[i-1]; d > 0 {
+			tol = math.Min(tol, d*1e-6)
+		}
+	}
+	if math.IsInf(tol, 1) {
+		tol = 1e-9 * math.Max(1, math.Abs(vs[0]))
+	}
+	digits := 0
+	for ; digits < 15; digits++ {
+		exact := true
+		for _, v := range vs {
+			r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'f', digits, 64), 64)
+			if err != nil || math.Abs(r-v) > tol {
+				exact = false
+				break
 			}
 		}
-		prev, first = t.Value, false
+		if exact {
+			break
+		}
 	}
 	for i, t := range ts {
 		if t.Label != "" {
 			ts[i].Label = fmtNum(t.Value, digits)
-			if ts[i].Label == "-0" {
-				ts[i].Label = "0"
+			if strings.Trim(ts[i].Label, "-0.") == "" {
+				ts[i].Label = fmtNum(0, digits)
 			}
 		}
 	}
-	return ts
 }
 
 // dayTicks label days every 1, 2, 5, 7, 10, 14, 30, ... days: at most
@@ -343,31 +372,15 @@ func KPIChart(c *Comparison) (*Chart, error) {
 		Grid:    grid}, nil
 }
 
-// ParetoChart draws platform revenue against churn, one point per arm with
-// 95 % error bars, and the Pareto frontier as a step line.
-func ParetoChart(pts []ParetoPoint) (*Chart, error) {
+// ParetoChart draws platform revenue against churn, one point per arm (or
+// per sweep point and arm) with 95 % error bars in the colour of its arm
+// (by its index in arms), and the Pareto frontier as a step line.
+func ParetoChart(pts []ParetoPoint, arms []string) (*Chart, error) {
 	p := newPlot("churn: follows ended per 1,000 follows (lower is better)", "platform revenue (USD, higher is better)")
 	leg := newLegend()
-	front := Frontier(pts)
-	if len(front) > 0 {
-		var step plotter.XYs
-		for i, f := range front {
-			if i > 0 {
-				step = append(step, plotter.XY{X: f.Churn.Mean, Y: front[i-1].Revenue.Mean})
-			}
-			step = append(step, plotter.XY{X: f.Churn.Mean, Y: f.Revenue.Mean})
-		}
-		line, err := plotter.NewLine(step)
-		if err != nil {
-			return nil, fmt.Errorf("reports: pareto: %w", err)
-		}
-		line.LineStyle.Color = mutedColor
-		line.LineStyle.Width = vg.Points(1.2)
-		line.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		p.Add(line)
-		addLegend(leg, "Pareto frontier", line)
-	}
-	for i, pt := range pts {
+	named := map[string]bool{}
+	for _, pt := range pts {
+		i := slices.Index(arms, pt.Arm)
 		xy := errPoints{XYs: plotter.XYs{{X: pt.Churn.Mean, Y: pt.Revenue.Mean}}}
 		sc, err := plotter.NewScatter(xy.XYs)
 		if err != nil {
@@ -391,11 +404,35 @@ func ParetoChart(pts []ParetoPoint) (*Chart, error) {
 			p.Add(xe, ye)
 		}
 		p.Add(sc)
-		name := pt.Arm
-		if pt.OnFrontier {
-			name += " (on frontier)"
+		if pt.Label == "" {
+			name := pt.Arm
+			if pt.OnFrontier {
+				name += " (on frontier)"
+			}
+			addLegend(leg, name, sc)
+		} else if !named[pt.Arm] {
+			addLegend(leg, pt.Arm, sc)
 		}
-		addLegend(leg, name, sc)
+		named[pt.Arm] = true
+	}
+	front := Frontier(pts)
+	if len(front) > 0 {
+		var step plotter.XYs
+		for i, f := range front {
+			if i > 0 {
+				step = append(step, plotter.XY{X: f.Churn.Mean, Y: front[i-1].Revenue.Mean})
+			}
+			step = append(step, plotter.XY{X: f.Churn.Mean, Y: f.Revenue.Mean})
+		}
+		line, err := plotter.NewLine(step)
+		if err != nil {
+			return nil, fmt.Errorf("reports: pareto: %w", err)
+		}
+		line.LineStyle.Color = inkColor
+		line.LineStyle.Width = vg.Points(1.2)
+		line.LineStyle.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		p.Add(line)
+		addLegend(leg, "Pareto frontier", line)
 	}
 	// Labels next to the points, pushed apart where points crowd.
 	labels, err := pointLabels(p, pts)
@@ -416,35 +453,111 @@ func ParetoChart(pts []ParetoPoint) (*Chart, error) {
 		Grid:    [][]*plot.Plot{{p}}, Legend: leg}, nil
 }
 
-// pointLabels puts each arm's name to the right of its point; labels of
-// points close together (in the plot's data range) are stacked.
+// pointLabels puts each point's label to the right of it. Points that
+// (nearly) coincide share one label, their names joined; a label that
+// would overlap one already placed moves down or up by a line until it
+// is clear (placeLabels).
 func pointLabels(p *plot.Plot, pts []ParetoPoint) ([]*plotter.Labels, error) {
 	xmin, xmax, ymin, ymax := p.X.Min, p.X.Max, math.Min(p.Y.Min, 0), p.Y.Max
 	sx, sy := math.Max(xmax-xmin, 1e-12), math.Max(ymax-ymin, 1e-12)
+	sty := textStyle(bodyFont, 10, inkColor)
+	at := make([]vg.Point, len(pts))
+	names := make([]string, len(pts))
+	for i, pt := range pts {
+		at[i] = vg.Point{X: labelArea.X * vg.Length((pt.Churn.Mean-xmin)/sx), Y: labelArea.Y * vg.Length((pt.Revenue.Mean-ymin)/sy)}
+		names[i] = pt.label()
+	}
 	var out []*plotter.Labels
-	var placed [][2]float64
-	for _, pt := range pts {
-		x, y := (pt.Churn.Mean-xmin)/sx, (pt.Revenue.Mean-ymin)/sy
-		shift := 0
-		for _, q := range placed {
-			if math.Abs(q[0]-x) < 0.12 && math.Abs(q[1]-y) < 0.06 {
-				shift++
-			}
+	keys := make([]string, len(pts))
+	for i, pt := range pts {
+		if pt.Label != "" {
+			keys[i] = pt.Arm // sweep points: one label per arm's cluster
 		}
-		placed = append(placed, [2]float64{x, y})
+	}
+	for _, g := range placeLabels(at, names, keys, sty) {
+		pt := pts[g.Members[0]]
 		l, err := plotter.NewLabels(plotter.XYLabels{
 			XYs:    plotter.XYs{{X: pt.Churn.Mean, Y: pt.Revenue.Mean}},
-			Labels: []string{pt.Arm},
+			Labels: []string{g.Text},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("reports: pareto labels: %w", err)
 		}
-		l.TextStyle[0].Font = font.From(bodyFont, 10)
+		l.TextStyle[0] = sty
 		l.TextStyle[0].YAlign = draw.YCenter
-		l.Offset = vg.Point{X: vg.Points(9), Y: vg.Points(float64(-13 * shift))}
+		l.Offset = vg.Point{X: labelGap, Y: g.Shift}
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// labelArea is the smallest data area a Pareto chart is drawn in (a half
+// page of the PDF report), for placing labels; labelGap is the space
+// between a point and its label.
+var (
+	labelArea = vg.Point{X: 560, Y: 200}
+	labelGap  = vg.Points(9)
+)
+
+// LabelGroup is one label of a chart: the points it names (indices), its
+// text and its vertical shift from the first point.
+type LabelGroup struct {
+	Members []int
+	Text    string
+	Shift   vg.Length
+	Box     vg.Rectangle // where the text goes, in the units of the points
+}
+
+// placeLabels places a label right of each point (positions in points
+// of the drawing). Points closer than a line's height in both directions
+// and have the same key share one label; a label overlapping an earlier one is moved by whole
+// lines, down first, until it overlaps none.
+func placeLabels(at []vg.Point, names, keys []string, sty text.Style) []LabelGroup {
+	lh := sty.Height("Xg") * 1.15
+	var groups []LabelGroup
+	for i, p := range at {
+		joined := false
+		for g := range groups {
+			q := at[groups[g].Members[0]]
+			if keys[i] == keys[groups[g].Members[0]] && math.Abs(float64(p.X-q.X)) < float64(lh) && math.Abs(float64(p.Y-q.Y)) < float64(lh) {
+				groups[g].Members = append(groups[g].Members, i)
+				if !strings.Contains(", "+groups[g].Text+", ", ", "+names[i]+", ") {
+					groups[g].Text += ", " + names[i]
+				}
+				joined = true
+				break
+			}
+		}
+		if !joined {
+			groups = append(groups, LabelGroup{Members: []int{i}, Text: names[i]})
+		}
+	}
+	var placed []vg.Rectangle
+	for g := range groups {
+		p := at[groups[g].Members[0]]
+		w := sty.Width(groups[g].Text)
+		for k := 0; ; k++ {
+			// 0, -1, +1, -2, +2, ... lines
+			shift := lh * vg.Length((k+1)/2)
+			if k%2 == 1 {
+				shift = -shift
+			}
+			box := vg.Rectangle{Min: vg.Point{X: p.X + labelGap, Y: p.Y + shift - lh/2}, Max: vg.Point{X: p.X + labelGap + w, Y: p.Y + shift + lh/2}}
+			free := true
+			for _, b := range placed {
+				if box.Min.X < b.Max.X && b.Min.X < box.Max.X && box.Min.Y < b.Max.Y && b.Min.Y < box.Max.Y {
+					free = false
+					break
+				}
+			}
+			if free || k > 4*len(at) {
+				groups[g].Shift, groups[g].Box = shift, box
+				placed = append(placed, box)
+				break
+			}
+		}
+	}
+	return groups
 }
 
 // symlog is sign(x) * log10(1 + |x|): a log scale that keeps zero and
@@ -487,7 +600,7 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 			vs := values(o)
 			if len(vs) == 0 {
 				l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: float64(i), Y: 0}},
-					Labels: []string{"no business\nspent"}})
+					Labels: []string{"no messaging\nspend"}})
 				if err != nil {
 					return nil, err
 				}
@@ -518,7 +631,7 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reports: follower change: %w", err)
 	}
-	roi, err := box("(revenue - spend) / spend (log scale)", func(o Outcomes) []float64 { return o.ReturnOnSpend })
+	roi, err := box("(attributed revenue - spend) / spend (log scale)", func(o Outcomes) []float64 { return o.ReturnOnSpend })
 	if err != nil {
 		return nil, fmt.Errorf("reports: return on spend: %w", err)
 	}
@@ -527,7 +640,9 @@ func OutcomeCharts(outs []Outcomes) ([]*Chart, error) {
 			Caption: "Each business's followers at the end minus at the start, all replicates pooled (symmetric log scale): box = quartiles, line = median, whiskers = 1.5 IQR, dots = outliers.",
 			Grid:    [][]*plot.Plot{{fc}}},
 		{Name: "return-on-spend", Title: "Return on messaging spend per business",
-			Caption: "(Revenue - messaging spend) / spend for each business that paid the platform, all replicates pooled (symmetric log scale): box = quartiles, line = median.",
-			Grid:    [][]*plot.Plot{{roi}}},
+			Caption: "(Attributed revenue - messaging spend) / spend for each business that paid for messages or subscriptions, all replicates pooled (symmetric log scale): box = quartiles, line = median. " +
+				"Attributed revenue is that of conversions caused by a click on one of the business's messages, converting at once (no later window); " +
+				"service conversions no message caused are not in it (business revenue in the key numbers counts them).",
+			Grid: [][]*plot.Plot{{roi}}},
 	}, nil
 }

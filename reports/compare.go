@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -217,7 +218,9 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 		cols[i] = fmt.Sprintf("CAST(%s AS DOUBLE)", k.Column)
 	}
 	t, err := db.Query(ctx, fmt.Sprintf(
-		"SELECT arm, batch_id, replicate, scenario, %s FROM run_totals WHERE %s ORDER BY arm, batch_id, replicate",
+		`SELECT arm, batch_id, replicate, scenario, %s, scenario_hash,
+			coalesce(CAST(json_extract(params, '$.point') AS INTEGER), -1)
+		FROM run_totals WHERE %s ORDER BY arm, batch_id, replicate`,
 		strings.Join(cols, ", "), where))
 	if err != nil {
 		return nil, err
@@ -238,10 +241,22 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 	}
 	values := map[key][]float64{}
 	reps := map[string][]replicate{}
+	// Runs of one arm are replicates only if they ran the same scenario
+	// at the same sweep point: pooling points would count one point's
+	// runs as many and hide the spread between points.
+	type sample struct {
+		hash  string
+		point int64
+	}
+	samples := map[string][]sample{}
 	c := &Comparison{BatchID: batchID, Baseline: baseline, KPIs: CompareKPIs}
 	for _, row := range t.Rows {
 		arm := row[0].(string)
 		r := replicate{str(row[1]), toInt(row[2])}
+		sm := sample{str(row[4+len(CompareKPIs)]), toInt(row[5+len(CompareKPIs)])}
+		if !slices.Contains(samples[arm], sm) {
+			samples[arm] = append(samples[arm], sm)
+		}
 		c.Scenario, _ = row[3].(string)
 		v := make([]float64, len(CompareKPIs))
 		for i := range v {
@@ -249,6 +264,18 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 		}
 		values[key{arm, r}] = v
 		reps[arm] = append(reps[arm], r)
+	}
+	for _, arm := range slices.Sorted(maps.Keys(samples)) {
+		sm := samples[arm]
+		if len(sm) < 2 {
+			continue
+		}
+		what := fmt.Sprintf("%d scenarios", len(sm))
+		if sm[0].point >= 0 {
+			what = fmt.Sprintf("%d points of a sweep", len(sm))
+		}
+		return nil, &SelectionError{fmt.Sprintf("the runs of arm %s in %s come from %s, which are not replicates of one another; "+
+			"report a sweep as a whole (msgmon report --batch SWEEP_ID) or choose the runs of one point or scenario", arm, batchID, what)}
 	}
 	if len(arms) == 0 {
 		for a := range reps {

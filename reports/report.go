@@ -39,6 +39,9 @@ type Report struct {
 	Outcomes   []Outcomes
 	Pareto     []ParetoPoint
 	Charts     []*Chart // in report order
+	// Sweep is set, and Comparison, Bands, Outcomes and Pareto are not,
+	// when the runs are several points of a sweep: a sweep report.
+	Sweep *SweepData
 
 	dbPath string
 	opts   Options
@@ -58,6 +61,19 @@ func Build(ctx context.Context, db *store.DB, sel Selection, opts Options) (*Rep
 		return nil, err
 	}
 	r := &Report{Runs: runs, dbPath: db.Path(), opts: opts}
+	isSweep, err := runs.isSweep()
+	if err != nil {
+		return nil, err
+	}
+	if isSweep {
+		if r.Sweep, err = loadSweep(ctx, db, runs); err != nil {
+			return nil, err
+		}
+		if r.Charts, err = SweepCharts(r.Sweep, runs.Arms); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}
 	label := runs.BatchID
 	if label == "" {
 		label = "runs " + runRanges(runs.IDs())
@@ -83,7 +99,11 @@ func Build(ctx context.Context, db *store.DB, sel Selection, opts Options) (*Rep
 		return nil, err
 	}
 	r.Pareto = Pareto(r.Comparison)
-	pc, err := ParetoChart(r.Pareto)
+	var arms []string
+	for _, row := range r.Comparison.Rows {
+		arms = append(arms, row.Arm)
+	}
+	pc, err := ParetoChart(r.Pareto, arms)
 	if err != nil {
 		return nil, err
 	}
@@ -261,6 +281,9 @@ func (d *pdfDoc) charts(cs ...*Chart) {
 // WritePDF writes the report as a multi-page A4 PDF and returns its
 // number of pages.
 func (r *Report) WritePDF(w io.Writer) (int, error) {
+	if r.Sweep != nil {
+		return r.writeSweepPDF(w)
+	}
 	runs := r.Runs
 	batch := runs.BatchID
 	if batch == "" {
@@ -269,16 +292,9 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d := newPDFDoc(fmt.Sprintf("msgmon report · %s · batch %s", runs.Scenario, batch))
 
 	// Title page: the scenario and the key numbers.
-	d.para(textStyle(titleFont, 22, inkColor), "Monetization comparison: "+runs.Scenario, 0)
-	d.space(4)
-	if runs.Description != "" {
-		d.para(textStyle(bodyFont, 12, inkColor), runs.Description, 0)
-		d.space(4)
-	}
+	r.writeFront(d, "Monetization comparison: "+runs.Scenario)
 	facts := textStyle(bodyFont, 11, inkColor)
-	d.para(facts, fmt.Sprintf("Population: %s users and %s businesses, simulated for %s days. %d replicates per arm; arms: %s.",
-		fmtNum(float64(runs.Users), 0), fmtNum(float64(runs.Businesses), 0), fmtNum(float64(runs.Days), 0),
-		runs.Replicates, strings.Join(runs.Arms, ", ")), 0)
+	d.para(facts, fmt.Sprintf("%d replicates per arm; arms: %s.", runs.Replicates, strings.Join(runs.Arms, ", ")), 0)
 	d.para(facts, fmt.Sprintf("Batch %s: %d runs (ids %s) in %s.", batch, len(runs.Runs), runRanges(runs.IDs()), r.dbPath), 0)
 	d.space(14)
 	d.para(textStyle(titleFont, 13, inkColor), "Key numbers at the end of the run (mean ± 95 % confidence interval over replicates)", 0)
@@ -335,7 +351,21 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d.charts(r.Chart("follower-change"))
 	d.charts(r.Chart("return-on-spend"))
 
-	// The models and provenance.
+	r.writeModelsAndProvenance(d)
+	if _, err := d.c.WriteTo(w); err != nil {
+		return 0, err
+	}
+	return d.pages, nil
+}
+
+// writeModelsAndProvenance writes the last page: each arm's models, and
+// where every number came from.
+func (r *Report) writeModelsAndProvenance(d *pdfDoc) {
+	runs := r.Runs
+	batch := runs.BatchID
+	if batch == "" {
+		batch = "several batches"
+	}
 	d.startPage()
 	d.para(textStyle(titleFont, 16, inkColor), "The arms and their models", 0)
 	d.space(4)
@@ -417,11 +447,44 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d.space(6)
 	d.para(textStyle(captionFont, 9, mutedColor), "Every number in this report comes from SQL over the database above; "+
 		"re-run the queries with msgmon query, e.g. SELECT * FROM run_totals WHERE "+r.where()+".", 0)
+}
 
-	if _, err := d.c.WriteTo(w); err != nil {
-		return 0, err
+// Population says what population the runs simulated, as stored with
+// each run (so with any override of the scenario's, such as --users):
+// ranges where the runs differ, as a sweep over the population's size.
+func (r *Report) Population() string {
+	runs := r.Runs
+	span := func(lo, hi int) string {
+		if lo == hi {
+			return fmtNum(float64(hi), 0)
+		}
+		return fmtNum(float64(lo), 0) + " to " + fmtNum(float64(hi), 0)
 	}
-	return d.pages, nil
+	return fmt.Sprintf("Population simulated: %s users and %s businesses, for %s days.",
+		span(runs.MinUsers, runs.Users), span(runs.MinBusinesses, runs.Businesses), span(runs.MinDays, runs.Days))
+}
+
+// Description is the scenario's description for page 1. A description
+// that gives numbers (a population, say) is quoted as the scenario's own
+// words, since a run may override them; Population says what ran.
+func (r *Report) Description() string {
+	d := strings.TrimSpace(r.Runs.Description)
+	if d == "" || !strings.ContainsAny(d, "0123456789") {
+		return d
+	}
+	return "The scenario describes itself as: \u201c" + d + "\u201d (its own words; the population above is what ran)."
+}
+
+// writeFront writes the title, the population and the description.
+func (r *Report) writeFront(d *pdfDoc, title string) {
+	d.para(textStyle(titleFont, 22, inkColor), title, 0)
+	d.space(4)
+	d.para(textStyle(titleFont, 12, inkColor), r.Population(), 0)
+	d.space(2)
+	if desc := r.Description(); desc != "" {
+		d.para(textStyle(bodyFont, 11, inkColor), desc, 0)
+		d.space(4)
+	}
 }
 
 func (r *Report) where() string {

@@ -136,6 +136,31 @@ func TestReportFromDatabase(t *testing.T) {
 		}
 	}
 
+	// Return on messaging spend counts only the revenue messages caused
+	// (business_channels), never the service conversions no message
+	// caused: checked against SQL written here, and attributed revenue is
+	// at most the business's total.
+	for _, o := range rep.Outcomes {
+		spent := `SELECT b.run_id, b.business_id, CAST(b.spend_messages_micros + b.spend_subscriptions_micros AS DOUBLE) AS sp,
+			(SELECT CAST(sum(c.revenue_micros) AS DOUBLE) FROM business_channels c WHERE c.run_id = b.run_id AND c.business_id = b.business_id) AS rev
+			FROM business_summary b JOIN runs USING (run_id) WHERE arm = '` + o.Arm + `' AND b.spend_messages_micros + b.spend_subscriptions_micros > 0`
+		want := sqlFloat(t, db, `SELECT coalesce(sum((rev - sp) / sp), 0) FROM (`+spent+`)`)
+		n := sqlFloat(t, db, `SELECT count(*) FROM (`+spent+`)`)
+		got := 0.0
+		for i, v := range o.ReturnOnSpend {
+			got += v
+			if v+1 > o.TotalRevenueOnSpend[i]*(1+1e-12) {
+				t.Errorf("%s: attributed revenue per dollar %v above the total's %v", o.Arm, v+1, o.TotalRevenueOnSpend[i])
+			}
+		}
+		if float64(len(o.ReturnOnSpend)) != n || !near(got, want) {
+			t.Errorf("%s: %d returns summing to %v; SQL %v summing to %v", o.Arm, len(o.ReturnOnSpend), got, n, want)
+		}
+		if o.Arm == "paid_push" && n == 0 {
+			t.Error("no paid_push business spent: the check proves nothing")
+		}
+	}
+
 	// Every PNG decodes, has the intended size and is not blank.
 	if len(rep.Charts) != 10 {
 		t.Errorf("%d charts, want 10", len(rep.Charts))
@@ -420,5 +445,39 @@ func TestArmChangesInWords(t *testing.T) {
 		FROM run_totals a JOIN run_totals b USING (batch_id, replicate) WHERE a.arm = 'service+paid_push' AND b.arm = 'service'`)
 	if d <= 0 || !near(nested.Diff[0].Mean, d) {
 		t.Errorf("reach difference %v, SQL %v; want the same, above 0", nested.Diff[0].Mean, d)
+	}
+}
+
+// Page 1 says what population ran, as stored with the runs (overrides
+// such as --users included), before the scenario's description; a
+// description that gives its own numbers is quoted as the scenario's
+// words, not stated as what ran.
+func TestReportSaysPopulationRun(t *testing.T) {
+	db := smallDB(t)
+	defer db.Close()
+	ctx := context.Background()
+	if _, err := db.Query(ctx, `UPDATE runs SET scenario_json = '{"description": "One population of 20,000 users over 180 days."}'`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := reports.Build(ctx, db, reports.Selection{BatchID: batch}, reports.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := rep.Population(), "Population simulated: 1,500 users and 30 businesses, for 30 days."; got != want {
+		t.Errorf("population %q, want %q", got, want)
+	}
+	if d := rep.Description(); !strings.HasPrefix(d, "The scenario describes itself as: ") || !strings.Contains(d, "the population above is what ran") {
+		t.Errorf("description %q states 20,000 users as if they ran", d)
+	}
+	// Runs of different sizes give ranges.
+	if _, err := db.Query(ctx, `UPDATE runs SET users = 900 WHERE replicate = 0`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = reports.Build(ctx, db, reports.Selection{BatchID: batch}, reports.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Population(); !strings.HasPrefix(got, "Population simulated: 900 to 1,500 users") {
+		t.Errorf("population of runs of two sizes: %q", got)
 	}
 }

@@ -41,6 +41,11 @@ type Run struct {
 	Version   string
 	Started   time.Time
 	Finished  time.Time
+	// Point is the run's point of a sweep (runs.params' "point"), -1
+	// for a run of no sweep.
+	Point int
+	// ScenarioHash is the hash of the run's scenario.
+	ScenarioHash string
 }
 
 // Runs are the selected runs and what they share.
@@ -51,12 +56,15 @@ type Runs struct {
 	ScenarioHash string // hashes joined by ", " when they differ
 	Description  string // from the first run's scenario_json
 	Baseline     string // from scenario_json compare.baseline, else the first arm
-	Users        int
-	Businesses   int
-	Days         int
-	Replicates   int      // the most runs of any arm
-	Arms         []string // in order of their first run
-	Runs         []Run    // ordered by run_id
+	// Users, Businesses and Days are the largest of the runs (the
+	// population runs.users, businesses and days record, overrides such as
+	// --users included); the Min fields the smallest.
+	Users, MinUsers           int
+	Businesses, MinBusinesses int
+	Days, MinDays             int
+	Replicates                int      // the most runs of any arm
+	Arms                      []string // in order of their first run
+	Runs                      []Run    // ordered by run_id
 }
 
 // IDs are the run ids in order.
@@ -102,7 +110,8 @@ func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error)
 		where = "batch_id = (SELECT arg_max(batch_id, run_id) FROM runs" + cond + ")"
 	}
 	t, err := db.Query(ctx, `SELECT run_id, batch_id, arm, models, replicate, CAST(seed AS VARCHAR), msgmon_version,
-		started_at, finished_at, scenario, scenario_hash, CAST(scenario_json AS VARCHAR), users, businesses, days
+		started_at, finished_at, scenario, scenario_hash, CAST(scenario_json AS VARCHAR), users, businesses, days,
+		coalesce(CAST(json_extract(params, '$.point') AS INTEGER), -1)
 		FROM runs WHERE `+where+` ORDER BY run_id`)
 	if err != nil {
 		return nil, err
@@ -140,6 +149,7 @@ func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error)
 			Replicate: int(toInt(row[4])), Seed: seed, Version: str(row[6])}
 		run.Started, _ = row[7].(time.Time)
 		run.Finished, _ = row[8].(time.Time)
+		run.ScenarioHash, run.Point = str(row[10]), int(toInt(row[15]))
 		r.Runs = append(r.Runs, run)
 		addUnique(&batches, run.BatchID)
 		addUnique(&scenarios, str(row[9]))
@@ -149,9 +159,13 @@ func SelectRuns(ctx context.Context, db *store.DB, sel Selection) (*Runs, error)
 		}
 		perArm[run.Arm]++
 		r.Replicates = max(r.Replicates, perArm[run.Arm])
-		r.Users = max(r.Users, int(toInt(row[12])))
-		r.Businesses = max(r.Businesses, int(toInt(row[13])))
-		r.Days = max(r.Days, int(toInt(row[14])))
+		u, b, d := int(toInt(row[12])), int(toInt(row[13])), int(toInt(row[14]))
+		if i == 0 {
+			r.MinUsers, r.MinBusinesses, r.MinDays = u, b, d
+		}
+		r.Users, r.MinUsers = max(r.Users, u), min(r.MinUsers, u)
+		r.Businesses, r.MinBusinesses = max(r.Businesses, b), min(r.MinBusinesses, b)
+		r.Days, r.MinDays = max(r.Days, d), min(r.MinDays, d)
 		if i == 0 {
 			var sc struct {
 				Description string `json:"description"`
@@ -227,17 +241,17 @@ var (
 		Caption: "Distinct users who saw at least one ad between statuses on each day: mean per arm with 95 % band.",
 		expr:    "reach_ads"}
 	CumulativeChurn = Metric{Name: "churn-cumulative", Title: "Cumulative follows ended",
-		YLabel:  "unfollows + blocked follows since day 0 (count)",
+		YLabel:  "follows ended since day 0",
 		Caption: "Follows ended by users (unfollows, lapses and blocks of a followed business), summed from the first day: mean per arm with 95 % band.",
 		// Runs stored before schema version 2 have no follows_blocked;
 		// their blocks (all of them) stand in.
 		expr: "unfollows + coalesce(follows_blocked, blocks)", cumulative: true}
 	CumulativePlatformRevenue = Metric{Name: "platform-revenue-cumulative", Title: "Cumulative platform revenue",
-		YLabel:  "platform revenue since day 0 (USD)",
+		YLabel:  "platform revenue (USD)",
 		Caption: "What the platform earned from businesses and users (all sources), summed from the first day: mean per arm with 95 % band.",
 		expr:    "platform_revenue_usd", cumulative: true}
 	CumulativeBusinessRevenue = Metric{Name: "business-revenue-cumulative", Title: "Cumulative business revenue",
-		YLabel:  "revenue of all businesses since day 0 (USD)",
+		YLabel:  "business revenue since day 0 (USD)",
 		Caption: "Sales of all businesses from conversions, summed from the first day: mean per arm with 95 % band.",
 		expr:    "business_revenue", cumulative: true}
 )
@@ -308,16 +322,32 @@ type Outcomes struct {
 	Arm string
 	// FollowerChange is followers_end - followers_start.
 	FollowerChange []float64
-	// ReturnOnSpend is (revenue - spend) / spend, for businesses that spent
-	// on messaging (spend > 0) only.
+	// ReturnOnSpend is the return on messaging spend, (attributed revenue
+	// - spend) / spend, for businesses whose messaging cost something
+	// (spend > 0) only. Attributed revenue is that of the conversions a
+	// click on one of the business's messages caused at once (the
+	// business_channels rows' revenue_micros, summed over the business's
+	// channels); service conversions no message caused are not in it.
+	// Messaging spend is what the business paid for messages and
+	// subscriptions (spend_messages_micros + spend_subscriptions_micros):
+	// a subscription's per-follower fee pays for its messages too.
 	ReturnOnSpend []float64
+	// TotalRevenueOnSpend is the business's total revenue (every
+	// conversion, caused by a message or not) per dollar of messaging
+	// spend, for the same businesses: not a return on the spend, kept for
+	// comparison.
+	TotalRevenueOnSpend []float64
 }
 
 // BusinessOutcomes returns the business outcomes per arm, in runs.Arms order.
 func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes, error) {
-	t, err := db.Query(ctx, `SELECT r.arm, CAST(b.followers_end - b.followers_start AS DOUBLE),
-		CASE WHEN b.spend_micros > 0 THEN CAST(b.revenue_micros - b.spend_micros AS DOUBLE) / CAST(b.spend_micros AS DOUBLE) END
-		FROM business_summary b JOIN runs r USING (run_id) WHERE b.`+runs.where()+`
+	t, err := db.Query(ctx, `WITH c AS (SELECT run_id, business_id, sum(revenue_micros) AS revenue
+			FROM business_channels WHERE `+runs.where()+` GROUP BY run_id, business_id),
+		b AS (SELECT *, spend_messages_micros + spend_subscriptions_micros AS spend FROM business_summary WHERE `+runs.where()+`)
+		SELECT r.arm, CAST(b.followers_end - b.followers_start AS DOUBLE),
+		CASE WHEN b.spend > 0 THEN CAST(coalesce(c.revenue, 0) - b.spend AS DOUBLE) / CAST(b.spend AS DOUBLE) END,
+		CASE WHEN b.spend > 0 THEN CAST(b.revenue_micros AS DOUBLE) / CAST(b.spend AS DOUBLE) END
+		FROM b JOIN runs r USING (run_id) LEFT JOIN c USING (run_id, business_id)
 		ORDER BY b.run_id, b.business_id`)
 	if err != nil {
 		return nil, err
@@ -331,6 +361,7 @@ func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes
 		o.FollowerChange = append(o.FollowerChange, toFloat(row[1]))
 		if row[2] != nil {
 			o.ReturnOnSpend = append(o.ReturnOnSpend, toFloat(row[2]))
+			o.TotalRevenueOnSpend = append(o.TotalRevenueOnSpend, toFloat(row[3]))
 		}
 	}
 	out := make([]Outcomes, len(runs.Arms))
@@ -340,11 +371,20 @@ func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes
 	return out, nil
 }
 
-// ParetoPoint is one arm's final churn and platform revenue.
+// ParetoPoint is one arm's (or one sweep point and arm's) final churn and
+// platform revenue.
 type ParetoPoint struct {
 	Arm            string
+	Label          string   // drawn next to the point; "" draws Arm
 	Churn, Revenue Estimate // churn per 1,000 follows; platform revenue in USD
 	OnFrontier     bool
+}
+
+func (p ParetoPoint) label() string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Arm
 }
 
 // Pareto takes each arm's churn per 1,000 follows and platform revenue
@@ -356,6 +396,13 @@ func Pareto(c *Comparison) []ParetoPoint {
 	for i, r := range c.Rows {
 		pts[i] = ParetoPoint{Arm: r.Arm, Churn: r.KPI[ci], Revenue: r.KPI[ri]}
 	}
+	markFrontier(pts)
+	return pts
+}
+
+// markFrontier marks the points no other point beats on both (maximise
+// revenue, minimise churn).
+func markFrontier(pts []ParetoPoint) {
 	for i := range pts {
 		pts[i].OnFrontier = true
 		for j := range pts {
@@ -367,7 +414,6 @@ func Pareto(c *Comparison) []ParetoPoint {
 			}
 		}
 	}
-	return pts
 }
 
 // Frontier returns the points on the Pareto frontier ordered by churn.

@@ -49,7 +49,7 @@ func SweepSummary(ctx context.Context, db *store.DB, name string, columns []stri
 		row := SweepRow{Point: int(toInt(r[0])), Arm: str(r[1]), Runs: int(toInt(r[2])), Params: r[3 : 3+len(columns)]}
 		for k := range SweepKPIs {
 			mean, sd := toFloat(r[3+len(columns)+2*k]), toFloat(r[4+len(columns)+2*k])
-			row.KPI = append(row.KPI, Estimate{Mean: mean, HalfWidth: tHalfWidth(sd, row.Runs)})
+			row.KPI = append(row.KPI, Estimate{Mean: mean, HalfWidth: tHalfWidth(sd, row.Runs), N: row.Runs})
 		}
 		rows[i] = row
 	}

@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // Graph is an undirected social graph in compressed sparse rows: the
 // contacts of user u are Adj[Start[u]:Start[u+1]].
@@ -26,6 +29,11 @@ func (g *Graph) Contacts(u int) []int32 { return g.Adj[g.Start[u]:g.Start[u+1]] 
 // O(n²) reweighting, and it visits contacts in a fixed order, so the graph
 // depends on the stream alone. graph_test.go checks it against gonum's.
 func HolmeKim(n, m int, triad float64, rnd *Stream) (*Graph, error) {
+	return holmeKim(context.Background(), n, m, triad, rnd)
+}
+
+// holmeKim is HolmeKim that stops with ctx's error soon after ctx is done.
+func holmeKim(ctx context.Context, n, m int, triad float64, rnd *Stream) (*Graph, error) {
 	if m < 1 || n <= m {
 		return nil, fmt.Errorf("sim: Holme–Kim graph needs 1 <= m < n, got n=%d m=%d", n, m)
 	}
@@ -56,6 +64,9 @@ func HolmeKim(n, m int, triad float64, rnd *Stream) (*Graph, error) {
 	}
 	targets := make([]int32, 0, m)
 	for v := int32(m); int(v) < n; v++ {
+		if err := stopped(ctx, int(v)); err != nil {
+			return nil, err
+		}
 		targets = targets[:0]
 		var last int32 = -1
 		for i := 0; i < m; i++ {

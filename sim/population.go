@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"unsafe"
@@ -76,22 +77,47 @@ type Population struct {
 
 // NewPopulation draws a population from cfg under seed.
 func NewPopulation(cfg *Config, seed uint64) (*Population, error) {
+	return NewPopulationContext(context.Background(), cfg, seed)
+}
+
+// NewPopulationContext is NewPopulation that stops soon after ctx is
+// done, with ctx's error: the loops over users check it every
+// checkEvery users, so a large population stops within a fraction of a
+// second rather than at the end of its build. The population drawn does
+// not depend on ctx.
+func NewPopulationContext(ctx context.Context, cfg *Config, seed uint64) (*Population, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	p := &Population{Cfg: *cfg, N: cfg.Users, M: cfg.Businesses, K: cfg.MaxFollows, C: len(cfg.Categories), seed: seed}
-	p.drawUsers(seed)
+	if err := p.drawUsers(ctx, seed); err != nil {
+		return nil, err
+	}
 	p.assignSegments()
 	if err := p.drawBusinesses(seed); err != nil {
 		return nil, err
 	}
 	p.sumInterest()
-	if err := p.drawGraph(seed); err != nil {
+	if err := p.drawGraph(ctx, seed); err != nil {
 		return nil, err
 	}
-	p.drawInitialFollows(seed)
+	if err := p.drawInitialFollows(ctx, seed); err != nil {
+		return nil, err
+	}
 	p.estimateRelevance(seed)
 	return p, nil
+}
+
+// checkEvery is how many users (or graph nodes) a population build draws
+// between looks at its context: a few milliseconds of work.
+const checkEvery = 1 << 14
+
+// stopped is ctx's error at every checkEvery-th i, else nil.
+func stopped(ctx context.Context, i int) error {
+	if i%checkEvery != 0 {
+		return nil
+	}
+	return ctx.Err()
 }
 
 func betaMeanConc(mean, conc float64, src *Stream) distuv.Beta {
@@ -104,7 +130,7 @@ func logNormalMean(mean, sigma float64, src *Stream) distuv.LogNormal {
 	return distuv.LogNormal{Mu: math.Log(math.Max(mean, 1e-12)) - sigma*sigma/2, Sigma: sigma, Src: src}
 }
 
-func (p *Population) drawUsers(seed uint64) {
+func (p *Population) drawUsers(ctx context.Context, seed uint64) error {
 	cfg := &p.Cfg
 	n, c := p.N, p.C
 	p.Market = make([]uint8, n)
@@ -123,6 +149,9 @@ func (p *Population) drawUsers(seed uint64) {
 	base := streamBase(seed, purposeUserTraits)
 	ut := cfg.User
 	for u := 0; u < n; u++ {
+		if err := stopped(ctx, u); err != nil {
+			return err
+		}
 		s := newStream(base, u, 0)
 		x := s.Float64() * acc
 		mk := len(cum) - 1
@@ -152,19 +181,22 @@ func (p *Population) drawUsers(seed uint64) {
 		p.StatusViews[u] = float32(logNormalMean(ut.StatusViewsMean, ut.StatusViewsSigma, &s).Rand())
 		p.OptIn[u] = float32(betaMeanConc(ut.OptInMean, 4, &s).Rand())
 	}
-	p.drawPropensities(seed)
+	return p.drawPropensities(ctx, seed)
 }
 
 // drawPropensities draws the log-normal factors (mean 1) of users'
 // propensities to follow and to turn ads off, on a stream of their own
 // (the other traits' draws do not depend on them): with both spreads 0
 // every factor is exactly 1.
-func (p *Population) drawPropensities(seed uint64) {
+func (p *Population) drawPropensities(ctx context.Context, seed uint64) error {
 	ut := p.Cfg.User
 	p.FollowPropensity = make([]float32, p.N)
 	p.AdOptOutPropensity = make([]float32, p.N)
 	base := streamBase(seed, purposePropensity)
 	for u := 0; u < p.N; u++ {
+		if err := stopped(ctx, u); err != nil {
+			return err
+		}
 		p.FollowPropensity[u], p.AdOptOutPropensity[u] = 1, 1
 		if ut.Homogeneous {
 			continue
@@ -181,6 +213,7 @@ func (p *Population) drawPropensities(seed uint64) {
 			p.AdOptOutPropensity[u] = float32(math.Exp(sg*za - sg*sg/2))
 		}
 	}
+	return nil
 }
 
 // assignSegments puts each user in a market and a tolerance band, cut at
@@ -282,7 +315,7 @@ func (p *Population) drawBusinesses(seed uint64) error {
 	return nil
 }
 
-func (p *Population) drawGraph(seed uint64) error {
+func (p *Population) drawGraph(ctx context.Context, seed uint64) error {
 	cfg := &p.Cfg
 	p.StatusSupply = make([]float32, p.N)
 	posts := cfg.User.StatusPostsMean
@@ -293,7 +326,7 @@ func (p *Population) drawGraph(seed uint64) error {
 		return nil
 	}
 	s := NewStream(seed, purposeGraph, 0, 0)
-	g, err := HolmeKim(p.N, cfg.Graph.EdgesPerUser, cfg.Graph.Triad, &s)
+	g, err := holmeKim(ctx, p.N, cfg.Graph.EdgesPerUser, cfg.Graph.Triad, &s)
 	if err != nil {
 		return err
 	}
@@ -363,13 +396,16 @@ func (p *Population) pickCategory(u int, x float64) int {
 	return last
 }
 
-func (p *Population) drawInitialFollows(seed uint64) {
+func (p *Population) drawInitialFollows(ctx context.Context, seed uint64) error {
 	p.InitialFollows = make([]int32, p.N*p.K)
 	for i := range p.InitialFollows {
 		p.InitialFollows[i] = -1
 	}
 	base := streamBase(seed, purposeInitialFollows)
 	for u := 0; u < p.N; u++ {
+		if err := stopped(ctx, u); err != nil {
+			return err
+		}
 		s := newStream(base, u, 0)
 		k := s.Poisson(p.Cfg.User.FollowsAtStart)
 		row := p.InitialFollows[u*p.K : (u+1)*p.K]
@@ -389,6 +425,7 @@ func (p *Population) drawInitialFollows(seed uint64) {
 			}
 		}
 	}
+	return nil
 }
 
 // estimateRelevance sets the mean relevance of a marketing message over

@@ -115,3 +115,123 @@ func TestBusinessWinnersFindsServiceArm(t *testing.T) {
 		t.Errorf("after a batch of service+paid_push alone: %v, want the notebook's message", err)
 	}
 }
+
+// TestBadInputExitsTwoEverywhere: every command refuses bad input with
+// exit code 2 and a message saying what to change (a missing file, an
+// unusable --db, SQL DuckDB refuses, an empty query), while a run-time
+// failure (the database held by a writer) stays 1. Every command of the
+// root has a case.
+func TestBadInputExitsTwoEverywhere(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "r.duckdb")
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	none := filepath.Join(dir, "none.yaml")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", none}, "no such file or directory; give a scenario file"},
+		{[]string{"run", "--db", "", "--users", "100"}, "--db: give the path of a results database file"},
+		{[]string{"compare", "/nonexistent.yaml"}, "no such file or directory; give a scenario file"},
+		{[]string{"compare", "--db", "a?b.duckdb"}, "must not contain '?', '#' or '%'"},
+		{[]string{"compare", "--db", dir}, "is a folder; give a database file"},
+		{[]string{"query", "--db", dbPath, "SELEC 1"}, "Parser Error"},
+		{[]string{"query", "--db", dbPath, "SELECT nosuch FROM runs"}, "nosuch"},
+		{[]string{"query", "--db", dbPath, ""}, "give an SQL statement"},
+		{[]string{"query", "--db", dbPath, " ; "}, "give an SQL statement"},
+		{[]string{"query", "--db", "", "SELECT 1"}, "--db: give the path"},
+		{[]string{"export", "--db", "a#b.duckdb", "--out", dir}, "must not contain"},
+		{[]string{"presets", "show", "nosuch"}, `no embedded scenario "nosuch"`},
+		{[]string{"validate", none}, "scenario files have problems"},
+		{[]string{"schema", "extra"}, "(see msgmon schema --help)"},
+		{[]string{"version", "extra"}, "(see msgmon version --help)"},
+		{[]string{"bench", "--users", "1"}, "users: must be in"},
+		{[]string{"report", "--db", ""}, "--db: give the path"},
+		{[]string{"report", "--db", dbPath, "--run-id", "999"}, "none of the runs [999]"},
+		{[]string{"notebook", "run", "--db", dbPath, none}, "no such file or directory"},
+		{[]string{"sweep", none}, "no such file or directory"},
+		{[]string{"sweep", "--db", "", none}, "--db: give the path"},
+		{[]string{"sensitivity", none}, "no such file or directory"},
+		{[]string{"optimize", none}, "no such file or directory"},
+		{[]string{"calibrate", none}, "no such file or directory"},
+	}
+	covered := map[string]bool{}
+	for _, c := range cases {
+		covered[c.args[0]] = true
+		_, _, err := msgmon(t, ctx, c.args...)
+		if code := exitCode(err, nil); code != exitInput {
+			t.Errorf("msgmon %q: exit code %d (%v), want %d", c.args, code, err, exitInput)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("msgmon %q: %q does not say %q", c.args, err, c.want)
+		}
+	}
+	for _, c := range newRootCommand().Commands() {
+		if name := c.Name(); name != "help" && name != "completion" && !covered[name] {
+			t.Errorf("no bad-input case for msgmon %s", name)
+		}
+	}
+
+	// Flags named alike in other commands keep their own values: export's
+	// --format is parquet.
+	if _, _, err := msgmon(t, ctx, "export", "--db", dbPath, "--out", filepath.Join(dir, "parquet")); err != nil {
+		t.Errorf("export: %v", err)
+	}
+
+	// A run-time failure is not bad input: the file held by a writer.
+	w, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	_, _, err = msgmon(t, ctx, "query", "--db", dbPath, "SELECT 1")
+	if code := exitCode(err, nil); code != exitError {
+		t.Errorf("query of a database held by a writer: exit code %d (%v), want %d", code, err, exitError)
+	}
+}
+
+// TestQueryWritesNothing: query cannot write a file or reach one outside
+// the database, nor turn that back on, and refuses several statements
+// rather than print only the last one's result.
+func TestQueryWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "r.duckdb")
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out := filepath.Join(dir, "x.csv")
+	for _, c := range []struct{ sql, want string }{
+		{"COPY (SELECT 1) TO '" + out + "'", "COPY TO is disabled"},
+		{"EXPORT DATABASE '" + filepath.Join(dir, "exp") + "'", "disabled"},
+		{"SELECT * FROM read_csv('" + dbPath + "')", "disabled"},
+		{"ATTACH '" + filepath.Join(dir, "other.duckdb") + "' AS o", "disabled"},
+		{"SET enable_external_access = true", "locked"},
+		{"CREATE TABLE t (a INTEGER)", "read-only"},
+		{"SELECT 1; SELECT 2", "several statements"},
+	} {
+		_, _, err := msgmon(t, ctx, "query", "--db", dbPath, c.sql)
+		if exitCode(err, nil) != exitInput || !strings.Contains(fmt.Sprint(err), c.want) {
+			t.Errorf("query %q: %v, want exit %d saying %q", c.sql, err, exitInput, c.want)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != "r.duckdb" {
+			t.Errorf("query wrote %s", e.Name())
+		}
+	}
+	// One statement, with ';' inside a string and at the end, is fine.
+	got, _, err := msgmon(t, ctx, "query", "--db", dbPath, "--format", "csv", "SELECT 'a;b' AS s;")
+	if err != nil || got != "s\na;b\n" {
+		t.Errorf("one statement: %q, %v", got, err)
+	}
+}

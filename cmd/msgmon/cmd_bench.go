@@ -59,10 +59,10 @@ go tool pprof.`,
 				ms = append(ms, m)
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "population: %d users, %d businesses, %d days; models: %d; estimated memory %.0f MiB\n",
-				users, businesses, days, len(ms), float64(sim.MemoryEstimate(&cfg))/(1<<20))
+			fmt.Fprintf(out, "population: %d users, %d businesses, %d days; models: %d; estimated peak memory of one run %.0f MiB\n",
+				users, businesses, days, len(ms), float64(peakMemory(&cfg))/(1<<20))
 			t0 := time.Now()
-			pop, err := sim.NewPopulation(&cfg, 1)
+			pop, err := sim.NewPopulationContext(cmd.Context(), &cfg, 1)
 			if err != nil {
 				return err
 			}

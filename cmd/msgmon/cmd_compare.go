@@ -16,6 +16,7 @@ func newCompareCommand() *cobra.Command {
 	var o runOptions
 	var baseline string
 	var noReport bool
+	var format string
 	c := &cobra.Command{
 		Use:   "compare [scenario.yaml]",
 		Short: "Run every model of a scenario on the same population and compare them",
@@ -69,18 +70,20 @@ With no file it runs the embedded default scenario.`,
 			if err != nil {
 				return err
 			}
-			if err := cmp.Write(cmd.OutOrStdout()); err != nil {
+			if err := cmp.WriteFormat(cmd.OutOrStdout(), format); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "\n%d runs stored in %s (batch %s); query them with: msgmon query --db %s \"SELECT * FROM run_totals WHERE batch_id = '%s'\"\n",
+			note := notes(format, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			fmt.Fprintf(note, "\n%d runs stored in %s (batch %s); query them with: msgmon query --db %s \"SELECT * FROM run_totals WHERE batch_id = '%s'\"\n",
 				len(res.runIDs), o.DB, res.batchID, o.DB, res.batchID)
 			if noReport {
 				return nil
 			}
 			pdf, pngDir := defaultReportPaths(o.DB, res.batchID)
-			return runReport(cmd.Context(), &reportOptions{DB: o.DB, Batch: res.batchID, Baseline: base, Out: pdf, PNG: pngDir}, cmd.OutOrStdout())
+			return runReport(cmd.Context(), &reportOptions{DB: o.DB, Batch: res.batchID, Baseline: base, Out: pdf, PNG: pngDir}, note)
 		},
 	}
+	addFormatFlag(c.Flags(), &format)
 	o.AddFlags(c.Flags())
 	c.Flags().StringVar(&baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
 	c.Flags().BoolVar(&noReport, "no-report", false, "do not write the PDF report and PNG charts")

@@ -15,9 +15,11 @@ func newExportCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "export --out DIR",
 		Short: "Export the results to Parquet, partitioned by scenario and arm",
-		Long: `Export writes runs, daily, business_summary and segment_summary as Parquet
-files in a Hive layout (DIR/daily/scenario=.../arm=.../*.parquet) for tools
-that do not speak DuckDB. An earlier export in DIR is replaced; any other
+		Long: `Export writes runs, daily, business_summary, segment_summary and
+business_channels as Parquet files in a Hive layout
+(DIR/daily/scenario=.../arm=.../*.parquet), and the sweeps and sweep_points
+tables (each sweep's design and points) as DIR/sweeps/sweeps.parquet and
+DIR/sweep_points/sweep_points.parquet, for tools that do not speak DuckDB. An earlier export in DIR is replaced; any other
 non-empty DIR is refused unless --force (then only the table folders are
 replaced).`,
 		Example: `  msgmon export --out results-parquet

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets/store"
@@ -11,8 +15,11 @@ func newQueryCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "query SQL",
 		Short: "Run SQL on the results database (read-only)",
-		Long: `Query opens the results database read-only and prints the result of an SQL
-statement (of the last one, when several are separated by ';'). A file made
+		Long: `Query opens the results database read-only and prints the result of one SQL
+statement (text with several is refused: run them one at a time). Nothing
+outside the database can be read or written: DuckDB's external access is
+off, so COPY ... TO, read_parquet, read_csv and ATTACH are refused (use the
+DuckDB CLI or Python on the file for those). A file made
 by an older msgmon is first brought up to the current schema, which only
 adds columns. Tables: runs, daily, business_summary, segment_summary, sweeps,
 sweep_points; views: daily_usd, run_totals, arm_summary, and sweep_<name> and
@@ -27,14 +34,20 @@ sweep_<name>_summary for each sweep.`,
 			default:
 				return usageErr("--format must be table, csv or json, got %q", format)
 			}
-			db, err := openResults(cmd.Context(), "query", dbPath)
+			if strings.TrimSpace(strings.Trim(args[0], "; \t\n")) == "" {
+				return usageErr("query: give an SQL statement, e.g. msgmon query \"SELECT * FROM arm_summary\"")
+			}
+			db, err := openSealed(cmd.Context(), "query", dbPath)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			t, err := db.Query(cmd.Context(), args[0])
+			t, err := db.QueryOne(cmd.Context(), args[0])
+			if errors.Is(err, store.ErrSeveralStatements) {
+				return inputError{fmt.Errorf("query: the SQL holds several statements and query prints one result: %w", err)}
+			}
 			if err != nil {
-				return err
+				return sqlInput(err)
 			}
 			return store.WriteTable(cmd.OutOrStdout(), t, format)
 		},

@@ -50,6 +50,11 @@ revenue against churn with the Pareto frontier, the distribution of business
 outcomes, the models' definitions and the provenance of every run. With
 --png it also writes each chart as a PNG.
 
+A sweep's batch gets a sweep report: a table per point and arm, each
+output against each parameter with 95 % bands over each point's own
+replicates, and revenue against churn over the points with the Pareto
+frontier. Runs of different points are never pooled as replicates.
+
 Runs are chosen by --run-id, else --batch, else --scenario (its latest
 batch), else the latest batch in the database. Existing files are kept
 unless --force is given.`,

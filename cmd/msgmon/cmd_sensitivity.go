@@ -60,6 +60,7 @@ The runs are stored like any sweep's, so an interrupted analysis resumes.`,
 	f.StringVar(&o.Arm, "arm", "", "arm whose outputs are analysed (default: the sweep's last arm)")
 	f.StringVar(&o.PNG, "png", "", "folder for the tornado charts (default: next to the database)")
 	f.BoolVar(&o.Force, "force", false, "overwrite existing charts")
+	addFormatFlag(f, &o.Format)
 	return c
 }
 
@@ -102,13 +103,20 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 		pngDir = filepath.Dir(o.DB)
 	}
 	var charts []*reports.Chart
+	note := notes(o.Format, stdout, stderr)
+	tabOut := note // the aligned tables, for a person
+	if o.Format != reports.FormatTable {
+		tabOut = io.Discard
+	}
+	var head []string // of the records, for CSV or JSON
+	var records [][]any
 	for _, out := range o.Outputs {
 		y, err := pointMeans(ctx, db, store.SweepView(sw.Name), arm, out, len(plan.points))
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\n%s of %s, sweep %s (%d points x %d replicates)\n\n", out, arm, sw.Name, len(plan.points), plan.scen[0].Replicates)
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(note, "\n%s of %s, sweep %s (%d points x %d replicates)\n\n", out, arm, sw.Name, len(plan.points), plan.scen[0].Replicates)
+		tw := tabwriter.NewWriter(tabOut, 0, 0, 2, ' ', tabwriter.AlignRight)
 		var ch *reports.Chart
 		name := fmt.Sprintf("sensitivity-%s-%s", sw.Name, out)
 		switch sw.Design {
@@ -122,8 +130,10 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 				return fmt.Errorf("%s: %w", out, err)
 			}
 			fmt.Fprintln(tw, "parameter\tmu*\tmu\tsigma\t")
+			head = []string{"output", "arm", "parameter", "mu_star", "mu", "sigma"}
 			for i, p := range params {
 				fmt.Fprintf(tw, "%s\t%.4g\t%.4g\t%.4g\t\n", p, r.MuStar[i], r.Mu[i], r.Sigma[i])
+				records = append(records, []any{out, arm, p, r.MuStar[i], r.Mu[i], r.Sigma[i]})
 			}
 			ch, err = reports.TornadoChart(name, fmt.Sprintf("Morris screening of %s (%s)", out, arm),
 				fmt.Sprintf("mu*: mean absolute change of %s over a step of %.0f%% of a parameter's range; sigma: spread of those changes. %d trajectories.", out, 100*m.Delta, m.Trajectories),
@@ -141,8 +151,10 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 				return fmt.Errorf("%s: %w", out, err)
 			}
 			fmt.Fprintln(tw, "parameter\tS1\t95% CI\tST\t95% CI\t")
+			head = []string{"output", "arm", "parameter", "s1", "s1_ci95_low", "s1_ci95_high", "st", "st_ci95_low", "st_ci95_high"}
 			for i, p := range params {
 				fmt.Fprintf(tw, "%s\t%.3f\t[%.3f, %.3f]\t%.3f\t[%.3f, %.3f]\t\n", p, r.S1[i], r.S1Low[i], r.S1High[i], r.ST[i], r.STLow[i], r.STHigh[i])
+				records = append(records, []any{out, arm, p, r.S1[i], r.S1Low[i], r.S1High[i], r.ST[i], r.STLow[i], r.STHigh[i]})
 			}
 			ch, err = reports.TornadoChart(name, fmt.Sprintf("Sobol indices of %s (%s)", out, arm),
 				fmt.Sprintf("S1: share of the variance of %s a parameter explains alone; ST: with its interactions. 95%% bootstrap intervals; N = %d.", out, s.N),
@@ -158,11 +170,16 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 		}
 		charts = append(charts, ch)
 	}
+	if o.Format != reports.FormatTable {
+		if err := reports.WriteRecords(stdout, o.Format, head, records); err != nil {
+			return err
+		}
+	}
 	paths, err := reports.SaveCharts(pngDir, charts, o.Force)
 	if err != nil {
 		return inputOrError(err)
 	}
-	fmt.Fprintf(stdout, "\ntornado charts: %s\n", strings.Join(paths, ", "))
+	fmt.Fprintf(note, "\ntornado charts: %s\n", strings.Join(paths, ", "))
 	return nil
 }
 

@@ -26,6 +26,7 @@ type sweepOptions struct {
 	Workers  int
 	Quiet    bool
 	DryRun   bool
+	Format   string
 }
 
 func newSweepCommand() *cobra.Command {
@@ -73,6 +74,7 @@ Sweep file:
 	c.Flags().IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
 	c.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar")
 	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "check the sweep and list its points; run nothing")
+	addFormatFlag(c.Flags(), &o.Format)
 	return c
 }
 
@@ -143,12 +145,13 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Sweep %s (%s): mean ± 95%% CI over replicates\n\n", sw.Name, id)
-	if err := reports.WriteSweep(stdout, sw.Columns(), rows); err != nil {
+	note := notes(o.Format, stdout, stderr)
+	fmt.Fprintf(note, "Sweep %s (%s): mean ± 95%% CI over each point's replicates\n\n", sw.Name, id)
+	if err := reports.WriteSweepFormat(stdout, o.Format, sw.Columns(), rows); err != nil {
 		return err
 	}
 	view := store.SweepView(sw.Name)
-	fmt.Fprintf(stdout, "\n%d runs of %d points stored in %s; query them with: msgmon query --db %s \"SELECT * FROM %s\" (one row per run) or %s_summary\n",
+	fmt.Fprintf(note, "\n%d runs of %d points stored in %s; query them with: msgmon query --db %s \"SELECT * FROM %s\" (one row per run) or %s_summary\n",
 		runs, len(plan.points), o.DB, o.DB, view, view)
 	return nil
 }

@@ -100,6 +100,8 @@ func TestCompareEndToEnd(t *testing.T) {
 			  + platform_revenue_subscriptions_micros + platform_revenue_other_micros) AS platform,
 			sum(business_spend_micros + user_spend_micros - business_revenue_micros) AS paid
 			FROM daily GROUP BY run_id) WHERE platform <> paid`},
+		{"follow identity (start + gained - unfollows - blocked follows = end)", `SELECT count(*) FROM run_totals
+			WHERE active_follows_start + follows_gained - unfollows - follows_blocked <> active_follows_end`},
 		{"business books disagree with daily rows", `SELECT count(*) FROM (SELECT run_id, sum(spend_micros) AS b FROM business_summary GROUP BY run_id)
 			JOIN (SELECT run_id, sum(business_spend_micros) AS d FROM daily GROUP BY run_id) USING (run_id) WHERE b <> d`},
 	}

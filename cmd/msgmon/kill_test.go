@@ -252,11 +252,12 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	time.Sleep(1500 * time.Millisecond)
 	out, err := exec.Command(bin, "run", scen, "--db", dbPath, "-q").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "in use by another msgmon process") {
+	holder := fmt.Sprintf("locked by another process, %s (PID %d)", bin, first.Process.Pid)
+	if err == nil || !strings.Contains(string(out), holder) {
 		t.Errorf("second writer: %v\n%s", err, out)
 	}
 	out, err = exec.Command(bin, "query", "--db", dbPath, "SELECT count(*) FROM runs").CombinedOutput()
-	if err != nil && !strings.Contains(string(out), "in use by another msgmon process") {
+	if err != nil && !strings.Contains(string(out), holder) {
 		t.Errorf("query during a run: %v\n%s", err, out)
 	}
 	_ = first.Process.Signal(syscall.SIGINT)

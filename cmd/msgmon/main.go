@@ -10,14 +10,18 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 	_ "github.com/msgmon/msgmon/models" // registers the monetization models
+	"github.com/msgmon/msgmon/reports"
 )
 
 // Exit codes, documented in the README.
@@ -111,14 +115,16 @@ DuckDB database for SQL.`,
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
 		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(),
 	)
-	root.PersistentPreRunE = checkCountFlags
+	root.PersistentPreRunE = checkFlags
 	wrapArgs(root)
 	return root
 }
 
-// checkCountFlags refuses a negative --workers or --parallel, which every
-// command reading them takes as "0: choose for me" otherwise.
-func checkCountFlags(cmd *cobra.Command, _ []string) error {
+// checkFlags refuses, as bad input, the flag values every command shares:
+// a negative --workers or --parallel, which every command reading them
+// takes as "0: choose for me" otherwise, and a --db that cannot name a
+// database file.
+func checkFlags(cmd *cobra.Command, _ []string) error {
 	for _, name := range []string{"workers", "parallel"} {
 		if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
 			if n, err := cmd.Flags().GetInt(name); err == nil && n < 0 {
@@ -126,7 +132,53 @@ func checkCountFlags(cmd *cobra.Command, _ []string) error {
 			}
 		}
 	}
+	// --format of the table commands (export has its own, parquet).
+	if f := cmd.Flags().Lookup("format"); f != nil && f.DefValue == reports.FormatTable && !slices.Contains(reports.Formats, f.Value.String()) {
+		return usageErr("--format must be table, csv or json, got %q", f.Value.String())
+	}
+	if f := cmd.Flags().Lookup("db"); f != nil {
+		return checkDBPath(f.Value.String())
+	}
 	return nil
+}
+
+// addFormatFlag adds --format, the output format of a command's table.
+func addFormatFlag(f *pflag.FlagSet, p *string) {
+	f.StringVar(p, "format", reports.FormatTable, "output format: table, csv or json (one row or object per arm or point, every figure with its 95 % interval)")
+}
+
+// notes is where a command writes what is not its table: stdout for a
+// table, stderr when the table is CSV or JSON for another program.
+func notes(format string, stdout, stderr io.Writer) io.Writer {
+	if format == reports.FormatTable {
+		return stdout
+	}
+	return stderr
+}
+
+// checkDBPath refuses a --db that is empty, holds a character the DuckDB
+// driver reads as options, or names a folder.
+func checkDBPath(path string) error {
+	switch {
+	case strings.TrimSpace(path) == "":
+		return usageErr("--db: give the path of a results database file, e.g. --db %s", defaultDB)
+	case strings.ContainsAny(path, "?#%"):
+		return usageErr("--db %q: a database path must not contain '?', '#' or '%%'; choose another file name", path)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usageErr("--db %s is a folder; give a database file, e.g. --db %s", path, filepath.Join(path, "results.duckdb"))
+	}
+	return nil
+}
+
+// sqlInput marks DuckDB's refusal of SQL the user wrote (its syntax,
+// names, types or values; a write where writes are not allowed) as bad
+// input; failures of the database itself stay run-time failures.
+func sqlInput(err error) error {
+	if store.IsSQLError(err) {
+		return inputError{err}
+	}
+	return err
 }
 
 // wrapArgs makes the argument checks of c and its subcommands return
@@ -180,6 +232,15 @@ func openResults(ctx context.Context, verb, path string) (*store.DB, error) {
 		return nil, usageErr("%s: no results database at %s; run msgmon compare first or pass --db", verb, path)
 	}
 	return store.OpenReadOnly(ctx, path)
+}
+
+// openSealed opens the results database at path for reading only, with
+// no access to files outside it (store.OpenSealed): for SQL the user typed.
+func openSealed(ctx context.Context, verb, path string) (*store.DB, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, usageErr("%s: no results database at %s; run msgmon compare first or pass --db", verb, path)
+	}
+	return store.OpenSealed(ctx, path)
 }
 
 // openStore opens the results database for writing and tells the user on

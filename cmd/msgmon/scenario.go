@@ -41,6 +41,11 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 		return nil, usageErr("give a scenario file or --preset, not both")
 	case len(args) > 0:
 		sc, err = datasets.Load(args[0])
+		var se *datasets.ScenarioError
+		if err != nil && !errors.As(err, &se) {
+			// Missing, unreadable or a folder: the argument is wrong.
+			return nil, usageErr("%v; give a scenario file (msgmon presets show default > my.yaml writes one) or --preset", err)
+		}
 	case o.Preset != "":
 		if !slices.Contains(datasets.EmbeddedNames(), o.Preset) {
 			return nil, usageErr("--preset %s: no such preset; the embedded ones are %s (msgmon presets lists them)",

@@ -17,21 +17,30 @@ const exportMarker = ".msgmon-parquet"
 // carries scenario and arm (the partition columns) with every row. JSON
 // columns are written as plain strings so that any Parquet reader can
 // read them.
-var exportTables = []struct{ name, query string }{
+var exportTables = []struct {
+	name, query string
+	whole       bool // one file, not partitioned: the table has no scenario or arm
+}{
 	{"runs", `SELECT * REPLACE (CAST(scenario_json AS VARCHAR) AS scenario_json, CAST(params AS VARCHAR) AS params)
-		FROM runs ORDER BY run_id`},
-	{"daily", `SELECT r.scenario, r.arm, d.* FROM daily d JOIN runs r USING (run_id) ORDER BY d.run_id, d.day`},
+		FROM runs ORDER BY run_id`, false},
+	{"daily", `SELECT r.scenario, r.arm, d.* FROM daily d JOIN runs r USING (run_id) ORDER BY d.run_id, d.day`, false},
 	{"business_summary", `SELECT r.scenario, r.arm, b.* FROM business_summary b JOIN runs r USING (run_id)
-		ORDER BY b.run_id, b.business_id`},
+		ORDER BY b.run_id, b.business_id`, false},
 	{"segment_summary", `SELECT r.scenario, r.arm, g.* FROM segment_summary g JOIN runs r USING (run_id)
-		ORDER BY g.run_id, g.market, g.tolerance_band`},
+		ORDER BY g.run_id, g.market, g.tolerance_band`, false},
 	{"business_channels", `SELECT r.scenario, r.arm, c.* FROM business_channels c JOIN runs r USING (run_id)
-		ORDER BY c.run_id, c.business_id, c.channel`},
+		ORDER BY c.run_id, c.business_id, c.channel`, false},
+	// A sweep's design: with runs.params (each run's point), enough to
+	// rebuild which parameters every point set.
+	{"sweeps", `SELECT * REPLACE (CAST(parameters AS VARCHAR) AS parameters) FROM sweeps ORDER BY sweep_id`, true},
+	{"sweep_points", `SELECT * REPLACE (CAST(params AS VARCHAR) AS params) FROM sweep_points ORDER BY sweep_id, point`, true},
 }
 
 // ExportParquet writes the tables runs, daily, business_summary,
 // segment_summary and business_channels as Parquet files under dir/<table>, Hive
-// partitioned by scenario and arm (dir/daily/scenario=S/arm=A/*.parquet;
+// partitioned by scenario and arm, and the sweeps and sweep_points tables
+// (a sweep's design) as one file each, dir/sweeps/sweeps.parquet and
+// dir/sweep_points/sweep_points.parquet, JSON as strings (dir/daily/scenario=S/arm=A/*.parquet;
 // the partition columns live in the folder names, so read them back with
 // hive partitioning on, e.g. DuckDB's read_parquet('dir/daily/**/*.parquet',
 // hive_partitioning=true)). The daily and business_summary files carry
@@ -69,6 +78,19 @@ func (db *DB) ExportParquet(ctx context.Context, dir string, overwrite bool) err
 			return fmt.Errorf("store: export: %w", err)
 		}
 		q := fmt.Sprintf("COPY (%s) TO %s (FORMAT PARQUET, PARTITION_BY (scenario, arm))", t.query, sqlString(out))
+		if t.whole {
+			var n int64
+			if err := db.sql.QueryRowContext(ctx, "SELECT count(*) FROM "+t.name).Scan(&n); err != nil {
+				return fmt.Errorf("store: export %s: %w", t.name, err)
+			}
+			if n == 0 {
+				continue // no folder, as for a partitioned table without rows
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return fmt.Errorf("store: export: %w", err)
+			}
+			q = fmt.Sprintf("COPY (%s) TO %s (FORMAT PARQUET)", t.query, sqlString(filepath.Join(out, t.name+".parquet")))
+		}
 		if _, err := db.sql.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("store: export %s: %w", t.name, err)
 		}

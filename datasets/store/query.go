@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -63,6 +64,56 @@ func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(d.String()), nil 
 // rows are returned). SQL errors carry DuckDB's message.
 func (db *DB) Query(ctx context.Context, query string) (*Table, error) {
 	rows, err := db.sql.QueryContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return readTable(rows)
+}
+
+// IsSQLError reports whether err is DuckDB refusing a statement for what
+// it says: its syntax, the names it uses, types, values, or a write where
+// writes are not allowed. Failures of the database itself (I/O, memory, an
+// interrupt, a lock, an internal error) are not.
+func IsSQLError(err error) bool {
+	var de *duckdb.Error
+	if !errors.As(err, &de) {
+		return false
+	}
+	switch de.Type {
+	case duckdb.ErrorTypeParser, duckdb.ErrorTypeSyntax, duckdb.ErrorTypeBinder, duckdb.ErrorTypeCatalog,
+		duckdb.ErrorTypeConversion, duckdb.ErrorTypeOutOfRange, duckdb.ErrorTypeMismatchType, duckdb.ErrorTypeDivideByZero,
+		duckdb.ErrorTypeInvalidType, duckdb.ErrorTypeInvalidInput, duckdb.ErrorTypePermission, duckdb.ErrorTypeExpression,
+		duckdb.ErrorTypeNotImplemented, duckdb.ErrorTypeParameterNotResolved, duckdb.ErrorTypeParameterNotAllowed,
+		duckdb.ErrorTypeDecimal, duckdb.ErrorTypeUnknownType, duckdb.ErrorTypeMissingExtension, duckdb.ErrorTypeConstraint:
+		return true
+	}
+	return false
+}
+
+// ErrSeveralStatements is returned by QueryOne for text holding more than
+// one statement.
+var ErrSeveralStatements = errors.New("several statements")
+
+// QueryOne runs exactly one SQL statement and returns its rows; text with
+// several statements is refused with ErrSeveralStatements, before any of
+// them runs.
+func (db *DB) QueryOne(ctx context.Context, query string) (*Table, error) {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer conn.Close()
+	// DuckDB prepares one statement only: preparing tells one from
+	// several without running anything.
+	stmt, err := conn.PrepareContext(ctx, query)
+	if err != nil {
+		if strings.Contains(err.Error(), "multiple statements") {
+			return nil, fmt.Errorf("store: %w: run them one at a time (or in a notebook, whose cells may hold several)", ErrSeveralStatements)
+		}
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer stmt.Close()
+	rows, err := stmt.QueryContext(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}

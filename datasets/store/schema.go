@@ -380,8 +380,14 @@ func dailyUSDView() string {
 //     followed may block a business too).
 //   - entry_conversations, entry_ad_conversations, follows_from_entry:
 //     sums over all days (NULL for runs stored before schema version 3).
-//   - active_follows_day0, active_follows_end: active follows at the end of
-//     day 0 and at the end of the last day.
+//   - active_follows_start: the follows active when the run started,
+//     before day 0 (the sum of the businesses' followers_start);
+//     active_follows_end: active follows at the end of the last day. The
+//     follow identity holds exactly: active_follows_start plus
+//     follows_gained minus unfollows and follows_blocked is
+//     active_follows_end. (Before schema
+//     version 3 this view had active_follows_day0, the count at the end of
+//     day 0, for which it did not hold.)
 //   - follows_exposed = the follows before day 0 (the sum of the
 //     businesses' followers_start) plus every follow gained during the run:
 //     the follows that existed at some time during the run.
@@ -417,7 +423,6 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(entry_conversations) AS BIGINT)", "entry_conversations")
 	add("CAST(sum(entry_ad_conversations) AS BIGINT)", "entry_ad_conversations")
 	add("CAST(sum(follows_from_entry) AS BIGINT)", "follows_from_entry")
-	add("arg_min(active_follows, day)", "active_follows_day0")
 	add("arg_max(active_follows, day)", "active_follows_end")
 	var total []string
 	for _, c := range dailyColumns {
@@ -436,28 +441,32 @@ func runTotalsView() (view string, kpis []string) {
 	// follows.
 	exposed := "CAST(s.follows_start + t.follows_gained AS BIGINT)"
 	outer := []string{
+		"CAST(s.follows_start AS BIGINT) AS active_follows_start",
 		exposed + " AS follows_exposed",
 		fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (%[1]s - t.active_follows_end) / %[1]s END AS churn_per_1000", exposed),
 	}
-	kpis = append(kpis, "follows_exposed", "churn_per_1000")
+	kpis = append(kpis, "active_follows_start", "follows_exposed", "churn_per_1000")
 	return "CREATE OR REPLACE VIEW run_totals AS\nWITH t AS (SELECT run_id,\n\t" + strings.Join(agg, ",\n\t") +
 		"\nFROM daily GROUP BY run_id),\ns AS (SELECT run_id, sum(followers_start) AS follows_start FROM business_summary GROUP BY run_id)" +
 		"\nSELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id),\n\t" + strings.Join(outer, ",\n\t") +
 		"\nFROM runs r LEFT JOIN t USING (run_id) LEFT JOIN s USING (run_id)", kpis
 }
 
-// armSummaryView: per scenario_hash, batch_id and arm, the number of runs
-// and the mean and sample standard deviation (NULL for one run) of every
-// run_totals KPI as DOUBLE.
+// armSummaryView: per scenario_hash, batch_id, sweep point (NULL for runs
+// of no sweep) and arm, the number of runs and the mean and sample
+// standard deviation (NULL for one run) of every run_totals KPI as DOUBLE,
+// ordered by batch, scenario, point and arm. Runs of different scenarios
+// or points are never summarised together: they are not replicates.
 func armSummaryView(kpis []string) string {
-	sel := []string{"scenario_hash", "batch_id", "arm", "min(scenario) AS scenario", "count(*) AS n_runs"}
+	sel := []string{"scenario_hash", "batch_id", "CAST(json_extract(params, '$.point') AS INTEGER) AS point", "arm",
+		"min(scenario) AS scenario", "count(*) AS n_runs"}
 	for _, k := range kpis {
 		sel = append(sel,
 			fmt.Sprintf("avg(CAST(%[1]s AS DOUBLE)) AS mean_%[1]s", k),
 			fmt.Sprintf("stddev_samp(CAST(%[1]s AS DOUBLE)) AS sd_%[1]s", k))
 	}
 	return "CREATE OR REPLACE VIEW arm_summary AS SELECT\n\t" + strings.Join(sel, ",\n\t") +
-		"\nFROM run_totals GROUP BY scenario_hash, batch_id, arm"
+		"\nFROM run_totals GROUP BY scenario_hash, batch_id, point, arm ORDER BY batch_id, scenario_hash, point NULLS FIRST, arm"
 }
 
 // schemaSQL is every statement creating the schema, in order. All are

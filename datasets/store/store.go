@@ -11,7 +11,7 @@
 //
 // Views: daily_usd (money as DECIMAL(18,6) dollars), run_totals (one row of
 // KPIs per run) and arm_summary (mean and sample standard deviation of the
-// run_totals KPIs per scenario_hash, batch_id and arm). See schema.go for
+// run_totals KPIs per scenario_hash, batch_id, sweep point and arm). See schema.go for
 // the exact definitions, including churn_per_1000.
 //
 // A DB opened with Open is the only writer of its file: DuckDB locks the
@@ -29,10 +29,10 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -79,16 +79,16 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	openMu.Lock()
 	defer openMu.Unlock()
 	if openWriters[abs] {
-		return nil, inUseError(abs, errors.New("already open for writing in this process"))
+		return nil, fmt.Errorf("store: database %s is in use: this msgmon process has it open for writing already; close it first", abs)
 	}
-	db, err := open(ctx, abs, false)
+	db, err := open(ctx, abs, false, "")
 	var notice string
 	if err != nil && isCorruptWAL(err) {
 		// Only a run being written when a process was killed can be in
 		// the log (WriteRun checkpoints after each run): set it aside.
 		notice, err = recoverWAL(abs, err)
 		if err == nil {
-			db, err = open(ctx, abs, false)
+			db, err = open(ctx, abs, false, "")
 		}
 	}
 	if err != nil {
@@ -106,6 +106,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // OpenReadOnly opens an existing database at path for reading only. Writes
 // through Query fail with DuckDB's error message.
 func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	return openReadOnly(ctx, path, "")
+}
+
+// OpenSealed opens an existing database at path for reading only, with
+// DuckDB's access to anything outside the database turned off and locked
+// (enable_external_access=false, lock_configuration=true): no statement can
+// write a file (COPY ... TO, EXPORT DATABASE), read one (read_csv,
+// read_parquet), attach another database or load an extension, and no SET
+// can turn that back on. For SQL typed by a user that must not change
+// anything.
+func OpenSealed(ctx context.Context, path string) (*DB, error) {
+	return openReadOnly(ctx, path, "&enable_external_access=false&lock_configuration=true")
+}
+
+func openReadOnly(ctx context.Context, path, options string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -117,9 +132,9 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	busy := openWriters[abs]
 	openMu.Unlock()
 	if busy {
-		return nil, inUseError(abs, errors.New("already open for writing in this process"))
+		return nil, fmt.Errorf("store: database %s is in use: this msgmon process has it open for writing; close it first", abs)
 	}
-	db, err := open(ctx, abs, true)
+	db, err := open(ctx, abs, true, options)
 	if err != nil {
 		return nil, err
 	}
@@ -149,12 +164,14 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		if err := w.Close(); err != nil {
 			return nil, err
 		}
-		return open(ctx, abs, true)
+		return open(ctx, abs, true, options)
 	}
 	return db, nil
 }
 
-func open(ctx context.Context, abs string, readOnly bool) (*DB, error) {
+// open opens the file at abs; options are more DuckDB settings for a
+// read-only open, each as "&name=value".
+func open(ctx context.Context, abs string, readOnly bool, options string) (*DB, error) {
 	// go-duckdb takes the file name verbatim up to the first '?' and parses
 	// the rest as URL query options.
 	if strings.ContainsAny(abs, "?#%") {
@@ -162,7 +179,7 @@ func open(ctx context.Context, abs string, readOnly bool) (*DB, error) {
 	}
 	dsn := abs
 	if readOnly {
-		dsn += "?access_mode=read_only"
+		dsn += "?access_mode=read_only" + options
 	}
 	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
@@ -184,8 +201,20 @@ func isLockError(err error) bool {
 		strings.Contains(err.Error(), "Conflicting lock")
 }
 
+// lockHolder finds the program and process id in DuckDB's message about a
+// conflicting lock ("Conflicting lock is held in /usr/bin/python3 (PID
+// 42) by user ...").
+var lockHolder = regexp.MustCompile(`held in (.*?) \(PID (\d+)\)`)
+
+// inUseError says the database at path is locked, naming what is known
+// of the holder: any DuckDB client (msgmon, the DuckDB CLI, Python) may
+// hold the lock, and DuckDB names its program and process id.
 func inUseError(path string, err error) error {
-	return fmt.Errorf("store: database %s is in use by another msgmon process; wait for it to finish or use another --db (%w)", path, err)
+	holder := "another process (DuckDB did not say which)"
+	if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
+		holder = fmt.Sprintf("another process, %s (PID %s)", m[1], m[2])
+	}
+	return fmt.Errorf("store: database %s is in use: it is locked by %s; wait for that program to finish or close the database there, or use another --db (%w)", path, holder, err)
 }
 
 // initSchema creates the schema if missing and records its version.

@@ -171,7 +171,7 @@ func TestUpgradeRefusesForeignTable(t *testing.T) {
 	ctx := context.Background()
 	path2 := filepath.Join(t.TempDir(), "odd2.duckdb")
 	makeVersion1(t, path2)
-	w, err := open(ctx, path2, false)
+	w, err := open(ctx, path2, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestUpgradeRefusesForeignTable(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "table daily has the columns") || !strings.Contains(err.Error(), "klicks") {
 		t.Fatalf("got %v, want an error naming daily's columns", err)
 	}
-	r, err := open(ctx, path2, true)
+	r, err := open(ctx, path2, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}

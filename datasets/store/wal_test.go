@@ -31,7 +31,7 @@ func TestCorruptWALSetAside(t *testing.T) {
 	if err := os.WriteFile(path+".wal", wal, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := open(ctx, path, false); err == nil || !isCorruptWAL(err) {
+	if _, err := open(ctx, path, false, ""); err == nil || !isCorruptWAL(err) {
 		t.Fatalf("DuckDB opened the torn log (%v): the test tears nothing", err)
 	}
 
@@ -60,7 +60,7 @@ func TestCorruptWALSetAside(t *testing.T) {
 func TestEmptyFileSaysSo(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "r.duckdb")
-	db, err := open(ctx, path, false) // DuckDB creates the file; no schema
+	db, err := open(ctx, path, false, "") // DuckDB creates the file; no schema
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func Run(ctx context.Context, spec Spec, scenarioHash string, sink Sink) error {
 			}
 			if pop == nil {
 				var err error
-				if pop, err = sim.NewPopulation(&spec.Config, popSeed); err != nil {
+				if pop, err = sim.NewPopulationContext(ctx, &spec.Config, popSeed); err != nil {
 					return err
 				}
 			}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/msgmon/msgmon/datasets/store"
+)
+
+// compare, sweep and sensitivity print their tables as CSV or JSON for
+// other tools: stdout holds the data alone, one row or object per arm or
+// point, each figure with its 95 % interval, and the means are run_totals
+// averages (checked against SQL written here).
+func TestFormatsForOtherTools(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	scen := writeFile(t, dir, "small.yaml", smallScenario)
+	dbPath := filepath.Join(dir, "r.duckdb")
+	out, _, err := msgmon(t, ctx, "compare", scen, "--db", dbPath, "-q", "--no-report", "--format", "json", "--days", "10", "--replicates", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var arms []map[string]any
+	if err := json.Unmarshal([]byte(out), &arms); err != nil {
+		t.Fatalf("compare --format json is not JSON alone: %v\n%s", err, out)
+	}
+	if len(arms) != 4 {
+		t.Fatalf("%d objects, want one per arm (4)", len(arms))
+	}
+	db, err := store.OpenReadOnly(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arms {
+		arm := a["arm"].(string)
+		churn := a["churn_per_1000"].(map[string]any)
+		want := scalar(t, db, "SELECT avg(churn_per_1000) FROM run_totals WHERE arm = '"+arm+"'")
+		mean, lo, hi := churn["mean"].(float64), churn["ci95_low"].(float64), churn["ci95_high"].(float64)
+		if diff := mean - want; diff > 1e-9 || diff < -1e-9 || lo > mean || hi < mean || churn["n"].(float64) != 2 {
+			t.Errorf("%s churn %v, SQL mean %v", arm, churn, want)
+		}
+		if _, ok := a["difference_to_baseline"]; ok == (arm == "service_only") {
+			t.Errorf("%s: difference to the baseline given: %v", arm, ok)
+		}
+	}
+	db.Close()
+
+	out, _, err = msgmon(t, ctx, "compare", scen, "--db", dbPath, "-q", "--no-report", "--format", "csv", "--days", "10", "--replicates", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) != 5 || rows[0][2] != "arm" || !strings.HasSuffix(rows[0][len(rows[0])-1], "_ci95_high") {
+		t.Fatalf("compare --format csv: %v\n%s", err, out)
+	}
+
+	sweep := writeFile(t, dir, "s.yaml", `name: fmt
+scenario: default
+set: {users: 500, businesses: 10, days: 5}
+arms: [service_only, paid_push]
+replicates: 2
+parameters:
+  - path: business.sends_per_week_mean
+    values: [1, 4]
+`)
+	out, _, err = msgmon(t, ctx, "sweep", sweep, "--db", dbPath, "-q", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err = csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) != 5 || rows[0][1] != "sends_per_week_mean" {
+		t.Fatalf("sweep --format csv: %v\n%s", err, out)
+	}
+	for _, r := range rows[1:] {
+		if r[3] != "2" {
+			t.Errorf("point %s %s: %s runs, want its own 2", r[0], r[2], r[3])
+		}
+		if v, err := strconv.ParseFloat(r[1], 64); err != nil || (v != 1 && v != 4) {
+			t.Errorf("rate %q", r[1])
+		}
+	}
+
+	morris := writeFile(t, dir, "m.yaml", `name: fmt-morris
+scenario: default
+set: {users: 300, businesses: 6, days: 3}
+arms: [paid_push]
+replicates: 1
+design: morris
+points: 2
+seed: 1
+parameters:
+  - {path: business.sends_per_week_mean, min: 0.5, max: 8}
+  - {path: user.tolerance_median, min: 1, max: 6}
+`)
+	out, _, err = msgmon(t, ctx, "sensitivity", morris, "--db", dbPath, "-q", "--format", "json", "--output", "churn_per_1000", "--png", filepath.Join(dir, "png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eff []map[string]any
+	if err := json.Unmarshal([]byte(out), &eff); err != nil || len(eff) != 2 || eff[0]["parameter"] != "business.sends_per_week_mean" {
+		t.Fatalf("sensitivity --format json: %v\n%s", err, out)
+	}
+	if _, _, err := msgmon(t, ctx, "compare", scen, "--db", dbPath, "--format", "xml"); exitCode(err, nil) != exitInput {
+		t.Errorf("--format xml: %v, want exit %d", err, exitInput)
+	}
+}
