@@ -390,7 +390,11 @@ func (r *Report) writeModelsAndProvenance(d *pdfDoc) {
 			defs = append(defs, s)
 		}
 		d.para(textStyle(titleFont, 10.5, inkColor), arm, 0)
-		for _, row := range r.Comparison.Rows {
+		var rows []ArmRow
+		if r.Comparison != nil { // a sweep report has no comparison table
+			rows = r.Comparison.Rows
+		}
+		for _, row := range rows {
 			if row.Arm != arm {
 				continue
 			}

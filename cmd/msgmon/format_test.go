@@ -44,7 +44,7 @@ func TestFormatsForOtherTools(t *testing.T) {
 		if diff := mean - want; diff > 1e-9 || diff < -1e-9 || lo > mean || hi < mean || churn["n"].(float64) != 2 {
 			t.Errorf("%s churn %v, SQL mean %v", arm, churn, want)
 		}
-		if _, ok := a["difference_to_baseline"]; ok == (arm == "service_only") {
+		if _, ok := a["difference_to_baseline"]; ok == (arm == "service") {
 			t.Errorf("%s: difference to the baseline given: %v", arm, ok)
 		}
 	}
@@ -62,7 +62,7 @@ func TestFormatsForOtherTools(t *testing.T) {
 	sweep := writeFile(t, dir, "s.yaml", `name: fmt
 scenario: default
 set: {users: 500, businesses: 10, days: 5}
-arms: [service_only, paid_push]
+arms: [service, service+paid_push]
 replicates: 2
 parameters:
   - path: business.sends_per_week_mean
@@ -88,7 +88,7 @@ parameters:
 	morris := writeFile(t, dir, "m.yaml", `name: fmt-morris
 scenario: default
 set: {users: 300, businesses: 6, days: 3}
-arms: [paid_push]
+arms: [service+paid_push]
 replicates: 1
 design: morris
 points: 2
