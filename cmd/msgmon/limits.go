@@ -42,13 +42,18 @@ func memoryNeed(cfg *sim.Config) int64 { return peakMemory(cfg) }
 // DuckDB's insert, with headroom) plus peakPerBusinessBlock per block of
 // users (the per-block accumulators). Fitted to the peak resident memory
 // of msgmon run (every model, 10 days) over users from 2,000 to 1 M and
-// businesses from 2,000 to 1 M, which it gives within 13 %;
-// TestMemoryEstimateMatchesPeak checks it against a user-heavy and a
-// business-heavy run.
+// businesses from 2,000 to 1 M, which it gives within 13 %, with one
+// proactive channel per arm; each further channel a business may use adds
+// peakPerChannel (its per-channel state and its business_channels rows:
+// 1.07 and 0.88 kB a business measured for a second and a third channel
+// at 150,000 businesses), and the estimate assumes two, as an arm of the
+// base (service follow-ups) plus one model has. TestMemoryEstimateMatchesPeak
+// checks it against a user-heavy and a business-heavy run.
 const (
 	peakBase             = 110 << 20
 	peakPerUserFactor    = 1.41
-	peakPerBusiness      = 2900
+	peakPerChannel       = 1000
+	peakPerBusiness      = 2900 + peakPerChannel
 	peakPerBusinessBlock = 22
 	peakBlockSize        = 2048 // sim's users per block
 )
