@@ -67,13 +67,12 @@ func TestPriceLowersVolumeAndChurn(t *testing.T) {
 // At price 0, a business that puts no value on followers it loses sees no
 // cost in a message: its target is the most the channel and
 // max_sends_per_week allow, so after its P revisions (day 0 and every
-// revise_days) its rate is, in logs, inertia^P of the way from its habit
+// revise_days from its own offset) its rate is, in logs, inertia^P of the way from its habit
 // to that maximum; and its budget never binds (runs with no budget and
 // with a huge one are the same run).
 func TestPriceZeroOnlyRulesLimit(t *testing.T) {
 	cfg := smallConfig(3000, 60, 90)
 	cfg.Business.FollowerValue = 0
-	revisions := 1 + cfg.Days/cfg.Business.ReviseDays
 	hi := cfg.Business.MaxSendsPerWeek
 	var ref *sim.Result
 	for _, budget := range []float64{0, 1e6} {
@@ -81,6 +80,10 @@ func TestPriceZeroOnlyRulesLimit(t *testing.T) {
 		pop, _, res := run(t, cfg, 11, sim.RunSpec{}, pricedPush(t, 0))
 		for _, c := range res.Channels {
 			habit := math.Min(math.Max(float64(pop.SendsPerWeek[c.Business]), 0.1), hi)
+			// Day 0, then every revise_days from the business's own
+			// offset (its phase times revise_days).
+			off := int(float64(pop.SendPhase[c.Business]) * float64(cfg.Business.ReviseDays))
+			revisions := 1 + (cfg.Days+off)/cfg.Business.ReviseDays
 			want := math.Exp(math.Log(hi) - math.Pow(cfg.Business.AdaptInertia, float64(revisions))*(math.Log(hi)-math.Log(habit)))
 			if math.Abs(c.SendsPerWeekEnd-want) > 1e-9*want {
 				t.Fatalf("business %d ends at %g campaigns a week on %s at price 0, want %g (from %g towards the most allowed, %g)",

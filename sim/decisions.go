@@ -86,6 +86,17 @@ func (r *runner) closeChannels(b int) {
 	}
 }
 
+// revisionDue reports whether business b revises its rates at the end of
+// day d, and the number of that revision. Each business revises every
+// revise_days days on a day of its own (its offset is its SendPhase trait
+// times revise_days), so that a population's revisions are spread over
+// the period rather than all on one day.
+func (r *runner) revisionDue(b, d int) (period int, ok bool) {
+	n := r.pop.Cfg.Business.ReviseDays
+	t := d + 1 + int(float64(r.pop.SendPhase[b])*float64(n))
+	return t / n, t%n == 0
+}
+
 // priorValue is what business b expects a message on channel ci to earn
 // before it has sent any: the chance it is opened (read for a push, opened
 // for a folder message), clicked and converts at the population's rates,
@@ -100,7 +111,7 @@ func (r *runner) priorValue(b, ci int) float64 {
 
 // revise is business b's revision of its send rate on each channel it
 // uses, at the start of the run (period 0, on its prior alone) and at the
-// end of every revision period. The business adds the period's evidence to
+// end of every revision period (revisionDue). The business adds the period's evidence to
 // what it has learned (belief) and estimates, per message on the channel,
 //
 //	value v = (value of the conversions its messages' clicks caused + 50·v₀) / (messages + 50)

@@ -566,8 +566,8 @@ func (r *runner) epilogue(d int) {
 		s.ServiceCost += a.serviceCost
 		r.rate(b, int64(a.uniqueOutside))
 		r.closeChannels(b)
-		if (d+1)%r.pop.Cfg.Business.ReviseDays == 0 {
-			r.revise(b, (d+1)/r.pop.Cfg.Business.ReviseDays)
+		if period, ok := r.revisionDue(b, d); ok {
+			r.revise(b, period)
 		}
 	}
 	day.Campaigns = r.campaigns
