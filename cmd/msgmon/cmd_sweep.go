@@ -26,6 +26,7 @@ type sweepOptions struct {
 	Workers  int
 	Quiet    bool
 	DryRun   bool
+	Shard    shardOptions
 }
 
 func newSweepCommand() *cobra.Command {
@@ -65,6 +66,9 @@ Sweep file:
   msgmon sweep --parallel 2 --db sweeps.duckdb sweep.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Shard.apply(&o.DB, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			return runSweep(cmd.Context(), &o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -73,6 +77,7 @@ Sweep file:
 	c.Flags().IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
 	c.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar")
 	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "check the sweep and list its points; run nothing")
+	o.Shard.AddFlags(c.Flags())
 	return c
 }
 
@@ -139,6 +144,10 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		return err
 	}
 	defer db.Close()
+	if o.Shard.shard != nil {
+		o.Shard.shardDone(stdout, o.DB)
+		return nil
+	}
 	rows, err := reports.SweepSummary(ctx, db, sw.Name, sw.Columns())
 	if err != nil {
 		return err
@@ -217,6 +226,7 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 		return nil, err
 	}
 	var points []experiment.Point
+	var prefixes []string
 	stored := 0
 	for i, s := range plan.scen {
 		spec, err := s.Spec()
@@ -242,6 +252,13 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 		sink := &store.Sink{DB: db, BatchID: id, Scenario: sw.Name, ScenarioHash: hash, ScenarioJSON: string(js),
 			Version: version(), Params: sw.PointParams(id, plan.points[i]), KeyPrefix: prefix}
 		points = append(points, experiment.Point{Spec: spec, Hash: hash, Sink: sink})
+		prefixes = append(prefixes, prefix)
+	}
+	if o.Shard.shard != nil {
+		st := store.Study{ID: id, Kind: "sweep", Name: sw.Name, Hash: id, Version: version()}
+		if err := o.Shard.shardPoints(ctx, db, st, points, prefixes); err != nil {
+			return nil, err
+		}
 	}
 	if resumed {
 		fmt.Fprintf(stderr, "sweep %s: resuming; %d of %d runs already stored\n", sw.Name, stored, runs)
