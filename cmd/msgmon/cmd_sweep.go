@@ -127,7 +127,12 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		runs += s.Replicates * len(s.Arms())
 	}
 	if o.DryRun {
-		fmt.Fprintf(stdout, "sweep %s (%s): %d points, %d runs, design %s\n\n", sw.Name, id, len(plan.points), runs, sw.Design)
+		fmt.Fprintf(stdout, "sweep %s (%s): %d points, %d runs, design %s\n", sw.Name, id, len(plan.points), runs, sw.Design)
+		need := int64(0)
+		for _, s := range plan.scen {
+			need = max(need, memoryNeed(&s.Config))
+		}
+		fmt.Fprintf(stdout, "a run needs up to about %d MiB of memory (a shard task: that times the runs it makes at a time)\n\n", need>>20)
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "point\t"+strings.Join(sw.Columns(), "\t")+"\t")
 		for _, pt := range plan.points {
