@@ -8,8 +8,9 @@
 # file). The memory a task asks for is msgmon's own estimate for the
 # study's largest run (msgmon validate, msgmon sweep --dry-run) times the
 # CPUs per task. Environment: MSGMON (the msgmon binary on the compute
-# nodes; default msgmon on PATH), CPUS (per task, default 1), SBATCH_ARGS
-# (more sbatch options, such as --partition=... or --array throttling).
+# nodes; default msgmon on PATH), CPUS (per task, default 1), THROTTLE (at
+# most that many tasks at once), SBATCH_ARGS (more sbatch options, such as
+# --partition=...).
 set -euo pipefail
 if [ $# -lt 4 ]; then
   echo "usage: submit.sh N VERB STUDY.yaml DB [msgmon flags...]" >&2
@@ -32,7 +33,7 @@ fi
 mem=$((need * cpus))
 export MSGMON="$msgmon"
 # shellcheck disable=SC2086
-array=$(sbatch --parsable --array=1-"$n" --cpus-per-task="$cpus" --mem="${mem}M" \
+array=$(sbatch --parsable --array=1-"$n"${THROTTLE:+%$THROTTLE} --cpus-per-task="$cpus" --mem="${mem}M" \
   --output="${db%.duckdb}.slurm-%A_%a.out" ${SBATCH_ARGS:-} \
   "$here/study.sbatch" "$verb" "$study" "$db" "$@")
 array=${array%%;*}
