@@ -14,6 +14,14 @@ import (
 	"github.com/msgmon/msgmon/sim/experiment"
 )
 
+// The tests choose their shards themselves: a test binary started inside
+// a Slurm array task or an Indexed Job pod must not shard every command.
+func init() {
+	for _, v := range []string{"SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX", "MSGMON_SHARD_COUNT"} {
+		os.Unsetenv(v)
+	}
+}
+
 // studyRows returns every stored row of the database, table by table, as
 // sorted text lines keyed by run key: all columns but the run id and the
 // times a run started and finished. Two databases with the same lines
