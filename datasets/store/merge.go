@@ -89,8 +89,8 @@ type studyOf struct {
 // the merge unless opt.AllowPartial. A refused merge (a *MergeError)
 // changes nothing in out, and leaves no out behind that did not exist.
 //
-// Content is every column of a run's rows but its run_id, batch-free
-// times (started_at, finished_at) and workers (how many cores it used,
+// Content is every column of a run's rows but its run_id, the
+// times it started and finished, and workers (how many cores it used,
 // which the results do not depend on).
 func Merge(ctx context.Context, out string, sources []string, opt MergeOptions) (rep *MergeReport, err error) {
 	outAbs, err := filepath.Abs(out)
@@ -207,6 +207,9 @@ func inspect(ctx context.Context, conn *sql.Conn, alias, p string, shard bool) (
 		if isLockError(err) {
 			return nil, inUseError(p, err)
 		}
+		if _, werr := os.Stat(p + ".wal"); werr == nil {
+			return nil, refuse("%s cannot be opened with its write-ahead log %s.wal (%v): a shard stopped while it wrote; run that shard again (it repairs the file and resumes), then merge", p, p, err)
+		}
 		return nil, refuse("%s is not a msgmon database (DuckDB cannot open it: %v); name the files msgmon compare, sweep or sensitivity wrote with --shard", p, err)
 	}
 	have := map[string]bool{}
@@ -233,6 +236,9 @@ func inspect(ctx context.Context, conn *sql.Conn, alias, p string, shard bool) (
 	var v int
 	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT max(version) FROM %s.schema_version", alias)).Scan(&v); err != nil {
 		return nil, refuse("%s is not a msgmon database (its schema_version cannot be read: %v)", p, err)
+	}
+	if v != schemaVersion && !shard && v < schemaVersion {
+		return nil, refuse("the output %s has schema version %d, older than this msgmon's %d: upgrade it first (msgmon query --db %s \"SELECT 1\" does), or merge into a new output", p, v, schemaVersion, p)
 	}
 	if v != schemaVersion {
 		return nil, refuse("%s has schema version %d, this msgmon writes %d: it was written by another msgmon version; merge with that version, or run the shards again with this one", p, v, schemaVersion)
