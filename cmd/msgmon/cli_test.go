@@ -159,6 +159,7 @@ func TestBadInputExitsTwoEverywhere(t *testing.T) {
 		{[]string{"sensitivity", none}, "no such file or directory"},
 		{[]string{"optimize", none}, "no such file or directory"},
 		{[]string{"calibrate", none}, "no such file or directory"},
+		{[]string{"merge", filepath.Join(dir, "out.duckdb"), none}, "name the shard databases the shards wrote"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

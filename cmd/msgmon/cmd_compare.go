@@ -17,6 +17,7 @@ func newCompareCommand() *cobra.Command {
 	var baseline string
 	var noReport bool
 	var format string
+	var shard shardOptions
 	c := &cobra.Command{
 		Use:   "compare [scenario.yaml]",
 		Short: "Run every model of a scenario on the same population and compare them",
@@ -48,15 +49,23 @@ With no file it runs the embedded default scenario.`,
 			if err != nil {
 				return err
 			}
+			if err := shard.apply(&o.DB, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			base := baseline
 			if base == "" {
 				base = sc.Baseline()
 			} else if err := checkBaseline(sc, o.Arms, base); err != nil {
 				return err // before anything runs
 			}
+			o.shard = &shard
 			res, err := runScenario(cmd.Context(), &o, sc, cmd.ErrOrStderr())
 			if err != nil {
 				return err
+			}
+			if shard.shard != nil {
+				shard.shardDone(cmd.OutOrStdout(), o.DB)
+				return nil
 			}
 			if !slices.Contains(res.arms, base) {
 				base = res.arms[0]
@@ -85,6 +94,7 @@ With no file it runs the embedded default scenario.`,
 	}
 	addFormatFlag(c.Flags(), &format)
 	o.AddFlags(c.Flags())
+	shard.AddFlags(c.Flags())
 	c.Flags().StringVar(&baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
 	c.Flags().BoolVar(&noReport, "no-report", false, "do not write the PDF report and PNG charts")
 	return c

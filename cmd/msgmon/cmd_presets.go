@@ -69,8 +69,8 @@ func newValidateCommand() *cobra.Command {
 				for i, a := range arms {
 					names[i] = a.Name
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d users, %d businesses, %d days, arms: %s)\n",
-					path, sc.Users, sc.Businesses, sc.Days, strings.Join(names, ", "))
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d users, %d businesses, %d days, arms: %s; a run needs about %d MiB of memory)\n",
+					path, sc.Users, sc.Businesses, sc.Days, strings.Join(names, ", "), memoryNeed(&sc.Config)>>20)
 			}
 			if bad > 0 {
 				return inputError{fmt.Errorf("%d of %d scenario files have problems", bad, len(args))}

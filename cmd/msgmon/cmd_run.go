@@ -32,6 +32,7 @@ type runOptions struct {
 	Workers  int
 	Parallel int
 	Quiet    bool
+	shard    *shardOptions // compare: run one shard of the comparison
 }
 
 func (o *runOptions) AddFlags(f *pflag.FlagSet) {
@@ -141,7 +142,22 @@ func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, prog
 	}
 	// Each replicate runs its arms in turn on its own population;
 	// replicates run side by side.
-	if err := experiment.RunPoints(ctx, []experiment.Point{{Spec: spec, Hash: hash, Sink: sink}}, parallel, spec.Progress); err != nil {
+	points := []experiment.Point{{Spec: spec, Hash: hash, Sink: sink}}
+	if o.shard != nil && o.shard.shard != nil {
+		// One shard of a study: a batch, run keys and seeds that come from
+		// the study, never from the machine.
+		var arms []string
+		for _, a := range spec.Arms {
+			arms = append(arms, a.Name)
+		}
+		sink.BatchID = studyID("compare", hash, arms)
+		sink.KeyPrefix = sink.BatchID + "/"
+		st := store.Study{ID: sink.BatchID, Kind: "compare", Name: sc.Name, Hash: hash, Version: version()}
+		if err := o.shard.shardPoints(ctx, db, st, points, []string{sink.KeyPrefix}); err != nil {
+			return nil, err
+		}
+	}
+	if err := experiment.RunPoints(ctx, points, parallel, spec.Progress); err != nil {
 		return nil, err
 	}
 	slices.Sort(sink.RunIDs) // in the order they were stored, which parallel replicates change

@@ -48,6 +48,9 @@ The runs are stored like any sweep's, so an interrupted analysis resumes.`,
   msgmon sensitivity sobol.yaml --output churn_per_1000 --png charts/`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Shard.apply(&o.DB, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			return runSensitivity(cmd.Context(), &o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -61,6 +64,7 @@ The runs are stored like any sweep's, so an interrupted analysis resumes.`,
 	f.StringVar(&o.PNG, "png", "", "folder for the tornado charts (default: next to the database)")
 	f.BoolVar(&o.Force, "force", false, "overwrite existing charts")
 	addFormatFlag(f, &o.Format)
+	o.Shard.AddFlags(f)
 	return c
 }
 
@@ -94,6 +98,11 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 		return err
 	}
 	defer db.Close()
+	if o.Shard.shard != nil {
+		// The analysis needs every point: it runs on the merged database.
+		o.Shard.shardDone(stdout, o.DB)
+		return nil
+	}
 	params := make([]string, len(sw.Parameters))
 	for i, p := range sw.Parameters {
 		params[i] = p.Path

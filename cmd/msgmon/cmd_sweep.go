@@ -27,6 +27,7 @@ type sweepOptions struct {
 	Quiet    bool
 	DryRun   bool
 	Format   string
+	Shard    shardOptions
 }
 
 func newSweepCommand() *cobra.Command {
@@ -66,6 +67,9 @@ Sweep file:
   msgmon sweep --parallel 2 --db sweeps.duckdb sweep.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Shard.apply(&o.DB, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			return runSweep(cmd.Context(), &o, args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -75,6 +79,7 @@ Sweep file:
 	c.Flags().BoolVarP(&o.Quiet, "quiet", "q", false, "no progress bar")
 	c.Flags().BoolVar(&o.DryRun, "dry-run", false, "check the sweep and list its points; run nothing")
 	addFormatFlag(c.Flags(), &o.Format)
+	o.Shard.AddFlags(c.Flags())
 	return c
 }
 
@@ -124,7 +129,12 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		runs += s.Replicates * len(s.Arms())
 	}
 	if o.DryRun {
-		fmt.Fprintf(stdout, "sweep %s (%s): %d points, %d runs, design %s\n\n", sw.Name, id, len(plan.points), runs, sw.Design)
+		fmt.Fprintf(stdout, "sweep %s (%s): %d points, %d runs, design %s\n", sw.Name, id, len(plan.points), runs, sw.Design)
+		need := int64(0)
+		for _, s := range plan.scen {
+			need = max(need, memoryNeed(&s.Config))
+		}
+		fmt.Fprintf(stdout, "a run needs up to about %d MiB of memory (a shard task: that times the runs it makes at a time)\n\n", need>>20)
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "point\t"+strings.Join(sw.Columns(), "\t")+"\t")
 		for _, pt := range plan.points {
@@ -141,6 +151,10 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		return err
 	}
 	defer db.Close()
+	if o.Shard.shard != nil {
+		o.Shard.shardDone(stdout, o.DB)
+		return nil
+	}
 	rows, err := reports.SweepSummary(ctx, db, sw.Name, sw.Columns())
 	if err != nil {
 		return err
@@ -220,6 +234,7 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 		return nil, err
 	}
 	var points []experiment.Point
+	var prefixes []string
 	stored := 0
 	for i, s := range plan.scen {
 		spec, err := s.Spec()
@@ -245,6 +260,13 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 		sink := &store.Sink{DB: db, BatchID: id, Scenario: sw.Name, ScenarioHash: hash, ScenarioJSON: string(js),
 			Version: version(), Params: sw.PointParams(id, plan.points[i]), KeyPrefix: prefix}
 		points = append(points, experiment.Point{Spec: spec, Hash: hash, Sink: sink})
+		prefixes = append(prefixes, prefix)
+	}
+	if o.Shard.shard != nil {
+		st := store.Study{ID: id, Kind: "sweep", Name: sw.Name, Hash: id, Version: version()}
+		if err := o.Shard.shardPoints(ctx, db, st, points, prefixes); err != nil {
+			return nil, err
+		}
 	}
 	if resumed {
 		fmt.Fprintf(stderr, "sweep %s: resuming; %d of %d runs already stored\n", sw.Name, stored, runs)
