@@ -176,10 +176,12 @@ type Behaviour struct {
 	AnnoyBase       float64 `yaml:"annoy_base" range:"0,1" doc:"share of the annoyance a fully relevant message still causes"`
 	AnnoyHalfLife   float64 `yaml:"annoy_half_life_days" range:"0.01,3650" doc:"half-life of annoyance, days"`
 
-	// Reactions: after an unwanted message the user reacts with probability
-	// 1 - exp(-ReactRate * (A/tolerance)^ReactShape).
-	ReactRate       float64 `yaml:"react_rate" range:"0,100" doc:"scale of the reaction hazard"`
-	ReactShape      float64 `yaml:"react_shape" range:"0.1,10" doc:"shape of the reaction hazard"`
+	// Reactions: after an unwanted message that added annoyance x to the
+	// level A the user reacts with probability
+	// 1 - exp(-(ReactBase*x/tolerance + ReactRate*(A/tolerance)^ReactShape)).
+	ReactRate       float64 `yaml:"react_rate" range:"0,100" doc:"scale of the reaction hazard of the annoyance built up"`
+	ReactShape      float64 `yaml:"react_shape" range:"0.1,10" doc:"shape of the reaction hazard of the annoyance built up"`
+	ReactBase       float64 `yaml:"react_base" range:"0,100" doc:"reaction hazard of a message's own annoyance (per unit, relative to tolerance)"`
 	MuteShare       float64 `yaml:"mute_share" range:"0,1" doc:"share of reactions that mute (push off for the business)"`
 	BlockShare      float64 `yaml:"block_share" range:"0,1" doc:"share of reactions that block; the rest unfollow"`
 	AdOptOutRate    float64 `yaml:"ad_opt_out_rate" range:"0,100" doc:"scale of the Status-ad opt-out hazard"`
@@ -244,7 +246,7 @@ func DefaultConfig() Config {
 			ReadPush: 0.8, OpenFolder: 0.025, Click: 0.1, Conversion: 0.05, UtilityRelevance: 0.9,
 			AnnoyPush: 1, AnnoyFolder: 0.2, AnnoyAd: 0.3, AnnoyUnanswered: 0.5, AnnoyBase: 0.1,
 			AnnoyHalfLife: 7,
-			ReactRate:     0.02, ReactShape: 2, MuteShare: 0.5, BlockShare: 0.1,
+			ReactRate:     0.02, ReactShape: 2, ReactBase: 0, MuteShare: 0.5, BlockShare: 0.1,
 			AdOptOutRate: 0.002, AdViewDrop: 0.05,
 			NaturalUnfollow: 0.001,
 			BassP:           0.03, BassQ: 0.38, PotentialFollows: 3,
