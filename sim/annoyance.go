@@ -20,16 +20,17 @@ func (r *runner) annoyAt(u int, t float64, x float64) float64 {
 // dx to the level a, with z = base·dx/T + rate·(a/T)^shape and T the
 // user's tolerance: the first term is the hazard of the message itself
 // (a first push can be one too many), the second that of the annoyance
-// built up (calibration, models/ODD.md 7.8). Ads pass base 0.
+// built up (calibration, models/ODD.md 7.8). Ads pass base 0 and their
+// own shape.
 // Since 1 - exp(-z) <= z, an x at or above z is no reaction without
 // computing the exp: the answer is the same, and that is the usual case.
-func (r *runner) reacts(x float64, u int, a, dx, rate, base float64) bool {
+func (r *runner) reacts(x float64, u int, a, dx, rate, base, shape float64) bool {
 	inv := 1 / float64(r.pop.Tolerance[u])
 	y := a * inv
-	if r.beh.ReactShape == 2 {
+	if shape == 2 {
 		y *= y
 	} else {
-		y = math.Pow(y, r.beh.ReactShape)
+		y = math.Pow(y, shape)
 	}
 	z := rate*y + base*dx*inv
 	if x >= z {

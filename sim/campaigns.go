@@ -473,7 +473,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if !annoyed {
 		return
 	}
-	if xReact, xKind := ms.pairAt(3); r.reacts(xReact, u, a, dx, r.beh.ReactRate, r.beh.ReactBase) {
+	if xReact, xKind := ms.pairAt(3); r.reacts(xReact, u, a, dx, r.beh.ReactRate, r.beh.ReactBase, r.beh.ReactShape) {
 		switch {
 		case xKind < r.beh.MuteShare && push:
 			w.firstReaction(u)

@@ -97,7 +97,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 			w.day.AdClicks++
 			w.conversation(u, b, d, h, true)
 		}
-		if ads.OptOut && r.reacts(xOpt, u, adA, 0, r.beh.AdOptOutRate*float64(r.pop.AdOptOutPropensity[u]), 0) {
+		if ads.OptOut && r.reacts(xOpt, u, adA, 0, r.beh.AdOptOutRate*float64(r.pop.AdOptOutPropensity[u]), 0, r.beh.AdOptOutShape) {
 			r.us[u].flags |= uAdOptOut
 			w.day.AdOptOuts++
 			seg.AdOptOuts++
