@@ -208,3 +208,25 @@ func TestOverlay(t *testing.T) {
 		t.Errorf("a bad value: %v", err)
 	}
 }
+
+// TestCurve: a calibration's curve repeats a target with dose: over more
+// values of one key; one naming a target without dose: is refused.
+func TestCurve(t *testing.T) {
+	target := `  - output: users_reacted::DOUBLE / reach_messages_cum
+    dose: 7.0 * sends_push / follow_days
+    set: {business.sends_per_week_mean: 1}
+    value: 0.1`
+	src := strings.Replace(calStudy(target), "parameters:", "curve: {target: 0, path: business.sends_per_week_mean, values: [2, 4]}\nparameters:", 1)
+	sw, err := ParseSweep("c.yaml", []byte(src), embeddedBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ovs := sw.CurveOverrides(1)
+	if last := ovs[len(ovs)-1]; last.Path != "business.sends_per_week_mean" || last.Value != 4.0 {
+		t.Errorf("curve point 1: %v", ovs)
+	}
+	src = strings.Replace(src, "    dose: 7.0 * sends_push / follow_days\n", "", 1)
+	if _, err := ParseSweep("c.yaml", []byte(src), embeddedBase); err == nil || !strings.Contains(err.Error(), "curve.target: must be the index of a target with dose:") {
+		t.Errorf("a curve over a target without dose: %v", err)
+	}
+}

@@ -66,6 +66,10 @@ type Sweep struct {
 	Targets []Target `yaml:"targets"`
 	// Budget bounds the evaluations of optimize and calibrate.
 	Budget int `yaml:"budget"`
+	// Curve, for design: calibrate, draws the model's dose–response at
+	// the fitted values over more doses than the targets have: target
+	// Target's set: with Path at each of Values.
+	Curve *Curve `yaml:"curve"`
 
 	file     string     // as given
 	set      []Override // Set, flattened in file order
@@ -134,6 +138,21 @@ type Target struct {
 	outputLine             int
 	doseLine               int
 	horizonLine            int
+}
+
+// Curve is a calibration's dose–response curve: the target (by index)
+// whose runs it repeats, the key path it varies and the values.
+type Curve struct {
+	Target int       `yaml:"target"`
+	Path   string    `yaml:"path"`
+	Values []float64 `yaml:"values"`
+}
+
+// CurveOverrides are the changes of the curve's point k: its target's
+// set: with the curve's path at its k-th value.
+func (sw *Sweep) CurveOverrides(k int) []Override {
+	c := sw.Curve
+	return append(append([]Override(nil), sw.Targets[c.Target].set...), Override{Path: c.Path, Value: c.Values[k]})
 }
 
 // TargetOverrides are the changes target i makes on top of a point.
@@ -264,6 +283,16 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 	}
 	if sw.Design != "optimize" && (sw.Objective != Objective{} || len(sw.Constraints) > 0) {
 		ps.add(line("objective"), "objective", "objective: and constraints: are for design: optimize")
+	}
+	if c := sw.Curve; c != nil {
+		switch {
+		case sw.Design != "calibrate":
+			ps.add(line("curve"), "curve", "curve: is for design: calibrate")
+		case c.Target < 0 || c.Target >= len(sw.Targets) || sw.Targets[c.Target].Dose == "":
+			ps.add(line("curve.target"), "curve.target", "must be the index of a target with dose: (0 to %d), got %d", len(sw.Targets)-1, c.Target)
+		case c.Path == "" || len(c.Values) == 0 || len(c.Values) > 100:
+			ps.add(line("curve"), "curve", "give path: (the key that sets the dose, e.g. business.sends_per_week_mean) and 1 to 100 values:")
+		}
 	}
 	if sw.Design != "calibrate" && len(sw.Targets) > 0 {
 		ps.add(line("targets"), "targets", "targets: are for design: calibrate")
@@ -956,9 +985,10 @@ func (sw *Sweep) ID() string {
 		Targets    []Target
 		TargetSets [][]Override
 		Budget     int
-		Check      bool `json:",omitempty"`
+		Check      bool   `json:",omitempty"`
+		Curve      *Curve `json:",omitempty"`
 	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Levels, sw.Seed, sw.Parameters, nil,
-		sw.Objective, sw.Constraints, sw.Targets, nil, sw.Budget, sw.check}
+		sw.Objective, sw.Constraints, sw.Targets, nil, sw.Budget, sw.check, sw.Curve}
 	for _, t := range sw.Targets {
 		spec.TargetSets = append(spec.TargetSets, t.set)
 	}

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -32,12 +33,15 @@ type CalibrationReport struct {
 	Targets    []CalibrationTarget
 	Summary    string
 	DB         string
+	// Curve is the model's dose–response at the fitted values over more
+	// doses (dose, response), if the study asked for one.
+	Curve [][2]float64
 }
 
 // DoseResponseChart draws the model's response at the dose its runs
 // delivered (line and points) and the source's points at their stated
 // dose with their tolerance as error bars, for the targets with a dose.
-func DoseResponseChart(ts []CalibrationTarget) (*Chart, error) {
+func DoseResponseChart(ts []CalibrationTarget, curve [][2]float64) (*Chart, error) {
 	var model, obs plotter.XYs
 	var errs plotter.YErrors
 	for _, t := range ts {
@@ -58,7 +62,19 @@ func DoseResponseChart(ts []CalibrationTarget) (*Chart, error) {
 	p := newPlot("messages delivered per follow and week (measured in the run)", "share of users who reacted")
 	p.Y.Min, p.Y.Max, p.X.Min = 0, 1, 0
 	leg := newLegend()
-	l, s, err := plotter.NewLinePoints(model)
+	line := model
+	if len(curve) > 0 {
+		line = nil
+		for _, c := range curve {
+			line = append(line, plotter.XY{X: c[0], Y: c[1]})
+		}
+		sort.Slice(line, func(i, j int) bool { return line[i].X < line[j].X })
+	}
+	l, err := plotter.NewLine(line)
+	if err != nil {
+		return nil, err
+	}
+	s, err := plotter.NewScatter(model)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +100,8 @@ func DoseResponseChart(ts []CalibrationTarget) (*Chart, error) {
 	addLegend(leg, "survey, with its 95 % interval", sc)
 	return &Chart{Name: "dose-response", Title: "Dose and response: the model against the survey",
 		Caption: "The share of users whose first mute, block or annoyed unfollow came within the horizon, over the users " +
-			"who received a message, at the dose the runs delivered (messages per follow-week, measured), and the " +
+			"who received a message, at the dose the runs delivered (messages per follow-week, measured; dots: the targets' " +
+			"runs, line: the same runs over more doses), and the " +
 			"survey's cumulative shares at their doses with the tolerance the fit used (95 % sampling interval).",
 		Grid: [][]*plot.Plot{{p}}, Legend: leg}, nil
 }
@@ -133,7 +150,7 @@ func (r *CalibrationReport) WritePDF(w io.Writer) error {
 	}
 	d.space(6)
 	d.para(textStyle(bodyFont, 9, mutedColor), fmt.Sprintf("msgmon %s; every run of the fit is in %s (sweep %s), the table above in calibration_fits.", r.Version, r.DB, r.ID), 0)
-	if ch, err := DoseResponseChart(r.Targets); err == nil {
+	if ch, err := DoseResponseChart(r.Targets, r.Curve); err == nil {
 		d.charts(ch)
 	}
 	_, err := d.c.WriteTo(w)

@@ -26,7 +26,7 @@ func TestCalibrationReport(t *testing.T) {
 	if n, err := pdfPages(b.Bytes()); err != nil || n != 2 {
 		t.Errorf("%d pages (%v), want 2: the fit, then the chart", n, err)
 	}
-	ch, err := reports.DoseResponseChart(r.Targets)
+	ch, err := reports.DoseResponseChart(r.Targets, [][2]float64{{0.5, 0.05}, {2, 0.2}, {14, 0.9}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestCalibrationReport(t *testing.T) {
 	if err := reports.WritePNG(&png, ch); err != nil || png.Len() == 0 {
 		t.Errorf("chart PNG: %v", err)
 	}
-	if _, err := reports.DoseResponseChart(r.Targets[3:]); err == nil {
+	if _, err := reports.DoseResponseChart(r.Targets[3:], nil); err == nil {
 		t.Error("a chart without doses")
 	}
 }

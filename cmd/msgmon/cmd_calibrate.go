@@ -153,7 +153,8 @@ type calibration struct {
 	fit     *design.FitResult
 	doses   []float64 // the dose each target's runs delivered at the fit (NaN: no dose:)
 	elapsed time.Duration
-	check   bool // measured at the scenario's values, no search
+	check   bool         // measured at the scenario's values, no search
+	curve   [][2]float64 // dose, response at the fit over the curve's doses
 }
 
 // calibrate fits the sweep's parameters to its targets: weighted least
@@ -221,7 +222,31 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 	if err != nil {
 		return nil, err
 	}
-	return &calibration{sw: sw, id: ev.id, fit: fit, doses: doses[fmt.Sprint(fit.X)], elapsed: time.Since(t0), check: check}, nil
+	c := &calibration{sw: sw, id: ev.id, fit: fit, doses: doses[fmt.Sprint(fit.X)], elapsed: time.Since(t0), check: check}
+	if cv := sw.Curve; cv != nil {
+		// The dose–response at the fit, over the curve's doses: the
+		// curve's target repeated with each value.
+		tg := sw.Targets[cv.Target]
+		var ex [][]datasets.Override
+		var lb []string
+		var es [][]string
+		ev.targetArms, ev.horizons = nil, nil
+		for k, v := range cv.Values {
+			ex = append(ex, sw.CurveOverrides(k))
+			lb = append(lb, fmt.Sprintf("curve %s=%g", cv.Path, v))
+			es = append(es, []string{tg.Output, tg.Dose})
+			ev.targetArms, ev.horizons = append(ev.targetArms, tg.Arm), append(ev.horizons, tg.Horizon)
+		}
+		ms, err := ev.measure(ctx, fit.X, ex, lb, es)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			c.curve = append(c.curve, [2]float64{m.Mean[1], m.Mean[0]})
+		}
+		c.elapsed = time.Since(t0)
+	}
+	return c, nil
 }
 
 // search is the calibration's search: a Latin hypercube over the box
@@ -401,7 +426,7 @@ func fmtOverrides(os []datasets.Override) string {
 // report writes the calibration's PDF: the fit table and the dose–response
 // chart.
 func (c *calibration) report(path, db string, force bool) error {
-	r := &reports.CalibrationReport{Study: c.sw.Name, ID: c.id, Version: version(), DB: db}
+	r := &reports.CalibrationReport{Study: c.sw.Name, ID: c.id, Version: version(), DB: db, Curve: c.curve}
 	for i, p := range c.sw.Parameters {
 		b := c.sw.Box()[i]
 		r.Parameters = append(r.Parameters, [3]string{p.Path, fmt.Sprintf("%.4g", c.fit.X[i]), fmt.Sprintf("[%g, %g]", b.Lo, b.Hi)})
@@ -416,8 +441,12 @@ func (c *calibration) report(path, db string, force bool) error {
 		}
 		r.Targets = append(r.Targets, t)
 	}
-	r.Summary = fmt.Sprintf("%s (%s): %d of %d targets inside their tolerance after %d evaluations; weighted cost %.3g "+
-		"(the sum of squared residuals in units of each target's tolerance).", c.file, c.id, n, len(r.Targets), c.fit.Evaluations, c.fit.Cost)
+	how := fmt.Sprintf("after %d evaluations", c.fit.Evaluations)
+	if c.check {
+		how = "at the scenario's own values (a check, no search)"
+	}
+	r.Summary = fmt.Sprintf("%s (%s): %d of %d targets inside their tolerance %s; weighted cost %.3g "+
+		"(the sum of squared residuals in units of each target's tolerance).", c.file, c.id, n, len(r.Targets), how, c.fit.Cost)
 	return reports.SaveCalibration(r, path, force)
 }
 
