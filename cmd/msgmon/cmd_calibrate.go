@@ -77,7 +77,7 @@ the calibrated defaults.
 	f.IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core, fewer if memory is short)")
 	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
 	f.StringVar(&o.Save, "save", "", "write an overlay of the fitted values to this file (apply it with compare --overlay)")
-	f.BoolVar(&o.Force, "force", false, "overwrite the --save file and the report")
+	f.BoolVar(&o.Force, "force", false, "overwrite the --save file")
 	f.BoolVar(&o.NoReport, "no-report", false, "skip the PDF report of the fit")
 	f.StringVar(&o.Overlay, "overlay", "", "apply this overlay (e.g. from --save) to the study's base scenario first")
 	f.BoolVar(&o.Check, "check", false, "no search: measure the targets at the scenario's own values (the defaults' check)")
@@ -126,8 +126,11 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 	}
 	fmt.Fprintf(stdout, "\nThe fit is stored in %s (table calibration_fits, sweep_id '%s').\n", o.DB, ev.id)
 	if !o.NoReport {
-		pdf := filepath.Join(filepath.Dir(o.DB), "calibration-"+sw.Name+".pdf")
-		if err := cal.report(pdf, o.DB, o.Force); err != nil {
+		// Named by the calibration's id: the same study (and check)
+		// makes the same report from the same stored runs, so it is
+		// written over; another study or check gets its own.
+		pdf := filepath.Join(filepath.Dir(o.DB), "calibration-"+strings.TrimPrefix(ev.id, "sweep-")+".pdf")
+		if err := cal.report(pdf, o.DB, true); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Report: %s\n", pdf)
