@@ -3,11 +3,13 @@ package datasets_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/sim"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 )
@@ -106,7 +108,7 @@ func TestJSONSchemaContent(t *testing.T) {
 		t.Errorf("markets should be an array of objects, got %s", s.Properties["markets"].Items)
 	}
 	rr := string(s.Properties["behaviour"].Properties["react_rate"])
-	for _, want := range []string{`"type":"number"`, `"minimum":0`, `"maximum":100`, `"description":"scale of the reaction hazard"`, `"default":0.02`} {
+	for _, want := range []string{`"type":"number"`, `"minimum":0`, `"maximum":100`, `"description":"scale of the reaction hazard of the annoyance built up"`, fmt.Sprintf(`"default":%v`, sim.DefaultConfig().Behaviour.ReactRate)} {
 		if !strings.Contains(rr, want) {
 			t.Errorf("behaviour.react_rate schema %s lacks %s", rr, want)
 		}

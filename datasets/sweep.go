@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -65,12 +66,22 @@ type Sweep struct {
 	Targets []Target `yaml:"targets"`
 	// Budget bounds the evaluations of optimize and calibrate.
 	Budget int `yaml:"budget"`
+	// Curve, for design: calibrate, draws the model's dose–response at
+	// the fitted values over more doses than the targets have: target
+	// Target's set: with Path at each of Values.
+	Curve *Curve `yaml:"curve"`
 
 	file     string     // as given
 	set      []Override // Set, flattened in file order
 	baseName string     // the base scenario's name in problems
 	baseData []byte
+	check    bool // a calibration's check (AsCheck): its own ID
 }
+
+// AsCheck marks a calibration as its check (targets measured at the
+// scenario's values, no search), which stores its runs under an ID of its
+// own, apart from the search's points.
+func (sw *Sweep) AsCheck() { sw.check = true }
 
 // Objective is what design: optimize maximises or minimises: an SQL
 // expression over run_totals columns (e.g. platform_revenue_usd), averaged
@@ -92,15 +103,56 @@ type Constraint struct {
 
 // Target is one row of a calibration's target table: with set: applied on
 // top of the point, the output (an SQL expression over run_totals columns,
-// averaged over replicates) should equal value.
+// averaged over replicates) should equal value within tolerance.
+//
+// value: and tolerance: take a number or `!cal <row id>`, a row of the
+// calibration tables (datasets/calibration/*.csv); a value read with !cal
+// takes the row's source unless source: says otherwise. arm: is the arm
+// measured (default: the sweep's last). horizon_days: measures the output
+// over the first that many days of the run (default: all of them), so a
+// target states its period and a study can vary it; it may not exceed the
+// target's days.
 type Target struct {
-	Name   string    `yaml:"name"`
-	Set    yaml.Node `yaml:"set" json:"-"`
-	Output string    `yaml:"output"`
-	Value  float64   `yaml:"value"`
-	Source string    `yaml:"source"`
-	set    []Override
-	line   int
+	Name    string    `yaml:"name"`
+	Set     yaml.Node `yaml:"set" json:"-"`
+	Arm     string    `yaml:"arm"`
+	Horizon int       `yaml:"horizon_days"`
+	Output  string    `yaml:"output"`
+	// Dose is an optional second expression, the dose the target's run
+	// delivered (e.g. messages per follow-week): printed, stored and the
+	// x of the dose–response chart.
+	Dose string `yaml:"dose"`
+	// DoseValue is the dose the target's source states (e.g. 5 pushes a
+	// week), the x of its point on the chart.
+	DoseValue     *float64  `yaml:"dose_value"`
+	ValueNode     yaml.Node `yaml:"value" json:"-"`
+	ToleranceNode yaml.Node `yaml:"tolerance" json:"-"`
+	Source        string    `yaml:"source"`
+	// Value and Tolerance are value: and tolerance: read (from the
+	// calibration tables when tagged !cal); ValueRow and ToleranceRow the
+	// rows' ids, if any.
+	Value, Tolerance       float64 `yaml:"-"`
+	ValueRow, ToleranceRow string  `yaml:"-"`
+	set                    []Override
+	line                   int
+	outputLine             int
+	doseLine               int
+	horizonLine            int
+}
+
+// Curve is a calibration's dose–response curve: the target (by index)
+// whose runs it repeats, the key path it varies and the values.
+type Curve struct {
+	Target int       `yaml:"target"`
+	Path   string    `yaml:"path"`
+	Values []float64 `yaml:"values"`
+}
+
+// CurveOverrides are the changes of the curve's point k: its target's
+// set: with the curve's path at its k-th value.
+func (sw *Sweep) CurveOverrides(k int) []Override {
+	c := sw.Curve
+	return append(append([]Override(nil), sw.Targets[c.Target].set...), Override{Path: c.Path, Value: c.Values[k]})
 }
 
 // TargetOverrides are the changes target i makes on top of a point.
@@ -232,6 +284,16 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 	if sw.Design != "optimize" && (sw.Objective != Objective{} || len(sw.Constraints) > 0) {
 		ps.add(line("objective"), "objective", "objective: and constraints: are for design: optimize")
 	}
+	if c := sw.Curve; c != nil {
+		switch {
+		case sw.Design != "calibrate":
+			ps.add(line("curve"), "curve", "curve: is for design: calibrate")
+		case c.Target < 0 || c.Target >= len(sw.Targets) || sw.Targets[c.Target].Dose == "":
+			ps.add(line("curve.target"), "curve.target", "must be the index of a target with dose: (0 to %d), got %d", len(sw.Targets)-1, c.Target)
+		case c.Path == "" || len(c.Values) == 0 || len(c.Values) > 100:
+			ps.add(line("curve"), "curve", "give path: (the key that sets the dose, e.g. business.sends_per_week_mean) and 1 to 100 values:")
+		}
+	}
 	if sw.Design != "calibrate" && len(sw.Targets) > 0 {
 		ps.add(line("targets"), "targets", "targets: are for design: calibrate")
 	}
@@ -255,8 +317,28 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 			if i < len(ts.Content) {
 				tg.line = ts.Content[i].Line
 			}
+			if i < len(ts.Content) {
+				tg.outputLine = lineOf(ts.Content[i], "output")
+				tg.doseLine = lineOf(ts.Content[i], "dose")
+				tg.horizonLine = lineOf(ts.Content[i], "horizon_days")
+			}
 			if tg.Output == "" {
 				ps.add(tg.line, fmt.Sprintf("targets[%d]", i), "output: missing; an SQL expression over run_totals columns")
+			}
+			at := fmt.Sprintf("targets[%d]", i)
+			tg.Value, tg.ValueRow = targetNumber(&tg.ValueNode, at+".value", true, ps)
+			tg.Tolerance, tg.ToleranceRow = targetNumber(&tg.ToleranceNode, at+".tolerance", false, ps)
+			if tg.Tolerance < 0 {
+				ps.add(tg.ToleranceNode.Line, at+".tolerance", "must be ≥ 0, got %v", tg.Tolerance)
+			}
+			if tg.Source == "" && tg.ValueRow != "" {
+				if cal, err := Calibration(); err == nil {
+					row, _ := cal.Lookup(tg.ValueRow)
+					tg.Source = row.Source + " (" + tg.ValueRow + ")"
+				}
+			}
+			if tg.Horizon < 0 {
+				ps.add(tg.horizonLine, at+".horizon_days", "must be ≥ 1 (0 or absent: all the run's days), got %d", tg.Horizon)
 			}
 			if tg.Name == "" {
 				tg.Name = fmt.Sprintf("target %d", i)
@@ -413,7 +495,143 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 			ps.add(line("arms"), fmt.Sprintf("arms[%d]", i), "the scenario has no arm %q; its arms: %s", a, strings.Join(names, ", "))
 		}
 	}
+	runs := names
+	if len(sw.Arms) > 0 {
+		runs = sw.Arms
+	}
+	for i := range sw.Targets {
+		tg := &sw.Targets[i]
+		at := fmt.Sprintf("targets[%d]", i)
+		if tg.Arm != "" && !slices.Contains(runs, tg.Arm) {
+			ps.add(line(at+".arm"), at+".arm", "the sweep runs no arm %q; name one of %s (arms:)", tg.Arm, strings.Join(runs, ", "))
+		}
+		if tg.Horizon > 0 {
+			days := s.Config.Days
+			for _, o := range tg.set {
+				if o.Path == "days" {
+					if v, ok := o.Value.(float64); ok {
+						days = int(v)
+					}
+				}
+			}
+			if tg.Horizon > days {
+				ps.add(tg.horizonLine, at+".horizon_days", "%d days is longer than the target's run of %d days; shorten the horizon or set days: ≥ %d (in set: or the target's set:)", tg.Horizon, days, tg.Horizon)
+			}
+		}
+	}
 	return sw, ps.err()
+}
+
+// targetNumber reads a target's value: or tolerance: node, a number or
+// `!cal <row id>`; it returns the number and the row's id (empty for a
+// plain number). need: the node must be there.
+func targetNumber(n *yaml.Node, path string, need bool, ps *problems) (float64, string) {
+	if n.Kind == 0 {
+		if need {
+			ps.add(0, path, "missing; give a number or %s <row id> of datasets/calibration/", CalTag)
+		}
+		return 0, ""
+	}
+	if n.Kind != yaml.ScalarNode {
+		ps.add(n.Line, path, "must be a number or %s <row id>, got %s", CalTag, describe(n))
+		return 0, ""
+	}
+	if n.Tag == CalTag {
+		id := strings.TrimSpace(n.Value)
+		cal, err := Calibration()
+		if err != nil {
+			ps.add(n.Line, path, "%v", err)
+			return 0, ""
+		}
+		row, ok := cal.Lookup(id)
+		if !ok {
+			ps.add(n.Line, path, "%s", cal.unknownID(id))
+			return 0, ""
+		}
+		return row.Value, id
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(n.Value), 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		ps.add(n.Line, path, "must be a finite number or %s <row id>, got %q", CalTag, n.Value)
+		return 0, ""
+	}
+	return v, ""
+}
+
+// sqlWords are the words of an output expression that are not columns.
+var sqlWords = map[string]bool{"and": true, "or": true, "not": true, "case": true, "when": true, "then": true,
+	"else": true, "end": true, "null": true, "as": true, "is": true, "in": true, "between": true, "true": true,
+	"false": true, "double": true, "integer": true, "bigint": true, "float": true, "decimal": true, "real": true,
+	"varchar": true, "distinct": true, "like": true, "e": true}
+
+// CheckOutputs refuses targets whose output names a column not in columns
+// (run_totals' columns), with file:line:field and the columns there are.
+// Functions (a word before '(') and SQL words are not columns.
+func (sw *Sweep) CheckOutputs(columns []string) error {
+	ps := &problems{file: sw.file}
+	have := map[string]bool{}
+	for _, c := range columns {
+		have[strings.ToLower(c)] = true
+	}
+	for i, tg := range sw.Targets {
+		for _, w := range outputWords(tg.Output) {
+			if !have[strings.ToLower(w)] {
+				ps.add(tg.outputLine, fmt.Sprintf("targets[%d].output", i), "no column %q in run_totals; the columns: %s", w, strings.Join(columns, ", "))
+			}
+		}
+		for _, w := range outputWords(tg.Dose) {
+			if !have[strings.ToLower(w)] {
+				ps.add(tg.doseLine, fmt.Sprintf("targets[%d].dose", i), "no column %q in run_totals; the columns: %s", w, strings.Join(columns, ", "))
+			}
+		}
+	}
+	return ps.err()
+}
+
+// outputWords are the identifiers of an SQL expression that name columns:
+// not in quotes, not followed by '(', not after '::', not SQL words.
+func outputWords(expr string) []string {
+	var out []string
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == '\'':
+			j := strings.IndexByte(expr[i+1:], '\'')
+			if j < 0 {
+				return out
+			}
+			i += j + 2
+		case c == '"':
+			j := strings.IndexByte(expr[i+1:], '"')
+			if j < 0 {
+				return out
+			}
+			out = append(out, expr[i+1:i+1+j])
+			i += j + 2
+		case c >= '0' && c <= '9' || c == '.':
+			for i < len(expr) && (expr[i] >= '0' && expr[i] <= '9' || expr[i] == '.' || expr[i] == 'e' || expr[i] == 'E') {
+				i++
+			}
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			j := i
+			for j < len(expr) && (expr[j] == '_' || expr[j] >= 'a' && expr[j] <= 'z' || expr[j] >= 'A' && expr[j] <= 'Z' || expr[j] >= '0' && expr[j] <= '9') {
+				j++
+			}
+			w := expr[i:j]
+			k := j
+			for k < len(expr) && expr[k] == ' ' {
+				k++
+			}
+			cast := i >= 2 && expr[i-2:i] == "::"
+			if !(k < len(expr) && expr[k] == '(') && !cast && !sqlWords[strings.ToLower(w)] {
+				out = append(out, w)
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return out
 }
 
 // valueOf is the value node of key in mapping m, or nil.
@@ -437,6 +655,12 @@ func flattenSet(m *yaml.Node, prefix string, ps *problems, out *[]Override, dept
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], resolve(m.Content[i+1])
+		if k.Tag == "!!merge" && v.Kind == yaml.MappingNode {
+			// `<<: *common`: the anchored mapping's keys, then this one's
+			// (later keys win).
+			flattenSet(v, prefix, ps, out, depth+1)
+			continue
+		}
 		path := k.Value
 		if prefix != "" {
 			path = prefix + "." + k.Value
@@ -761,8 +985,10 @@ func (sw *Sweep) ID() string {
 		Targets    []Target
 		TargetSets [][]Override
 		Budget     int
+		Check      bool   `json:",omitempty"`
+		Curve      *Curve `json:",omitempty"`
 	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Levels, sw.Seed, sw.Parameters, nil,
-		sw.Objective, sw.Constraints, sw.Targets, nil, sw.Budget}
+		sw.Objective, sw.Constraints, sw.Targets, nil, sw.Budget, sw.check, sw.Curve}
 	for _, t := range sw.Targets {
 		spec.TargetSets = append(spec.TargetSets, t.set)
 	}
@@ -802,4 +1028,40 @@ func setLine(set *yaml.Node, p string) int {
 		return l
 	}
 	return set.Line
+}
+
+// BaseValues are the values the base scenario (with set:) gives the
+// parameters, as numbers: the point a calibration's check evaluates, so
+// that `msgmon calibrate --check` measures the scenario as it is.
+func (sw *Sweep) BaseValues() ([]float64, error) {
+	s, err := ParseWith(sw.baseName, sw.baseData, sw.set)
+	if err != nil {
+		return nil, err
+	}
+	js, err := s.JSON()
+	if err != nil {
+		return nil, err
+	}
+	var root any
+	if err := json.Unmarshal(js, &root); err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(sw.Parameters))
+	for i, p := range sw.Parameters {
+		v := root
+		for _, seg := range strings.Split(p.Path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				v = nil
+				break
+			}
+			v = m[seg]
+		}
+		x, ok := v.(float64)
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: parameters[%d]: %s has no numeric value in the scenario", sw.file, p.line, i, p.Path)
+		}
+		out[i] = x
+	}
+	return out, nil
 }

@@ -16,17 +16,23 @@ func (r *runner) annoyAt(u int, t float64, x float64) float64 {
 }
 
 // reacts reports whether the uniform x falls below the reaction
-// probability 1 - exp(-rate·(a/tolerance)^shape) of user u at annoyance a.
+// probability 1 - exp(-z) of user u after a message that added annoyance
+// dx to the level a, with z = base·dx/T + rate·(a/T)^shape and T the
+// user's tolerance: the first term is the hazard of the message itself
+// (a first push can be one too many), the second that of the annoyance
+// built up (calibration, models/ODD.md 7.8). Ads pass base 0 and their
+// own shape.
 // Since 1 - exp(-z) <= z, an x at or above z is no reaction without
 // computing the exp: the answer is the same, and that is the usual case.
-func (r *runner) reacts(x float64, u int, a, rate float64) bool {
-	y := a / float64(r.pop.Tolerance[u])
-	if r.beh.ReactShape == 2 {
+func (r *runner) reacts(x float64, u int, a, dx, rate, base, shape float64) bool {
+	inv := 1 / float64(r.pop.Tolerance[u])
+	y := a * inv
+	if shape == 2 {
 		y *= y
 	} else {
-		y = math.Pow(y, r.beh.ReactShape)
+		y = math.Pow(y, shape)
 	}
-	z := rate * y
+	z := rate*y + base*dx*inv
 	if x >= z {
 		return false
 	}

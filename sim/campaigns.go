@@ -432,13 +432,14 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	t := float64(d) + float64(h)/24
 	var opened, annoyed bool
-	var a float64
+	var a, dx float64
 	w.seg[r.pop.Segment[u]].MessagesReceived++
 	if push {
 		w.day.SendsPush++
 		w.seg[r.pop.Segment[u]].PushesReceived++
 		opened = xOpen < r.beh.ReadPush
-		a = r.annoyAt(u, t, r.beh.AnnoyPush*r.unwanted(rel))
+		dx = r.beh.AnnoyPush * r.unwanted(rel)
+		a = r.annoyAt(u, t, dx)
 		annoyed = true
 		if opened {
 			w.day.OpensPush++
@@ -448,7 +449,8 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		opened = xOpen < r.beh.OpenFolder
 		if opened {
 			w.day.OpensFolder++
-			a = r.annoyAt(u, t, r.beh.AnnoyFolder*r.unwanted(rel))
+			dx = r.beh.AnnoyFolder * r.unwanted(rel)
+			a = r.annoyAt(u, t, dx)
 			annoyed = true
 		}
 	}
@@ -471,9 +473,10 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if !annoyed {
 		return
 	}
-	if xReact, xKind := ms.pairAt(3); r.reacts(xReact, u, a, r.beh.ReactRate) {
+	if xReact, xKind := ms.pairAt(3); r.reacts(xReact, u, a, dx, r.beh.ReactRate, r.beh.ReactBase, r.beh.ReactShape) {
 		switch {
 		case xKind < r.beh.MuteShare && push:
+			w.firstReaction(u)
 			sl.flags |= fMuted
 			ca.mutes++
 			w.biz[b].mutes++
@@ -483,12 +486,24 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
 			}
 		case xKind >= 1-r.beh.BlockShare:
+			w.firstReaction(u)
 			ca.blocks++
 			w.block(u, j, d, h)
 		case following:
+			w.firstReaction(u)
 			ca.unfollows++
 			w.unfollow(u, j, d, h, true)
 		}
+	}
+}
+
+// firstReaction counts u in UsersReacted the first time a message makes u
+// mute, block or unfollow a business: the survey's "turned push off"
+// counts each user once, whatever the user did later.
+func (w *worker) firstReaction(u int) {
+	if w.r.us[u].flags&uReacted == 0 {
+		w.r.us[u].flags |= uReacted
+		w.day.UsersReacted++
 	}
 }
 

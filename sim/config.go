@@ -176,13 +176,16 @@ type Behaviour struct {
 	AnnoyBase       float64 `yaml:"annoy_base" range:"0,1" doc:"share of the annoyance a fully relevant message still causes"`
 	AnnoyHalfLife   float64 `yaml:"annoy_half_life_days" range:"0.01,3650" doc:"half-life of annoyance, days"`
 
-	// Reactions: after an unwanted message the user reacts with probability
-	// 1 - exp(-ReactRate * (A/tolerance)^ReactShape).
-	ReactRate       float64 `yaml:"react_rate" range:"0,100" doc:"scale of the reaction hazard"`
-	ReactShape      float64 `yaml:"react_shape" range:"0.1,10" doc:"shape of the reaction hazard"`
+	// Reactions: after an unwanted message that added annoyance x to the
+	// level A the user reacts with probability
+	// 1 - exp(-(ReactBase*x/tolerance + ReactRate*(A/tolerance)^ReactShape)).
+	ReactRate       float64 `yaml:"react_rate" range:"0,100" doc:"scale of the reaction hazard of the annoyance built up"`
+	ReactShape      float64 `yaml:"react_shape" range:"0.1,10" doc:"shape of the reaction hazard of the annoyance built up"`
+	ReactBase       float64 `yaml:"react_base" range:"0,100" doc:"reaction hazard of a message's own annoyance (per unit, relative to tolerance)"`
 	MuteShare       float64 `yaml:"mute_share" range:"0,1" doc:"share of reactions that mute (push off for the business)"`
 	BlockShare      float64 `yaml:"block_share" range:"0,1" doc:"share of reactions that block; the rest unfollow"`
 	AdOptOutRate    float64 `yaml:"ad_opt_out_rate" range:"0,100" doc:"scale of the Status-ad opt-out hazard"`
+	AdOptOutShape   float64 `yaml:"ad_opt_out_shape" range:"0.1,10" doc:"shape of the Status-ad opt-out hazard"`
 	AdViewDrop      float64 `yaml:"ad_view_drop" range:"0,100" doc:"drop in statuses viewed per unit of ad annoyance"`
 	NaturalUnfollow float64 `yaml:"natural_unfollow" range:"0,1" doc:"daily probability a follow lapses regardless of messages"`
 
@@ -240,17 +243,20 @@ func DefaultConfig() Config {
 			FollowerValue: 0.5, MaxSendsPerWeek: 14,
 		},
 		Behaviour: Behaviour{
-			ConversationsPerDay: 0.2, KnownBusinessShare: 0.5, ServiceConversion: 0.05,
+			// Calibrated (datasets/calibration/fitted.csv, rows
+			// msgmon.fit.*; models/ODD.md "Calibration and validation"):
+			// ConversationsPerDay, ReactRate, ReactShape, ReactBase.
+			ConversationsPerDay: 0.139, KnownBusinessShare: 0.5, ServiceConversion: 0.05,
 			ReadPush: 0.8, OpenFolder: 0.025, Click: 0.1, Conversion: 0.05, UtilityRelevance: 0.9,
 			AnnoyPush: 1, AnnoyFolder: 0.2, AnnoyAd: 0.3, AnnoyUnanswered: 0.5, AnnoyBase: 0.1,
 			AnnoyHalfLife: 7,
-			ReactRate:     0.02, ReactShape: 2, MuteShare: 0.5, BlockShare: 0.1,
-			AdOptOutRate: 0.002, AdViewDrop: 0.05,
+			ReactRate:     0.00338, ReactShape: 3.18, ReactBase: 0.0957, MuteShare: 0.5, BlockShare: 0.1,
+			AdOptOutRate: 0.002, AdOptOutShape: 2, AdViewDrop: 0.05,
 			NaturalUnfollow: 0.001,
 			BassP:           0.03, BassQ: 0.38, PotentialFollows: 3,
 			StatusDailyShare: 0.5,
 			// Entry points are off by default: the calibrated
-			// conversations_per_day (0.2, Meta) already counts every
+			// conversations_per_day (0.2 a user-day, Meta) already counts every
 			// user-started conversation, whatever its door.
 			EntryConversationsPerDay: 0, EntrySizeElasticity: 1, EntryAdShare: 0.25,
 		},

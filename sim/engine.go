@@ -210,6 +210,7 @@ const (
 	uReachedMsg uint8 = 1 << iota
 	uReachedAd
 	uAdOptOut
+	uReacted // muted, blocked or unfollowed after a message at least once
 )
 
 func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {

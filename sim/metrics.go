@@ -76,6 +76,14 @@ type Daily struct {
 	EntryConversations   int64
 	EntryAdConversations int64
 	FollowsFromEntry     int64
+
+	// Calibration measures (schema version 4). UsersReacted counts the
+	// users whose first reaction to a message (a mute, a block or an
+	// annoyed unfollow, whichever came first) fell on the day: each user
+	// once per run, as a survey counts respondents. StatusVisits counts
+	// visits to the Updates tab (at most one per user a day).
+	UsersReacted int64
+	StatusVisits int64
 }
 
 // Add adds x's counts and money to d (the Day is left alone).
@@ -119,6 +127,8 @@ func (dst *Daily) Add(x *Daily) {
 	dst.EntryConversations += x.EntryConversations
 	dst.EntryAdConversations += x.EntryAdConversations
 	dst.FollowsFromEntry += x.FollowsFromEntry
+	dst.UsersReacted += x.UsersReacted
+	dst.StatusVisits += x.StatusVisits
 }
 
 // PlatformTotal is the platform's revenue from all sources.

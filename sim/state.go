@@ -53,7 +53,7 @@ type userState struct {
 	nextDisc   int32   // day of u's next discovery event (graph mode)
 	lastChange int32   // last day u's follows changed (for the snapshot)
 	nslots     uint8   // slots in use
-	flags      uint8   // uReachedMsg, uReachedAd, uAdOptOut
+	flags      uint8   // uReachedMsg, uReachedAd, uAdOptOut, uReacted
 	// nextLapse is at or before the first day one of u's follows lapses
 	// by itself (noDay: none): the day loop looks for lapses only from
 	// then, and a follow that ends otherwise leaves it early, not late.

@@ -51,6 +51,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	}
 	// Viewed: the least of statuses wanted and statuses available.
 	v := s.minPoisson(mw, pw, float64(vw.supply), vw.supplyP0)
+	w.day.StatusVisits++
 	w.day.StatusViews += int64(v)
 	ads := r.plat.Ads
 	if ads == nil || r.us[u].flags&uAdOptOut != 0 || v == 0 || v < ads.FirstAfter || ads.AdLoad <= 0 {
@@ -96,7 +97,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 			w.day.AdClicks++
 			w.conversation(u, b, d, h, true)
 		}
-		if ads.OptOut && r.reacts(xOpt, u, adA, r.beh.AdOptOutRate*float64(r.pop.AdOptOutPropensity[u])) {
+		if ads.OptOut && r.reacts(xOpt, u, adA, 0, r.beh.AdOptOutRate*float64(r.pop.AdOptOutPropensity[u]), 0, r.beh.AdOptOutShape) {
 			r.us[u].flags |= uAdOptOut
 			w.day.AdOptOuts++
 			seg.AdOptOuts++

@@ -35,6 +35,10 @@ type evaluator struct {
 	arm  string
 	next int
 	base *datasets.Scenario // the sweep's midpoint: its size and replicates
+	// For a calibration: each target's arm ("": arm) and horizon in days
+	// (0: the whole run), by target.
+	targetArms []string
+	horizons   []int
 }
 
 func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extraCols []store.SweepColumn) (*evaluator, error) {
@@ -123,9 +127,10 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 		if err != nil {
 			return nil, err
 		}
+		arm := e.armOf(j)
 		keep := spec.Arms[:0]
 		for _, a := range spec.Arms {
-			if a.Name == e.arm {
+			if a.Name == arm {
 				keep = append(keep, a)
 			}
 		}
@@ -157,8 +162,14 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 		for _, ex := range exprs[j] {
 			sel = append(sel, fmt.Sprintf("CAST(avg((%s)::DOUBLE) AS DOUBLE), CAST(stddev_samp((%s)::DOUBLE) AS DOUBLE)", ex, ex))
 		}
-		t, err := e.db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE point = %d AND arm = '%s'",
-			strings.Join(sel, ", "), store.SweepView(e.sw.Name), idx[j], strings.ReplaceAll(e.arm, "'", "''")))
+		from := store.SweepView(e.sw.Name)
+		where := fmt.Sprintf("point = %d AND arm = '%s'", idx[j], strings.ReplaceAll(e.armOf(j), "'", "''"))
+		if j < len(e.horizons) && e.horizons[j] > 0 {
+			// The run's totals over its first horizon days.
+			from = store.RunTotalsUntil(e.horizons[j]) + " h"
+			where = fmt.Sprintf("run_id IN (SELECT run_id FROM %s WHERE %s)", store.SweepView(e.sw.Name), where)
+		}
+		t, err := e.db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s", strings.Join(sel, ", "), from, where))
 		if err != nil {
 			return nil, inputError{fmt.Errorf("%s: an output expression does not work on run_totals (%s): %w", e.sw.File(), strings.Join(exprs[j], "; "), err)}
 		}
@@ -177,6 +188,14 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 		out[j] = m
 	}
 	return out, nil
+}
+
+// armOf is the arm measured for the j-th set of changes.
+func (e *evaluator) armOf(j int) string {
+	if j < len(e.targetArms) && e.targetArms[j] != "" {
+		return e.targetArms[j]
+	}
+	return e.arm
 }
 
 type optimizeOptions struct {

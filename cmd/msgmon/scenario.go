@@ -18,6 +18,7 @@ type scenarioOptions struct {
 	Seed       uint64
 	Days       int
 	Users      int
+	Overlay    string
 
 	flags *pflag.FlagSet // to tell a flag set to 0 from one not given
 }
@@ -29,6 +30,7 @@ func (o *scenarioOptions) AddFlags(f *pflag.FlagSet) {
 	f.Uint64Var(&o.Seed, "seed", 0, "override the scenario's seed")
 	f.IntVar(&o.Days, "days", 0, "override the scenario's days")
 	f.IntVar(&o.Users, "users", 0, "override the scenario's users")
+	f.StringVar(&o.Overlay, "overlay", "", "apply this overlay (scenario keys and values, e.g. from calibrate --save) on top of the scenario")
 }
 
 // load returns the scenario of the arguments and flags, with overrides
@@ -54,6 +56,18 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 		sc, err = datasets.Embedded(o.Preset)
 	default:
 		sc, err = datasets.DefaultScenario()
+	}
+	if err == nil && o.Overlay != "" {
+		var ov *datasets.Overlay
+		if ov, err = datasets.ReadOverlay(o.Overlay); err == nil {
+			file, preset := "", o.Preset
+			if len(args) > 0 {
+				file = args[0]
+			} else if preset == "" {
+				preset = "default"
+			}
+			sc, err = datasets.LoadWithOverlay(file, preset, ov)
+		}
 	}
 	if err != nil {
 		return nil, err

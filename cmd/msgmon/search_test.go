@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 )
 
@@ -105,44 +104,5 @@ parameters:
 	}
 	if !strings.Contains(err.Error(), "loosen a constraint") {
 		t.Errorf("the error does not say what to change: %v", err)
-	}
-}
-
-// The push-disable calibration reproduces its target table within an RMSE
-// of 0.05 (five percentage points: the survey's own sampling error at
-// n = 1,000 is about 1.5 points, and reading its bands as a cumulative
-// curve is rougher than that), and the saved scenario loads.
-func TestCalibratePushDisable(t *testing.T) {
-	dir := t.TempDir()
-	saved := filepath.Join(dir, "calibrated.yaml")
-	out, _, err := msgmon(t, context.Background(), "calibrate", filepath.Join("..", "..", "datasets", "studies", "push-disable.yaml"),
-		"--db", filepath.Join(dir, "c.duckdb"), "--save", saved)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Log(out)
-	m := regexp.MustCompile(`RMSE ([0-9.]+) over 3 targets`).FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no RMSE in:\n%s", out)
-	}
-	if rmse, _ := strconv.ParseFloat(m[1], 64); rmse > 0.05 {
-		t.Errorf("RMSE %v, want at most 0.05", rmse)
-	}
-	s, err := datasets.Load(saved)
-	if err != nil {
-		t.Fatalf("saved scenario: %v", err)
-	}
-	rate := regexp.MustCompile(`behaviour\.react_rate\s+([0-9.e+-]+)`).FindStringSubmatch(out)
-	if rate == nil {
-		t.Fatal("no fitted react_rate")
-	}
-	want, _ := strconv.ParseFloat(rate[1], 64)
-	if got := s.Behaviour.ReactRate; got < want*0.999 || got > want*1.001 || s.Users != 3000 || s.MaxFollows != 1 {
-		t.Errorf("saved scenario: react_rate %v (fitted %v), users %d, max_follows %d", got, want, s.Users, s.MaxFollows)
-	}
-	// Named after its file, and it says what it is: its runs are stored
-	// as "calibrated", not as the scenario it was fitted on.
-	if s.Name != "calibrated" || !strings.Contains(s.Description, "calibrated by msgmon calibrate") {
-		t.Errorf("saved scenario: name %q, description %q", s.Name, s.Description)
 	}
 }

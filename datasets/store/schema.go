@@ -18,16 +18,20 @@ import (
 // ones up to date (see addMissingColumns).
 //
 // Versions:
+//
 //   - 1: the first.
+//
 //   - 2: daily, business_summary and segment_summary gain follows_blocked
 //     (blocks that ended a follow), and churn_per_1000 counts those blocks
 //     only. Rows stored under version 1 hold NULL there, so their runs
 //     have NULL follows_blocked, follows_exposed and churn_per_1000.
+//
 //   - 3: daily gains campaigns (campaigns businesses planned on the day);
 //     the business_channels table (one row per business and channel it
 //     used: its messages, what they caused and its send rates) is new,
 //     and business_summary.channel lists every channel a business used,
 //     joined by "+". Runs stored before have no business_channels rows.
+//
 //   - 3: daily gains entry_conversations, entry_ad_conversations and
 //     follows_from_entry (conversations users start from click-to-chat
 //     links, QR codes, website buttons and click-to-chat ads; those from
@@ -35,9 +39,17 @@ import (
 //     under an older version hold NULL there, and so do their runs'
 //     totals: those runs had no entry points.
 //
+//   - 4: daily gains users_reacted (users whose first mute, block or
+//     annoyed unfollow after a message fell on the day, each user once a
+//     run) and status_visits (visits to the Updates tab), which the
+//     calibration measures; run_totals sums them, with the messages
+//     delivered and opened by delivery, conversations and follow_days
+//     (active follows summed over days, for doses per follow-week). Rows
+//     stored before hold NULL in the new daily columns.
+//
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // kind is the storage type of one column.
 type kind uint8
@@ -201,6 +213,8 @@ var dailyColumns = concat(
 		cnt("entry_conversations", func(d *sim.Daily) int64 { return d.EntryConversations }),      // version 3
 		cnt("entry_ad_conversations", func(d *sim.Daily) int64 { return d.EntryAdConversations }), // version 3
 		cnt("follows_from_entry", func(d *sim.Daily) int64 { return d.FollowsFromEntry }),         // version 3
+		cnt("users_reacted", func(d *sim.Daily) int64 { return d.UsersReacted }),                  // version 4
+		cnt("status_visits", func(d *sim.Daily) int64 { return d.StatusVisits }),                  // version 4
 	},
 )
 
@@ -380,6 +394,11 @@ func dailyUSDView() string {
 //     followed may block a business too).
 //   - entry_conversations, entry_ad_conversations, follows_from_entry:
 //     sums over all days (NULL for runs stored before schema version 3).
+//   - users_reacted, status_visits, sends_push, sends_folder, opens_push,
+//     opens_folder, conversations: sums over all days; follow_days: active
+//     follows summed over the days (follow-weeks are follow_days / 7).
+//     users_reacted and status_visits are NULL for runs stored before
+//     schema version 4.
 //   - active_follows_start: the follows active when the run started,
 //     before day 0 (the sum of the businesses' followers_start);
 //     active_follows_end: active follows at the end of the last day. The
@@ -405,6 +424,33 @@ func dailyUSDView() string {
 // It also returns the names of the KPI columns, which arm_summary
 // summarises.
 func runTotalsView() (view string, kpis []string) {
+	q, kpis := runTotalsSelect(-1)
+	return "CREATE OR REPLACE VIEW run_totals AS\n" + q, kpis
+}
+
+// RunTotalsUntil is a subquery with the columns of run_totals over the days
+// before day horizon only (days 0 … horizon-1): the totals a run of that
+// many days would have had, for measures stated at a horizon shorter than
+// the run.
+func RunTotalsUntil(horizon int) string {
+	q, _ := runTotalsSelect(horizon)
+	return "(" + q + ")"
+}
+
+// RunTotalsColumns are the names of run_totals' columns, in order.
+func RunTotalsColumns() []string {
+	_, kpis := runTotalsSelect(-1)
+	var out []string
+	for _, c := range strings.Split(runMetaCols, ",") {
+		out = append(out, strings.TrimPrefix(strings.TrimSpace(c), "r."))
+	}
+	out = append(out, "days_recorded")
+	return append(out, kpis...)
+}
+
+// runTotalsSelect is run_totals' query, over the days before horizon when
+// horizon ≥ 0.
+func runTotalsSelect(horizon int) (query string, kpis []string) {
 	var agg []string
 	add := func(expr, name string) {
 		agg = append(agg, expr+" AS "+name)
@@ -423,6 +469,14 @@ func runTotalsView() (view string, kpis []string) {
 	add("CAST(sum(entry_conversations) AS BIGINT)", "entry_conversations")
 	add("CAST(sum(entry_ad_conversations) AS BIGINT)", "entry_ad_conversations")
 	add("CAST(sum(follows_from_entry) AS BIGINT)", "follows_from_entry")
+	add("CAST(sum(users_reacted) AS BIGINT)", "users_reacted")
+	add("CAST(sum(status_visits) AS BIGINT)", "status_visits")
+	add("CAST(sum(sends_push) AS BIGINT)", "sends_push")
+	add("CAST(sum(sends_folder) AS BIGINT)", "sends_folder")
+	add("CAST(sum(opens_push) AS BIGINT)", "opens_push")
+	add("CAST(sum(opens_folder) AS BIGINT)", "opens_folder")
+	add("CAST(sum(conversations) AS BIGINT)", "conversations")
+	add("CAST(sum(active_follows) AS BIGINT)", "follow_days")
 	add("arg_max(active_follows, day)", "active_follows_end")
 	var total []string
 	for _, c := range dailyColumns {
@@ -446,8 +500,12 @@ func runTotalsView() (view string, kpis []string) {
 		fmt.Sprintf("CASE WHEN %[1]s = 0 THEN NULL ELSE 1000.0 * (%[1]s - t.active_follows_end) / %[1]s END AS churn_per_1000", exposed),
 	}
 	kpis = append(kpis, "active_follows_start", "follows_exposed", "churn_per_1000")
-	return "CREATE OR REPLACE VIEW run_totals AS\nWITH t AS (SELECT run_id,\n\t" + strings.Join(agg, ",\n\t") +
-		"\nFROM daily GROUP BY run_id),\ns AS (SELECT run_id, sum(followers_start) AS follows_start FROM business_summary GROUP BY run_id)" +
+	where := ""
+	if horizon >= 0 {
+		where = fmt.Sprintf(" WHERE day < %d", horizon)
+	}
+	return "WITH t AS (SELECT run_id,\n\t" + strings.Join(agg, ",\n\t") +
+		"\nFROM daily" + where + " GROUP BY run_id),\ns AS (SELECT run_id, sum(followers_start) AS follows_start FROM business_summary GROUP BY run_id)" +
 		"\nSELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id),\n\t" + strings.Join(outer, ",\n\t") +
 		"\nFROM runs r LEFT JOIN t USING (run_id) LEFT JOIN s USING (run_id)", kpis
 }
@@ -485,6 +543,7 @@ func schemaSQL() []string {
 		studiesDDL,
 		studyRunsDDL,
 		studyShardsDDL,
+		calibrationDDL,
 		dailyUSDView(),
 		runTotals,
 		armSummaryView(kpis),

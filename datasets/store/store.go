@@ -29,6 +29,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -138,17 +139,20 @@ func openReadOnly(ctx context.Context, path, options string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v int
-	if err := db.sql.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&v); err != nil {
+	var nv sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, "SELECT max(version) FROM schema_version").Scan(&nv); err != nil || !nv.Valid {
 		var tables int
 		_ = db.sql.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'").Scan(&tables)
 		db.sql.Close()
-		if tables == 0 {
-			// A command stopped before it created the schema.
-			return nil, fmt.Errorf("store: %s holds no results yet (a command was stopped before it stored any); the next msgmon compare, run or sweep with this --db sets it up", abs)
+		if tables == 0 || (err == nil && !nv.Valid) {
+			// A command stopped before it created the schema, or after
+			// it made the version table and before the schema's
+			// transaction committed.
+			return nil, fmt.Errorf("store: %s holds no results yet (a command was stopped before it stored any); the next msgmon compare, run or sweep with this --db sets it up: %w", abs, ErrNoResults)
 		}
 		return nil, fmt.Errorf("store: %s is not a msgmon database: %w", abs, err)
 	}
+	v := int(nv.Int64)
 	if v > schemaVersion {
 		db.sql.Close()
 		return nil, fmt.Errorf("store: %s has schema version %d, newer than this msgmon's %d", abs, v, schemaVersion)
@@ -168,6 +172,10 @@ func openReadOnly(ctx context.Context, path, options string) (*DB, error) {
 	}
 	return db, nil
 }
+
+// ErrNoResults is what OpenReadOnly returns for a database file a command
+// created and was stopped in before it set up the schema: no results yet.
+var ErrNoResults = errors.New("no results yet")
 
 // open opens the file at abs; options are more DuckDB settings for a
 // read-only open, each as "&name=value".

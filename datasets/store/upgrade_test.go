@@ -8,13 +8,50 @@ import (
 	"testing"
 )
 
-// version3Drops drops the columns schema version 3 added.
-var version3Drops = []string{
+// version4Drops drops what schema version 4 added.
+var version4Drops = []string{
+	"ALTER TABLE daily DROP COLUMN status_visits",
+	"ALTER TABLE daily DROP COLUMN users_reacted",
+	"DROP TABLE calibration_fits",
+}
+
+// version3Drops drops the columns schema versions 3 and 4 added.
+var version3Drops = append(append([]string(nil), version4Drops...),
 	"ALTER TABLE daily DROP COLUMN follows_from_entry",
 	"ALTER TABLE daily DROP COLUMN entry_ad_conversations",
 	"ALTER TABLE daily DROP COLUMN entry_conversations",
 	"ALTER TABLE daily DROP COLUMN campaigns",
 	"DROP TABLE business_channels",
+)
+
+// TestUpgradeFromVersion3: opening a version-3 file adds users_reacted
+// and status_visits, NULL for the runs already stored (and in their
+// run_totals), and the calibration_fits table.
+func TestUpgradeFromVersion3(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v3.duckdb")
+	db := withOneRun(t, path, append(append([]string(nil), version4Drops...),
+		"DELETE FROM schema_version",
+		"INSERT INTO schema_version VALUES (3, now())")...)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
+		t.Errorf("schema version %v after opening, want %d", v, schemaVersion)
+	}
+	for _, c := range []string{"users_reacted", "status_visits"} {
+		if v := scalar(t, db, "SELECT count(*) FROM run_totals WHERE "+c+" IS NULL"); v != int64(1) {
+			t.Errorf("%s of the old run: %v runs with NULL, want 1", c, v)
+		}
+	}
+	if v := scalar(t, db, "SELECT count(*) FROM calibration_fits"); v != int64(0) {
+		t.Errorf("calibration_fits has %v rows", v)
+	}
 }
 
 // makeVersion2 turns the file at path into what schema version 2 left: the

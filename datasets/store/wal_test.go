@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,8 +67,21 @@ func TestEmptyFileSaysSo(t *testing.T) {
 	}
 	db.sql.Close()
 	_, err = OpenReadOnly(ctx, path)
-	if err == nil || !strings.Contains(err.Error(), "holds no results yet") {
+	if err == nil || !strings.Contains(err.Error(), "holds no results yet") || !errors.Is(err, ErrNoResults) {
 		t.Errorf("got %v, want 'holds no results yet'", err)
+	}
+	// Stopped after the version table was made, before the schema's
+	// transaction committed: the same.
+	db, err = open(ctx, path, false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.sql.ExecContext(ctx, schemaSQL()[0]); err != nil {
+		t.Fatal(err)
+	}
+	db.sql.Close()
+	if _, err = OpenReadOnly(ctx, path); !errors.Is(err, ErrNoResults) {
+		t.Errorf("a version table without a version: got %v, want ErrNoResults", err)
 	}
 	if db, err := Open(ctx, path); err != nil {
 		t.Errorf("opening it for writing: %v", err)

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
+
+// calibrationDDL: one row per target of a calibration's fit (msgmon
+// calibrate): what the target says (observed, its tolerance and source),
+// what the model gives at the fitted parameters, whether that is inside
+// the tolerance, and the dose the target's runs delivered. A calibration
+// run again replaces its rows.
+const calibrationDDL = `CREATE TABLE IF NOT EXISTS calibration_fits (
+	sweep_id       VARCHAR NOT NULL,
+	name           VARCHAR NOT NULL,
+	target         VARCHAR NOT NULL,
+	position       INTEGER NOT NULL,
+	arm            VARCHAR NOT NULL,
+	horizon_days   INTEGER,
+	output         VARCHAR NOT NULL,
+	observed       DOUBLE NOT NULL,
+	tolerance      DOUBLE,
+	fitted         DOUBLE,
+	inside         BOOLEAN,
+	dose           DOUBLE,
+	dose_value     DOUBLE,
+	source         VARCHAR NOT NULL,
+	parameters     JSON NOT NULL,
+	msgmon_version VARCHAR NOT NULL,
+	created_at     TIMESTAMP NOT NULL
+)`
+
+// CalibrationRow is one row of calibration_fits. NaN numbers and a zero
+// Horizon are stored as NULL.
+type CalibrationRow struct {
+	SweepID, Name, Target string
+	Arm                   string
+	Horizon               int
+	Output                string
+	Observed, Tolerance   float64
+	Fitted                float64
+	Inside                bool
+	Dose, DoseValue       float64
+	Source                string
+	Parameters            string // JSON: path -> fitted value
+	Version               string
+}
+
+// WriteCalibration replaces the rows of the calibration rows[0].SweepID
+// with rows, in one transaction.
+func (db *DB) WriteCalibration(ctx context.Context, rows []CalibrationRow) error {
+	if db.readOnly {
+		return ErrReadOnly
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: calibration: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM calibration_fits WHERE sweep_id = ?", rows[0].SweepID); err != nil {
+		return fmt.Errorf("store: calibration: %w", err)
+	}
+	null := func(x float64) any {
+		if math.IsNaN(x) {
+			return nil
+		}
+		return x
+	}
+	now := time.Now().UTC()
+	for i, r := range rows {
+		var h any
+		if r.Horizon > 0 {
+			h = r.Horizon
+		}
+		inside := any(r.Inside)
+		if math.IsNaN(r.Tolerance) || math.IsNaN(r.Fitted) {
+			inside = nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO calibration_fits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.SweepID, r.Name, r.Target, i, r.Arm, h, r.Output, r.Observed, null(r.Tolerance), null(r.Fitted), inside,
+			null(r.Dose), null(r.DoseValue), r.Source, r.Parameters, r.Version, now); err != nil {
+			return fmt.Errorf("store: calibration: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: calibration: %w", err)
+	}
+	_, _ = db.sql.ExecContext(context.WithoutCancel(ctx), "CHECKPOINT")
+	return nil
+}

@@ -1,0 +1,165 @@
+package reports
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"sort"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// CalibrationTarget is one target of a calibration's fit.
+type CalibrationTarget struct {
+	Name, Arm, Source   string
+	Horizon             int // days; 0: the whole run
+	Observed, Tolerance float64
+	Fitted              float64
+	Inside              bool
+	// Dose is what the target's runs delivered (NaN: the target has no
+	// dose), DoseValue the dose its source states.
+	Dose, DoseValue float64
+}
+
+// CalibrationReport is the report of one msgmon calibrate.
+type CalibrationReport struct {
+	Study, ID, Version string
+	// Parameters: name, fitted value, range.
+	Parameters [][3]string
+	Targets    []CalibrationTarget
+	Summary    string
+	DB         string
+	// Curve is the model's dose–response at the fitted values over more
+	// doses (dose, response), if the study asked for one.
+	Curve [][2]float64
+}
+
+// DoseResponseChart draws the model's response at the dose its runs
+// delivered (line and points) and the source's points at their stated
+// dose with their tolerance as error bars, for the targets with a dose.
+func DoseResponseChart(ts []CalibrationTarget, curve [][2]float64) (*Chart, error) {
+	var model, obs plotter.XYs
+	var errs plotter.YErrors
+	for _, t := range ts {
+		if math.IsNaN(t.Dose) {
+			continue
+		}
+		model = append(model, plotter.XY{X: t.Dose, Y: t.Fitted})
+		x := t.DoseValue
+		if math.IsNaN(x) {
+			x = t.Dose
+		}
+		obs = append(obs, plotter.XY{X: x, Y: t.Observed})
+		errs = append(errs, struct{ Low, High float64 }{t.Tolerance, t.Tolerance})
+	}
+	if len(model) == 0 {
+		return nil, fmt.Errorf("reports: dose-response chart: no target has a dose")
+	}
+	p := newPlot("messages delivered per follow and week (measured in the run)", "share of users who reacted")
+	p.Y.Min, p.Y.Max, p.X.Min = 0, 1, 0
+	leg := newLegend()
+	line := model
+	if len(curve) > 0 {
+		line = nil
+		for _, c := range curve {
+			line = append(line, plotter.XY{X: c[0], Y: c[1]})
+		}
+		sort.Slice(line, func(i, j int) bool { return line[i].X < line[j].X })
+	}
+	l, err := plotter.NewLine(line)
+	if err != nil {
+		return nil, err
+	}
+	s, err := plotter.NewScatter(model)
+	if err != nil {
+		return nil, err
+	}
+	l.Color, l.Width = armColor(0), vg.Points(1.5)
+	s.Color, s.Shape = armColor(0), draw.CircleGlyph{}
+	s.Radius = vg.Points(3.5)
+	p.Add(l, s)
+	addLegend(leg, "msgmon at the calibrated values", l, s)
+	pts := errPoints{XYs: obs, YErrors: errs}
+	sc, err := plotter.NewScatter(obs)
+	if err != nil {
+		return nil, err
+	}
+	sc.Color, sc.Shape = color.Black, draw.BoxGlyph{}
+	sc.Radius = vg.Points(3.5)
+	eb, err := plotter.NewYErrorBars(pts)
+	if err != nil {
+		return nil, err
+	}
+	eb.LineStyle.Width, eb.Color = vg.Points(1.2), color.Black
+	eb.CapWidth = vg.Points(8)
+	p.Add(eb, sc)
+	addLegend(leg, "survey, with its 95 % interval", sc)
+	return &Chart{Name: "dose-response", Title: "Dose and response: the model against the survey",
+		Caption: "The share of users whose first mute, block or annoyed unfollow came within the horizon, over the users " +
+			"who received a message, at the dose the runs delivered (messages per follow-week, measured; dots: the targets' " +
+			"runs, line: the same runs over more doses), and the " +
+			"survey's cumulative shares at their doses with the tolerance the fit used (95 % sampling interval).",
+		Grid: [][]*plot.Plot{{p}}, Legend: leg}, nil
+}
+
+// WritePDF writes the calibration's report: the parameters, the fit table
+// (observed, fitted, tolerance, inside) with sources, and the dose–response
+// chart when targets have doses.
+func (r *CalibrationReport) WritePDF(w io.Writer) error {
+	d := newPDFDoc(fmt.Sprintf("msgmon calibration · %s · %s", r.Study, r.ID))
+	d.para(textStyle(titleFont, 20, inkColor), "Calibration: "+r.Study, 0)
+	d.space(4)
+	d.para(textStyle(bodyFont, 11, inkColor), r.Summary, 0)
+	d.space(10)
+	d.para(textStyle(titleFont, 13, inkColor), "Fitted parameters", 0)
+	d.space(4)
+	var rows [][]string
+	for _, p := range r.Parameters {
+		rows = append(rows, []string{p[0], p[1], p[2]})
+	}
+	d.table([]string{"parameter", "fitted", "range searched"}, rows)
+	d.space(10)
+	d.para(textStyle(titleFont, 13, inkColor), "Goodness of fit, target by target", 0)
+	d.space(4)
+	rows = nil
+	for _, t := range r.Targets {
+		dose, tol, in, h := "", "none", "-", "run"
+		if !math.IsNaN(t.Dose) {
+			dose = fmt.Sprintf("%.2f", t.Dose)
+		}
+		if t.Tolerance > 0 {
+			tol, in = fmt.Sprintf("± %.3g", t.Tolerance), "no"
+			if t.Inside {
+				in = "yes"
+			}
+		}
+		if t.Horizon > 0 {
+			h = fmt.Sprintf("%d d", t.Horizon)
+		}
+		rows = append(rows, []string{t.Name, t.Arm, h, dose, fmt.Sprintf("%.4g", t.Observed), fmt.Sprintf("%.4g", t.Fitted), tol, in})
+	}
+	d.table([]string{"target", "arm", "horizon", "dose\n(per week)", "observed", "fitted", "tolerance", "inside"}, rows)
+	d.space(10)
+	d.para(textStyle(titleFont, 11, inkColor), "Sources", 0)
+	for _, t := range r.Targets {
+		d.para(textStyle(bodyFont, 9, inkColor), t.Name+": "+t.Source, 8)
+	}
+	d.space(6)
+	d.para(textStyle(bodyFont, 9, mutedColor), fmt.Sprintf("msgmon %s; every run of the fit is in %s (sweep %s), the table above in calibration_fits.", r.Version, r.DB, r.ID), 0)
+	if ch, err := DoseResponseChart(r.Targets, r.Curve); err == nil {
+		d.charts(ch)
+	}
+	_, err := d.c.WriteTo(w)
+	return err
+}
+
+// SaveCalibration writes the calibration's PDF report to path (refusing
+// an existing file unless force).
+func SaveCalibration(r *CalibrationReport, path string, force bool) error {
+	_, err := saveAll([]output{{path, r.WritePDF}}, force, "choose another --db directory")
+	return err
+}
