@@ -23,6 +23,7 @@ func (r *runner) assignChannels() error {
 	nch := len(chs)
 	base := streamBase(r.pop.seed, purposeAdoption)
 	r.tierCh = make([]int8, r.m)
+	capped := -1
 	for i := range chs {
 		ch := &chs[i]
 		switch ch.Audience {
@@ -38,6 +39,14 @@ func (r *runner) assignChannels() error {
 				return fmt.Errorf("sim: channels %s and %s both have messaging tiers or a quality rating; a business has one messaging limit, so at most one channel of an arm may set them", chs[r.rated].Name, ch.Name)
 			}
 			r.rated = i
+		}
+		if ch.CapPerPeriod > 0 {
+			// The per-pair period counters live on the user's slot with
+			// the business, one pair of them for all its channels.
+			if capped >= 0 {
+				return fmt.Errorf("sim: channels %s and %s both cap messages per business and user a period; the counters are shared, so at most one channel of an arm may set cap_per_period", chs[capped].Name, ch.Name)
+			}
+			capped = i
 		}
 	}
 	names := make([]int, nch)
@@ -488,6 +497,9 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		case xKind >= 1-r.beh.BlockShare:
 			w.firstReaction(u)
 			ca.blocks++
+			if ch.Quality {
+				w.biz[b].qualityBlocks++ // the rating's blocks: those its own messages caused
+			}
 			w.block(u, j, d, h)
 		case following:
 			w.firstReaction(u)

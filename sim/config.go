@@ -151,7 +151,7 @@ type BusinessTraits struct {
 	FollowerValue float64 `yaml:"follower_value_conversions" range:"0,1000" doc:"value a business puts on a follower it loses, in conversions"`
 	// MaxSendsPerWeek bounds an adaptive business's campaigns a week on
 	// one channel (also bounded by the channel's own cap).
-	MaxSendsPerWeek float64 `yaml:"max_sends_per_week" range:"0.1,56" doc:"most campaigns a week an adaptive business plans on one channel"`
+	MaxSendsPerWeek float64 `yaml:"max_sends_per_week" range:"0.1,28" doc:"most campaigns a week an adaptive business plans on one channel"`
 }
 
 // Behaviour holds the behavioural parameters of the process.

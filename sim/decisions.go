@@ -22,8 +22,10 @@ const (
 // one worker for one day (integers, so the sum over workers does not
 // depend on scheduling), or over a revision period, or over the run.
 type chanAcc struct {
-	sends, opens, clicks, conversions int32
-	mutes, unfollows, blocks          int32
+	// int64: over a year a large business's sends on one channel can
+	// pass 2^31 at tens of millions of users.
+	sends, opens, clicks, conversions int64
+	mutes, unfollows, blocks          int64
 	value, spend                      Micros // conversions' value, price paid
 }
 

@@ -546,7 +546,7 @@ func (r *runner) epilogue(d int) {
 			}
 		}
 		r.q7sends[b*7+ring] = int32(a.qualitySends)
-		r.q7blocks[b*7+ring] = int32(a.blocks)
+		r.q7blocks[b*7+ring] = int32(a.qualityBlocks)
 		s := &r.sum[b]
 		s.Sends += int64(a.sends)
 		s.Opens += int64(a.opens)
@@ -619,6 +619,7 @@ func addBiz(dst, x *bizAcc) {
 	dst.uniqueOutside += x.uniqueOutside
 	dst.followDelta += x.followDelta
 	dst.qualitySends += x.qualitySends
+	dst.qualityBlocks += x.qualityBlocks
 	for i := range dst.spend {
 		dst.spend[i] += x.spend[i]
 	}
@@ -646,8 +647,8 @@ func (r *runner) channels() []ChannelSummary {
 			k := b*nch + ci
 			c := r.chSum[k]
 			a := &r.chRun[k]
-			c.Sends, c.Opens, c.Clicks, c.Conversions = int64(a.sends), int64(a.opens), int64(a.clicks), int64(a.conversions)
-			c.Mutes, c.UnfollowsAnnoyed, c.Blocks = int64(a.mutes), int64(a.unfollows), int64(a.blocks)
+			c.Sends, c.Opens, c.Clicks, c.Conversions = a.sends, a.opens, a.clicks, a.conversions
+			c.Mutes, c.UnfollowsAnnoyed, c.Blocks = a.mutes, a.unfollows, a.blocks
 			c.Revenue, c.Spend = a.value, a.spend
 			c.SendsPerWeekEnd = r.sendRate[k]
 			out = append(out, c)

@@ -174,7 +174,9 @@ type BusinessSummary struct {
 // ChannelSummary is what one business did on one channel it used over one
 // run: its messages and what they caused. Conversions and Revenue are those
 // of clicks on the channel's messages; Mutes, UnfollowsAnnoyed and Blocks
-// the reactions its messages caused; Spend what it paid for them. The send
+// the reactions its messages caused; Spend what it paid for them at the
+// channel's price (for per-conversation pricing, before a monthly free
+// allowance, which is settled on the business's total). The send
 // rates are campaigns a week at the start and the end of the run (they
 // differ under the adaptive send policy).
 type ChannelSummary struct {

@@ -59,7 +59,8 @@ type qualityArm struct {
 // of the same events compared with the same float expression, so there is
 // no tolerance. What counts: every delivery on a channel with Quality is a
 // send (in the window or not, marketing or utility, free or paid, push or
-// folder), every block of the business that day a block; every business
+// folder), every block that follows such a delivery (a reaction to it) a
+// block; every business
 // on such a channel is rated every day, green on days with no sends.
 func TestBlocksLowerTheTier(t *testing.T) {
 	const start = 2

@@ -182,6 +182,12 @@ type ruleChecker struct {
 	followBlocks int64
 	// sentOn has bit i set for a business that delivered on channel i.
 	sentOn map[int32]uint8
+	// lastDelivered is the last delivery: its pair and whether its
+	// channel is quality-rated.
+	lastDelivered struct {
+		u, b    int32
+		quality bool
+	}
 
 	// Money, recounted from the rate cards: freeUntil is the end of a free
 	// entry point or of a business-initiated conversation; conv counts the
@@ -296,7 +302,11 @@ func (c *ruleChecker) events(evs []sim.AuditEvent) {
 			}
 			c.follow[p] = false
 			c.blocked[p] = true
-			c.rating[e.Business].todayBlocks++
+			// The rating counts the blocks its own channel's messages
+			// caused: a block follows at once the delivery it reacts to.
+			if last := c.lastDelivered; last.u == e.User && last.b == e.Business && last.quality {
+				c.rating[e.Business].todayBlocks++
+			}
 		case sim.AuditWrite:
 			now := e.Day*24 + e.Hour
 			c.wrote[p] = true
@@ -632,6 +642,8 @@ func (c *ruleChecker) deliver(e sim.AuditEvent, p pair) {
 		c.sentOn = map[int32]uint8{}
 	}
 	c.sentOn[e.Business] |= 1 << e.Channel
+	c.lastDelivered.u, c.lastDelivered.b = e.User, e.Business
+	c.lastDelivered.quality = c.plat.Channels[e.Channel].Quality
 	ch := &c.plat.Channels[e.Channel]
 	now := e.Day*24 + e.Hour
 	last, wrote := c.lastWrite[p]

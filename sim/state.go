@@ -184,6 +184,7 @@ type bizAcc struct {
 	sends, opens, clicks                     int32
 	follows, unfollows, blocks, mutes        int32
 	uniqueOutside, followDelta, qualitySends int32
+	qualityBlocks                            int32 // blocks after a message on the rated channel
 	followsBlocked                           int32
 	impressions, conversations, conversions  int64
 	spend                                    [NumSources]Micros
