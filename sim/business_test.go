@@ -3,6 +3,7 @@ package sim_test
 import (
 	"math"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/msgmon/msgmon/models"
@@ -258,5 +259,29 @@ func TestChannelRowsAddUp(t *testing.T) {
 	}
 	if total == 0 {
 		t.Fatal("no message sent")
+	}
+}
+
+// Two channels that cap messages per business and user a period share one
+// pair of counters on the user's slot: an arm with two is refused, as one
+// with two tiered or rated channels is.
+func TestTwoCappedChannelsRefused(t *testing.T) {
+	cfg := smallConfig(500, 10, 5)
+	pop, err := sim.NewPopulation(&cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plat, err := sim.NewPlatform(&cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"weekly", "monthly"} {
+		if err := plat.AddChannel(sim.Channel{Name: name, Delivery: sim.Push, Audience: sim.Followers, CapPerPeriod: 1, PeriodDays: 7}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = runWithSpec(pop, plat, sim.RunSpec{Seed: 1})
+	if err == nil || !strings.Contains(err.Error(), "channels weekly and monthly both cap messages per business and user a period") {
+		t.Errorf("two capped channels: error %v", err)
 	}
 }
