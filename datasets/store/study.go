@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/msgmon/msgmon/sim/experiment"
@@ -96,21 +95,11 @@ func (db *DB) RecordStudy(ctx context.Context, st Study, sh experiment.Shard, mi
 			st.ID, st.Kind, st.Name, st.Hash, st.Version, len(st.Runs), time.Now().UTC()); err != nil {
 			return fmt.Errorf("store: record study: %w", err)
 		}
-		for lo := 0; lo < len(st.Runs); lo += 500 {
-			hi := min(lo+500, len(st.Runs))
-			var b strings.Builder
-			args := make([]any, 0, 4*(hi-lo))
-			b.WriteString("INSERT INTO study_runs VALUES ")
-			for i := lo; i < hi; i++ {
-				if i > lo {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?, ?)")
-				args = append(args, st.ID, i, st.Runs[i].Key, st.Runs[i].Cost)
-			}
-			if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
-				return fmt.Errorf("store: record study runs: %w", err)
-			}
+		err := insertChunked(ctx, conn, "study_runs", 4, len(st.Runs), func(i int) []any {
+			return []any{st.ID, i, st.Runs[i].Key, st.Runs[i].Cost}
+		})
+		if err != nil {
+			return fmt.Errorf("store: record study runs: %w", err)
 		}
 	default:
 		return fmt.Errorf("store: record study: %w", err)

@@ -95,22 +95,11 @@ func (db *DB) RegisterSweep(ctx context.Context, m SweepMeta) (resumed bool, err
 			m.ID, m.Name, m.File, m.Design, len(m.Points), m.Replicates, "["+strings.Join(cols, ", ")+"]", m.Spec, time.Now().UTC()); err != nil {
 			return false, fmt.Errorf("store: register sweep: %w", err)
 		}
-		// Points in chunks of a multi-row INSERT.
-		for lo := 0; lo < len(m.Points); lo += 500 {
-			hi := min(lo+500, len(m.Points))
-			var b strings.Builder
-			args := make([]any, 0, 3*(hi-lo))
-			b.WriteString("INSERT INTO sweep_points VALUES ")
-			for i := lo; i < hi; i++ {
-				if i > lo {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?)")
-				args = append(args, m.ID, i, m.Points[i])
-			}
-			if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
-				return false, fmt.Errorf("store: register sweep points: %w", err)
-			}
+		err := insertChunked(ctx, conn, "sweep_points", 3, len(m.Points), func(i int) []any {
+			return []any{m.ID, i, m.Points[i]}
+		})
+		if err != nil {
+			return false, fmt.Errorf("store: register sweep points: %w", err)
 		}
 	}
 	for _, q := range sweepViews(m) {

@@ -221,3 +221,27 @@ func ingest[T any](ctx context.Context, mode ingestMode, conn *sql.Conn, table s
 	}
 	return ingestViaAppender(ctx, conn, table, cols, runID, rows)
 }
+
+// insertChunked inserts n rows of width values into table, row i's values
+// given by row, in multi-row INSERTs of at most 500 rows (one statement per
+// row would be a round trip each).
+func insertChunked(ctx context.Context, conn *sql.Conn, table string, width, n int, row func(i int) []any) error {
+	for lo := 0; lo < n; lo += 500 {
+		hi := min(lo+500, n)
+		var b strings.Builder
+		args := make([]any, 0, width*(hi-lo))
+		b.WriteString("INSERT INTO " + table + " VALUES ")
+		place := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+		for i := lo; i < hi; i++ {
+			if i > lo {
+				b.WriteString(", ")
+			}
+			b.WriteString(place)
+			args = append(args, row(i)...)
+		}
+		if _, err := conn.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
