@@ -124,12 +124,7 @@ func TestBusinessWinnersFindsServiceArm(t *testing.T) {
 func TestBadInputExitsTwoEverywhere(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "r.duckdb")
-	db, err := store.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	dbPath := emptyDB(t, dir)
 	none := filepath.Join(dir, "none.yaml")
 	cases := []struct {
 		args []string
@@ -203,12 +198,7 @@ func TestBadInputExitsTwoEverywhere(t *testing.T) {
 func TestQueryWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "r.duckdb")
-	db, err := store.Open(ctx, dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	dbPath := emptyDB(t, dir)
 	out := filepath.Join(dir, "x.csv")
 	for _, c := range []struct{ sql, want string }{
 		{"COPY (SELECT 1) TO '" + out + "'", "COPY TO is disabled"},
@@ -235,4 +225,18 @@ func TestQueryWritesNothing(t *testing.T) {
 	if err != nil || got != "s\na;b\n" {
 		t.Errorf("one statement: %q, %v", got, err)
 	}
+}
+
+// emptyDB makes a results database with the schema and no runs in dir.
+func emptyDB(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "r.duckdb")
+	db, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
