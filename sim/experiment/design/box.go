@@ -193,6 +193,7 @@ const (
 	streamMorris
 	streamSobol
 	streamBootstrap
+	streamABC
 )
 
 // newSource returns the PCG source for a seed and a design's stream.
