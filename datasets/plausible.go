@@ -372,4 +372,3 @@ func (ps *PlausibleSet) ScenarioWith(name string, data []byte, before []Override
 	}
 	return nil, out.err()
 }
-
