@@ -344,6 +344,9 @@ func signedNum(x float64, digits int) string {
 // difference +1,234 $ (90 % plausible range +200 to +2,500)".
 func (r *Robust) Sentence(row RobustRow) string {
 	m := row.Metric
+	if row.Ties == r.Vectors {
+		return fmt.Sprintf("%s and %s do not differ in %s in any of the %d plausible behaviours", row.Arm, r.Base, strings.ToLower(m.Title), r.Vectors)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s in %d of %d plausible behaviours (P = %.2f)", row.Arm, m.Better, r.Base, row.Better, r.Vectors, row.PBetter)
 	if row.Ties > 0 {
@@ -377,8 +380,12 @@ func (r *Robust) heading() string {
 	if r.SetVectors > 0 {
 		set = fmt.Sprintf("%s: %d vectors, effective sample size %.1f", r.Plausible, r.SetVectors, r.ESS)
 	}
-	return fmt.Sprintf("Scenario %s, study %s: %d plausible behaviours (%s) x %d replicates, against %s",
-		r.Scenario, r.StudyID, r.Vectors, set, r.Replicates, r.Base)
+	reps := "replicates"
+	if r.Replicates == 1 {
+		reps = "replicate"
+	}
+	return fmt.Sprintf("Scenario %s, study %s: %d plausible behaviours (%s) x %d %s, against %s",
+		r.Scenario, r.StudyID, r.Vectors, set, r.Replicates, reps, r.Base)
 }
 
 func seCell(x float64, digits int) string {

@@ -60,6 +60,9 @@ func TestAnalyseRobust(t *testing.T) {
 	if churn.Better != 1 || churn.Ties != 1 || churn.PBetter != 0.2 {
 		t.Errorf("churn: better %d ties %d P %v, want 1, 1, 0.2", churn.Better, churn.Ties, churn.PBetter)
 	}
+	if got := r.Sentence(r.Rows[2]); got != "y and b do not differ in platform revenue in any of the 5 plausible behaviours" {
+		t.Errorf("sentence of an arm equal to the base: %q", got)
+	}
 	y := r.Rows[2]
 	if y.Arm != "y" || y.Better != 0 || y.Ties != 5 || y.Mean != 0 || y.SEMedian != 0 {
 		t.Errorf("y, equal to the base: %+v", y)
