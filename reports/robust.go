@@ -495,6 +495,12 @@ func (r *Robust) ForestChart() (*Chart, error) {
 			}
 			bar.Color, bar.Width = translucent(c, 0x90), vg.Points(7)
 			p.Add(bar)
+			tick, err := plotter.NewLine(plotter.XYs{{X: row.Mean, Y: y - 0.32}, {X: row.Mean, Y: y + 0.32}})
+			if err != nil {
+				return nil, fmt.Errorf("reports: %s: %w", met.Column, err)
+			}
+			tick.Color, tick.Width = inkColor, vg.Points(2)
+			p.Add(tick)
 			dots := make(plotter.XYs, len(row.Diffs))
 			for k, x := range row.Diffs {
 				// Spread the dots a little up and down, the same way each
@@ -506,14 +512,8 @@ func (r *Robust) ForestChart() (*Chart, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reports: %s: %w", met.Column, err)
 			}
-			sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = c, vg.Points(2.2), draw.CircleGlyph{}
+			sc.GlyphStyle.Color, sc.GlyphStyle.Radius, sc.GlyphStyle.Shape = c, vg.Points(2.4), draw.RingGlyph{}
 			p.Add(sc)
-			mn, err := plotter.NewScatter(plotter.XYs{{X: row.Mean, Y: y}})
-			if err != nil {
-				return nil, fmt.Errorf("reports: %s: %w", met.Column, err)
-			}
-			mn.GlyphStyle.Color, mn.GlyphStyle.Radius, mn.GlyphStyle.Shape = inkColor, vg.Points(4.5), draw.PyramidGlyph{}
-			p.Add(mn)
 		}
 		pad := (hi - lo) * 0.08
 		if pad == 0 {
@@ -526,9 +526,15 @@ func (r *Robust) ForestChart() (*Chart, error) {
 		}
 		zero.Color, zero.Width, zero.Dashes = inkColor, vg.Points(0.8), []vg.Length{vg.Points(3), vg.Points(2)}
 		p.Add(zero)
+		// Each arm's name with its P(better) on this metric.
 		names := make([]string, len(arms))
 		for i, a := range arms {
 			names[len(arms)-1-i] = a
+			for _, row := range r.Rows {
+				if row.Arm == a && row.Metric.Column == met.Column {
+					names[len(arms)-1-i] = fmt.Sprintf("%s  P=%.2f", a, row.PBetter)
+				}
+			}
 		}
 		p.NominalY(names...)
 		p.Y.Min, p.Y.Max = -0.5, float64(len(arms))-0.5
@@ -540,7 +546,7 @@ func (r *Robust) ForestChart() (*Chart, error) {
 	}
 	return &Chart{Name: "robust", Title: fmt.Sprintf("Differences to %s over %d plausible behaviours", r.Base, r.Vectors),
 		Caption: fmt.Sprintf("Dots: each behaviour's difference (mean over %d replicates, same populations and random numbers as %s); "+
-			"bar: 90 %% plausible range (5th to 95th percentile); triangle: mean; dashed line: no difference.", r.Replicates, r.Base),
+			"bar: 90 %% plausible range (5th to 95th percentile); black tick: mean; dashed line: no difference; P: share of behaviours in which the arm beats %s.", r.Replicates, r.Base, r.Base),
 		Grid: grid}, nil
 }
 
@@ -573,12 +579,6 @@ func (r *Robust) WritePDF(w io.Writer) error {
 	for _, rk := range r.Rankings {
 		d.para(textStyle(bodyFont, 10, inkColor), r.RankingSentence(rk), 8)
 	}
-	d.space(10)
-	d.para(textStyle(titleFont, 13, inkColor), "In words", 0)
-	d.space(4)
-	for _, row := range r.Rows {
-		d.para(textStyle(bodyFont, 10, inkColor), r.Sentence(row), 8)
-	}
 	d.space(6)
 	d.para(textStyle(bodyFont, 9, mutedColor), fmt.Sprintf("msgmon %s; the runs are batch %s (runs.params holds each behaviour's slot and vector), the table in robust_results.", r.Version, r.StudyID), 0)
 	ch, err := r.ForestChart()
@@ -586,6 +586,11 @@ func (r *Robust) WritePDF(w io.Writer) error {
 		return err
 	}
 	d.charts(ch)
+	d.para(textStyle(titleFont, 13, inkColor), "In words", 0)
+	d.space(4)
+	for _, row := range r.Rows {
+		d.para(textStyle(bodyFont, 10, inkColor), r.Sentence(row), 8)
+	}
 	_, err = d.c.WriteTo(w)
 	return err
 }

@@ -73,7 +73,7 @@ vector,weight,distance,<key path>,... and one line per vector.
 
 Every run is stored (batch = the study id, runs.params = the slot's point
 and vector; view sweep_robust_<scenario>), the summary goes to the
-robust_results table and a PDF with a forest plot to robust-<study>.pdf
+robust_results table and a PDF with a forest plot to <study>.pdf
 next to the database unless --no-report. The study id comes from every
 slot's scenario and the arms, so running the same command again resumes
 (runs already stored are skipped) and --shard I/N splits the runs; after
@@ -162,7 +162,7 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 	if o.NoReport {
 		return nil
 	}
-	pdf := filepath.Join(filepath.Dir(o.DB), "robust-"+plan.id+".pdf")
+	pdf := filepath.Join(filepath.Dir(o.DB), plan.id+".pdf") // robust-<scenario>-<hash>.pdf
 	if err := reports.SaveRobust(r, pdf, true); err != nil {
 		return err
 	}
