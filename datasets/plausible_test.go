@@ -235,3 +235,12 @@ func slicesHas(list []string, s string) bool {
 	}
 	return false
 }
+
+// An overlay changes behaviour, not how msgmon robust runs: robust: keys
+// are refused like seed and replicates.
+func TestOverlayRefusesRobust(t *testing.T) {
+	_, err := datasets.ParseOverlay("ov.yaml", []byte("behaviour: {react_rate: 0.01}\nrobust: {vectors: 3}\n"))
+	if err == nil || !strings.Contains(err.Error(), "ov.yaml:2: robust.vectors: an overlay changes behaviour, not the run") {
+		t.Errorf("error %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -167,12 +168,23 @@ func TestRobustKnownAnswer(t *testing.T) {
 	// The fee arm as the baseline: service never earns more; the runs are
 	// those of the first command (the baseline decides no run).
 	rows, errOut := robustCSV(t, scen, "--db", db, "--baseline", "service+test_fee")
+	if !strings.Contains(errOut, "resuming; 8 of 8 runs already stored") {
+		t.Errorf("the second command did not resume the study: %s", errOut)
+	}
 	back := rows["service/platform_revenue_usd"]
 	if back == nil || num(t, back["mean_diff"]) != -4000 || back["p_better"] != "0" || back["ties"] != "0" || back["base"] != "service+test_fee" {
 		t.Errorf("service against the fee arm: %v, want -4000 and P 0", back)
 	}
-	if !strings.Contains(errOut, "resuming; 8 of 8 runs already stored") {
-		t.Errorf("the second command did not resume the study: %s", errOut)
+	// JSON for other tools: stdout holds the objects alone, NaN as null.
+	out, _, err := msgmon(t, context.Background(), "robust", scen, "--db", db, "-q", "--no-report", "--format", "json")
+	var objs []map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &objs) != nil || len(objs) != len(robustMetricColumns()) {
+		t.Errorf("robust --format json: %v, %d objects:\n%s", err, len(objs), out)
+	}
+	for _, o := range objs {
+		if o["metric"] == "platform_revenue_usd" && (o["mean_diff"] != 4000.0 || o["p_better"] != 1.0 || o["se_median"] != nil) {
+			t.Errorf("JSON revenue object %v", o)
+		}
 	}
 	// Written again with another baseline, the study's summary is that
 	// of the last analysis only.
@@ -184,11 +196,11 @@ func TestRobustKnownAnswer(t *testing.T) {
 	if n := scalar(t, d, "SELECT count(*) FROM runs"); n != 8 {
 		t.Errorf("%v runs after the second command, want 8 (4 slots x 2 arms x 1 replicate)", n)
 	}
-	if n := scalar(t, d, "SELECT count(*) FROM robust_results WHERE base = 'service+test_fee' AND arm = 'service'"); n != float64(len(robustMetricColumns())) {
-		t.Errorf("robust_results: %v rows of the second analysis", n)
+	if n := scalar(t, d, "SELECT count(*) FROM robust_results WHERE base = 'service' AND mean_diff = 4000 AND p_better = 1"); n != 1 {
+		t.Errorf("robust_results: %v revenue rows of the last analysis, want 1", n)
 	}
-	if n := scalar(t, d, "SELECT count(*) FROM robust_results WHERE base = 'service'"); n != 0 {
-		t.Errorf("robust_results keeps %v rows of the first analysis", n)
+	if n := scalar(t, d, "SELECT count(*) FROM robust_results"); n != float64(len(robustMetricColumns())) {
+		t.Errorf("robust_results keeps %v rows, want those of the last analysis only", n)
 	}
 }
 
