@@ -24,7 +24,7 @@ type Overlay struct {
 
 // overlayRefused are the keys an overlay may not set.
 var overlayRefused = map[string]bool{"name": true, "description": true, "seed": true, "replicates": true,
-	"users": true, "businesses": true, "days": true, "compare": true}
+	"users": true, "businesses": true, "days": true, "compare": true, "robust": true}
 
 // ReadOverlay reads an overlay file: a YAML mapping of scenario keys (nested
 // or as key paths) to single values, `!cal <row id>` allowed.

@@ -36,6 +36,9 @@ type Scenario struct {
 	// Compare names the arms; when it gives none, every enabled model is an
 	// arm of its own.
 	Compare CompareSpec `yaml:"compare" doc:"the arms to compare and the baseline"`
+	// Robust is how msgmon robust runs the comparison over plausible
+	// behaviours; it changes no run, so JSON and Hash leave it out.
+	Robust RobustSpec `yaml:"robust" doc:"msgmon robust: the comparison over behaviour vectors drawn from a plausible set"`
 
 	file string // for problems found after loading
 }
@@ -77,6 +80,23 @@ type Arm struct {
 	Channels []string `yaml:"channels" doc:"proactive channels of the arm's models its businesses may use (default: all)"`
 }
 
+// RobustSpec is the robust: section: how many behaviour vectors msgmon
+// robust draws from which plausible set, and how many runs each arm makes
+// per vector.
+type RobustSpec struct {
+	Vectors    int    `yaml:"vectors" doc:"plausible vectors drawn from the set in proportion to their weights (2 to 1000)"`
+	Replicates int    `yaml:"replicates" range:"1,1000" doc:"runs per arm and vector, with common random numbers across the arms"`
+	Plausible  string `yaml:"plausible" doc:"plausible set: an embedded one (datasets/plausible/<name>.csv, e.g. push-disable) or a CSV file, relative to the scenario file"`
+}
+
+// Defaults of the robust: section.
+const (
+	DefaultRobustVectors    = 20
+	DefaultRobustReplicates = 2
+	DefaultPlausible        = "push-disable"
+	MaxRobustVectors        = 1000
+)
+
 // DefaultBaseName is the name of the base arm a scenario without a compare:
 // arms or base gets: service messaging (service_only), which every real
 // platform keeps.
@@ -97,7 +117,8 @@ const (
 
 // newScenario returns a scenario holding the defaults.
 func newScenario() *Scenario {
-	return &Scenario{Seed: DefaultSeed, Replicates: DefaultReplicates, Config: sim.DefaultConfig()}
+	return &Scenario{Seed: DefaultSeed, Replicates: DefaultReplicates, Config: sim.DefaultConfig(),
+		Robust: RobustSpec{Vectors: DefaultRobustVectors, Replicates: DefaultRobustReplicates, Plausible: DefaultPlausible}}
 }
 
 // maxFileSize bounds a scenario file; scenarios are hand-written.
@@ -531,6 +552,12 @@ func (s *Scenario) check(ps *problems, root *yaml.Node) {
 		}
 	}
 	s.checkArms(add)
+	if v := s.Robust.Vectors; v < 2 || v > MaxRobustVectors {
+		add("robust.vectors", fmt.Sprintf("must be at least 2 (one behaviour shows no spread) and at most %d, got %d", MaxRobustVectors, v))
+	}
+	if strings.TrimSpace(s.Robust.Plausible) == "" {
+		add("robust.plausible", fmt.Sprintf("empty; name an embedded plausible set (%s) or a CSV file", strings.Join(EmbeddedPlausibleNames(), ", ")))
+	}
 }
 
 // fieldPath maps a path from sim's checks to a path of the file: the
@@ -716,7 +743,7 @@ func (s *Scenario) JSON() ([]byte, error) {
 	top := object{}
 	v := reflect.ValueOf(s).Elem()
 	for _, f := range fieldsOf(v.Type()).list {
-		if f.name == "models" || f.name == "compare" {
+		if f.name == "models" || f.name == "compare" || f.name == "robust" {
 			continue
 		}
 		x, err := canonical(v.FieldByIndex(f.index), f.name)

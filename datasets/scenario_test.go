@@ -123,6 +123,13 @@ func TestParseDefaults(t *testing.T) {
 	if o := s.Models[0].Params.(*otherParams); o.Rate != 0.5 {
 		t.Errorf("test_other: ~ should keep the default rate, got %g", o.Rate)
 	}
+	if r := s.Robust; r.Vectors != 20 || r.Replicates != 2 || r.Plausible != "push-disable" {
+		t.Errorf("robust: %+v, want 20 vectors, 2 replicates, push-disable", r)
+	}
+	part := mustParse(t, "dir/minimal.yaml", "models:\n  test_other: ~\nrobust: {vectors: 4}\n")
+	if r := part.Robust; r.Vectors != 4 || r.Replicates != 2 || r.Plausible != "push-disable" {
+		t.Errorf("robust: {vectors: 4} gives %+v, want the other keys' defaults", r)
+	}
 }
 
 func TestParseProblems(t *testing.T) {
@@ -134,7 +141,7 @@ func TestParseProblems(t *testing.T) {
 		{"unknown key with suggestion", edit(12, "  react_rat: 0.05"),
 			[]string{"bad.yaml:12: behaviour.react_rat: unknown key (did you mean react_rate?)"}},
 		{"unknown top-level key lists the keys", edit(1, "colour: blue"),
-			[]string{"bad.yaml:1: colour: unknown key; valid keys: behaviour, business, businesses, categories, compare, days, description, graph, markets, max_follows, models, name, replicates, seed, user, users"}},
+			[]string{"bad.yaml:1: colour: unknown key; valid keys: behaviour, business, businesses, categories, compare, days, description, graph, markets, max_follows, models, name, replicates, robust, seed, user, users"}},
 		{"unknown model param", edit(15, "    price_per_mesage: 0.5"),
 			[]string{"bad.yaml:15: models.test_model.price_per_mesage: unknown key (did you mean price_per_message?)"}},
 		{"unknown key in a list item", edit(8, "    shar: 0.6"),
@@ -211,6 +218,16 @@ func TestParseProblems(t *testing.T) {
 			[]string{"bad.yaml:12: not valid YAML: found character that cannot start any token"}},
 		{"several problems, all reported in line order", edit(3, "replicates: 0") + "bogus: 1\n",
 			[]string{"bad.yaml:3: replicates: must be in [1, 1000], got 0", "bad.yaml:20: bogus: unknown key"}},
+		{"robust: one vector", good + "robust:\n  vectors: 1\n",
+			[]string{"bad.yaml:21: robust.vectors: must be at least 2 (one behaviour shows no spread) and at most 1000, got 1"}},
+		{"robust: too many vectors", good + "robust: {vectors: 1001}\n",
+			[]string{"bad.yaml:20: robust.vectors: must be at least 2 (one behaviour shows no spread) and at most 1000, got 1001"}},
+		{"robust: no replicate", good + "robust:\n  replicates: 0\n",
+			[]string{"bad.yaml:21: robust.replicates: must be in [1, 1000], got 0"}},
+		{"robust: empty plausible set", good + "robust:\n  plausible: \"\"\n",
+			[]string{"bad.yaml:21: robust.plausible: empty; name an embedded plausible set (push-disable"}},
+		{"robust: unknown key", good + "robust:\n  vector: 3\n",
+			[]string{"bad.yaml:21: robust.vector: unknown key (did you mean vectors?)"}},
 		{"empty file", "", []string{"bad.yaml: empty file: a scenario needs at least a models: section"}},
 		{"comments only", "# nothing here\n\n", []string{"bad.yaml: empty file: a scenario needs at least a models: section"}},
 		{"null document", "~\n", []string{"bad.yaml:1: the top level must be a mapping of keys such as users: and models:, got nothing"}},
@@ -416,6 +433,8 @@ func TestHash(t *testing.T) {
 		"a default written out":     strings.Replace(good, "users: 1000\n", "users: 1000\ndays: 180\n", 1),
 		"a model param at default":  strings.Replace(good, "test_other: {}", "test_other: {rate: 0.5}", 1),
 		"a disabled model's params": strings.Replace(good, "enabled: false", "enabled: false\n    # off", 1),
+		// msgmon robust's settings change no run.
+		"the robust: section": good + "robust:\n  vectors: 5\n  replicates: 3\n  plausible: other.csv\n",
 	}
 	for name, text := range same {
 		if got := hash(text); got != h {

@@ -155,6 +155,7 @@ func TestBadInputExitsTwoEverywhere(t *testing.T) {
 		{[]string{"optimize", none}, "no such file or directory"},
 		{[]string{"calibrate", none}, "no such file or directory"},
 		{[]string{"merge", filepath.Join(dir, "out.duckdb"), none}, "name the shard databases the shards wrote"},
+		{[]string{"robust", "--vectors", "1"}, "--vectors 1: must be at least 2"},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

@@ -76,6 +76,8 @@ func runMerge(ctx context.Context, o *mergeOptions, out string, shards []string,
 	switch rep.Kind {
 	case "compare":
 		fmt.Fprintf(w, "read it with: msgmon report --db %s --batch %s, or msgmon query --db %s \"SELECT * FROM run_totals WHERE batch_id = '%s'\"\n", out, rep.StudyID, out, rep.StudyID)
+	case "robust":
+		fmt.Fprintf(w, "analyse it with the same msgmon robust command and --db %s (it runs nothing new), or msgmon query --db %s \"SELECT * FROM %s\"\n", out, out, store.SweepView(rep.Name))
 	default:
 		view := store.SweepView(rep.Name)
 		fmt.Fprintf(w, "read it with: msgmon query --db %s \"SELECT * FROM %s_summary\"; msgmon sensitivity with --db %s analyses a morris or sobol design\n", out, view, out)

@@ -113,7 +113,7 @@ DuckDB database for SQL.`,
 	root.AddCommand(
 		newRunCommand(), newCompareCommand(), newQueryCommand(), newExportCommand(),
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
-		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(),
+		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(), newRobustCommand(),
 	)
 	root.PersistentPreRunE = checkFlags
 	wrapArgs(root)

@@ -19,6 +19,12 @@ type scenarioOptions struct {
 	Days       int
 	Users      int
 	Overlay    string
+	// msgmon robust: --replicates sets robust.replicates (runs per arm
+	// and plausible vector) instead of the scenario's replicates, and
+	// --vectors and --plausible set the rest of robust:.
+	robust    bool
+	Vectors   int
+	Plausible string
 
 	flags *pflag.FlagSet // to tell a flag set to 0 from one not given
 }
@@ -26,7 +32,13 @@ type scenarioOptions struct {
 func (o *scenarioOptions) AddFlags(f *pflag.FlagSet) {
 	o.flags = f
 	f.StringVar(&o.Preset, "preset", "", "embedded scenario to use (see msgmon presets); default: \"default\"")
-	f.IntVar(&o.Replicates, "replicates", 0, "override the scenario's replicates")
+	if o.robust {
+		f.IntVar(&o.Replicates, "replicates", 0, "runs per arm and plausible vector (overrides the scenario's robust.replicates; default 2)")
+		f.IntVar(&o.Vectors, "vectors", 0, "plausible vectors to draw (overrides robust.vectors; default 20)")
+		f.StringVar(&o.Plausible, "plausible", "", "plausible set: an embedded one (msgmon robust --help lists them) or a CSV file (overrides robust.plausible; default push-disable)")
+	} else {
+		f.IntVar(&o.Replicates, "replicates", 0, "override the scenario's replicates")
+	}
 	f.Uint64Var(&o.Seed, "seed", 0, "override the scenario's seed")
 	f.IntVar(&o.Days, "days", 0, "override the scenario's days")
 	f.IntVar(&o.Users, "users", 0, "override the scenario's users")
@@ -74,19 +86,28 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 	}
 	// A flag given overrides, whatever its value: 0 or less is checked
 	// like a value in the file, not taken as "not given".
-	given := map[string]any{} // YAML key -> flag value
+	given := map[string]flagValue{} // YAML key -> the flag that set it
 	set := func(name string) bool { return o.flags != nil && o.flags.Changed(name) }
-	if set("replicates") {
-		sc.Replicates, given["replicates"] = o.Replicates, o.Replicates
+	switch {
+	case set("replicates") && o.robust:
+		sc.Robust.Replicates, given["robust.replicates"] = o.Replicates, flagValue{"replicates", o.Replicates}
+	case set("replicates"):
+		sc.Replicates, given["replicates"] = o.Replicates, flagValue{"replicates", o.Replicates}
+	}
+	if set("vectors") {
+		sc.Robust.Vectors, given["robust.vectors"] = o.Vectors, flagValue{"vectors", o.Vectors}
+	}
+	if set("plausible") {
+		sc.Robust.Plausible, given["robust.plausible"] = o.Plausible, flagValue{"plausible", o.Plausible}
 	}
 	if set("seed") {
-		sc.Seed, given["seed"] = o.Seed, o.Seed
+		sc.Seed, given["seed"] = o.Seed, flagValue{"seed", o.Seed}
 	}
 	if set("days") {
-		sc.Days, given["days"] = o.Days, o.Days
+		sc.Days, given["days"] = o.Days, flagValue{"days", o.Days}
 	}
 	if set("users") {
-		sc.Users, given["users"] = o.Users, o.Users
+		sc.Users, given["users"] = o.Users, flagValue{"users", o.Users}
 	}
 	if len(given) > 0 {
 		if err := sc.Validate(); err != nil {
@@ -96,9 +117,15 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 	return sc, nil
 }
 
+// flagValue is a flag given on the command line and its value.
+type flagValue struct {
+	name  string
+	value any
+}
+
 // blameFlags rewrites the problems of overridden fields to name the flag
 // that set them (the file holds another value).
-func blameFlags(err error, given map[string]any) error {
+func blameFlags(err error, given map[string]flagValue) error {
 	var se *datasets.ScenarioError
 	if !errors.As(err, &se) {
 		return err
@@ -106,7 +133,7 @@ func blameFlags(err error, given map[string]any) error {
 	out := &datasets.ScenarioError{}
 	for _, p := range se.Problems {
 		if v, ok := given[p.Path]; ok {
-			p = datasets.Problem{File: fmt.Sprintf("--%s %v", p.Path, v), Msg: p.Msg}
+			p = datasets.Problem{File: fmt.Sprintf("--%s %v", v.name, v.value), Msg: p.Msg}
 		}
 		out.Problems = append(out.Problems, p)
 	}

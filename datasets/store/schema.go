@@ -47,9 +47,12 @@ import (
 //     (active follows summed over days, for doses per follow-week). Rows
 //     stored before hold NULL in the new daily columns.
 //
+//   - 5: the robust_results table (msgmon robust's summary per study, arm
+//     and metric) is new; older files gain it empty.
+//
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // kind is the storage type of one column.
 type kind uint8
@@ -544,6 +547,7 @@ func schemaSQL() []string {
 		studyRunsDDL,
 		studyShardsDDL,
 		calibrationDDL,
+		robustDDL,
 		dailyUSDView(),
 		runTotals,
 		armSummaryView(kpis),

@@ -2,14 +2,21 @@ package store
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// version4Drops drops what schema version 4 added.
+// version5Drops drops what schema version 5 added.
+var version5Drops = []string{
+	"DROP TABLE robust_results",
+}
+
+// version4Drops drops what schema versions 4 and 5 added.
 var version4Drops = []string{
+	"DROP TABLE robust_results",
 	"ALTER TABLE daily DROP COLUMN status_visits",
 	"ALTER TABLE daily DROP COLUMN users_reacted",
 	"DROP TABLE calibration_fits",
@@ -23,6 +30,51 @@ var version3Drops = append(append([]string(nil), version4Drops...),
 	"ALTER TABLE daily DROP COLUMN campaigns",
 	"DROP TABLE business_channels",
 )
+
+// TestUpgradeFromVersion4: opening a version-4 file adds an empty
+// robust_results table and keeps the runs; WriteRobust then replaces a
+// study's rows.
+func TestUpgradeFromVersion4(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v4.duckdb")
+	db := withOneRun(t, path, append(append([]string(nil), version5Drops...),
+		"DELETE FROM schema_version",
+		"INSERT INTO schema_version VALUES (4, now())")...)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, readOnly := range []bool{true, false} {
+		db := openAs(t, ctx, path, readOnly)
+		if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(schemaVersion) {
+			t.Errorf("readOnly=%v: schema version %v after opening, want %d", readOnly, v, schemaVersion)
+		}
+		if v := scalar(t, db, "SELECT count(*) FROM robust_results"); v != int64(0) {
+			t.Errorf("readOnly=%v: robust_results has %v rows", readOnly, v)
+		}
+		if v := scalar(t, db, "SELECT count(*) FROM run_totals"); v != int64(1) {
+			t.Errorf("readOnly=%v: %v runs, want the 1 stored", readOnly, v)
+		}
+		if !readOnly {
+			row := RobustRow{StudyID: "robust-x", Scenario: "s", Base: "service", Arm: "a", Metric: "platform_revenue_usd",
+				MeanDiff: 1, Lo: 0, Hi: 2, PBetter: 0.75, Ties: 1, Vectors: 4, Replicates: 1, SEMedian: math.NaN(), PRanking: 1,
+				Plausible: "p.csv", Version: "test"}
+			if err := db.WriteRobust(ctx, "robust-x", []RobustRow{row, row}); err != nil {
+				t.Fatal(err)
+			}
+			row.PBetter = 0.5
+			if err := db.WriteRobust(ctx, "robust-x", []RobustRow{row}); err != nil {
+				t.Fatal(err)
+			}
+			if v := scalar(t, db, "SELECT count(*) FROM robust_results WHERE p_better = 0.5 AND se_median IS NULL"); v != int64(1) {
+				t.Errorf("after writing the study again: %v rows with the new figures, want only those", v)
+			}
+			if v := scalar(t, db, "SELECT count(*) FROM robust_results"); v != int64(1) {
+				t.Errorf("after writing the study again: %v rows, want 1", v)
+			}
+		}
+		db.Close()
+	}
+}
 
 // TestUpgradeFromVersion3: opening a version-3 file adds users_reacted
 // and status_visits, NULL for the runs already stored (and in their

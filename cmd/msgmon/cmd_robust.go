@@ -1,0 +1,429 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/reports"
+	"github.com/msgmon/msgmon/sim"
+	"github.com/msgmon/msgmon/sim/experiment"
+)
+
+type robustOptions struct {
+	runOptions
+	Baseline string
+	NoReport bool
+	Format   string
+	Shard    shardOptions
+}
+
+func newRobustCommand() *cobra.Command {
+	var o robustOptions
+	o.robust = true
+	c := &cobra.Command{
+		Use:   "robust [scenario.yaml]",
+		Short: "Compare the arms over every plausible user behaviour, not one fit",
+		Long: `Robust runs a scenario's comparison over behaviour vectors drawn from a
+plausible set, the weighted parameter vectors a calibration by approximate
+Bayesian computation found consistent with the surveys, and says how far
+the comparison's conclusions hold across them.
+
+It draws robust.vectors vectors (default 20) in proportion to their
+weights (systematic resampling seeded by the scenario's seed). Each drawn
+vector is a slot k = 0..N-1: the scenario with the vector's values set (on
+top of --overlay) and a seed of its own, derived from the scenario's seed
+and k alone (a counter-based stream), so every slot has its own
+population and random numbers; within a slot every arm runs
+robust.replicates times (default 2) on the same ones, as in compare.
+Slot k is exactly msgmon compare with the vector as an overlay, --seed the
+slot's seed (runs.scenario_json shows it) and --replicates R.
+
+For each arm and metric (reach of messages and of ads, churn per 1,000
+follows, platform revenue) the difference to the baseline in slot k is
+the mean over replicates of arm minus baseline, replicate by replicate.
+Over the slots it reports the mean difference; the 90 % plausible range
+(5th to 95th percentile of the slot differences, linear interpolation);
+P(better), the share of slots where the arm beats the baseline (lower
+churn is better; a slot with no difference at all is a tie, not better,
+and the ties are counted); the median standard error within a slot, the
+replicate noise in that spread ("-" with one replicate); and per metric
+the probability that a slot ranks all the arms as their overall means do.
+
+The plausible set is an embedded one (datasets/plausible/<name>.csv:
+` + strings.Join(datasets.EmbeddedPlausibleNames(), ", ") + `) or a CSV file, relative to the scenario file when
+named in it (robust.plausible) and to the current folder with --plausible.
+Its format: comment lines starting with #, then the header
+vector,weight,distance,<key path>,... and one line per vector.
+
+Every run is stored (batch = the study id, runs.params = the slot's point
+and vector; view sweep_robust_<scenario>), the summary goes to the
+robust_results table and a PDF with a forest plot to <study>.pdf
+next to the database unless --no-report. The study id comes from every
+slot's scenario and the arms, so running the same command again resumes
+(runs already stored are skipped) and --shard I/N splits the runs; after
+msgmon merge, run the same command on the merged database to analyse it.`,
+		Example: `  msgmon robust                                  # default scenario, 20 vectors x 2 replicates
+  msgmon robust --users 2000 --days 60 --vectors 4 --replicates 2
+  msgmon robust scenario.yaml --plausible my-abc.csv --baseline service --format csv
+  msgmon robust --shard 1/2 && msgmon robust --shard 2/2 && msgmon merge msgmon-out/results.duckdb msgmon-out/results.shard-*-of-2.duckdb`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Shard.apply(&o.DB, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
+			return runRobust(cmd.Context(), &o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	addFormatFlag(c.Flags(), &o.Format)
+	o.AddFlags(c.Flags())
+	o.Shard.AddFlags(c.Flags())
+	c.Flags().StringVar(&o.Baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
+	c.Flags().BoolVar(&o.NoReport, "no-report", false, "do not write the PDF report")
+	return c
+}
+
+// robustPurpose keys the stream of the slots' seeds.
+const robustPurpose = 0x0b05_7a11
+
+// slotSeed is the scenario seed of slot k of a robust study whose
+// scenario has seed: the first draw of sim.NewStream(seed, robustPurpose,
+// k, 0), a counter-based generator, so it depends only on (seed, k).
+func slotSeed(seed uint64, k int) uint64 {
+	s := sim.NewStream(seed, robustPurpose, k, 0)
+	return s.Uint64()
+}
+
+// robustPlan is a robust study: its slots' scenarios and what they came
+// from.
+type robustPlan struct {
+	sc     *datasets.Scenario // the base, with flags
+	set    *datasets.PlausibleSet
+	draw   []int // vector index of each slot
+	slots  []*datasets.Scenario
+	arms   []string
+	base   string
+	id     string
+	name   string   // the study's name: robust-<scenario>
+	params []string // runs.params of each slot
+	cols   []string // view columns of the set's paths
+}
+
+func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, stderr io.Writer) error {
+	plan, err := planRobust(o, args)
+	if err != nil {
+		return err
+	}
+	db, err := executeRobust(ctx, o, plan, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if o.Shard.shard != nil {
+		o.Shard.shardDone(stdout, o.DB)
+		fmt.Fprintf(stdout, "then analyse it: the same msgmon robust command with --db on the merged database (it runs nothing new)\n")
+		return nil
+	}
+	data, err := reports.LoadRobust(ctx, db, plan.id, plan.base, plan.arms, len(plan.slots), plan.sc.Robust.Replicates, reports.RobustMetrics)
+	if err != nil {
+		return err
+	}
+	r, err := reports.AnalyseRobust(*data)
+	if err != nil {
+		return err
+	}
+	r.StudyID, r.Scenario, r.Plausible, r.Version = plan.id, plan.sc.Name, plan.set.File, version()
+	r.SetVectors, r.ESS = len(plan.set.Vectors), plan.set.ESS()
+	if err := db.WriteRobust(ctx, plan.id, r.StoreRows()); err != nil {
+		return err
+	}
+	if err := r.WriteFormat(stdout, o.Format); err != nil {
+		return err
+	}
+	note := notes(o.Format, stdout, stderr)
+	runs := len(plan.slots) * len(plan.arms) * plan.sc.Robust.Replicates
+	fmt.Fprintf(note, "\n%d runs stored in %s (study %s); query them with: msgmon query --db %s \"SELECT * FROM %s\" (one row per run, with its slot and vector) or \"SELECT * FROM robust_results WHERE study_id = '%s'\"\n",
+		runs, o.DB, plan.id, o.DB, store.SweepView(plan.name), plan.id)
+	if o.NoReport {
+		return nil
+	}
+	pdf := filepath.Join(filepath.Dir(o.DB), plan.id+".pdf") // robust-<scenario>-<hash>.pdf
+	if err := reports.SaveRobust(r, pdf, true); err != nil {
+		return err
+	}
+	fmt.Fprintf(note, "report: %s\n", pdf)
+	return nil
+}
+
+// scenarioSource is the text of the scenario the arguments name and its
+// name in problems.
+func (o *scenarioOptions) scenarioSource(args []string) (string, []byte, error) {
+	if len(args) > 0 {
+		data, err := os.ReadFile(args[0])
+		return args[0], data, err
+	}
+	preset := o.Preset
+	if preset == "" {
+		preset = "default"
+	}
+	data, err := datasets.EmbeddedYAML(preset)
+	return "datasets/scenarios/" + preset + ".yaml", data, err
+}
+
+// loadPlausible finds the plausible set value names: an embedded set, or a
+// file relative to the scenario file (relTo; "" for the current folder).
+// from says where the value came from, for the user.
+func loadPlausible(value, relTo, from string) (*datasets.PlausibleSet, error) {
+	if slices.Contains(datasets.EmbeddedPlausibleNames(), value) {
+		return datasets.EmbeddedPlausible(value)
+	}
+	path := value
+	if relTo != "" && !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(relTo), path)
+	}
+	set, err := datasets.ReadPlausible(path)
+	var se *datasets.ScenarioError
+	switch {
+	case err == nil || errors.As(err, &se):
+		return set, err
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, usageErr("%s %s: no such embedded plausible set (%s) or file %s", from, value, strings.Join(datasets.EmbeddedPlausibleNames(), ", "), path)
+	}
+	return nil, inputError{fmt.Errorf("%s %s: %w", from, value, err)}
+}
+
+var robustColumn = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+
+func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
+	sc, err := o.load(args)
+	if err != nil {
+		return nil, err
+	}
+	base := o.Baseline
+	if base == "" {
+		base = sc.Baseline()
+	}
+	if err := checkBaseline(sc, o.Arms, base); err != nil {
+		return nil, err
+	}
+	var arms []string
+	for _, a := range sc.Arms() {
+		if len(o.Arms) == 0 || slices.Contains(o.Arms, a.Name) {
+			arms = append(arms, a.Name)
+		}
+	}
+	for _, a := range o.Arms {
+		if !slices.Contains(arms, a) {
+			var names []string
+			for _, x := range sc.Arms() {
+				names = append(names, x.Name)
+			}
+			return nil, usageErr("--arm %s: no such arm; the scenario's arms are %s", a, strings.Join(names, ", "))
+		}
+	}
+	if len(arms) < 2 {
+		return nil, usageErr("robust compares arms with %s: choose at least one other arm (--arm)", base)
+	}
+	var set *datasets.PlausibleSet
+	if o.flags.Changed("plausible") {
+		set, err = loadPlausible(sc.Robust.Plausible, "", "--plausible")
+	} else {
+		relTo, from := "", "robust.plausible"
+		if len(args) > 0 {
+			relTo, from = args[0], args[0]+": robust.plausible"
+		}
+		set, err = loadPlausible(sc.Robust.Plausible, relTo, from)
+	}
+	if err != nil {
+		return nil, err
+	}
+	name, data, err := o.scenarioSource(args)
+	if err != nil {
+		return nil, err
+	}
+	// The overrides before each vector: the overlay, then the flags that
+	// size the run.
+	var before []datasets.Override
+	if o.Overlay != "" {
+		ov, err := datasets.ReadOverlay(o.Overlay)
+		if err != nil {
+			return nil, err
+		}
+		before = append(before, ov.Overrides...)
+	}
+	before = append(before,
+		datasets.Override{Path: "users", Value: sc.Users},
+		datasets.Override{Path: "days", Value: sc.Days},
+		datasets.Override{Path: "replicates", Value: sc.Robust.Replicates})
+	// Every vector must make a valid scenario, drawn or not: a set with
+	// one that does not is wrong for this scenario.
+	plan := &robustPlan{sc: sc, set: set, arms: arms, base: base, name: "robust-" + sc.Name}
+	for i := range set.Vectors {
+		if _, err := set.ScenarioWith(name, data, before, i, nil); err != nil {
+			return nil, err
+		}
+	}
+	plan.draw = set.Draw(sc.Robust.Vectors, sc.Seed)
+	// Column names in the view: the last key of each path, or the whole
+	// path when two end the same.
+	count := map[string]int{}
+	for _, p := range set.Paths {
+		count[p[strings.LastIndex(p, ".")+1:]]++
+	}
+	for _, p := range set.Paths {
+		c := p[strings.LastIndex(p, ".")+1:]
+		if count[c] > 1 || c == "vector" || c == "point" {
+			c = p
+		}
+		plan.cols = append(plan.cols, robustColumn.ReplaceAllString(c, "_"))
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "robust\x00%s\x00%s\x00", sc.Name, strings.Join(arms, "\x00"))
+	for k, i := range plan.draw {
+		s, err := set.ScenarioWith(name, data, before, i, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.Seed = slotSeed(sc.Seed, k)
+		hash, err := s.Hash()
+		if err != nil {
+			return nil, err
+		}
+		plan.slots = append(plan.slots, s)
+		fmt.Fprintf(h, "%d\x00%d\x00%s\x00", k, set.Vectors[i].ID, hash)
+	}
+	plan.id = "robust-" + sc.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+	for k, i := range plan.draw {
+		m := map[string]any{"sweep": plan.name, "sweep_id": plan.id, "point": k, "vector": set.Vectors[i].ID}
+		for j, c := range plan.cols {
+			m[c] = set.Vectors[i].Values[j]
+		}
+		b, _ := json.Marshal(m)
+		plan.params = append(plan.params, string(b))
+	}
+	return plan, nil
+}
+
+// executeRobust runs (or resumes) every slot of the plan into the
+// database, as a sweep whose points are the slots, and returns it open.
+func executeRobust(ctx context.Context, o *robustOptions, plan *robustPlan, args []string, stderr io.Writer) (db *store.DB, err error) {
+	sc := plan.sc
+	largest := &plan.slots[0].Config
+	for _, s := range plan.slots {
+		if sim.MemoryEstimate(&s.Config) > sim.MemoryEstimate(largest) {
+			largest = &s.Config
+		}
+	}
+	if err := checkMemory(sc.Name, largest); err != nil {
+		return nil, err
+	}
+	R := sc.Robust.Replicates
+	runs := len(plan.slots) * len(plan.arms) * R
+	parallel, workers := runsAtOnce(o.Parallel, o.Workers, len(plan.slots)*R, largest)
+	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
+		return nil, err
+	}
+	db, err = openStore(ctx, o.DB, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			db.Close()
+			db = nil
+		}
+	}()
+	file := "preset " + o.Preset
+	if len(args) > 0 {
+		file = args[0]
+	} else if o.Preset == "" {
+		file = "preset default"
+	}
+	spec, _ := json.Marshal(map[string]any{"scenario": sc.Name, "file": file, "overlay": o.Overlay, "plausible": plan.set.File,
+		"vectors": len(plan.slots), "replicates": R, "arms": plan.arms, "seed": sc.Seed})
+	meta := store.SweepMeta{ID: plan.id, Name: plan.name, File: file, Design: "robust", Replicates: R, Spec: string(spec),
+		Columns: []store.SweepColumn{{Path: "vector", Column: "vector", Type: "INTEGER"}}, Points: plan.params}
+	for j, p := range plan.set.Paths {
+		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p, Column: plan.cols[j], Type: "DOUBLE"})
+	}
+	resumed, err := db.RegisterSweep(ctx, meta)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := db.RunKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var points []experiment.Point
+	var prefixes []string
+	stored := 0
+	for k, s := range plan.slots {
+		spec, err := s.Spec()
+		if err != nil {
+			return nil, err
+		}
+		var kept []experiment.Arm
+		for _, a := range spec.Arms {
+			if slices.Contains(plan.arms, a.Name) {
+				kept = append(kept, a)
+			}
+		}
+		spec.Arms, spec.Workers = kept, workers
+		hash, err := s.Hash()
+		if err != nil {
+			return nil, err
+		}
+		js, err := s.JSON()
+		if err != nil {
+			return nil, err
+		}
+		prefix := fmt.Sprintf("%s/p%d/", plan.id, k)
+		spec.Skip = func(key string) bool { return keys[prefix+key] }
+		for key := range keys {
+			if strings.HasPrefix(key, prefix) {
+				stored++
+			}
+		}
+		sink := &store.Sink{DB: db, BatchID: plan.id, Scenario: sc.Name, ScenarioHash: hash, ScenarioJSON: string(js),
+			Version: version(), Params: plan.params[k], KeyPrefix: prefix}
+		points = append(points, experiment.Point{Spec: spec, Hash: hash, Sink: sink})
+		prefixes = append(prefixes, prefix)
+	}
+	if o.Shard.shard != nil {
+		st := store.Study{ID: plan.id, Kind: "robust", Name: plan.name, Hash: plan.id, Version: version()}
+		if err := o.Shard.shardPoints(ctx, db, st, points, prefixes); err != nil {
+			return nil, err
+		}
+	}
+	if resumed {
+		fmt.Fprintf(stderr, "robust %s: resuming; %d of %d runs already stored\n", plan.id, stored, runs)
+	}
+	var progress func(done, total int)
+	if !o.Quiet && isTerminal(stderr) {
+		bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d behaviours x %d arms x %d replicates, %d at a time", sc.Name, len(points), len(plan.arms), R, parallel)),
+			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish())
+		progress = func(done, total int) { _ = bar.Set(done * 100 / total) }
+		defer bar.Finish()
+	}
+	if err := experiment.RunPoints(ctx, points, parallel, progress); err != nil {
+		return nil, err
+	}
+	return db, nil
+}

@@ -1,0 +1,143 @@
+package reports
+
+import (
+	"bytes"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// robustFixture: arms b (the base), x and y; two metrics; five slots of
+// two replicates. x − b per slot is d = 2.5, −1, 0, 4, 1 on both metrics,
+// as replicate differences d+0.5 and d−0.5 (standard error 0.5 in every
+// slot); y equals b everywhere.
+func robustFixture() RobustData {
+	metrics := []RobustMetric{RobustMetrics[3], RobustMetrics[2]} // platform $ (higher better), churn (lower better)
+	ds := []float64{2.5, -1, 0, 4, 1}
+	d := RobustData{Arms: []string{"b", "x", "y"}, Base: "b", Metrics: metrics}
+	for k, dk := range ds {
+		b := []float64{10 + float64(k), 12 + float64(k)}
+		x := []float64{b[0] + dk + 0.5, b[1] + dk - 0.5}
+		slot := [][][]float64{{b, b}, {x, x}, {b, b}}
+		d.Values = append(d.Values, slot)
+	}
+	return d
+}
+
+func TestAnalyseRobust(t *testing.T) {
+	r, err := AnalyseRobust(robustFixture())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Scenario, r.StudyID = "s", "robust-s-1"
+	if len(r.Rows) != 4 || r.Vectors != 5 || r.Replicates != 2 {
+		t.Fatalf("%d rows, %d vectors, %d replicates", len(r.Rows), r.Vectors, r.Replicates)
+	}
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	rev, churn := r.Rows[0], r.Rows[1]
+	if rev.Arm != "x" || rev.Metric.Column != "platform_revenue_usd" || churn.Metric.Column != "churn_per_1000" {
+		t.Fatalf("rows %s %s, %s %s", rev.Arm, rev.Metric.Column, churn.Arm, churn.Metric.Column)
+	}
+	if !reflect.DeepEqual(rev.Diffs, []float64{2.5, -1, 0, 4, 1}) {
+		t.Errorf("d_k = %v", rev.Diffs)
+	}
+	near("mean", rev.Mean, 1.3)
+	// Sorted −1, 0, 1, 2.5, 4: the 5th percentile at position 0.2, the
+	// 95th at 3.8.
+	near("5th percentile", rev.Lo, -0.8)
+	near("95th percentile", rev.Hi, 3.7)
+	near("SE median", rev.SEMedian, 0.5)
+	// Revenue: better where d > 0 (3 slots); churn: where d < 0 (1).
+	if rev.Better != 3 || rev.Ties != 1 || rev.PBetter != 0.6 {
+		t.Errorf("revenue: better %d ties %d P %v, want 3, 1, 0.6", rev.Better, rev.Ties, rev.PBetter)
+	}
+	if churn.Better != 1 || churn.Ties != 1 || churn.PBetter != 0.2 {
+		t.Errorf("churn: better %d ties %d P %v, want 1, 1, 0.2", churn.Better, churn.Ties, churn.PBetter)
+	}
+	if got := r.Sentence(r.Rows[2]); got != "y and b do not differ in platform revenue in any of the 5 plausible behaviours" {
+		t.Errorf("sentence of an arm equal to the base: %q", got)
+	}
+	y := r.Rows[2]
+	if y.Arm != "y" || y.Better != 0 || y.Ties != 5 || y.Mean != 0 || y.SEMedian != 0 {
+		t.Errorf("y, equal to the base: %+v", y)
+	}
+	// Rankings: revenue x > b = y, held where x beats b (3 of 5); churn
+	// b = y > x, held where x churns more (3 of 5).
+	if rk := r.Rankings[0]; !reflect.DeepEqual(rk.Order, []string{"x", "b", "y"}) || !reflect.DeepEqual(rk.Ranks, []int{1, 2, 2}) || rk.Holds != 3 {
+		t.Errorf("revenue ranking %+v", rk)
+	}
+	if rk := r.Rankings[1]; !reflect.DeepEqual(rk.Order, []string{"b", "y", "x"}) || !reflect.DeepEqual(rk.Ranks, []int{1, 1, 3}) || rk.Holds != 3 {
+		t.Errorf("churn ranking %+v", rk)
+	}
+	if rev.PRanking != 0.6 {
+		t.Errorf("p_ranking of the revenue row %v", rev.PRanking)
+	}
+	s := r.Sentence(rev)
+	if want := "x earns more platform revenue than b in 3 of 5 plausible behaviours (P = 0.60), equal in 1; difference +1 $ (90 % plausible range -1 to +4)"; s != want {
+		t.Errorf("sentence\n\t%s\nwant\n\t%s", s, want)
+	}
+	if got := r.RankingSentence(r.Rankings[0]); got != "platform $: x > b = y, the same in 3 of 5 behaviours (P = 0.60)" {
+		t.Errorf("ranking sentence %q", got)
+	}
+	var b bytes.Buffer
+	if err := r.WriteFormat(&b, FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 5 || lines[0] != strings.Join(RobustColumns, ",") ||
+		lines[1] != "robust-s-1,s,b,x,platform_revenue_usd,1.3,-0.8,3.6999999999999997,0.6,1,5,2,0.5,0.6," {
+		t.Errorf("CSV:\n%s", b.String())
+	}
+	b.Reset()
+	if err := r.WriteFormat(&b, FormatTable); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "x earns more platform revenue than b in 3 of 5") {
+		t.Errorf("table:\n%s", b.String())
+	}
+}
+
+// One replicate: no standard error within a slot.
+func TestAnalyseRobustOneReplicate(t *testing.T) {
+	d := robustFixture()
+	for k := range d.Values {
+		for a := range d.Values[k] {
+			for m := range d.Values[k][a] {
+				d.Values[k][a][m] = d.Values[k][a][m][:1]
+			}
+		}
+	}
+	r, err := AnalyseRobust(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !math.IsNaN(r.Rows[0].SEMedian) {
+		t.Errorf("SE with one replicate %v, want NaN", r.Rows[0].SEMedian)
+	}
+	// Replicate 0 alone: d_k + 0.5.
+	if !reflect.DeepEqual(r.Rows[0].Diffs, []float64{3, -0.5, 0.5, 4.5, 1.5}) {
+		t.Errorf("d_k %v", r.Rows[0].Diffs)
+	}
+	d.Values[2][1][0] = []float64{1, 2}
+	if _, err := AnalyseRobust(d); err == nil {
+		t.Errorf("a slot with another number of replicates was accepted")
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	x := []float64{15, 20, 35, 40, 50}
+	for _, c := range []struct{ p, want float64 }{{0, 15}, {0.05, 16}, {0.4, 29}, {0.5, 35}, {0.95, 48}, {1, 50}} {
+		if got := Percentile(x, c.p); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("Percentile(%v) = %v, want %v (NumPy's default)", c.p, got, c.want)
+		}
+	}
+	if got := Percentile([]float64{7}, 0.95); got != 7 {
+		t.Errorf("one value: %v", got)
+	}
+}
