@@ -76,7 +76,20 @@ type Sweep struct {
 	baseName string     // the base scenario's name in problems
 	baseData []byte
 	check    bool // a calibration's check (AsCheck): its own ID
+	abc      *ABCSpec
 }
+
+// ABCSpec are the settings of a calibration's plausible set (msgmon
+// calibrate --plausible). They decide which vectors it evaluates after the
+// fit, so they are part of the sweep's ID.
+type ABCSpec struct {
+	Particles, Generations, Budget int
+	Epsilon, StartScale            float64
+}
+
+// WithABC marks a calibration as one that goes on to draw a plausible set
+// with these settings: its runs are stored under an ID of their own.
+func (sw *Sweep) WithABC(a ABCSpec) { sw.abc = &a }
 
 // AsCheck marks a calibration as its check (targets measured at the
 // scenario's values, no search), which stores its runs under an ID of its
@@ -985,10 +998,11 @@ func (sw *Sweep) ID() string {
 		Targets    []Target
 		TargetSets [][]Override
 		Budget     int
-		Check      bool   `json:",omitempty"`
-		Curve      *Curve `json:",omitempty"`
+		Check      bool     `json:",omitempty"`
+		Curve      *Curve   `json:",omitempty"`
+		ABC        *ABCSpec `json:",omitempty"`
 	}{sw.Name, sw.set, sw.Arms, sw.Replicates, sw.Design, sw.Points, sw.Levels, sw.Seed, sw.Parameters, nil,
-		sw.Objective, sw.Constraints, sw.Targets, nil, sw.Budget, sw.check, sw.Curve}
+		sw.Objective, sw.Constraints, sw.Targets, nil, sw.Budget, sw.check, sw.Curve, sw.abc}
 	for _, t := range sw.Targets {
 		spec.TargetSets = append(spec.TargetSets, t.set)
 	}
@@ -1065,3 +1079,7 @@ func (sw *Sweep) BaseValues() ([]float64, error) {
 	}
 	return out, nil
 }
+
+// TargetLine is the line of target i in the study file, for problems
+// found after loading.
+func (sw *Sweep) TargetLine(i int) int { return sw.Targets[i].line }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 )
 
@@ -151,6 +152,53 @@ func TestCalibrationRecoversKnownParameters(t *testing.T) {
 			t.Errorf("%s: the overlay gives %.6f, the fit %.6f", fit[i].target, again[i].fitted, fit[i].fitted)
 		}
 	}
+	// The plausible set from the fit covers the truth: each parameter's
+	// weighted 2.5–97.5 % range over the set holds it, and every vector
+	// of the set meets every target within twice its tolerance (epsilon
+	// 2: the recovery's tolerance of 0.01 is tight, and a test has no time
+	// for the evaluations a lower acceptance rate costs).
+	csv := filepath.Join(dir, "plausible.csv")
+	out, _, err = msgmon(t, ctx, "calibrate", "--check", "--no-report", "--overlay", saved, study, "--db", db,
+		"--plausible", "12", "--epsilon", "2", "--save-plausible", csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(out)
+	ps, err := datasets.ReadPlausible(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps.Vectors) != 12 {
+		t.Fatalf("%d plausible vectors, want 12", len(ps.Vectors))
+	}
+	for i, truth := range []float64{0.08, 0.8} {
+		x, w := make([]float64, len(ps.Vectors)), make([]float64, len(ps.Vectors))
+		for k, v := range ps.Vectors {
+			if v.Distance > 2 {
+				t.Errorf("vector %d at distance %v > 2", v.ID, v.Distance)
+			}
+			x[k], w[k] = v.Values[i], v.Weight
+		}
+		q := weightedQuantiles(x, w, 0.025, 0.975)
+		t.Logf("%s: truth %v, plausible range %.4g to %.4g", ps.Paths[i], truth, q[0], q[1])
+		if truth < q[0] || truth > q[1] {
+			t.Errorf("%s: the plausible set's range %.4g to %.4g misses the truth %v", ps.Paths[i], q[0], q[1], truth)
+		}
+	}
+	// The database holds every evaluation, the set among them.
+	s, err := store.OpenReadOnly(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tb, err := s.Query(ctx, `SELECT count(*) FILTER (WHERE final), count(*), count(*) FILTER (WHERE accepted AND distance > epsilon)
+		FROM plausible_vectors WHERE name = 'recovery'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := tb.Rows[0]; r[0].(int64) != 12 || r[1].(int64) < 12 || r[2].(int64) != 0 {
+		t.Errorf("plausible_vectors: %v final, %v evaluated, %v accepted beyond their threshold", r[0], r[1], r[2])
+	}
 }
 
 // TestCalibrateBadInput: an output naming no column of run_totals is
@@ -168,6 +216,17 @@ func TestCalibrateBadInput(t *testing.T) {
 	study = writeFile(t, dir, "good.yaml", recoveryStudy([3]float64{0.1, 0.5, 0.8}))
 	_, _, err = msgmon(t, context.Background(), "calibrate", "--check", "--overlay", ov, study, "--db", filepath.Join(dir, "b.duckdb"))
 	if err == nil || exitCode(err, nil) != 2 || !strings.Contains(err.Error(), ov+":1: users:") {
+		t.Errorf("got %v", err)
+	}
+	// A plausible set needs two vectors at least, and a tolerance on
+	// every target (the distance is in units of it).
+	_, _, err = msgmon(t, context.Background(), "calibrate", "--check", "--plausible", "1", study, "--db", filepath.Join(dir, "b.duckdb"))
+	if err == nil || exitCode(err, nil) != 2 || !strings.Contains(err.Error(), "--plausible 1: draw at least 2") {
+		t.Errorf("got %v", err)
+	}
+	study = writeFile(t, dir, "notol.yaml", strings.Replace(recoveryStudy([3]float64{0.1, 0.5, 0.8}), "    tolerance: 0.01\n", "", 1))
+	_, _, err = msgmon(t, context.Background(), "calibrate", "--check", "--plausible", "5", study, "--db", filepath.Join(dir, "b.duckdb"))
+	if err == nil || exitCode(err, nil) != 2 || !strings.Contains(err.Error(), study+":24: targets[0].tolerance:") {
 		t.Errorf("got %v", err)
 	}
 }

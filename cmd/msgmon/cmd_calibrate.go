@@ -28,6 +28,7 @@ type calibrateOptions struct {
 	NoReport bool
 	Check    bool
 	Overlay  string
+	abcOptions
 }
 
 func newCalibrateCommand() *cobra.Command {
@@ -81,6 +82,7 @@ the calibrated defaults.
 	f.BoolVar(&o.NoReport, "no-report", false, "skip the PDF report of the fit")
 	f.StringVar(&o.Overlay, "overlay", "", "apply this overlay (e.g. from --save) to the study's base scenario first")
 	f.BoolVar(&o.Check, "check", false, "no search: measure the targets at the scenario's own values (the defaults' check)")
+	o.abcOptions.AddFlags(f)
 	return c
 }
 
@@ -110,12 +112,15 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		}
 		sw.AsCheck()
 	}
+	if err := o.abcOptions.check(sw, o.Force); err != nil {
+		return err
+	}
 	ev, err := newEvaluator(ctx, &o.sweepOptions, sw, []store.SweepColumn{{Path: "target", Column: "target", Type: "VARCHAR"}})
 	if err != nil {
 		return err
 	}
 	defer ev.db.Close()
-	cal, err := calibrate(ctx, ev, sw, o.Check, stderr)
+	cal, err := calibrate(ctx, ev, sw, o.Check, o.abcOptions.settings(), stderr)
 	if err != nil {
 		return err
 	}
@@ -125,6 +130,18 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "\nThe fit is stored in %s (table calibration_fits, sweep_id '%s').\n", o.DB, ev.id)
+	if cal.abc != nil {
+		if err := ev.db.WritePlausible(ctx, ev.id, cal.plausibleRows()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Every vector ABC evaluated is stored in table plausible_vectors (sweep_id '%s'; the plausible set: final).\n", ev.id)
+		if o.SavePlausible != "" {
+			if err := cal.savePlausible(o.SavePlausible); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Plausible set written to %s (msgmon robust SCENARIO --plausible %s)\n", o.SavePlausible, o.SavePlausible)
+		}
+	}
 	if !o.NoReport {
 		// Named by the calibration's id: the same study (and check)
 		// makes the same report from the same stored runs, so it is
@@ -158,6 +175,8 @@ type calibration struct {
 	elapsed time.Duration
 	check   bool         // measured at the scenario's values, no search
 	curve   [][2]float64 // dose, response at the fit over the curve's doses
+	abc     *design.ABCResult
+	abcSet  *design.ABCSettings
 }
 
 // calibrate fits the sweep's parameters to its targets: weighted least
@@ -168,7 +187,7 @@ type calibration struct {
 //
 // With check, there is no search: the targets are measured once at the
 // base scenario's own values of the parameters.
-func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check bool, stderr io.Writer) (*calibration, error) {
+func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check bool, abc *design.ABCSettings, stderr io.Writer) (*calibration, error) {
 	var extras [][]datasets.Override
 	var labels []string
 	var exprs [][]string
@@ -233,6 +252,8 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 		var ex [][]datasets.Override
 		var lb []string
 		var es [][]string
+		arms, horizons := ev.targetArms, ev.horizons
+		defer func() { ev.targetArms, ev.horizons = arms, horizons }()
 		ev.targetArms, ev.horizons = nil, nil
 		for k, v := range cv.Values {
 			ex = append(ex, sw.CurveOverrides(k))
@@ -246,6 +267,13 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 		}
 		for _, m := range ms {
 			c.curve = append(c.curve, [2]float64{m.Mean[1], m.Mean[0]})
+		}
+		ev.targetArms, ev.horizons = arms, horizons // the targets again, for ABC
+		c.elapsed = time.Since(t0)
+	}
+	if abc != nil {
+		if err := c.drawPlausible(model, target, abc, stderr); err != nil {
+			return nil, err
 		}
 		c.elapsed = time.Since(t0)
 	}
@@ -377,6 +405,9 @@ func (c *calibration) print(w io.Writer) {
 	fmt.Fprintln(w, "\nSources:")
 	for _, t := range sw.Targets {
 		fmt.Fprintf(w, "  %s: %s\n", t.Name, t.Source)
+	}
+	if c.abc != nil {
+		c.printPlausible(w)
 	}
 }
 

@@ -48,7 +48,9 @@ import (
 //     stored before hold NULL in the new daily columns.
 //
 //   - 5: the robust_results table (msgmon robust's summary per study, arm
-//     and metric) is new; older files gain it empty.
+//     and metric) and the plausible_vectors table (every vector msgmon
+//     calibrate --plausible evaluated, with its distance and weight) are
+//     new; older files gain them empty.
 //
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
@@ -548,6 +550,7 @@ func schemaSQL() []string {
 		studyShardsDDL,
 		calibrationDDL,
 		robustDDL,
+		plausibleDDL,
 		dailyUSDView(),
 		runTotals,
 		armSummaryView(kpis),

@@ -12,11 +12,13 @@ import (
 // version5Drops drops what schema version 5 added.
 var version5Drops = []string{
 	"DROP TABLE robust_results",
+	"DROP TABLE plausible_vectors",
 }
 
 // version4Drops drops what schema versions 4 and 5 added.
 var version4Drops = []string{
 	"DROP TABLE robust_results",
+	"DROP TABLE plausible_vectors",
 	"ALTER TABLE daily DROP COLUMN status_visits",
 	"ALTER TABLE daily DROP COLUMN users_reacted",
 	"DROP TABLE calibration_fits",
@@ -51,6 +53,9 @@ func TestUpgradeFromVersion4(t *testing.T) {
 		if v := scalar(t, db, "SELECT count(*) FROM robust_results"); v != int64(0) {
 			t.Errorf("readOnly=%v: robust_results has %v rows", readOnly, v)
 		}
+		if v := scalar(t, db, "SELECT count(*) FROM plausible_vectors"); v != int64(0) {
+			t.Errorf("readOnly=%v: plausible_vectors has %v rows", readOnly, v)
+		}
 		if v := scalar(t, db, "SELECT count(*) FROM run_totals"); v != int64(1) {
 			t.Errorf("readOnly=%v: %v runs, want the 1 stored", readOnly, v)
 		}
@@ -70,6 +75,21 @@ func TestUpgradeFromVersion4(t *testing.T) {
 			}
 			if v := scalar(t, db, "SELECT count(*) FROM robust_results"); v != int64(1) {
 				t.Errorf("after writing the study again: %v rows, want 1", v)
+			}
+			pv := []PlausibleRow{
+				{Name: "c", Particle: 0, Generation: 1, Epsilon: 1, Distance: math.Inf(1), Parameters: `{"a":1}`, Outputs: `{"t":0.5}`, Version: "test"},
+				{Name: "c", Particle: 1, Generation: 1, Epsilon: 1, Distance: 0.5, Accepted: true, Final: true, Weight: 1, Parameters: `{"a":2}`, Outputs: `{"t":0.1}`, Version: "test"},
+			}
+			for range 2 {
+				if err := db.WritePlausible(ctx, "sweep-c", pv); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if v := scalar(t, db, "SELECT count(*) FROM plausible_vectors WHERE sweep_id = 'sweep-c'"); v != int64(2) {
+				t.Errorf("plausible vectors written twice: %v rows, want 2", v)
+			}
+			if v := scalar(t, db, "SELECT count(*) FROM plausible_vectors WHERE distance IS NULL AND NOT accepted"); v != int64(1) {
+				t.Errorf("an infinite distance should be stored as NULL: %v rows", v)
 			}
 		}
 		db.Close()
