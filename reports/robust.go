@@ -67,6 +67,7 @@ type Robust struct {
 	Vectors, Replicates     int
 	Metrics                 []RobustMetric
 	Rows                    []RobustRow     // each arm but the base, each metric
+	Pairs                   []RobustRow     // head to head: each pair of the other arms, the better mean first, each metric
 	Rankings                []RobustRanking // by metric
 	Version                 string
 }
@@ -75,6 +76,7 @@ type Robust struct {
 // plausible behaviours.
 type RobustRow struct {
 	Arm    string
+	Ref    string // the arm it is compared with: the base, or another arm head to head
 	Metric RobustMetric
 	// Diffs are d_k, slot by slot: the mean over replicates of arm − base.
 	Diffs []float64
@@ -172,40 +174,64 @@ func AnalyseRobust(d RobustData) (*Robust, error) {
 		rk.P = float64(rk.Holds) / float64(n)
 		r.Rankings = append(r.Rankings, rk)
 	}
-	for a, arm := range d.Arms {
+	for a := range d.Arms {
 		if a == base {
 			continue
 		}
-		for m, met := range d.Metrics {
-			row := RobustRow{Arm: arm, Metric: met, Diffs: make([]float64, n), SEMedian: math.NaN(), PRanking: r.Rankings[m].P}
-			var ses []float64
-			for k := range n {
-				diff := make([]float64, reps)
-				for i := range reps {
-					diff[i] = d.Values[k][a][m][i] - d.Values[k][base][m][i]
-				}
-				dk := mean(diff)
-				row.Diffs[k] = dk
-				switch {
-				case dk == 0:
-					row.Ties++
-				case dk > 0 != met.LowerBetter:
-					row.Better++
-				}
-				if reps > 1 {
-					ses = append(ses, sd(diff)/math.Sqrt(float64(reps)))
-				}
+		for m := range d.Metrics {
+			r.Rows = append(r.Rows, diffRow(d, a, base, m, r.Rankings[m].P))
+		}
+	}
+	// Head to head: every pair of the other arms, the one with the
+	// better mean named first.
+	for a := range d.Arms {
+		for b := a + 1; b < len(d.Arms); b++ {
+			if a == base || b == base {
+				continue
 			}
-			row.Mean = mean(row.Diffs)
-			row.Lo, row.Hi = Percentile(row.Diffs, 0.05), Percentile(row.Diffs, 0.95)
-			row.PBetter = float64(row.Better) / float64(n)
-			if len(ses) > 0 {
-				row.SEMedian = Percentile(ses, 0.5)
+			for m, met := range d.Metrics {
+				row := diffRow(d, a, b, m, r.Rankings[m].P)
+				if row.Mean < 0 != met.LowerBetter && row.Mean != 0 {
+					row = diffRow(d, b, a, m, r.Rankings[m].P)
+				}
+				r.Pairs = append(r.Pairs, row)
 			}
-			r.Rows = append(r.Rows, row)
 		}
 	}
 	return r, nil
+}
+
+// diffRow is arm a against arm ref on metric m over the slots.
+func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
+	met := d.Metrics[m]
+	n := len(d.Values)
+	reps := len(d.Values[0][a][m])
+	row := RobustRow{Arm: d.Arms[a], Ref: d.Arms[ref], Metric: met, Diffs: make([]float64, n), SEMedian: math.NaN(), PRanking: pRanking}
+	var ses []float64
+	for k := range n {
+		diff := make([]float64, reps)
+		for i := range reps {
+			diff[i] = d.Values[k][a][m][i] - d.Values[k][ref][m][i]
+		}
+		dk := mean(diff)
+		row.Diffs[k] = dk
+		switch {
+		case dk == 0:
+			row.Ties++
+		case dk > 0 != met.LowerBetter:
+			row.Better++
+		}
+		if reps > 1 {
+			ses = append(ses, sd(diff)/math.Sqrt(float64(reps)))
+		}
+	}
+	row.Mean = mean(row.Diffs)
+	row.Lo, row.Hi = Percentile(row.Diffs, 0.05), Percentile(row.Diffs, 0.95)
+	row.PBetter = float64(row.Better) / float64(n)
+	if len(ses) > 0 {
+		row.SEMedian = Percentile(ses, 0.5)
+	}
+	return row
 }
 
 func mean(x []float64) float64 {
@@ -345,10 +371,10 @@ func signedNum(x float64, digits int) string {
 func (r *Robust) Sentence(row RobustRow) string {
 	m := row.Metric
 	if row.Ties == r.Vectors {
-		return fmt.Sprintf("%s and %s do not differ in %s in any of the %d plausible behaviours", row.Arm, r.Base, strings.ToLower(m.Title), r.Vectors)
+		return fmt.Sprintf("%s and %s do not differ in %s in any of the %d plausible behaviours", row.Arm, row.Ref, strings.ToLower(m.Title), r.Vectors)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s in %d of %d plausible behaviours (P = %.2f)", row.Arm, m.Better, r.Base, row.Better, r.Vectors, row.PBetter)
+	fmt.Fprintf(&b, "%s %s %s in %d of %d plausible behaviours (P = %.2f)", row.Arm, m.Better, row.Ref, row.Better, r.Vectors, row.PBetter)
 	if row.Ties > 0 {
 		fmt.Fprintf(&b, ", equal in %d", row.Ties)
 	}
@@ -416,8 +442,21 @@ func (r *Robust) Write(w io.Writer) error {
 	for _, rk := range r.Rankings {
 		fmt.Fprintln(w, "  "+r.RankingSentence(rk))
 	}
+	if len(r.Pairs) > 0 {
+		fmt.Fprintf(w, "\nHead to head (the arm with the better mean first):\n\n")
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "arm	against	metric	mean diff	90 % range	P(better)	ties	noise	")
+		for _, row := range r.Pairs {
+			m := row.Metric
+			fmt.Fprintf(tw, "%s	%s	%s	%s	%s to %s	%.2f	%d	%s	\n", row.Arm, row.Ref, m.Label, signedNum(row.Mean, m.Digits),
+				signedNum(row.Lo, m.Digits), signedNum(row.Hi, m.Digits), row.PBetter, row.Ties, seCell(row.SEMedian, m.Digits))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(w, "\nIn words:\n")
-	for _, row := range r.Rows {
+	for _, row := range slices.Concat(r.Rows, r.Pairs) {
 		fmt.Fprintln(w, "  "+r.Sentence(row))
 	}
 	return nil
@@ -431,8 +470,8 @@ var RobustColumns = []string{"study_id", "scenario", "base", "arm", "metric", "m
 // Records are the rows as plain values under RobustColumns.
 func (r *Robust) Records() [][]any {
 	var out [][]any
-	for _, row := range r.Rows {
-		out = append(out, []any{r.StudyID, r.Scenario, r.Base, row.Arm, row.Metric.Column, row.Mean, row.Lo, row.Hi,
+	for _, row := range slices.Concat(r.Rows, r.Pairs) {
+		out = append(out, []any{r.StudyID, r.Scenario, row.Ref, row.Arm, row.Metric.Column, row.Mean, row.Lo, row.Hi,
 			row.PBetter, row.Ties, r.Vectors, r.Replicates, row.SEMedian, row.PRanking, r.Plausible})
 	}
 	return out
@@ -441,8 +480,8 @@ func (r *Robust) Records() [][]any {
 // StoreRows are the rows for store.WriteRobust.
 func (r *Robust) StoreRows() []store.RobustRow {
 	var out []store.RobustRow
-	for _, row := range r.Rows {
-		out = append(out, store.RobustRow{StudyID: r.StudyID, Scenario: r.Scenario, Base: r.Base, Arm: row.Arm,
+	for _, row := range slices.Concat(r.Rows, r.Pairs) {
+		out = append(out, store.RobustRow{StudyID: r.StudyID, Scenario: r.Scenario, Base: row.Ref, Arm: row.Arm,
 			Metric: row.Metric.Column, MeanDiff: row.Mean, Lo: row.Lo, Hi: row.Hi, PBetter: row.PBetter, Ties: row.Ties,
 			Vectors: r.Vectors, Replicates: r.Replicates, SEMedian: row.SEMedian, PRanking: row.PRanking,
 			Plausible: r.Plausible, Version: r.Version})
@@ -579,6 +618,19 @@ func (r *Robust) WritePDF(w io.Writer) error {
 	for _, rk := range r.Rankings {
 		d.para(textStyle(bodyFont, 10, inkColor), r.RankingSentence(rk), 8)
 	}
+	if len(r.Pairs) > 0 {
+		d.space(10)
+		d.para(textStyle(titleFont, 13, inkColor), "Head to head (the arm with the better mean first)", 0)
+		d.space(4)
+		var rows [][]string
+		for _, row := range r.Pairs {
+			m := row.Metric
+			rows = append(rows, []string{row.Arm, row.Ref, m.Label, signedNum(row.Mean, m.Digits),
+				signedNum(row.Lo, m.Digits) + " to " + signedNum(row.Hi, m.Digits), strconv.FormatFloat(row.PBetter, 'f', 2, 64),
+				strconv.Itoa(row.Ties)})
+		}
+		d.table([]string{"arm", "against", "metric", "mean diff", "90 % range", "P(better)", "ties"}, rows)
+	}
 	d.space(6)
 	d.para(textStyle(bodyFont, 9, mutedColor), fmt.Sprintf("msgmon %s; the runs are batch %s (runs.params holds each behaviour's slot and vector), the table in robust_results.", r.Version, r.StudyID), 0)
 	ch, err := r.ForestChart()
@@ -588,7 +640,7 @@ func (r *Robust) WritePDF(w io.Writer) error {
 	d.charts(ch)
 	d.para(textStyle(titleFont, 13, inkColor), "In words", 0)
 	d.space(4)
-	for _, row := range r.Rows {
+	for _, row := range slices.Concat(r.Rows, r.Pairs) {
 		d.para(textStyle(bodyFont, 10, inkColor), r.Sentence(row), 8)
 	}
 	_, err = d.c.WriteTo(w)

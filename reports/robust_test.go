@@ -78,6 +78,21 @@ func TestAnalyseRobust(t *testing.T) {
 	if rev.PRanking != 0.6 {
 		t.Errorf("p_ranking of the revenue row %v", rev.PRanking)
 	}
+	// Head to head, x against y (y equals b): on revenue x has the better
+	// mean and comes first, beating y where d > 0; on churn y comes first
+	// (x churns more on average), beating x where d > 0 too.
+	if len(r.Pairs) != 2 {
+		t.Fatalf("%d head-to-head rows, want 2", len(r.Pairs))
+	}
+	if p := r.Pairs[0]; p.Arm != "x" || p.Ref != "y" || p.Better != 3 || p.Ties != 1 || p.Mean != 1.3 {
+		t.Errorf("revenue head to head %+v", p)
+	}
+	if p := r.Pairs[1]; p.Arm != "y" || p.Ref != "x" || p.Better != 3 || p.Ties != 1 || math.Abs(p.Mean+1.3) > 1e-12 {
+		t.Errorf("churn head to head %+v", p)
+	}
+	if got := r.Sentence(r.Pairs[0]); !strings.HasPrefix(got, "x earns more platform revenue than y in 3 of 5 plausible behaviours (P = 0.60), equal in 1") {
+		t.Errorf("head-to-head sentence %q", got)
+	}
 	s := r.Sentence(rev)
 	if want := "x earns more platform revenue than b in 3 of 5 plausible behaviours (P = 0.60), equal in 1; difference +1 $ (90 % plausible range -1 to +4)"; s != want {
 		t.Errorf("sentence\n\t%s\nwant\n\t%s", s, want)
@@ -90,8 +105,11 @@ func TestAnalyseRobust(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 5 || lines[0] != strings.Join(RobustColumns, ",") ||
-		lines[1] != "robust-s-1,s,b,x,platform_revenue_usd,1.3,-0.8,3.6999999999999997,0.6,1,5,2,0.5,0.6," {
+	// The rows against the base, then head to head (base: the arm
+	// compared with).
+	if len(lines) != 7 || lines[0] != strings.Join(RobustColumns, ",") ||
+		lines[1] != "robust-s-1,s,b,x,platform_revenue_usd,1.3,-0.8,3.6999999999999997,0.6,1,5,2,0.5,0.6," ||
+		!strings.HasPrefix(lines[6], "robust-s-1,s,x,y,churn_per_1000,-1.3,-3.7,") {
 		t.Errorf("CSV:\n%s", b.String())
 	}
 	b.Reset()

@@ -76,7 +76,8 @@ vector,weight,distance,behaviour.react_rate,behaviour.conversations_per_day
 var fixtureValues = map[int][2]float64{3: {0.0025, 0.1}, 5: {0.0045, 0.18}, 9: {0.0035, 0.14}}
 
 // robustCSV runs msgmon robust with --format csv and returns its records
-// keyed "arm/metric", with stderr.
+// keyed "arm/metric" (against the baseline) and "arm/metric@base", with
+// stderr.
 func robustCSV(t *testing.T, args ...string) (map[string]map[string]string, string) {
 	t.Helper()
 	out, errOut, err := msgmon(t, context.Background(), append([]string{"robust", "--format", "csv", "-q", "--no-report"}, args...)...)
@@ -93,7 +94,13 @@ func robustCSV(t *testing.T, args ...string) (map[string]map[string]string, stri
 		for i, h := range recs[0] {
 			m[h] = r[i]
 		}
-		rows[m["arm"]+"/"+m["metric"]] = m
+		// The rows against the baseline come first and are keyed
+		// "arm/metric"; every row is also keyed "arm/metric@base" (head
+		// to head: base is the other arm).
+		if k := m["arm"] + "/" + m["metric"]; rows[k] == nil {
+			rows[k] = m
+		}
+		rows[m["arm"]+"/"+m["metric"]+"@"+m["base"]] = m
 	}
 	return rows, errOut
 }
@@ -117,8 +124,8 @@ func TestRobustKnownAnswer(t *testing.T) {
 	writeFile(t, dir, "fixture.csv", fixtureSet)
 	db := filepath.Join(dir, "r.duckdb")
 	rows, _ := robustCSV(t, scen, "--db", db)
-	if len(rows) != len(robustMetricColumns()) {
-		t.Errorf("%d rows, want one per metric for the one arm: %v", len(rows), rows)
+	if len(rows) != 2*len(robustMetricColumns()) { // each keyed twice
+		t.Errorf("%d keys, want one row per metric for the one arm: %v", len(rows)/2, rows)
 	}
 	rev := rows["service+test_fee/platform_revenue_usd"]
 	if rev == nil {
@@ -321,6 +328,23 @@ func TestRobustSlotsAreCompares(t *testing.T) {
 				t.Errorf("%s %s: robust says %v, SQL P %v mean %v", r[0], m.col, row, wantP, r[2])
 			}
 		}
+	}
+	// Head to head, paid push against subscription on platform revenue,
+	// in SQL: the arm with the better mean is named first.
+	ht, err := d.Query(ctx, `SELECT count(*) FILTER (WHERE a.platform_revenue_usd > b.platform_revenue_usd), avg(a.platform_revenue_usd - b.platform_revenue_usd), count(*)
+		FROM run_totals a JOIN run_totals b ON a.replicate = b.replicate
+			AND json_extract(a.params, '$.point') = json_extract(b.params, '$.point')
+		WHERE a.arm = 'service+paid_push' AND b.arm = 'service+subscription'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := ht.Rows[0]
+	pair := rows["service+paid_push/platform_revenue_usd@service+subscription"]
+	if toF(h[1]) < 0 {
+		t.Fatalf("paid push earns less than subscription here (%v); the check below expects the opposite", h[1])
+	}
+	if pair == nil || math.Abs(num(t, pair["p_better"])-toF(h[0])/toF(h[2])) > 1e-12 || math.Abs(num(t, pair["mean_diff"])-toF(h[1])) > 1e-9*math.Abs(toF(h[1])) {
+		t.Errorf("head to head paid push vs subscription: robust says %v, SQL %v", pair, h)
 	}
 	d.Close()
 }
