@@ -156,8 +156,8 @@ func (c *calibration) printPlausible(w io.Writer) {
 	if c.check {
 		from = "the scenario's values"
 	}
-	fmt.Fprintf(w, "\nPlausible set (approximate Bayesian computation, population Monte Carlo from %s): %d vectors in %d generations, %d evaluations, effective sample size %.0f\n",
-		from, len(fin), len(res.Epsilons), res.Evaluations, res.ESS())
+	fmt.Fprintf(w, "\nPlausible set (approximate Bayesian computation, population Monte Carlo from %s): %d vectors in %d generations, %d evaluations in %s, effective sample size %.0f\n",
+		from, len(fin), len(res.Epsilons), res.Evaluations, c.abcTime.Round(time.Second), res.ESS())
 	fmt.Fprintf(w, "accepted: every target within %g x its tolerance; prior uniform over the ranges (log-uniform for scale: log)\n\n", c.abcSet.Epsilon)
 	wt := make([]float64, len(fin))
 	for i, p := range fin {
