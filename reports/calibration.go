@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -36,6 +37,8 @@ type CalibrationReport struct {
 	// Curve is the model's dose–response at the fitted values over more
 	// doses (dose, response), if the study asked for one.
 	Curve [][2]float64
+	// Plausible is the plausible set, if the calibration drew one.
+	Plausible *PlausibleView
 }
 
 // DoseResponseChart draws the model's response at the dose its runs
@@ -153,6 +156,13 @@ func (r *CalibrationReport) WritePDF(w io.Writer) error {
 	if ch, err := DoseResponseChart(r.Targets, r.Curve); err == nil {
 		d.charts(ch)
 	}
+	if r.Plausible != nil {
+		ch, err := PlausibleChart(r.Plausible)
+		if err != nil {
+			return err
+		}
+		d.charts(ch)
+	}
 	_, err := d.c.WriteTo(w)
 	return err
 }
@@ -162,4 +172,67 @@ func (r *CalibrationReport) WritePDF(w io.Writer) error {
 func SaveCalibration(r *CalibrationReport, path string, force bool) error {
 	_, err := saveAll([]output{{path, r.WritePDF}}, force, "choose another --db directory")
 	return err
+}
+
+// PlausibleView is a calibration's plausible set for its report: the
+// parameters' names, each vector's values and weight, and the fit (or
+// checked point) it started from. The axes are linear: a plausible set
+// spans a small part of a log-scaled range, where powers of ten would
+// leave an axis without a label.
+type PlausibleView struct {
+	Paths   []string
+	X       [][]float64 // by vector, in the order of Paths
+	Weights []float64
+	Start   []float64
+	Summary string
+}
+
+// PlausibleChart draws every pair of parameters of the plausible set:
+// one dot a vector, its area in proportion to its weight, and a cross at
+// the point the set was drawn from.
+func PlausibleChart(v *PlausibleView) (*Chart, error) {
+	n := len(v.Paths)
+	if n < 2 || len(v.X) == 0 {
+		return nil, fmt.Errorf("reports: plausible chart: needs two parameters and a vector")
+	}
+	wmax := 0.0
+	for _, w := range v.Weights {
+		wmax = max(wmax, w)
+	}
+	short := func(p string) string {
+		if i := strings.LastIndex(p, "."); i >= 0 {
+			return p[i+1:]
+		}
+		return p
+	}
+	var plots []*plot.Plot
+	for a := 0; a < n; a++ {
+		for b := a + 1; b < n; b++ {
+			p := newPlot(short(v.Paths[a]), short(v.Paths[b]))
+			for i, x := range v.X {
+				s, err := plotter.NewScatter(plotter.XYs{{X: x[a], Y: x[b]}})
+				if err != nil {
+					return nil, err
+				}
+				s.Color, s.Shape = armColor(0), draw.CircleGlyph{}
+				s.Radius = vg.Points(1.5 + 3.5*math.Sqrt(v.Weights[i]/wmax))
+				p.Add(s)
+			}
+			st, err := plotter.NewScatter(plotter.XYs{{X: v.Start[a], Y: v.Start[b]}})
+			if err != nil {
+				return nil, err
+			}
+			st.Color, st.Shape, st.Radius = color.Black, draw.CrossGlyph{}, vg.Points(5)
+			p.Add(st)
+			// Values like 0.0035 side by side: slanted, they do not run
+			// into each other.
+			p.X.Tick.Label.Rotation = math.Pi / 6
+			p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YTop
+			plots = append(plots, p)
+		}
+	}
+	grid := gridOf(plots, 3)
+	return &Chart{Name: "plausible", Title: "The plausible set, parameter against parameter",
+		Caption: v.Summary + " Dots: the vectors, their area in proportion to their weight; cross: the point the set was drawn from.",
+		Grid:    grid}, nil
 }

@@ -38,3 +38,47 @@ func TestCalibrationReport(t *testing.T) {
 		t.Error("a chart without doses")
 	}
 }
+
+// TestCalibrationReportPlausible: a calibration that drew a plausible set
+// gets a third page, every pair of parameters against each other (six
+// for four), with one dot a vector plus the cross of the start.
+func TestCalibrationReportPlausible(t *testing.T) {
+	v := &reports.PlausibleView{Paths: []string{"a.w", "a.x", "a.y", "a.z"}, Start: []float64{1, 2, 3, 4}, Summary: "3 vectors."}
+	for k := range 3 {
+		f := float64(k)
+		v.X = append(v.X, []float64{1 + f/10, 2 - f/10, 3 + f/5, 4})
+		v.Weights = append(v.Weights, 1+f)
+	}
+	ch, err := reports.PlausibleChart(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := map[string]bool{}
+	for _, row := range ch.Grid {
+		for _, p := range row {
+			if p != nil {
+				pairs[p.X.Label.Text+"/"+p.Y.Label.Text] = true
+			}
+		}
+	}
+	for _, want := range []string{"w/x", "w/y", "w/z", "x/y", "x/z", "y/z"} {
+		if !pairs[want] {
+			t.Errorf("no chart of %s; charts %v", want, pairs)
+		}
+	}
+	if len(pairs) != 6 {
+		t.Errorf("%d charts, want the 6 pairs of 4 parameters: %v", len(pairs), pairs)
+	}
+	r := &reports.CalibrationReport{Study: "s", ID: "sweep-s-1", Version: "v", DB: "r.duckdb", Plausible: v,
+		Targets: []reports.CalibrationTarget{{Name: "k", Observed: 0.1, Tolerance: 0.02, Fitted: 0.1, Inside: true, Dose: 1, DoseValue: 1}}}
+	var b bytes.Buffer
+	if err := r.WritePDF(&b); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := pdfPages(b.Bytes()); err != nil || n != 3 {
+		t.Errorf("%d pages (%v), want 3: the fit, the dose-response chart, the plausible set", n, err)
+	}
+	if _, err := reports.PlausibleChart(&reports.PlausibleView{Paths: []string{"a"}, X: [][]float64{{1}}, Weights: []float64{1}, Start: []float64{1}}); err == nil {
+		t.Error("a chart of one parameter")
+	}
+}

@@ -360,16 +360,22 @@ func KPIChart(c *Comparison) (*Chart, error) {
 		p.Y.Min = 0
 		plots = append(plots, p)
 	}
-	cols := 3
+	grid := gridOf(plots, 3)
+	return &Chart{Name: "kpis", Title: "Final results per arm",
+		Caption: "Totals at the end of the run: mean over replicates per arm, with 95 % confidence intervals (Student's t) as error bars.",
+		Grid:    grid}, nil
+}
+
+// gridOf lays plots out in rows of cols, the last row padded with empty
+// cells.
+func gridOf(plots []*plot.Plot, cols int) [][]*plot.Plot {
 	var grid [][]*plot.Plot
 	for i := 0; i < len(plots); i += cols {
 		row := make([]*plot.Plot, cols)
 		copy(row, plots[i:min(i+cols, len(plots))])
 		grid = append(grid, row)
 	}
-	return &Chart{Name: "kpis", Title: "Final results per arm",
-		Caption: "Totals at the end of the run: mean over replicates per arm, with 95 % confidence intervals (Student's t) as error bars.",
-		Grid:    grid}, nil
+	return grid
 }
 
 // ParetoChart draws platform revenue against churn, one point per arm (or

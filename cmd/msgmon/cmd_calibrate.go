@@ -481,6 +481,16 @@ func (c *calibration) report(path, db string, force bool) error {
 	if c.check {
 		how = "at the scenario's own values (a check, no search)"
 	}
+	if c.abc != nil {
+		ps := c.plausibleSet()
+		v := &reports.PlausibleView{Paths: ps.Paths, Start: c.fit.X,
+			Summary: fmt.Sprintf("%d vectors drawn by ABC (population Monte Carlo, %d generations, %d evaluations), effective sample size %.1f; each meets every target within %g x its tolerance.",
+				len(ps.Vectors), len(c.abc.Epsilons), c.abc.Evaluations, c.abc.ESS(), c.abcSet.Epsilon)}
+		for _, x := range ps.Vectors {
+			v.X, v.Weights = append(v.X, x.Values), append(v.Weights, x.Weight)
+		}
+		r.Plausible = v
+	}
 	r.Summary = fmt.Sprintf("%s (%s): %d of %d targets inside their tolerance %s; weighted cost %.3g "+
 		"(the sum of squared residuals in units of each target's tolerance).", c.file, c.id, n, len(r.Targets), how, c.fit.Cost)
 	return reports.SaveCalibration(r, path, force)
