@@ -159,3 +159,15 @@ func TestPercentile(t *testing.T) {
 		t.Errorf("one value: %v", got)
 	}
 }
+
+// TestSweepReportOfRobustStudy: the sweep report of a robust study's
+// batch does not claim that its points share seeds, and names the
+// study's own report.
+func TestSweepReportOfRobustStudy(t *testing.T) {
+	if got := seedsNote("robust", "robust-x-1"); strings.Contains(got, "same seeds") || !strings.Contains(got, "robust-x-1.pdf") {
+		t.Errorf("robust: %q", got)
+	}
+	if got := seedsNote("grid", "b"); !strings.Contains(got, "same seeds") {
+		t.Errorf("grid: %q", got)
+	}
+}

@@ -325,8 +325,7 @@ func (r *Report) writeSweepPDF(w io.Writer) (int, error) {
 		s.Info.Design, strings.Join(cols, ", "), max(s.Info.Points, len(points)), len(points), reps,
 		strings.Join(runs.Arms, ", ")), 0)
 	d.para(facts, fmt.Sprintf("Batch %s: %d runs (ids %s) in %s.", runs.BatchID, len(runs.Runs), runRanges(runs.IDs()), r.dbPath), 0)
-	d.para(textStyle(captionFont, 9, mutedColor), "Every point runs with the same seeds (common random numbers), so differences between points are the parameters'. "+
-		"Each interval is over one point's own replicates: runs of different points are never pooled.", 0)
+	d.para(textStyle(captionFont, 9, mutedColor), seedsNote(s.Info.Design, runs.BatchID), 0)
 	d.space(14)
 	d.para(textStyle(titleFont, 13, inkColor), "Results per point and arm at the end of the run (mean ± 95 % confidence interval over the point's replicates)", 0)
 	d.space(4)
@@ -369,4 +368,17 @@ func (r *Report) writeSweepPDF(w io.Writer) (int, error) {
 		return 0, err
 	}
 	return d.pages, nil
+}
+
+// seedsNote says how a sweep's points share random numbers. A robust
+// study's points are plausible behaviours, each with seeds of its own, so
+// its differences between points are not the parameters' alone.
+func seedsNote(design, batch string) string {
+	const pooled = "Each interval is over one point's own replicates: runs of different points are never pooled."
+	if design == "robust" {
+		return "Each point is one plausible behaviour of a robust study, with a population and random numbers of its own (within a point, " +
+			"every arm runs on the same ones), so differences between points are the behaviour's and chance's. " + pooled +
+			" The study's analysis (differences to the baseline, ranges, probabilities) is " + batch + ".pdf, written by msgmon robust."
+	}
+	return "Every point runs with the same seeds (common random numbers), so differences between points are the parameters'. " + pooled
 }
