@@ -144,7 +144,7 @@ func checkFlags(cmd *cobra.Command, _ []string) error {
 
 // addFormatFlag adds --format, the output format of a command's table.
 func addFormatFlag(f *pflag.FlagSet, p *string) {
-	f.StringVar(p, "format", reports.FormatTable, "output format: table, csv or json (one row or object per arm or point, every figure with its 95 % interval)")
+	f.StringVar(p, "format", reports.FormatTable, "output format: table, csv or json (one row or object per line of the table, every figure with the ends of its interval)")
 }
 
 // notes is where a command writes what is not its table: stdout for a
