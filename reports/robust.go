@@ -620,6 +620,7 @@ func (r *Robust) WritePDF(w io.Writer) error {
 	}
 	if len(r.Pairs) > 0 {
 		d.space(10)
+		d.room(vg.Points(100)) // the heading with the first rows of its table, not alone at a page's foot
 		d.para(textStyle(titleFont, 13, inkColor), "Head to head (the arm with the better mean first)", 0)
 		d.space(4)
 		var rows [][]string
