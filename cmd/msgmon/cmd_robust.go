@@ -338,16 +338,18 @@ func executeRobust(ctx context.Context, o *robustOptions, plan *robustPlan, args
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return nil, err
 	}
-	db, err = openStore(ctx, o.DB, stderr)
+	opened, err := openStore(ctx, o.DB, stderr)
 	if err != nil {
 		return nil, err
 	}
+	// Closed on any error: "return nil, err" has set db to nil by the
+	// time this runs, so it holds the database itself.
 	defer func() {
 		if err != nil {
-			db.Close()
-			db = nil
+			opened.Close()
 		}
 	}()
+	db = opened
 	file := "preset " + o.Preset
 	if len(args) > 0 {
 		file = args[0]

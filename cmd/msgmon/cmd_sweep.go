@@ -198,16 +198,18 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return nil, err
 	}
-	db, err = openStore(ctx, o.DB, stderr)
+	opened, err := openStore(ctx, o.DB, stderr)
 	if err != nil {
 		return nil, err
 	}
+	// Closed on any error: "return nil, err" has set db to nil by the
+	// time this runs, so it holds the database itself.
 	defer func() {
 		if err != nil {
-			db.Close()
-			db = nil
+			opened.Close()
 		}
 	}()
+	db = opened
 	spec, _ := os.ReadFile(path)
 	meta := store.SweepMeta{ID: id, Name: sw.Name, File: path, Design: sw.Design, Replicates: plan.scen[0].Replicates, Spec: string(spec)}
 	for i, p := range sw.Parameters {

@@ -212,19 +212,31 @@ func noOrphans(t *testing.T, dbPath string) {
 }
 
 // SIGINT and SIGTERM stop at the end of a day with exit codes 130 and 143
-// and leave only whole runs.
+// and leave only whole runs, in run and in the commands that run many
+// points (sweep and robust close the database they opened on the way out).
 func TestSignals(t *testing.T) {
 	bin := binary(t)
 	for _, c := range []struct {
 		sig  syscall.Signal
 		code int
-	}{{syscall.SIGINT, exitInterrupted}, {syscall.SIGTERM, exitTerminated}} {
+		cmd  string
+	}{{syscall.SIGINT, exitInterrupted, "run"}, {syscall.SIGTERM, exitTerminated, "run"},
+		{syscall.SIGINT, exitInterrupted, "sweep"}, {syscall.SIGINT, exitInterrupted, "robust"}} {
 		dir := t.TempDir()
 		// Long enough to be running still when the signal comes, on any
 		// machine: the signal ends it after the current day.
 		scen := writeScenario(t, dir, strings.Replace(killScenario, "days: 40", "days: 3000", 1))
 		dbPath := filepath.Join(dir, "r.duckdb")
-		cmd := exec.Command(bin, "run", scen, "--db", dbPath, "-q")
+		args := []string{c.cmd, scen, "--db", dbPath, "-q"}
+		switch c.cmd {
+		case "sweep":
+			sw := writeFile(t, dir, "sweep.yaml", "name: sig\nscenario: "+filepath.Base(scen)+
+				"\ndesign: grid\nparameters:\n  - {path: business.sends_per_week_mean, values: [1, 2]}\n")
+			args = []string{"sweep", sw, "--db", dbPath, "-q"}
+		case "robust":
+			args = append(args, "--vectors", "2", "--replicates", "1", "--no-report")
+		}
+		cmd := exec.Command(bin, args...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +247,7 @@ func TestSignals(t *testing.T) {
 		err := cmd.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != c.code {
-			t.Errorf("%v: got %v, want exit code %d", c.sig, err, c.code)
+			t.Errorf("%s, %v: got %v, want exit code %d", c.cmd, c.sig, err, c.code)
 		}
 		consistent(t, dbPath)
 	}
