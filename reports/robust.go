@@ -78,15 +78,18 @@ type RobustRow struct {
 	Arm    string
 	Ref    string // the arm it is compared with: the base, or another arm head to head
 	Metric RobustMetric
-	// Diffs are d_k, slot by slot: the mean over replicates of arm − base.
-	Diffs []float64
+	// Diffs are d_k, slot by slot: the mean over replicates of arm − base;
+	// slots where a run has no value (churn without follows) are left out
+	// and counted in Missing.
+	Diffs   []float64
+	Missing int
 	// Mean is the mean of Diffs; Lo and Hi their 5th and 95th percentiles
 	// (linear interpolation between order statistics, Hyndman–Fan type 7:
 	// position (N−1)·p from 0).
 	Mean, Lo, Hi float64
 	// Better counts the slots where the arm beats the base (d_k > 0, or
 	// < 0 when lower is better), Ties those with d_k exactly 0 (not
-	// better); PBetter = Better / N.
+	// better); PBetter = Better / (N − Missing).
 	Better, Ties int
 	PBetter      float64
 	// SEMedian is the median over slots of the standard error of d_k
@@ -106,6 +109,7 @@ type RobustRanking struct {
 	Order  []string // best first
 	Ranks  []int    // of Order, from 1; equal values share the rank
 	Holds  int
+	Valid  int // slots where every arm has a value
 	P      float64
 }
 
@@ -152,17 +156,34 @@ func AnalyseRobust(d RobustData) (*Robust, error) {
 	}
 	for m, met := range d.Metrics {
 		rk := RobustRanking{Metric: met}
+		// Slots where an arm has no value (churn of a run without
+		// follows) take no part.
+		valid := make([]bool, n)
+		for k := range n {
+			valid[k] = true
+			for a := range d.Arms {
+				if math.IsNaN(slotMean[k][a][m]) {
+					valid[k] = false
+				}
+			}
+		}
 		overall := make([]float64, len(d.Arms))
 		for a := range d.Arms {
-			col := make([]float64, n)
+			var col []float64
 			for k := range n {
-				col[k] = slotMean[k][a][m]
+				if valid[k] {
+					col = append(col, slotMean[k][a][m])
+				}
 			}
 			overall[a] = mean(col)
 		}
 		rk.Order, rk.Ranks = ranking(d.Arms, overall, met.LowerBetter)
 		want := rankOf(d.Arms, overall, met.LowerBetter)
 		for k := range n {
+			if !valid[k] {
+				continue
+			}
+			rk.Valid++
 			vals := make([]float64, len(d.Arms))
 			for a := range d.Arms {
 				vals[a] = slotMean[k][a][m]
@@ -171,7 +192,7 @@ func AnalyseRobust(d RobustData) (*Robust, error) {
 				rk.Holds++
 			}
 		}
-		rk.P = float64(rk.Holds) / float64(n)
+		rk.P = float64(rk.Holds) / float64(rk.Valid)
 		r.Rankings = append(r.Rankings, rk)
 	}
 	for a := range d.Arms {
@@ -206,7 +227,7 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 	met := d.Metrics[m]
 	n := len(d.Values)
 	reps := len(d.Values[0][a][m])
-	row := RobustRow{Arm: d.Arms[a], Ref: d.Arms[ref], Metric: met, Diffs: make([]float64, n), SEMedian: math.NaN(), PRanking: pRanking}
+	row := RobustRow{Arm: d.Arms[a], Ref: d.Arms[ref], Metric: met, SEMedian: math.NaN(), PRanking: pRanking}
 	var ses []float64
 	for k := range n {
 		diff := make([]float64, reps)
@@ -214,7 +235,11 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 			diff[i] = d.Values[k][a][m][i] - d.Values[k][ref][m][i]
 		}
 		dk := mean(diff)
-		row.Diffs[k] = dk
+		if math.IsNaN(dk) {
+			row.Missing++ // a run without a value: neither better nor a tie
+			continue
+		}
+		row.Diffs = append(row.Diffs, dk)
 		switch {
 		case dk == 0:
 			row.Ties++
@@ -227,7 +252,7 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 	}
 	row.Mean = mean(row.Diffs)
 	row.Lo, row.Hi = Percentile(row.Diffs, 0.05), Percentile(row.Diffs, 0.95)
-	row.PBetter = float64(row.Better) / float64(n)
+	row.PBetter = float64(row.Better) / float64(n-row.Missing)
 	if len(ses) > 0 {
 		row.SEMedian = Percentile(ses, 0.5)
 	}
@@ -370,11 +395,19 @@ func signedNum(x float64, digits int) string {
 // difference +1,234 $ (90 % plausible range +200 to +2,500)".
 func (r *Robust) Sentence(row RobustRow) string {
 	m := row.Metric
-	if row.Ties == r.Vectors {
-		return fmt.Sprintf("%s and %s do not differ in %s in any of the %d plausible behaviours", row.Arm, row.Ref, strings.ToLower(m.Title), r.Vectors)
+	valued := r.Vectors - row.Missing
+	none := ""
+	if row.Missing > 0 {
+		none = fmt.Sprintf(" (%d more without a value: no follows exposed)", row.Missing)
+	}
+	if valued == 0 {
+		return fmt.Sprintf("%s and %s: no value of %s in any of the %d plausible behaviours", row.Arm, row.Ref, strings.ToLower(m.Title), r.Vectors)
+	}
+	if row.Ties == valued {
+		return fmt.Sprintf("%s and %s do not differ in %s in any of the %d plausible behaviours%s", row.Arm, row.Ref, strings.ToLower(m.Title), valued, none)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s in %d of %d plausible behaviours (P = %.2f)", row.Arm, m.Better, row.Ref, row.Better, r.Vectors, row.PBetter)
+	fmt.Fprintf(&b, "%s %s %s in %d of %d plausible behaviours%s (P = %.2f)", row.Arm, m.Better, row.Ref, row.Better, valued, none, row.PBetter)
 	if row.Ties > 0 {
 		fmt.Fprintf(&b, ", equal in %d", row.Ties)
 	}
@@ -398,7 +431,7 @@ func (r *Robust) RankingSentence(rk RobustRanking) string {
 		}
 		b.WriteString(a)
 	}
-	return fmt.Sprintf("%s: %s, the same in %d of %d behaviours (P = %.2f)", rk.Metric.Label, b.String(), rk.Holds, r.Vectors, rk.P)
+	return fmt.Sprintf("%s: %s, the same in %d of %d behaviours (P = %.2f)", rk.Metric.Label, b.String(), rk.Holds, rk.Valid, rk.P)
 }
 
 func (r *Robust) heading() string {
@@ -464,15 +497,15 @@ func (r *Robust) Write(w io.Writer) error {
 
 // RobustColumns are the fields of a robust row in CSV and JSON, as in the
 // robust_results table.
-var RobustColumns = []string{"study_id", "scenario", "base", "arm", "metric", "mean_diff", "lo", "hi", "p_better", "ties",
-	"vectors", "replicates", "se_median", "p_ranking", "plausible"}
+var RobustColumns = []string{"study_id", "scenario", "against", "arm", "metric", "mean_diff", "lo", "hi", "p_better", "ties",
+	"missing", "vectors", "replicates", "se_median", "p_ranking", "plausible"}
 
 // Records are the rows as plain values under RobustColumns.
 func (r *Robust) Records() [][]any {
 	var out [][]any
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
 		out = append(out, []any{r.StudyID, r.Scenario, row.Ref, row.Arm, row.Metric.Column, row.Mean, row.Lo, row.Hi,
-			row.PBetter, row.Ties, r.Vectors, r.Replicates, row.SEMedian, row.PRanking, r.Plausible})
+			row.PBetter, row.Ties, row.Missing, r.Vectors, r.Replicates, row.SEMedian, row.PRanking, r.Plausible})
 	}
 	return out
 }
@@ -481,7 +514,7 @@ func (r *Robust) Records() [][]any {
 func (r *Robust) StoreRows() []store.RobustRow {
 	var out []store.RobustRow
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
-		out = append(out, store.RobustRow{StudyID: r.StudyID, Scenario: r.Scenario, Base: row.Ref, Arm: row.Arm,
+		out = append(out, store.RobustRow{StudyID: r.StudyID, Scenario: r.Scenario, Against: row.Ref, Arm: row.Arm, Missing: row.Missing,
 			Metric: row.Metric.Column, MeanDiff: row.Mean, Lo: row.Lo, Hi: row.Hi, PBetter: row.PBetter, Ties: row.Ties,
 			Vectors: r.Vectors, Replicates: r.Replicates, SEMedian: row.SEMedian, PRanking: row.PRanking,
 			Plausible: r.Plausible, Version: r.Version})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,7 +109,7 @@ func TestAnalyseRobust(t *testing.T) {
 	// The rows against the base, then head to head (base: the arm
 	// compared with).
 	if len(lines) != 7 || lines[0] != strings.Join(RobustColumns, ",") ||
-		lines[1] != "robust-s-1,s,b,x,platform_revenue_usd,1.3,-0.8,3.6999999999999997,0.6,1,5,2,0.5,0.6," ||
+		lines[1] != "robust-s-1,s,b,x,platform_revenue_usd,1.3,-0.8,3.6999999999999997,0.6,1,0,5,2,0.5,0.6," ||
 		!strings.HasPrefix(lines[6], "robust-s-1,s,x,y,churn_per_1000,-1.3,-3.7,") {
 		t.Errorf("CSV:\n%s", b.String())
 	}
@@ -169,5 +170,36 @@ func TestSweepReportOfRobustStudy(t *testing.T) {
 	}
 	if got := seedsNote("grid", "b"); !strings.Contains(got, "same seeds") {
 		t.Errorf("grid: %q", got)
+	}
+}
+
+// TestAnalyseRobustMissing: a slot where a run has no value (churn of a
+// run without follows exposed is NULL, read as NaN) is neither better nor
+// a tie: it is counted apart and left out of the mean, the range, P and
+// the ranking's share.
+func TestAnalyseRobustMissing(t *testing.T) {
+	d := robustFixture()
+	d.Values[3][1][1] = slices.Clone(d.Values[3][1][1]) // the fixture shares it between the metrics
+	d.Values[3][1][1][0] = math.NaN()                   // slot 3 (d = 4), arm x, churn, replicate 0
+	r, err := AnalyseRobust(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	churn := r.Rows[1]
+	// Left: d = 2.5, −1, 0, 1; lower churn is better only at −1.
+	if churn.Missing != 1 || churn.Better != 1 || churn.Ties != 1 || churn.PBetter != 0.25 || len(churn.Diffs) != 4 {
+		t.Errorf("churn with a missing slot: %+v", churn)
+	}
+	if math.Abs(churn.Mean-0.625) > 1e-12 || math.IsNaN(churn.Lo) || math.IsNaN(churn.Hi) {
+		t.Errorf("mean %v, range %v to %v; want 0.625 and numbers", churn.Mean, churn.Lo, churn.Hi)
+	}
+	if rk := r.Rankings[1]; rk.Valid != 4 || rk.Holds != 2 {
+		t.Errorf("churn ranking over the slots with values: %+v", rk)
+	}
+	if s := r.Sentence(churn); !strings.Contains(s, "in 1 of 4 plausible behaviours (1 more without a value") {
+		t.Errorf("sentence %q", s)
+	}
+	if rev := r.Rows[0]; rev.Missing != 0 || rev.Better != 3 {
+		t.Errorf("revenue should be untouched: %+v", rev)
 	}
 }

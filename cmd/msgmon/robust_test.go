@@ -76,7 +76,7 @@ vector,weight,distance,behaviour.react_rate,behaviour.conversations_per_day
 var fixtureValues = map[int][2]float64{3: {0.0025, 0.1}, 5: {0.0045, 0.18}, 9: {0.0035, 0.14}}
 
 // robustCSV runs msgmon robust with --format csv and returns its records
-// keyed "arm/metric" (against the baseline) and "arm/metric@base", with
+// keyed "arm/metric" (against the baseline) and "arm/metric@against", with
 // stderr.
 func robustCSV(t *testing.T, args ...string) (map[string]map[string]string, string) {
 	t.Helper()
@@ -95,12 +95,12 @@ func robustCSV(t *testing.T, args ...string) (map[string]map[string]string, stri
 			m[h] = r[i]
 		}
 		// The rows against the baseline come first and are keyed
-		// "arm/metric"; every row is also keyed "arm/metric@base" (head
-		// to head: base is the other arm).
+		// "arm/metric"; every row is also keyed "arm/metric@against" (head
+		// to head: against is the other arm).
 		if k := m["arm"] + "/" + m["metric"]; rows[k] == nil {
 			rows[k] = m
 		}
-		rows[m["arm"]+"/"+m["metric"]+"@"+m["base"]] = m
+		rows[m["arm"]+"/"+m["metric"]+"@"+m["against"]] = m
 	}
 	return rows, errOut
 }

@@ -7,17 +7,18 @@ import (
 	"time"
 )
 
-// robustDDL: one row per study, arm and metric of msgmon robust: the
-// paired difference of the arm to the base over the plausible behaviour
-// vectors (mean, 90 % plausible range, probability of beating the base,
-// exact ties), the replicate noise within a vector and the probability
-// that the ranking of the arms holds. New in schema version 5; a
+// robustDDL: one row per study, arm, arm it is compared with (against:
+// the study's base, or another arm head to head) and metric of msgmon
+// robust: the paired difference over the plausible behaviour vectors
+// (mean, 90 % plausible range, probability of beating the other arm,
+// exact ties, vectors where a run has no value), the replicate noise
+// within a vector and the probability that the ranking of the arms holds. New in schema version 5; a
 // self-contained CREATE, so an older file only gains an empty table. A
 // study analysed again replaces its rows.
 const robustDDL = `CREATE TABLE IF NOT EXISTS robust_results (
 	study_id       VARCHAR NOT NULL,
 	scenario       VARCHAR NOT NULL,
-	base           VARCHAR NOT NULL,
+	against        VARCHAR NOT NULL,
 	arm            VARCHAR NOT NULL,
 	metric         VARCHAR NOT NULL,
 	mean_diff      DOUBLE,
@@ -25,6 +26,7 @@ const robustDDL = `CREATE TABLE IF NOT EXISTS robust_results (
 	hi             DOUBLE,
 	p_better       DOUBLE,
 	ties           INTEGER NOT NULL,
+	missing        INTEGER NOT NULL,
 	vectors        INTEGER NOT NULL,
 	replicates     INTEGER NOT NULL,
 	se_median      DOUBLE,
@@ -36,11 +38,11 @@ const robustDDL = `CREATE TABLE IF NOT EXISTS robust_results (
 
 // RobustRow is one row of robust_results; NaN numbers are stored as NULL.
 type RobustRow struct {
-	StudyID, Scenario, Base, Arm, Metric string
-	MeanDiff, Lo, Hi, PBetter            float64
-	Ties, Vectors, Replicates            int
-	SEMedian, PRanking                   float64
-	Plausible, Version                   string
+	StudyID, Scenario, Against, Arm, Metric string
+	MeanDiff, Lo, Hi, PBetter               float64
+	Ties, Missing, Vectors, Replicates      int
+	SEMedian, PRanking                      float64
+	Plausible, Version                      string
 }
 
 // WriteRobust replaces the rows of the study studyID with rows, in one
@@ -70,9 +72,9 @@ func (db *DB) WriteRobust(ctx context.Context, studyID string, rows []RobustRow)
 		if r.StudyID != studyID {
 			return fmt.Errorf("store: robust results: a row of study %s among those of %s", r.StudyID, studyID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO robust_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.StudyID, r.Scenario, r.Base, r.Arm, r.Metric, null(r.MeanDiff), null(r.Lo), null(r.Hi), null(r.PBetter),
-			r.Ties, r.Vectors, r.Replicates, null(r.SEMedian), null(r.PRanking), r.Plausible, r.Version, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO robust_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.StudyID, r.Scenario, r.Against, r.Arm, r.Metric, null(r.MeanDiff), null(r.Lo), null(r.Hi), null(r.PBetter),
+			r.Ties, r.Missing, r.Vectors, r.Replicates, null(r.SEMedian), null(r.PRanking), r.Plausible, r.Version, now); err != nil {
 			return fmt.Errorf("store: robust results: %w", err)
 		}
 	}

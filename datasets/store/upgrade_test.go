@@ -60,7 +60,7 @@ func TestUpgradeFromVersion4(t *testing.T) {
 			t.Errorf("readOnly=%v: %v runs, want the 1 stored", readOnly, v)
 		}
 		if !readOnly {
-			row := RobustRow{StudyID: "robust-x", Scenario: "s", Base: "service", Arm: "a", Metric: "platform_revenue_usd",
+			row := RobustRow{StudyID: "robust-x", Scenario: "s", Against: "service", Arm: "a", Metric: "platform_revenue_usd",
 				MeanDiff: 1, Lo: 0, Hi: 2, PBetter: 0.75, Ties: 1, Vectors: 4, Replicates: 1, SEMedian: math.NaN(), PRanking: 1,
 				Plausible: "p.csv", Version: "test"}
 			if err := db.WriteRobust(ctx, "robust-x", []RobustRow{row, row}); err != nil {
