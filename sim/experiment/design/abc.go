@@ -1,6 +1,7 @@
 package design
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -9,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // ABCSettings configures ABC. A nil *ABCSettings is not allowed: Epsilon
@@ -72,12 +74,16 @@ type ABCResult struct {
 	// Converged reports that the last generation collected its
 	// particles at Epsilon within the budget.
 	Converged bool
+	// FinalGeneration is the generation Final returns: the last one,
+	// or, when the budget ran out during a generation at Epsilon, the
+	// last complete generation at Epsilon if there is one.
+	FinalGeneration int
 }
 
-// Final returns the accepted particles of the last generation run at
-// Epsilon, the sample of the approximate posterior.
+// Final returns the accepted particles of generation FinalGeneration, the
+// sample of the approximate posterior.
 func (r *ABCResult) Final() []ABCParticle {
-	g := len(r.Epsilons)
+	g := r.FinalGeneration
 	var out []ABCParticle
 	for _, p := range r.Particles {
 		if p.Generation == g && p.Accepted {
@@ -175,6 +181,7 @@ func ABC(box Box, model Model, distance func(y []float64) float64, s *ABCSetting
 	res := &ABCResult{}
 	var prev []ABCParticle // the previous generation's accepted particles
 	var prevU [][]float64  // their unit coordinates
+	lastFull := 0          // the last generation at epsilon with all its particles
 	eps := math.Inf(1)
 	if set.Start != nil {
 		eps = set.Epsilon
@@ -186,7 +193,7 @@ func ABC(box Box, model Model, distance func(y []float64) float64, s *ABCSetting
 			for i, p := range prev {
 				ds[i], ws[i] = p.Distance, p.Weight
 			}
-			q := weightedQuantile(ds, ws, set.Quantile)
+			q := WeightedQuantile(ds, ws, set.Quantile)
 			eps = max(set.Epsilon, min(eps, q))
 		}
 		res.Epsilons = append(res.Epsilons, eps)
@@ -283,12 +290,22 @@ func ABC(box Box, model Model, distance func(y []float64) float64, s *ABCSetting
 		full := len(acc) == set.Particles
 		atEps := eps <= set.Epsilon
 		if full && atEps && g >= set.Generations {
-			res.Converged = true
+			res.Converged, res.FinalGeneration = true, g
 			return res, nil
 		}
+		if full && atEps {
+			lastFull = g
+		}
 		if !full || res.Evaluations >= set.MaxEvaluations {
-			if atEps && len(acc) > 0 {
-				return res, nil // out of budget: a sample at epsilon, not converged
+			// Out of budget: a complete generation at epsilon if there is
+			// one, else this one if it holds two particles at epsilon.
+			switch {
+			case lastFull > 0:
+				res.FinalGeneration = lastFull
+				return res, nil
+			case atEps && len(acc) >= 2:
+				res.FinalGeneration = g
+				return res, nil
 			}
 			return res, fmt.Errorf("design: ABC spent its %d evaluations; generation %d accepted %d of %d particles within %.4g, and epsilon %.4g was not reached: raise the budget, widen epsilon, or start nearer the data",
 				set.MaxEvaluations, g, len(acc), set.Particles, eps, set.Epsilon)
@@ -421,34 +438,18 @@ func inUnitCube(u []float64) bool {
 	return true
 }
 
-// weightedQuantile is the q-quantile of x under weights w (the smallest x
-// whose cumulative weight reaches q of the total).
-func weightedQuantile(x, w []float64, q float64) float64 {
+// WeightedQuantile is the q-quantile of x under weights w: the smallest x
+// whose share of the total weight, counted from the smallest, reaches q
+// (gonum's stat.Quantile, Empirical).
+func WeightedQuantile(x, w []float64, q float64) float64 {
 	idx := make([]int, len(x))
 	for i := range idx {
 		idx[i] = i
 	}
-	slices.SortFunc(idx, func(a, b int) int { return cmpFloat(x[a], x[b]) })
-	var total float64
-	for _, v := range w {
-		total += v
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
+	xs, ws := make([]float64, len(x)), make([]float64, len(x))
+	for k, i := range idx {
+		xs[k], ws[k] = x[i], w[i]
 	}
-	var c float64
-	for _, i := range idx {
-		c += w[i]
-		if c >= q*total {
-			return x[i]
-		}
-	}
-	return x[idx[len(idx)-1]]
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return stat.Quantile(q, stat.Empirical, xs, ws)
 }

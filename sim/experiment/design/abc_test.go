@@ -201,7 +201,8 @@ func TestABCErrors(t *testing.T) {
 	// Out of budget within a later generation at epsilon: the particles
 	// found, not converged, no error.
 	res, err = ABC(box, id, dist, &ABCSettings{Epsilon: 1, Particles: 20, Generations: 3, MaxEvaluations: 50, Start: []float64{0.5}, StartScale: 0.05})
-	if err != nil || res.Converged || len(res.Final()) == 0 {
-		t.Errorf("partial generation: err %v, converged %v, %d final", err, res.Converged, len(res.Final()))
+	if err != nil || res.Converged || len(res.Final()) != 20 || res.FinalGeneration != len(res.Epsilons)-1 {
+		t.Errorf("partial generation: err %v, converged %v, %d final from generation %d of %d; want the last complete one's 20",
+			err, res.Converged, len(res.Final()), res.FinalGeneration, len(res.Epsilons))
 	}
 }
