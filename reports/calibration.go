@@ -156,7 +156,7 @@ func (r *CalibrationReport) WritePDF(w io.Writer) error {
 	if ch, err := DoseResponseChart(r.Targets, r.Curve); err == nil {
 		d.charts(ch)
 	}
-	if r.Plausible != nil {
+	if r.Plausible != nil && len(r.Plausible.Paths) >= 2 { // one parameter: the table says it
 		ch, err := PlausibleChart(r.Plausible)
 		if err != nil {
 			return err

@@ -78,7 +78,18 @@ func TestCalibrationReportPlausible(t *testing.T) {
 	if n, err := pdfPages(b.Bytes()); err != nil || n != 3 {
 		t.Errorf("%d pages (%v), want 3: the fit, the dose-response chart, the plausible set", n, err)
 	}
-	if _, err := reports.PlausibleChart(&reports.PlausibleView{Paths: []string{"a"}, X: [][]float64{{1}}, Weights: []float64{1}, Start: []float64{1}}); err == nil {
+	one := &reports.PlausibleView{Paths: []string{"a"}, X: [][]float64{{1}}, Weights: []float64{1}, Start: []float64{1}}
+	if _, err := reports.PlausibleChart(one); err == nil {
 		t.Error("a chart of one parameter")
+	}
+	// A calibration of one parameter gets its report all the same,
+	// without the page of pairs.
+	r.Plausible = one
+	b.Reset()
+	if err := r.WritePDF(&b); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := pdfPages(b.Bytes()); err != nil || n != 2 {
+		t.Errorf("one parameter: %d pages (%v), want 2", n, err)
 	}
 }

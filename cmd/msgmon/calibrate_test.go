@@ -224,6 +224,12 @@ func TestCalibrateBadInput(t *testing.T) {
 	if err == nil || exitCode(err, nil) != 2 || !strings.Contains(err.Error(), "--plausible 1: draw at least 2") {
 		t.Errorf("got %v", err)
 	}
+	study = writeFile(t, dir, "int.yaml", strings.Replace(recoveryStudy([3]float64{0.1, 0.5, 0.8}),
+		"  - {path: behaviour.react_shape, min: 0.2, max: 4}", "  - {path: user.follows_at_start, min: 1, max: 4, integer: true}", 1))
+	_, _, err = msgmon(t, context.Background(), "calibrate", "--check", "--plausible", "5", study, "--db", filepath.Join(dir, "b.duckdb"))
+	if err == nil || exitCode(err, nil) != 2 || !strings.Contains(err.Error(), "parameters[1] (user.follows_at_start) is an integer") {
+		t.Errorf("got %v", err)
+	}
 	study = writeFile(t, dir, "notol.yaml", strings.Replace(recoveryStudy([3]float64{0.1, 0.5, 0.8}), "    tolerance: 0.01\n", "", 1))
 	_, _, err = msgmon(t, context.Background(), "calibrate", "--check", "--plausible", "5", study, "--db", filepath.Join(dir, "b.duckdb"))
 	if err == nil || exitCode(err, nil) != 2 || !strings.Contains(err.Error(), study+":24: targets[0].tolerance:") {

@@ -120,7 +120,7 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		return err
 	}
 	defer ev.db.Close()
-	cal, err := calibrate(ctx, ev, sw, o.Check, o.abcOptions.settings(), stderr)
+	cal, err := calibrate(ctx, ev, sw, o.Check, stderr)
 	if err != nil {
 		return err
 	}
@@ -130,23 +130,11 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "\nThe fit is stored in %s (table calibration_fits, sweep_id '%s').\n", o.DB, ev.id)
-	if cal.abc != nil {
-		if err := ev.db.WritePlausible(ctx, ev.id, cal.plausibleRows()); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Every vector ABC evaluated is stored in table plausible_vectors (sweep_id '%s'; the plausible set: final).\n", ev.id)
-		if o.SavePlausible != "" {
-			if err := cal.savePlausible(o.SavePlausible); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "Plausible set written to %s (msgmon robust SCENARIO --plausible %s)\n", o.SavePlausible, o.SavePlausible)
-		}
-	}
+	// Named by the calibration's id: the same study (and check) makes
+	// the same report from the same stored runs, so it is written over;
+	// another study or check gets its own.
+	pdf := filepath.Join(filepath.Dir(o.DB), "calibration-"+strings.TrimPrefix(ev.id, "sweep-")+".pdf")
 	if !o.NoReport {
-		// Named by the calibration's id: the same study (and check)
-		// makes the same report from the same stored runs, so it is
-		// written over; another study or check gets its own.
-		pdf := filepath.Join(filepath.Dir(o.DB), "calibration-"+strings.TrimPrefix(ev.id, "sweep-")+".pdf")
 		if err := cal.report(pdf, o.DB, true); err != nil {
 			return err
 		}
@@ -161,6 +149,29 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 			return err
 		}
 		fmt.Fprintf(stdout, "Overlay of the fitted values written to %s (msgmon compare SCENARIO --overlay %s)\n", o.Save, o.Save)
+	}
+	// The plausible set, once the fit is printed and stored.
+	if s := o.abcOptions.settings(); s != nil {
+		if err := cal.drawPlausible(s, stderr); err != nil {
+			return err
+		}
+		cal.printPlausible(stdout)
+		if err := ev.db.WritePlausible(ctx, ev.id, cal.plausibleRows()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nEvery vector ABC evaluated is stored in table plausible_vectors (sweep_id '%s'; the plausible set: final).\n", ev.id)
+		if o.SavePlausible != "" {
+			if err := cal.savePlausible(o.SavePlausible); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Plausible set written to %s (msgmon robust SCENARIO --plausible %s)\n", o.SavePlausible, o.SavePlausible)
+		}
+		if !o.NoReport {
+			if err := cal.report(pdf, o.DB, true); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "Report, with the plausible set: %s\n", pdf)
+		}
 	}
 	return nil
 }
@@ -177,7 +188,8 @@ type calibration struct {
 	curve   [][2]float64 // dose, response at the fit over the curve's doses
 	abc     *design.ABCResult
 	abcSet  *design.ABCSettings
-	abcTime time.Duration // of elapsed, the plausible set's
+	abcTime time.Duration
+	model   design.Model // the targets at a parameter vector, for ABC
 }
 
 // calibrate fits the sweep's parameters to its targets: weighted least
@@ -188,7 +200,7 @@ type calibration struct {
 //
 // With check, there is no search: the targets are measured once at the
 // base scenario's own values of the parameters.
-func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check bool, abc *design.ABCSettings, stderr io.Writer) (*calibration, error) {
+func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check bool, stderr io.Writer) (*calibration, error) {
 	var extras [][]datasets.Override
 	var labels []string
 	var exprs [][]string
@@ -253,6 +265,8 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 		var ex [][]datasets.Override
 		var lb []string
 		var es [][]string
+		// The curve's arms and horizons for now, the targets' again after
+		// (model measures the targets).
 		arms, horizons := ev.targetArms, ev.horizons
 		defer func() { ev.targetArms, ev.horizons = arms, horizons }()
 		ev.targetArms, ev.horizons = nil, nil
@@ -269,16 +283,9 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 		for _, m := range ms {
 			c.curve = append(c.curve, [2]float64{m.Mean[1], m.Mean[0]})
 		}
-		ev.targetArms, ev.horizons = arms, horizons // the targets again, for ABC
 		c.elapsed = time.Since(t0)
 	}
-	if abc != nil {
-		t1 := time.Now()
-		if err := c.drawPlausible(model, target, abc, stderr); err != nil {
-			return nil, err
-		}
-		c.elapsed, c.abcTime = time.Since(t0), time.Since(t1)
-	}
+	c.model = model // for the plausible set
 	return c, nil
 }
 
@@ -360,10 +367,10 @@ func (c *calibration) inside(i int) bool {
 func (c *calibration) print(w io.Writer) {
 	sw, fit := c.sw, c.fit
 	if c.check {
-		fmt.Fprintf(w, "Check %s (%s): the targets at the scenario's own values, in %s\n\n", sw.Name, c.id, (c.elapsed - c.abcTime).Round(time.Second))
+		fmt.Fprintf(w, "Check %s (%s): the targets at the scenario's own values, in %s\n\n", sw.Name, c.id, c.elapsed.Round(time.Second))
 	} else {
 		fmt.Fprintf(w, "Calibrate %s (%s): %d evaluations of %d targets in %s; converged: %v\n\n",
-			sw.Name, c.id, fit.Evaluations, len(sw.Targets), (c.elapsed - c.abcTime).Round(time.Second), fit.Converged)
+			sw.Name, c.id, fit.Evaluations, len(sw.Targets), c.elapsed.Round(time.Second), fit.Converged)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	if c.check {
@@ -407,9 +414,6 @@ func (c *calibration) print(w io.Writer) {
 	fmt.Fprintln(w, "\nSources:")
 	for _, t := range sw.Targets {
 		fmt.Fprintf(w, "  %s: %s\n", t.Name, t.Source)
-	}
-	if c.abc != nil {
-		c.printPlausible(w)
 	}
 }
 

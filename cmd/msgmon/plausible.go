@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -67,6 +66,12 @@ func (o *abcOptions) check(sw *datasets.Sweep, force bool) error {
 			return usageErr("%s exists; choose another --save-plausible path or overwrite it with --force", o.SavePlausible)
 		}
 	}
+	for i, p := range sw.Box() {
+		if p.Integer {
+			return usageErr("%s: parameters[%d] (%s) is an integer; ABC (--plausible) draws continuous parameters only, so drop integer: true or the --plausible flag",
+				sw.File(), i, p.Name)
+		}
+	}
 	for i, t := range sw.Targets {
 		if !(t.Tolerance > 0) {
 			return usageErr("%s:%d: targets[%d].tolerance: target %q has none; ABC (--plausible) measures each target in units of its tolerance, so give every target one",
@@ -105,7 +110,7 @@ func abcDistance(sw *datasets.Sweep) func(y []float64) float64 {
 
 // drawPlausible runs ABC from the calibration's point (the fit, or the
 // scenario's values for a check), with the study's seed.
-func (c *calibration) drawPlausible(model design.Model, target []float64, s *design.ABCSettings, stderr io.Writer) error {
+func (c *calibration) drawPlausible(s *design.ABCSettings, stderr io.Writer) error {
 	box := c.sw.Box()
 	if !box.Contains(c.fit.X) {
 		var parts []string
@@ -118,11 +123,12 @@ func (c *calibration) drawPlausible(model design.Model, target []float64, s *des
 	set := *s
 	set.Start = slices.Clone(c.fit.X)
 	set.Seed = c.sw.Seed
-	res, err := design.ABC(box, model, abcDistance(c.sw), &set)
+	t0 := time.Now()
+	res, err := design.ABC(box, c.model, abcDistance(c.sw), &set)
 	if err != nil {
 		return err
 	}
-	c.abc, c.abcSet = res, &set
+	c.abc, c.abcSet, c.abcTime = res, &set, time.Since(t0)
 	if !res.Converged {
 		fmt.Fprintf(stderr, "calibrate: ABC ran out of its budget of %d evaluations; the plausible set has %d of the %d vectors asked for (raise --abc-budget)\n",
 			res.Evaluations, len(res.Final()), set.Particles)
@@ -132,18 +138,9 @@ func (c *calibration) drawPlausible(model design.Model, target []float64, s *des
 
 // weightedQuantiles are the weighted q-quantiles of x.
 func weightedQuantiles(x, w []float64, qs ...float64) []float64 {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
-	xs, ws := make([]float64, len(x)), make([]float64, len(x))
-	for k, i := range idx {
-		xs[k], ws[k] = x[i], w[i]
-	}
 	out := make([]float64, len(qs))
 	for i, q := range qs {
-		out[i] = stat.Quantile(q, stat.Empirical, xs, ws)
+		out[i] = design.WeightedQuantile(x, w, q)
 	}
 	return out
 }
@@ -190,7 +187,7 @@ func (c *calibration) printPlausible(w io.Writer) {
 
 // plausibleRows are the rows of plausible_vectors: every evaluation.
 func (c *calibration) plausibleRows() []store.PlausibleRow {
-	last := len(c.abc.Epsilons)
+	last := c.abc.FinalGeneration
 	var rows []store.PlausibleRow
 	for i, p := range c.abc.Particles {
 		params, outs := map[string]float64{}, map[string]any{}
@@ -243,7 +240,7 @@ func (c *calibration) plausibleSet() *datasets.PlausibleSet {
 	for _, p := range c.sw.Parameters {
 		ps.Paths = append(ps.Paths, p.Path)
 	}
-	last := len(res.Epsilons)
+	last := res.FinalGeneration
 	for i, p := range res.Particles {
 		if p.Generation == last && p.Accepted {
 			ps.Vectors = append(ps.Vectors, datasets.PlausibleVector{ID: i + 1, Weight: p.Weight, Distance: p.Distance, Values: slices.Clone(p.X)})
