@@ -15,14 +15,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/reports"
 	"github.com/msgmon/msgmon/sim"
-	"github.com/msgmon/msgmon/sim/experiment"
 )
 
 type robustOptions struct {
@@ -51,8 +49,8 @@ top of --overlay) and a seed of its own, derived from the scenario's seed
 and k alone (a counter-based stream), so every slot has its own
 population and random numbers; within a slot every arm runs
 robust.replicates times (default 2) on the same ones, as in compare.
-Slot k is exactly msgmon compare with the vector as an overlay, --seed the
-slot's seed (runs.scenario_json shows it) and --replicates R.
+Slot k is exactly msgmon compare with the vector as an overlay (on top of
+any --overlay), --seed the slot's seed (runs.scenario_json shows it) and --replicates R.
 
 For each arm and metric (reach of messages and of ads, churn per 1,000
 follows, platform revenue) the difference to the baseline in slot k is
@@ -217,6 +215,10 @@ func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 	base := o.Baseline
 	if base == "" {
 		base = sc.Baseline()
+		if len(o.Arms) > 0 && !slices.Contains(o.Arms, base) {
+			return nil, usageErr("--arm %s leaves out the baseline %s the others are compared with; add --arm %s, or name another with --baseline",
+				strings.Join(o.Arms, " --arm "), base, base)
+		}
 	}
 	if err := checkBaseline(sc, o.Arms, base); err != nil {
 		return nil, err
@@ -237,6 +239,9 @@ func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 		}
 	}
 	if len(arms) < 2 {
+		if len(sc.Arms()) < 2 {
+			return nil, usageErr("scenario %s has one arm (%s): robust compares arms, so enable another model or list arms under compare:", sc.Name, base)
+		}
 		return nil, usageErr("robust compares arms with %s: choose at least one other arm (--arm)", base)
 	}
 	var set *datasets.PlausibleSet
@@ -321,35 +326,9 @@ func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 
 // executeRobust runs (or resumes) every slot of the plan into the
 // database, as a sweep whose points are the slots, and returns it open.
-func executeRobust(ctx context.Context, o *robustOptions, plan *robustPlan, args []string, stderr io.Writer) (db *store.DB, err error) {
+func executeRobust(ctx context.Context, o *robustOptions, plan *robustPlan, args []string, stderr io.Writer) (*store.DB, error) {
 	sc := plan.sc
-	largest := &plan.slots[0].Config
-	for _, s := range plan.slots {
-		if sim.MemoryEstimate(&s.Config) > sim.MemoryEstimate(largest) {
-			largest = &s.Config
-		}
-	}
-	if err := checkMemory(sc.Name, largest); err != nil {
-		return nil, err
-	}
 	R := sc.Robust.Replicates
-	runs := len(plan.slots) * len(plan.arms) * R
-	parallel, workers := runsAtOnce(o.Parallel, o.Workers, len(plan.slots)*R, largest)
-	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
-		return nil, err
-	}
-	opened, err := openStore(ctx, o.DB, stderr)
-	if err != nil {
-		return nil, err
-	}
-	// Closed on any error: "return nil, err" has set db to nil by the
-	// time this runs, so it holds the database itself.
-	defer func() {
-		if err != nil {
-			opened.Close()
-		}
-	}()
-	db = opened
 	file := "preset " + o.Preset
 	if len(args) > 0 {
 		file = args[0]
@@ -363,69 +342,10 @@ func executeRobust(ctx context.Context, o *robustOptions, plan *robustPlan, args
 	for j, p := range plan.set.Paths {
 		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p, Column: plan.cols[j], Type: "DOUBLE"})
 	}
-	resumed, err := db.RegisterSweep(ctx, meta)
-	if err != nil {
-		return nil, err
+	st := study{meta: meta, kind: "robust", scen: plan.slots, arms: plan.arms,
+		status: fmt.Sprintf("%s: %d behaviours x %d arms x %d replicates, %%d at a time", sc.Name, len(plan.slots), len(plan.arms), R)}
+	for k := range plan.slots {
+		st.index = append(st.index, k)
 	}
-	keys, err := db.RunKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var points []experiment.Point
-	var prefixes []string
-	stored := 0
-	for k, s := range plan.slots {
-		spec, err := s.Spec()
-		if err != nil {
-			return nil, err
-		}
-		var kept []experiment.Arm
-		for _, a := range spec.Arms {
-			if slices.Contains(plan.arms, a.Name) {
-				kept = append(kept, a)
-			}
-		}
-		spec.Arms, spec.Workers = kept, workers
-		hash, err := s.Hash()
-		if err != nil {
-			return nil, err
-		}
-		js, err := s.JSON()
-		if err != nil {
-			return nil, err
-		}
-		prefix := fmt.Sprintf("%s/p%d/", plan.id, k)
-		spec.Skip = func(key string) bool { return keys[prefix+key] }
-		for key := range keys {
-			if strings.HasPrefix(key, prefix) {
-				stored++
-			}
-		}
-		sink := &store.Sink{DB: db, BatchID: plan.id, Scenario: sc.Name, ScenarioHash: hash, ScenarioJSON: string(js),
-			Version: version(), Params: plan.params[k], KeyPrefix: prefix}
-		points = append(points, experiment.Point{Spec: spec, Hash: hash, Sink: sink})
-		prefixes = append(prefixes, prefix)
-	}
-	if o.Shard.shard != nil {
-		st := store.Study{ID: plan.id, Kind: "robust", Name: plan.name, Hash: plan.id, Version: version()}
-		if err := o.Shard.shardPoints(ctx, db, st, points, prefixes); err != nil {
-			return nil, err
-		}
-	}
-	if resumed {
-		fmt.Fprintf(stderr, "robust %s: resuming; %d of %d runs already stored\n", plan.id, stored, runs)
-	}
-	var progress func(done, total int)
-	if !o.Quiet && isTerminal(stderr) {
-		bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d behaviours x %d arms x %d replicates, %d at a time", sc.Name, len(points), len(plan.arms), R, parallel)),
-			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish())
-		progress = func(done, total int) { _ = bar.Set(done * 100 / total) }
-		defer bar.Finish()
-	}
-	if err := experiment.RunPoints(ctx, points, parallel, progress); err != nil {
-		return nil, err
-	}
-	return db, nil
+	return executeStudy(ctx, studyFlags{DB: o.DB, Parallel: o.Parallel, Workers: o.Workers, Quiet: o.Quiet, Shard: &o.Shard}, st, stderr)
 }

@@ -6,18 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/reports"
-	"github.com/msgmon/msgmon/sim"
-	"github.com/msgmon/msgmon/sim/experiment"
 )
 
 type sweepOptions struct {
@@ -172,44 +168,13 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 
 // executeSweep runs (or resumes) every point of the plan into the database
 // and returns it open; close it when done.
-func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path string, stderr io.Writer) (db *store.DB, err error) {
+func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path string, stderr io.Writer) (*store.DB, error) {
 	sw := plan.sweep
 	id := sw.ID()
 	runs := 0
 	for _, s := range plan.scen {
 		runs += s.Replicates * len(s.Arms())
 	}
-	// Memory: the largest point, once per run at a time.
-	largest := &plan.scen[0].Config
-	for _, s := range plan.scen {
-		if sim.MemoryEstimate(&s.Config) > sim.MemoryEstimate(largest) {
-			largest = &s.Config
-		}
-	}
-	if err := checkMemory(sw.Name, largest); err != nil {
-		return nil, err
-	}
-	pairs := 0 // (point, replicate) pairs, the units run side by side
-	for _, sc := range plan.scen {
-		pairs += sc.Replicates
-	}
-	parallel, workers := runsAtOnce(o.Parallel, o.Workers, pairs, largest)
-
-	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
-		return nil, err
-	}
-	opened, err := openStore(ctx, o.DB, stderr)
-	if err != nil {
-		return nil, err
-	}
-	// Closed on any error: "return nil, err" has set db to nil by the
-	// time this runs, so it holds the database itself.
-	defer func() {
-		if err != nil {
-			opened.Close()
-		}
-	}()
-	db = opened
 	spec, _ := os.ReadFile(path)
 	meta := store.SweepMeta{ID: id, Name: sw.Name, File: path, Design: sw.Design, Replicates: plan.scen[0].Replicates, Spec: string(spec)}
 	for i, p := range sw.Parameters {
@@ -224,66 +189,11 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 		}
 		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p.Path, Column: sw.Columns()[i], Type: typ})
 	}
+	st := study{meta: meta, kind: "sweep", scen: plan.scen,
+		status: fmt.Sprintf("%s: %d points, %d runs, %%d at a time", sw.Name, len(plan.points), runs)}
 	for _, pt := range plan.points {
-		meta.Points = append(meta.Points, sw.PointParams(id, pt))
+		st.meta.Points = append(st.meta.Points, sw.PointParams(id, pt))
+		st.index = append(st.index, pt.Index)
 	}
-	resumed, err := db.RegisterSweep(ctx, meta)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := db.RunKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var points []experiment.Point
-	var prefixes []string
-	stored := 0
-	for i, s := range plan.scen {
-		spec, err := s.Spec()
-		if err != nil {
-			return nil, err
-		}
-		spec.Workers = workers
-		hash, err := s.Hash()
-		if err != nil {
-			return nil, err
-		}
-		js, err := s.JSON()
-		if err != nil {
-			return nil, err
-		}
-		prefix := fmt.Sprintf("%s/p%d/", id, plan.points[i].Index)
-		spec.Skip = func(k string) bool { return keys[prefix+k] }
-		for k := range keys {
-			if strings.HasPrefix(k, prefix) {
-				stored++
-			}
-		}
-		sink := &store.Sink{DB: db, BatchID: id, Scenario: sw.Name, ScenarioHash: hash, ScenarioJSON: string(js),
-			Version: version(), Params: sw.PointParams(id, plan.points[i]), KeyPrefix: prefix}
-		points = append(points, experiment.Point{Spec: spec, Hash: hash, Sink: sink})
-		prefixes = append(prefixes, prefix)
-	}
-	if o.Shard.shard != nil {
-		st := store.Study{ID: id, Kind: "sweep", Name: sw.Name, Hash: id, Version: version()}
-		if err := o.Shard.shardPoints(ctx, db, st, points, prefixes); err != nil {
-			return nil, err
-		}
-	}
-	if resumed {
-		fmt.Fprintf(stderr, "sweep %s: resuming; %d of %d runs already stored\n", sw.Name, stored, runs)
-	}
-	var progress func(done, total int)
-	if !o.Quiet && isTerminal(stderr) {
-		bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(stderr),
-			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d points, %d runs, %d at a time", sw.Name, len(points), runs, parallel)),
-			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish())
-		progress = func(done, total int) { _ = bar.Set(done * 100 / total) }
-		defer bar.Finish()
-	}
-	if err := experiment.RunPoints(ctx, points, parallel, progress); err != nil {
-		return nil, err
-	}
-	return db, nil
+	return executeStudy(ctx, studyFlags{DB: o.DB, Parallel: o.Parallel, Workers: o.Workers, Quiet: o.Quiet, Shard: &o.Shard}, st, stderr)
 }

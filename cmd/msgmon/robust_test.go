@@ -136,7 +136,7 @@ func TestRobustKnownAnswer(t *testing.T) {
 			t.Errorf("revenue %s = %v, want 4000 (40 businesses x 2 months x 50 $)", k, got)
 		}
 	}
-	if rev["p_better"] != "1" || rev["ties"] != "0" || rev["vectors"] != "4" || rev["base"] != "service" || rev["se_median"] != "" {
+	if rev["p_better"] != "1" || rev["ties"] != "0" || rev["vectors"] != "4" || rev["against"] != "service" || rev["se_median"] != "" {
 		t.Errorf("revenue row %v: want P 1, no ties, 4 vectors, base service, no SE with one replicate", rev)
 	}
 	for _, m := range []string{"reach_messages_cum", "churn_per_1000"} {
@@ -179,7 +179,7 @@ func TestRobustKnownAnswer(t *testing.T) {
 		t.Errorf("the second command did not resume the study: %s", errOut)
 	}
 	back := rows["service/platform_revenue_usd"]
-	if back == nil || num(t, back["mean_diff"]) != -4000 || back["p_better"] != "0" || back["ties"] != "0" || back["base"] != "service+test_fee" {
+	if back == nil || num(t, back["mean_diff"]) != -4000 || back["p_better"] != "0" || back["ties"] != "0" || back["against"] != "service+test_fee" {
 		t.Errorf("service against the fee arm: %v, want -4000 and P 0", back)
 	}
 	// JSON for other tools: stdout holds the objects alone, NaN as null.
@@ -203,7 +203,7 @@ func TestRobustKnownAnswer(t *testing.T) {
 	if n := scalar(t, d, "SELECT count(*) FROM runs"); n != 8 {
 		t.Errorf("%v runs after the second command, want 8 (4 slots x 2 arms x 1 replicate)", n)
 	}
-	if n := scalar(t, d, "SELECT count(*) FROM robust_results WHERE base = 'service' AND mean_diff = 4000 AND p_better = 1"); n != 1 {
+	if n := scalar(t, d, "SELECT count(*) FROM robust_results WHERE against = 'service' AND mean_diff = 4000 AND p_better = 1"); n != 1 {
 		t.Errorf("robust_results: %v revenue rows of the last analysis, want 1", n)
 	}
 	if n := scalar(t, d, "SELECT count(*) FROM robust_results"); n != float64(len(robustMetricColumns())) {
@@ -421,6 +421,8 @@ func TestRobustBadInput(t *testing.T) {
 		{[]string{"--plausible", "nosuch"}, "--plausible nosuch: no such embedded plausible set (push-disable"},
 		{[]string{"--baseline", "nosuch"}, "--baseline nosuch: not an arm of this comparison"},
 		{[]string{"--arm", "service"}, "robust compares arms with service: choose at least one other arm"},
+		{[]string{"--arm", "service+paid_push"}, "--arm service+paid_push leaves out the baseline service"},
+		{[]string{"--plausible", writeFile(t, dir, "empty.csv", "# c\nvector,weight,distance,behaviour.react_rate\n")}, "no vectors"},
 	}
 	for _, c := range cases {
 		_, _, err := msgmon(t, ctx, append([]string{"robust", "-q", "--no-report", "--db", db}, c.args...)...)
