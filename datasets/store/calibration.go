@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"time"
 )
@@ -51,29 +50,11 @@ type CalibrationRow struct {
 // WriteCalibration replaces the rows of the calibration rows[0].SweepID
 // with rows, in one transaction.
 func (db *DB) WriteCalibration(ctx context.Context, rows []CalibrationRow) error {
-	if db.readOnly {
-		return ErrReadOnly
-	}
 	if len(rows) == 0 {
 		return nil
 	}
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: calibration: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "DELETE FROM calibration_fits WHERE sweep_id = ?", rows[0].SweepID); err != nil {
-		return fmt.Errorf("store: calibration: %w", err)
-	}
-	null := func(x float64) any {
-		if math.IsNaN(x) {
-			return nil
-		}
-		return x
-	}
 	now := time.Now().UTC()
+	var vals [][]any
 	for i, r := range rows {
 		var h any
 		if r.Horizon > 0 {
@@ -83,15 +64,8 @@ func (db *DB) WriteCalibration(ctx context.Context, rows []CalibrationRow) error
 		if math.IsNaN(r.Tolerance) || math.IsNaN(r.Fitted) {
 			inside = nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO calibration_fits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.SweepID, r.Name, r.Target, i, r.Arm, h, r.Output, r.Observed, null(r.Tolerance), null(r.Fitted), inside,
-			null(r.Dose), null(r.DoseValue), r.Source, r.Parameters, r.Version, now); err != nil {
-			return fmt.Errorf("store: calibration: %w", err)
-		}
+		vals = append(vals, []any{r.SweepID, r.Name, r.Target, i, r.Arm, h, r.Output, r.Observed, finiteOrNull(r.Tolerance),
+			finiteOrNull(r.Fitted), inside, finiteOrNull(r.Dose), finiteOrNull(r.DoseValue), r.Source, r.Parameters, r.Version, now})
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: calibration: %w", err)
-	}
-	_, _ = db.sql.ExecContext(context.WithoutCancel(ctx), "CHECKPOINT")
-	return nil
+	return db.replaceRows(ctx, "calibration", "calibration_fits", "sweep_id", rows[0].SweepID, vals)
 }

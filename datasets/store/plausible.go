@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"time"
 )
 
@@ -49,36 +47,11 @@ type PlausibleRow struct {
 // WritePlausible replaces the rows of the calibration sweepID with rows,
 // in one transaction.
 func (db *DB) WritePlausible(ctx context.Context, sweepID string, rows []PlausibleRow) error {
-	if db.readOnly {
-		return ErrReadOnly
-	}
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: plausible vectors: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "DELETE FROM plausible_vectors WHERE sweep_id = ?", sweepID); err != nil {
-		return fmt.Errorf("store: plausible vectors: %w", err)
-	}
-	finite := func(x float64) any {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
-		}
-		return x
-	}
 	now := time.Now().UTC()
+	var vals [][]any
 	for _, r := range rows {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO plausible_vectors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sweepID, r.Name, r.Particle, r.Generation, finite(r.Epsilon), finite(r.Distance),
-			r.Accepted, r.Final, r.Weight, r.Parameters, r.Outputs, r.Version, now); err != nil {
-			return fmt.Errorf("store: plausible vectors: %w", err)
-		}
+		vals = append(vals, []any{sweepID, r.Name, r.Particle, r.Generation, finiteOrNull(r.Epsilon), finiteOrNull(r.Distance),
+			r.Accepted, r.Final, r.Weight, r.Parameters, r.Outputs, r.Version, now})
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: plausible vectors: %w", err)
-	}
-	_, _ = db.sql.ExecContext(context.WithoutCancel(ctx), "CHECKPOINT")
-	return nil
+	return db.replaceRows(ctx, "plausible vectors", "plausible_vectors", "sweep_id", sweepID, vals)
 }

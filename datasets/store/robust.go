@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -48,39 +47,15 @@ type RobustRow struct {
 // WriteRobust replaces the rows of the study studyID with rows, in one
 // transaction.
 func (db *DB) WriteRobust(ctx context.Context, studyID string, rows []RobustRow) error {
-	if db.readOnly {
-		return ErrReadOnly
-	}
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: robust results: %w", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "DELETE FROM robust_results WHERE study_id = ?", studyID); err != nil {
-		return fmt.Errorf("store: robust results: %w", err)
-	}
-	null := func(x float64) any {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil
-		}
-		return x
-	}
 	now := time.Now().UTC()
+	var vals [][]any
 	for _, r := range rows {
 		if r.StudyID != studyID {
 			return fmt.Errorf("store: robust results: a row of study %s among those of %s", r.StudyID, studyID)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO robust_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.StudyID, r.Scenario, r.Against, r.Arm, r.Metric, null(r.MeanDiff), null(r.Lo), null(r.Hi), null(r.PBetter),
-			r.Ties, r.Missing, r.Vectors, r.Replicates, null(r.SEMedian), null(r.PRanking), r.Plausible, r.Version, now); err != nil {
-			return fmt.Errorf("store: robust results: %w", err)
-		}
+		vals = append(vals, []any{r.StudyID, r.Scenario, r.Against, r.Arm, r.Metric, finiteOrNull(r.MeanDiff), finiteOrNull(r.Lo),
+			finiteOrNull(r.Hi), finiteOrNull(r.PBetter), r.Ties, r.Missing, r.Vectors, r.Replicates, finiteOrNull(r.SEMedian),
+			finiteOrNull(r.PRanking), r.Plausible, r.Version, now})
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: robust results: %w", err)
-	}
-	_, _ = db.sql.ExecContext(context.WithoutCancel(ctx), "CHECKPOINT")
-	return nil
+	return db.replaceRows(ctx, "robust results", "robust_results", "study_id", studyID, vals)
 }
