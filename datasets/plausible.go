@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // A plausible set is the answer of a calibration by approximate Bayesian
@@ -371,4 +373,46 @@ func (ps *PlausibleSet) ScenarioWith(name string, data []byte, before []Override
 		out.add(ps.Vectors[i].line, "", "vector %d: the scenario %s with this vector does not load:\n%s", ps.Vectors[i].ID, name, strings.Join(rest, "\n"))
 	}
 	return nil, out.err()
+}
+
+// Check reports the first vector that does not make a valid scenario of
+// the text data (named name in problems) with the overrides before, as
+// ScenarioWith would: a set with one that does not is wrong for this
+// scenario, drawn or not.
+//
+// The text is parsed once; each vector is set in a copy of its tree, which
+// is then decoded and checked. The vector reported is the first refused in
+// the set's order, with ScenarioWith's message.
+func (ps *PlausibleSet) Check(name string, data []byte, before []Override) error {
+	if name == "" {
+		name = "scenario"
+	}
+	root := parseWith(data, before, &problems{file: name})
+	for i := range ps.Vectors {
+		if root != nil && ps.loads(name, root, i) {
+			continue
+		}
+		if _, err := ps.ScenarioWith(name, data, before, i, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loads reports whether vector i set in a copy of root makes a valid
+// scenario. root is only read.
+func (ps *PlausibleSet) loads(name string, root *yaml.Node, i int) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false // ScenarioWith says what went wrong
+		}
+	}()
+	r := deepCopy(root, 0)
+	for _, o := range ps.Overrides(i) {
+		if o.apply(r) != nil {
+			return false
+		}
+	}
+	_, err := fromRoot(name, r, &problems{file: name})
+	return err == nil
 }

@@ -166,7 +166,14 @@ func ParseWith(name string, data []byte, overrides []Override) (s *Scenario, err
 	if root == nil {
 		return nil, ps.err()
 	}
-	s = newScenario()
+	return fromRoot(name, root, ps)
+}
+
+// fromRoot decodes and checks the scenario of the YAML mapping root (the
+// file name, with the overrides set), collecting problems in ps. The
+// caller recovers from a panic, as ParseWith does.
+func fromRoot(name string, root *yaml.Node, ps *problems) (*Scenario, error) {
+	s := newScenario()
 	s.file = name
 	d := &decoder{ps: ps}
 	d.calibrate(root, "", 0)

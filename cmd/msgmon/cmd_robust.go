@@ -278,10 +278,8 @@ func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 	// Every vector must make a valid scenario, drawn or not: a set with
 	// one that does not is wrong for this scenario.
 	plan := &robustPlan{sc: sc, set: set, arms: arms, base: base, name: "robust-" + sc.Name}
-	for i := range set.Vectors {
-		if _, err := set.ScenarioWith(name, data, before, i, nil); err != nil {
-			return nil, err
-		}
+	if err := set.Check(name, data, before); err != nil {
+		return nil, err
 	}
 	plan.draw = set.Draw(sc.Robust.Vectors, sc.Seed)
 	// Column names in the view: the last key of each path, or the whole
