@@ -64,7 +64,7 @@ func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extr
 		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p.Path, Column: sw.Columns()[i], Type: "DOUBLE"})
 	}
 	meta.Columns = append(meta.Columns, extraCols...)
-	if _, err := db.RegisterSweep(ctx, meta); err != nil {
+	if _, err := registerSweep(ctx, db, meta); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,7 +76,7 @@ func executeStudy(ctx context.Context, o studyFlags, st study, stderr io.Writer)
 		}
 	}()
 	db = opened
-	resumed, err := db.RegisterSweep(ctx, st.meta)
+	resumed, err := registerSweep(ctx, db, st.meta)
 	if err != nil {
 		return nil, err
 	}
@@ -143,4 +144,14 @@ func executeStudy(ctx context.Context, o studyFlags, st study, stderr io.Writer)
 		return nil, err
 	}
 	return db, nil
+}
+
+// registerSweep registers a study's sweep; a name whose views another
+// sweep in the database has is bad input: the user renames the study.
+func registerSweep(ctx context.Context, db *store.DB, meta store.SweepMeta) (bool, error) {
+	resumed, err := db.RegisterSweep(ctx, meta)
+	if errors.Is(err, store.ErrSweepNameClash) {
+		return false, inputError{err}
+	}
+	return resumed, err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -58,6 +59,42 @@ func SweepView(name string) string {
 
 func ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
+// ErrSweepNameClash is what RegisterSweep returns for a sweep whose views
+// would be those of a sweep of another name in the database.
+var ErrSweepNameClash = errors.New("sweep name clash")
+
+// checkSweepName refuses a sweep named name whose views (SweepView and its
+// _summary) are a view of a sweep of another name registered on conn.
+func checkSweepName(ctx context.Context, conn *sql.Conn, name string) error {
+	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT name FROM sweeps WHERE name <> ? ORDER BY name", name)
+	if err != nil {
+		return err
+	}
+	var others []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			rows.Close()
+			return err
+		}
+		others = append(others, o)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return err
+	}
+	mine := []string{SweepView(name), SweepView(name) + "_summary"}
+	for _, o := range others {
+		for _, v := range []string{SweepView(o), SweepView(o) + "_summary"} {
+			if slices.Contains(mine, v) {
+				return fmt.Errorf("store: %w: the sweep %q would have the view %s of the sweep %q already in this database; "+
+					"rename one (a view's name is the sweep's in lower case, with every run of characters other than letters, digits and '_' made one '_')",
+					ErrSweepNameClash, name, v, o)
+			}
+		}
+	}
+	return nil
+}
+
 // RegisterSweep records a sweep and its points, unless already recorded
 // (a sweep that resumes), and (re)creates its two views, all in one
 // transaction. The views of a sweep name show its latest registration.
@@ -86,6 +123,9 @@ func (db *DB) RegisterSweep(ctx context.Context, m SweepMeta) (resumed bool, err
 		return false, fmt.Errorf("store: register sweep: %w", err)
 	}
 	resumed = n > 0
+	if err := checkSweepName(ctx, conn, m.Name); err != nil {
+		return false, err
+	}
 	if !resumed {
 		cols := make([]string, len(m.Columns))
 		for i, c := range m.Columns {
