@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -557,43 +556,10 @@ func saveAll(outs []output, force bool, hint string) ([]string, error) {
 	}
 	var paths []string
 	for _, o := range outs {
-		if err := writeFileAtomic(o.path, o.write); err != nil {
+		if err := WriteFile(o.path, o.write); err != nil {
 			return paths, err
 		}
 		paths = append(paths, o.path)
 	}
 	return paths, nil
-}
-
-// writeFileAtomic writes to a temporary file next to path and renames it.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return fmt.Errorf("reports: %s: %w", path, err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("reports: %w", err)
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return fmt.Errorf("reports: %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("reports: %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("reports: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("reports: %w", err)
-	}
-	return nil
 }
