@@ -19,9 +19,10 @@ func newQueryCommand() *cobra.Command {
 statement (text with several is refused: run them one at a time). Nothing
 outside the database can be read or written: DuckDB's external access is
 off, so COPY ... TO, read_parquet, read_csv and ATTACH are refused (use the
-DuckDB CLI or Python on the file for those). A file made
-by an older msgmon is first brought up to the current schema, which only
-adds columns. Tables: runs, daily, business_summary, segment_summary, sweeps,
+DuckDB CLI or Python on the file for those). Nothing is written to the
+file, so it may be read-only: one made by an older msgmon is read as the
+current schema (the columns added since are NULL, the tables added since
+empty) and left as it is. Tables: runs, daily, business_summary, segment_summary, sweeps,
 sweep_points; views: daily_usd, run_totals, arm_summary, and sweep_<name> and
 sweep_<name>_summary for each sweep.`,
 		Example: `  msgmon query "SELECT arm, count(*) FROM runs GROUP BY arm"

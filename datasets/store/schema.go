@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -597,15 +598,130 @@ func addMissingColumns[T any](ctx context.Context, conn *sql.Conn, table string,
 	if len(have) == 0 {
 		return nil // not there yet: the schema statements create it whole
 	}
-	want := columnNames(cols)
-	if len(have) > len(want) || !slices.Equal(have, want[:len(have)]) {
-		return fmt.Errorf("table %s has the columns (%s), which do not begin the columns this msgmon writes (%s)",
-			table, strings.Join(have, ", "), strings.Join(want, ", "))
+	missing, err := missingColumns(table, have, cols)
+	if err != nil {
+		return err
 	}
-	for _, c := range cols[len(have)-1:] { // have includes run_id
+	for _, c := range missing {
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", table, c.name, c.kind.sqlType())); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// missingColumns are the columns of cols after those a table made by an
+// older msgmon has (have, run_id first), which must begin them.
+func missingColumns[T any](table string, have []string, cols []column[T]) ([]column[T], error) {
+	want := columnNames(cols)
+	if len(have) == 0 || len(have) > len(want) || !slices.Equal(have, want[:len(have)]) {
+		return nil, fmt.Errorf("table %s has the columns (%s), which do not begin the columns this msgmon writes (%s)",
+			table, strings.Join(have, ", "), strings.Join(want, ", "))
+	}
+	return cols[len(have)-1:], nil // have includes run_id
+}
+
+// olderSchemaSQL are the statements that present a file of an older
+// schema version as the current schema, read-only, in a connection's
+// temporary catalog (which DuckDB searches before the file's): each table
+// that gained columns since as a view with them NULL (as an upgrade leaves
+// them), each table added since empty, and every view, each sweep's too,
+// made anew over those. db is the file opened read-only.
+func olderSchemaSQL(ctx context.Context, db *sql.DB) ([]string, error) {
+	var catalog string
+	if err := db.QueryRowContext(ctx, "SELECT current_database()").Scan(&catalog); err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT c.table_name, c.column_name FROM information_schema.columns c
+		JOIN information_schema.tables t USING (table_catalog, table_schema, table_name)
+		WHERE c.table_catalog = ? AND c.table_schema = 'main' AND t.table_type = 'BASE TABLE'
+		ORDER BY c.table_name, c.ordinal_position`, catalog)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string][]string{}
+	for rows.Next() {
+		var table, col string
+		if err := rows.Scan(&table, &col); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		have[table] = append(have[table], col)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	// A table's own name would be the view's in the temporary catalog:
+	// name the file's table with its catalog.
+	file := func(table string) string { return ident(catalog) + ".main." + table }
+	grown := map[string]func() ([]string, error){
+		"daily": func() ([]string, error) { return nullColumns("daily", have["daily"], dailyColumns) },
+		"business_summary": func() ([]string, error) {
+			return nullColumns("business_summary", have["business_summary"], businessColumns)
+		},
+		"segment_summary": func() ([]string, error) {
+			return nullColumns("segment_summary", have["segment_summary"], segmentColumns)
+		},
+		"business_channels": func() ([]string, error) {
+			return nullColumns("business_channels", have["business_channels"], channelColumns)
+		},
+	}
+	var out []string
+	for _, q := range schemaSQL()[1:] {
+		if m := tableDDL.FindStringSubmatch(q); m != nil {
+			table := m[1]
+			if _, ok := have[table]; !ok {
+				out = append(out, strings.Replace(q, "CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE", 1))
+				continue
+			}
+			if f := grown[table]; f != nil {
+				add, err := f()
+				if err != nil {
+					return nil, err
+				}
+				if len(add) > 0 {
+					out = append(out, fmt.Sprintf("CREATE TEMP VIEW %s AS SELECT *, %s FROM %s", table, strings.Join(add, ", "), file(table)))
+				}
+			}
+			continue
+		}
+		out = append(out, tempView(q))
+	}
+	if _, ok := have["sweeps"]; ok {
+		metas, err := sweepMetas(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range metas {
+			for _, q := range sweepViews(m) {
+				out = append(out, tempView(q))
+			}
+		}
+	}
+	return out, nil
+}
+
+// tableDDL matches the statements of schemaSQL that create a table.
+var tableDDL = regexp.MustCompile(`^CREATE TABLE IF NOT EXISTS (\w+)`)
+
+// tempView makes a CREATE OR REPLACE VIEW statement one of a temporary view.
+func tempView(q string) string {
+	if !strings.HasPrefix(q, "CREATE OR REPLACE VIEW ") {
+		panic("store: not a view's statement: " + q)
+	}
+	return strings.Replace(q, "CREATE OR REPLACE VIEW ", "CREATE OR REPLACE TEMP VIEW ", 1)
+}
+
+// nullColumns are the select items that add the columns a table made by an
+// older msgmon lacks, as NULL of their types.
+func nullColumns[T any](table string, have []string, cols []column[T]) ([]string, error) {
+	missing, err := missingColumns(table, have, cols)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range missing {
+		out = append(out, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.kind.sqlType(), c.name))
+	}
+	return out, nil
 }

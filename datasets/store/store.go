@@ -29,6 +29,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -36,6 +37,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/marcboeker/go-duckdb"
@@ -57,6 +59,10 @@ type DB struct {
 	// Notice is what Open had to repair, for the user to read ("" if
 	// nothing): a corrupt write-ahead log set aside.
 	Notice string
+
+	// init, if set, are statements every new connection runs first: the
+	// current schema's views over a file of an older one, read-only.
+	init atomic.Pointer[[]string]
 }
 
 // openWriters are the absolute paths opened for writing in this process.
@@ -105,7 +111,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // OpenReadOnly opens an existing database at path for reading only. Writes
-// through Query fail with DuckDB's error message.
+// through Query fail with DuckDB's error message. Nothing is written to the
+// file, so it may be read-only: one of an older schema version is read as
+// the current schema (its tables with the columns added since as NULL, the
+// tables added since empty, the current views), and stays as it is; Open
+// upgrades it.
 func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 	return openReadOnly(ctx, path, "")
 }
@@ -158,17 +168,23 @@ func openReadOnly(ctx context.Context, path, options string) (*DB, error) {
 		return nil, fmt.Errorf("store: %s has schema version %d, newer than this msgmon's %d", abs, v, schemaVersion)
 	}
 	if v < schemaVersion {
-		// An older file: bring it up to date once (the upgrade only adds
-		// columns, in one transaction), then open it for reading.
-		db.sql.Close()
-		w, err := Open(ctx, abs)
+		// An older file is read as it is, without writing to it: every
+		// connection gets the current schema in its temporary catalog,
+		// over the file's tables (see olderSchemaSQL). Open upgrades the
+		// file itself.
+		stmts, err := olderSchemaSQL(ctx, db.sql)
 		if err != nil {
-			return nil, fmt.Errorf("store: %s has schema version %d, older than this msgmon's %d, and could not be upgraded: %w", abs, v, schemaVersion, err)
+			db.sql.Close()
+			return nil, fmt.Errorf("store: %s has schema version %d, older than this msgmon's %d, and cannot be read as the current one: %w", abs, v, schemaVersion, err)
 		}
-		if err := w.Close(); err != nil {
-			return nil, err
+		// The connections opened so far lack it: close them.
+		db.sql.SetMaxIdleConns(0)
+		db.init.Store(&stmts)
+		db.sql.SetMaxIdleConns(2) // database/sql's default
+		if err := db.sql.PingContext(ctx); err != nil {
+			db.sql.Close()
+			return nil, fmt.Errorf("store: open %s: %w", abs, err)
 		}
-		return open(ctx, abs, true, options)
 	}
 	return db, nil
 }
@@ -189,19 +205,34 @@ func open(ctx context.Context, abs string, readOnly bool, options string) (*DB, 
 	if readOnly {
 		dsn += "?access_mode=read_only" + options
 	}
-	connector, err := duckdb.NewConnector(dsn, nil)
+	db := &DB{path: abs, readOnly: readOnly, ingest: defaultIngest}
+	connector, err := duckdb.NewConnector(dsn, db.initConn)
 	if err != nil {
 		if isLockError(err) {
 			return nil, inUseError(abs, err)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
-	sdb := sql.OpenDB(connector) // closes connector on Close
-	if err := sdb.PingContext(ctx); err != nil {
-		sdb.Close()
+	db.sql = sql.OpenDB(connector) // closes connector on Close
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
 		return nil, fmt.Errorf("store: open %s: %w", abs, err)
 	}
-	return &DB{path: abs, readOnly: readOnly, sql: sdb, ingest: defaultIngest}, nil
+	return db, nil
+}
+
+// initConn runs the statements of db.init on a new connection.
+func (db *DB) initConn(c driver.ExecerContext) error {
+	stmts := db.init.Load()
+	if stmts == nil {
+		return nil
+	}
+	for _, q := range *stmts {
+		if _, err := c.ExecContext(context.Background(), q, nil); err != nil {
+			return fmt.Errorf("store: %s: the current schema over the older one: %w", db.path, err)
+		}
+	}
+	return nil
 }
 
 func isLockError(err error) bool {

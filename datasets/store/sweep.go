@@ -159,25 +159,8 @@ func (db *DB) RegisterSweep(ctx context.Context, m SweepMeta) (resumed bool, err
 // recreateSweepViews makes the views of every registered sweep anew, on
 // conn (inside the caller's transaction).
 func recreateSweepViews(ctx context.Context, conn *sql.Conn) error {
-	rows, err := conn.QueryContext(ctx, "SELECT sweep_id, name, CAST(parameters AS VARCHAR) FROM sweeps ORDER BY sweep_id")
+	metas, err := sweepMetas(ctx, conn)
 	if err != nil {
-		return err
-	}
-	var metas []SweepMeta
-	for rows.Next() {
-		var m SweepMeta
-		var params string
-		if err := rows.Scan(&m.ID, &m.Name, &params); err != nil {
-			rows.Close()
-			return err
-		}
-		if err := json.Unmarshal([]byte(params), &m.Columns); err != nil {
-			rows.Close()
-			return fmt.Errorf("sweep %s: parameters: %w", m.ID, err)
-		}
-		metas = append(metas, m)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return err
 	}
 	for _, m := range metas {
@@ -188,6 +171,35 @@ func recreateSweepViews(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	return nil
+}
+
+// sweepMetas are the registered sweeps, in the order of their ids, with
+// what their views need: id, name and columns.
+func sweepMetas(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]SweepMeta, error) {
+	rows, err := q.QueryContext(ctx, "SELECT sweep_id, name, CAST(parameters AS VARCHAR) FROM sweeps ORDER BY sweep_id")
+	if err != nil {
+		return nil, err
+	}
+	var metas []SweepMeta
+	for rows.Next() {
+		var m SweepMeta
+		var params string
+		if err := rows.Scan(&m.ID, &m.Name, &params); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(params), &m.Columns); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sweep %s: parameters: %w", m.ID, err)
+		}
+		metas = append(metas, m)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	return metas, nil
 }
 
 // sweepKPIs are the run_totals columns summarised per point and arm.
