@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,6 +51,7 @@ type MergeReport struct {
 	Rows                         int64 // rows copied, over all tables
 	Missing                      []MissingRuns
 	Shards                       []experiment.Shard // the shards of the study recorded in the inputs, in order
+	Committed                    bool               // with an error: the merge was stopped while it committed, and is in the output
 }
 
 // MissingCount is the number of runs missing.
@@ -86,8 +88,19 @@ type studyOf struct {
 // again; one with different content refuses the merge, naming both
 // places. Every input must be a shard of the same study written by the
 // same msgmon version. Runs the study expects that no input holds refuse
-// the merge unless opt.AllowPartial. A refused merge (a *MergeError)
-// changes nothing in out, and leaves no out behind that did not exist.
+// the merge unless opt.AllowPartial.
+//
+// Everything that can refuse the merge (a *MergeError) is checked with
+// every file opened read-only, before out is opened for writing, so a
+// refused merge leaves out byte for byte as it was. A merge that fails or
+// is interrupted (ctx cancelled) before its commit leaves out as it was
+// too: an existing out is rolled back (it is opened without the schema
+// set-up Open does, which would rewrite it), and a new out is written to
+// a temporary file in its folder and renamed into place only once
+// complete, so no out is left behind that did not exist. ctx cancelled
+// while the commit of an existing out is under way cannot stop it: the
+// error then wraps context.Canceled and rep.Committed says the merge is
+// in out.
 //
 // Content is every column of a run's rows but its run_id, the
 // times it started and finished, and workers (how many cores it used,
@@ -97,13 +110,15 @@ func Merge(ctx context.Context, out string, sources []string, opt MergeOptions) 
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
+	outSt, statErr := os.Stat(outAbs)
+	exists := statErr == nil
 	var srcs []string
 	for _, s := range sources {
 		abs, err := filepath.Abs(s)
 		if err != nil {
 			return nil, fmt.Errorf("merge: %w", err)
 		}
-		if abs == outAbs {
+		if st, err := os.Stat(abs); abs == outAbs || (exists && err == nil && os.SameFile(st, outSt)) {
 			return nil, refuse("%s is both the output and a shard; name a new or another output file", s)
 		}
 		if !slices.Contains(srcs, abs) { // the same shard twice adds nothing
@@ -113,46 +128,117 @@ func Merge(ctx context.Context, out string, sources []string, opt MergeOptions) 
 	if len(srcs) == 0 {
 		return nil, refuse("no shard databases to merge")
 	}
-	st, err := checkInputs(ctx, outAbs, srcs)
+	if !exists {
+		if _, err := os.Stat(outAbs + ".wal"); err == nil {
+			return nil, refuse("%s does not exist but its write-ahead log %s.wal does (a log of no database, which DuckDB would replay into it); move the log away, or name another output", outAbs, outAbs)
+		}
+	}
+	p, err := planMerge(ctx, outAbs, exists, srcs, opt)
+	if cerr := ctx.Err(); err != nil && cerr != nil {
+		// Stopped while it checked: DuckDB's words for it may read as a
+		// refusal.
+		return nil, fmt.Errorf("merge: %w", cerr)
+	}
 	if err != nil {
+		if p != nil {
+			return p.rep, err
+		}
 		return nil, err
 	}
-	_, statErr := os.Stat(outAbs)
-	created := errors.Is(statErr, fs.ErrNotExist)
-	db, err := Open(ctx, outAbs)
-	if err != nil {
-		return nil, err
+	if exists {
+		return mergeInto(ctx, outAbs, p, srcs)
 	}
-	defer func() {
-		cerr := db.Close()
-		if err == nil {
-			err = cerr
-		}
-		var me *MergeError
-		if created && errors.As(err, &me) {
-			os.Remove(outAbs)
-			os.Remove(outAbs + ".wal")
-		}
-	}()
-	return db.merge(ctx, st, srcs, opt)
+	return mergeNew(ctx, outAbs, p, srcs)
 }
 
-// checkInputs opens every input read-only in a database of its own and
-// checks they are shards of one study, of this schema and one version;
-// and that out, if it exists, is a msgmon database of this schema that
-// does not hold the study from another version.
-func checkInputs(ctx context.Context, outAbs string, srcs []string) (*studyOf, error) {
-	connector, err := duckdb.NewConnector("", nil)
+// mergeHook, if set (by tests), is called at each stage of the writing
+// part of a merge ("copy": in the transaction, before the rows are
+// copied; "commit": just before the commit); an error it returns fails
+// the merge there.
+var mergeHook func(stage string) error
+
+// mergeInto merges into the existing database at abs, in place.
+func mergeInto(ctx context.Context, abs string, p *mergePlan, srcs []string) (*MergeReport, error) {
+	openMu.Lock()
+	if openWriters[abs] {
+		openMu.Unlock()
+		return nil, fmt.Errorf("store: database %s is in use: this msgmon process has it open for writing already; close it first", abs)
+	}
+	// Not Open: its schema set-up would rewrite the file even if the merge
+	// then stops. planMerge checked the file has this schema version.
+	db, err := open(ctx, abs, false, "")
+	if err != nil {
+		openMu.Unlock()
+		return nil, err
+	}
+	openWriters[abs] = true
+	openMu.Unlock()
+	rep, err := db.copyRuns(ctx, p, srcs, true)
+	if cerr := db.Close(); err == nil && cerr != nil {
+		return nil, cerr
+	}
+	return rep, err
+}
+
+// mergeNew merges into a new database at abs: into a temporary file in
+// its folder, renamed to abs once the merge is complete.
+func mergeNew(ctx context.Context, abs string, p *mergePlan, srcs []string) (rep *MergeReport, err error) {
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(abs), "."+filepath.Base(abs)+".merge-*")
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
-	mem := sql.OpenDB(connector)
-	defer mem.Close()
-	conn, err := mem.Conn(ctx)
+	tmp := f.Name()
+	f.Close()
+	os.Remove(tmp) // DuckDB creates a database only where there is no file
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+			os.Remove(tmp + ".wal")
+		}
+	}()
+	db, err := Open(ctx, tmp)
 	if err != nil {
-		return nil, fmt.Errorf("merge: %w", err)
+		return nil, err
 	}
-	defer conn.Close()
+	rep, err = db.copyRuns(ctx, p, srcs, false)
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err == nil {
+		err = ctx.Err() // stopped during the commit: the new output is not made
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(tmp + ".wal"); err == nil {
+		return nil, fmt.Errorf("merge: %s kept a write-ahead log after it was closed", tmp)
+	}
+	// Link fails, rather than replace, if abs appeared meanwhile.
+	if err := os.Link(tmp, abs); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("merge: %s was made by another program during the merge; merge again", abs)
+		}
+		if _, serr := os.Stat(abs); serr == nil {
+			return nil, fmt.Errorf("merge: %s was made by another program during the merge; merge again", abs)
+		}
+		if err := os.Rename(tmp, abs); err != nil {
+			return nil, fmt.Errorf("merge: %w", err)
+		}
+		return rep, nil
+	}
+	os.Remove(tmp)
+	return rep, nil
+}
+
+// checkInputs attaches every input read-only on conn (shard i as
+// msgmon_check_i, out, if it exists, as msgmon_check_out) and checks they
+// are shards of one study, of this schema and one version; and that out,
+// if it exists, is a msgmon database of this schema that does not hold
+// the study from another version.
+func checkInputs(ctx context.Context, conn *sql.Conn, outAbs string, srcs []string) (*studyOf, error) {
 	var first *studyOf
 	for i, p := range srcs {
 		s, err := inspect(ctx, conn, fmt.Sprintf("msgmon_check_%d", i), p, true)
@@ -185,10 +271,6 @@ func checkInputs(ctx context.Context, outAbs string, srcs []string) (*studyOf, e
 		if err != nil && !errors.Is(err, sql.ErrNoRows) && !strings.Contains(err.Error(), "does not exist") {
 			return nil, fmt.Errorf("merge: %s: %w", outAbs, err)
 		}
-		conn.ExecContext(ctx, "DETACH msgmon_check_out")
-	}
-	for i := range srcs {
-		conn.ExecContext(ctx, fmt.Sprintf("DETACH msgmon_check_%d", i))
 	}
 	return first, nil
 }
@@ -314,37 +396,54 @@ func fingerprints(ctx context.Context, conn *sql.Conn, cat, id string, src int) 
 			return nil, fmt.Errorf("merge: fingerprints: %w", err)
 		}
 		if _, dup := out[k]; dup {
-			return nil, refuse("run %s is stored twice in %s; run the shard again into a new --db", k, map[bool]string{true: "the output", false: "one shard"}[cat == ""])
+			return nil, refuse("run %s is stored twice in %s; run the shard again into a new --db", k, map[bool]string{true: "the output", false: "one shard"}[src < 0])
 		}
 		out[k] = p
 	}
 	return out, rows.Err()
 }
 
-func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOptions) (*MergeReport, error) {
-	db.wmu.Lock()
-	defer db.wmu.Unlock()
-	conn, err := db.sql.Conn(ctx)
+// mergePlan is what a merge will do, worked out with every file read-only:
+// the report, the runs to copy (by run key: the shard and its run id
+// there), each run's place in the study, and what the output held.
+type mergePlan struct {
+	st     *studyOf
+	rep    *MergeReport
+	chosen map[string]runPrint
+	seq    map[string]int
+	have   map[string]runPrint
+}
+
+// planMerge checks the inputs and works out the merge on an in-memory
+// database that attaches every shard, and the output if it exists,
+// read-only: everything that refuses a merge is found here, before the
+// output is opened for writing. With a refusal for runs missing, the
+// plan's report (listing them) comes with the error.
+func planMerge(ctx context.Context, outAbs string, exists bool, srcs []string, opt MergeOptions) (*mergePlan, error) {
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	mem := sql.OpenDB(connector)
+	defer mem.Close()
+	conn, err := mem.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
 	defer conn.Close()
-	alias := func(i int) string { return fmt.Sprintf("msgmon_shard_%d", i) }
-	for i, p := range srcs {
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS %s (READ_ONLY)", p, alias(i))); err != nil {
-			if isLockError(err) {
-				return nil, inUseError(p, err)
-			}
-			return nil, fmt.Errorf("merge: %s: %w", p, err)
-		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH "+alias(i))
+	st, err := checkInputs(ctx, conn, outAbs, srcs)
+	if err != nil {
+		return nil, err
 	}
+	alias := func(i int) string { return fmt.Sprintf("msgmon_check_%d", i) }
 	rep := &MergeReport{StudyID: st.id, Kind: st.kind, Name: st.name, Version: st.version}
 
 	// What the output holds already, and what each shard brings.
-	have, err := fingerprints(ctx, conn, "", st.id, -1)
-	if err != nil {
-		return nil, err
+	have := map[string]runPrint{}
+	if exists {
+		if have, err = fingerprints(ctx, conn, "msgmon_check_out.", st.id, -1); err != nil {
+			return nil, err
+		}
 	}
 	chosen := map[string]runPrint{}
 	for i, p := range srcs {
@@ -362,7 +461,7 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 			if o, ok := have[k]; ok {
 				if o.print != f.print {
 					return nil, refuse("run %s is in the output %s and in %s with different content (run %d there, %d here); the shards were run with different inputs: merge into a new output",
-						k, db.path, p, o.runID, f.runID)
+						k, outAbs, p, o.runID, f.runID)
 				}
 				rep.Present++
 				continue
@@ -384,7 +483,9 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 	for i := range srcs {
 		parts = append(parts, fmt.Sprintf("SELECT seq, run_key, cost FROM %s.study_runs WHERE study_id = $1", alias(i)))
 	}
-	parts = append(parts, "SELECT seq, run_key, cost FROM study_runs WHERE study_id = $1")
+	if exists {
+		parts = append(parts, "SELECT seq, run_key, cost FROM msgmon_check_out.study_runs WHERE study_id = $1")
+	}
 	rows, err := conn.QueryContext(ctx, "SELECT DISTINCT seq, run_key, cost FROM ("+strings.Join(parts, " UNION ALL ")+") ORDER BY seq", st.id)
 	if err != nil {
 		return nil, fmt.Errorf("merge: study runs: %w", err)
@@ -476,10 +577,36 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 			}
 			parts = append(parts, fmt.Sprintf("%s: %d (first %s)", who, len(m.Keys), m.Keys[0]))
 		}
-		return rep, refuse("study %s expects %d runs; %d are in no shard given (%s): run the missing shards again (they resume) and merge them too, or pass --allow-partial to merge what there is",
+		return &mergePlan{rep: rep}, refuse("study %s expects %d runs; %d are in no shard given (%s): run the missing shards again (they resume) and merge them too, or pass --allow-partial to merge what there is",
 			st.id, rep.Expected, n, strings.Join(parts, "; "))
 	}
+	return &mergePlan{st: st, rep: rep, chosen: chosen, seq: seq, have: have}, nil
+}
 
+// copyRuns copies the plan's runs into db, in one transaction: each
+// run's rows, then its runs row (as WriteRun does), with new run ids in
+// the study's order. existing: db is the output as planMerge saw it (not
+// one made for the merge), so rows of no run that a killed write left are
+// removed first, in the same transaction, as Open would.
+func (db *DB) copyRuns(ctx context.Context, p *mergePlan, srcs []string, existing bool) (*MergeReport, error) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	st, rep, chosen, seq := p.st, p.rep, p.chosen, p.seq
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, stopped(ctx, fmt.Errorf("merge: %w", err))
+	}
+	defer conn.Close()
+	alias := func(i int) string { return fmt.Sprintf("msgmon_shard_%d", i) }
+	for i, p := range srcs {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("ATTACH '%s' AS %s (READ_ONLY)", p, alias(i))); err != nil {
+			if isLockError(err) {
+				return nil, inUseError(p, err)
+			}
+			return nil, stopped(ctx, fmt.Errorf("merge: %s: %w", p, err))
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "DETACH "+alias(i))
+	}
 	// Copy, in one transaction: each run's rows, then its runs row (as
 	// WriteRun does), with new run ids in the study's order.
 	order := make([]string, 0, len(chosen))
@@ -488,7 +615,7 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 	}
 	slices.SortFunc(order, func(a, b string) int { return seq[a] - seq[b] })
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return nil, fmt.Errorf("merge: begin: %w", err)
+		return nil, stopped(ctx, fmt.Errorf("merge: begin: %w", err))
 	}
 	committed := false
 	defer func() {
@@ -496,9 +623,27 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
+	if err := hook("copy"); err != nil {
+		return nil, err
+	}
+	// The output as planned: no other program merged into it meanwhile.
+	if existing {
+		now, err := fingerprints(ctx, conn, "", st.id, -1)
+		if err != nil {
+			return nil, stopped(ctx, err)
+		}
+		if !maps.Equal(now, p.have) {
+			return nil, stopped(ctx, fmt.Errorf("merge: %s changed while the merge was checked (another program wrote to it); merge again", db.path))
+		}
+		for _, t := range []string{"daily", "business_summary", "segment_summary", "business_channels"} {
+			if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE run_id NOT IN (SELECT run_id FROM runs)"); err != nil {
+				return nil, stopped(ctx, fmt.Errorf("merge: remove rows of no run from %s: %w", t, err))
+			}
+		}
+	}
 	var next int64
 	if err := conn.QueryRowContext(ctx, "SELECT COALESCE(max(run_id), 0) + 1 FROM runs").Scan(&next); err != nil {
-		return nil, fmt.Errorf("merge: run ids: %w", err)
+		return nil, stopped(ctx, fmt.Errorf("merge: run ids: %w", err))
 	}
 	pairs := make([][]string, len(srcs))
 	for _, k := range order {
@@ -517,7 +662,7 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 				res, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %[1]s (%[2]s) SELECT m.new_id, s.%[3]s FROM %[4]s.%[1]s s JOIN %[5]s ON s.run_id = m.old_id",
 					name, strings.Join(cols, ", "), strings.Join(cols[1:], ", s."), alias(i), m))
 				if err != nil {
-					return nil, fmt.Errorf("merge: copy %s from %s: %w", name, srcs[i], err)
+					return nil, stopped(ctx, fmt.Errorf("merge: copy %s from %s: %w", name, srcs[i], err))
 				}
 				n, _ := res.RowsAffected()
 				rep.Rows += n
@@ -526,7 +671,7 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 			res, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO runs (%s) SELECT m.new_id, s.%s FROM %s.runs s JOIN %s ON s.run_id = m.old_id",
 				runsColumns, strings.ReplaceAll(rest, ", ", ", s."), alias(i), m))
 			if err != nil {
-				return nil, fmt.Errorf("merge: copy runs from %s: %w", srcs[i], err)
+				return nil, stopped(ctx, fmt.Errorf("merge: copy runs from %s: %w", srcs[i], err))
 			}
 			n, _ := res.RowsAffected()
 			rep.Rows += n
@@ -545,20 +690,48 @@ func (db *DB) merge(ctx context.Context, st *studyOf, srcs []string, opt MergeOp
 			"INSERT INTO sweep_points SELECT * FROM %[1]s.sweep_points s WHERE s.sweep_id = $1 AND NOT EXISTS (SELECT 1 FROM sweep_points o WHERE o.sweep_id = s.sweep_id AND o.point = s.point)",
 		} {
 			if _, err := conn.ExecContext(ctx, fmt.Sprintf(q, a), st.id); err != nil {
-				return nil, fmt.Errorf("merge: study records from %s: %w", srcs[i], err)
+				return nil, stopped(ctx, fmt.Errorf("merge: study records from %s: %w", srcs[i], err))
 			}
 		}
 	}
 	if err := recreateSweepViews(ctx, conn); err != nil {
-		return nil, fmt.Errorf("merge: sweep views: %w", err)
+		return nil, stopped(ctx, fmt.Errorf("merge: sweep views: %w", err))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("merge: %w", err)
 	}
+	if err := hook("commit"); err != nil {
+		return nil, err
+	}
+	// From here the merge completes, whatever ctx says.
 	if _, err := conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
 		return nil, fmt.Errorf("merge: commit: %w", err)
 	}
 	committed = true
 	_, _ = conn.ExecContext(context.WithoutCancel(ctx), "CHECKPOINT")
+	if err := ctx.Err(); err != nil {
+		rep.Committed = true
+		return rep, fmt.Errorf("merge: stopped while it committed; the commit completed: %w", err)
+	}
 	return rep, nil
+}
+
+// hook calls mergeHook, if set, at stage.
+func hook(stage string) error {
+	if mergeHook == nil {
+		return nil
+	}
+	if err := mergeHook(stage); err != nil {
+		return fmt.Errorf("merge: %s: %w", stage, err)
+	}
+	return nil
+}
+
+// stopped is err, or ctx's error if ctx was cancelled: DuckDB reports a
+// statement cut short by the cancellation in words of its own.
+func stopped(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("merge: %w", cerr)
+	}
+	return err
 }
