@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -37,9 +38,12 @@ go tool pprof.`,
   msgmon bench --send-policy fixed               # businesses keep their trait send rates
   msgmon bench --days 60 --cpuprofile cpu.pprof && go tool pprof -top cpu.pprof`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if repeat < 1 {
 				return usageErr("--repeat: must be at least 1, got %d", repeat)
+			}
+			if err := checkPaths(nil, []pathArg{{name: "--cpuprofile " + cpuProfile, path: cpuProfile, needParent: true}}); err != nil {
+				return err
 			}
 			cfg := sim.DefaultConfig()
 			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
@@ -72,15 +76,31 @@ go tool pprof.`,
 				return err
 			}
 			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
+				// Into a temporary file next to it, renamed once complete.
+				f, err := os.CreateTemp(filepath.Dir(cpuProfile), "."+filepath.Base(cpuProfile)+".*")
 				if err != nil {
 					return inputError{fmt.Errorf("--cpuprofile: %w", err)}
 				}
-				defer f.Close()
 				if err := pprof.StartCPUProfile(f); err != nil {
+					f.Close()
+					os.Remove(f.Name())
 					return err
 				}
-				defer pprof.StopCPUProfile()
+				defer func() {
+					pprof.StopCPUProfile()
+					if cerr := f.Close(); err == nil && cerr != nil {
+						err = fmt.Errorf("--cpuprofile: %w", cerr)
+					}
+					if err == nil {
+						err = os.Chmod(f.Name(), 0o644)
+					}
+					if err == nil {
+						err = os.Rename(f.Name(), cpuProfile)
+					}
+					if err != nil {
+						os.Remove(f.Name())
+					}
+				}()
 			}
 			var rates []float64
 			for i := 0; i < repeat; i++ {

@@ -86,7 +86,32 @@ the calibrated defaults.
 	return c
 }
 
+// calibratePaths are what calibrate reads and writes, for checkPaths.
+func calibratePaths(o *calibrateOptions, study string) (reads, writes []pathArg) {
+	reads = []pathArg{fileArg("the study", study), fileArg("--overlay "+o.Overlay, o.Overlay)}
+	if o.Overlay == "" {
+		reads = reads[:1]
+	}
+	writes = append(dbArgs(o.DB),
+		pathArg{name: "--save " + o.Save, path: o.Save, needParent: true},
+		pathArg{name: "--save-plausible " + o.SavePlausible, path: o.SavePlausible, needParent: true})
+	if !o.NoReport {
+		writes = append(writes, pathArg{name: "the calibration report (calibration-*.pdf next to --db)", path: filepath.Dir(o.DB),
+			folder: true, writes: matching("calibration-*.pdf")})
+	}
+	return reads, writes
+}
+
 func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout, stderr io.Writer) error {
+	if o.Overlay != "" {
+		if err := readableFile("--overlay", o.Overlay, "an overlay file (calibrate --save writes one)"); err != nil {
+			return err
+		}
+	}
+	reads, writes := calibratePaths(o, path)
+	if err := checkPaths(reads, writes); err != nil {
+		return err
+	}
 	if o.Save != "" && !o.Force {
 		if _, err := os.Stat(o.Save); err == nil {
 			return usageErr("%s exists; choose another --save path or overwrite it with --force", o.Save)
@@ -94,6 +119,9 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 	}
 	sw, err := loadSearch(path, "calibrate")
 	if err != nil {
+		return err
+	}
+	if err := checkPaths(studyReads(sw), writes); err != nil {
 		return err
 	}
 	if err := sw.CheckOutputs(store.RunTotalsColumns()); err != nil {
@@ -145,7 +173,7 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(o.Save, out, 0o644); err != nil {
+		if err := reports.WriteBytes(o.Save, out); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Overlay of the fitted values written to %s (msgmon compare SCENARIO --overlay %s)\n", o.Save, o.Save)
@@ -225,11 +253,20 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 	}
 	t0 := time.Now()
 	doses := map[string][]float64{}
+	// Whether each target's output was a number at some point, over the
+	// evaluations; and the first error of the model.
+	number := make([]bool, len(sw.Targets))
+	evaluated := 0
+	var modelErr error
 	model := func(x []float64) ([]float64, error) {
 		ms, err := ev.measure(ctx, x, extras, labels, exprs)
 		if err != nil {
+			if modelErr == nil {
+				modelErr = err
+			}
 			return nil, err
 		}
+		evaluated++
 		y := make([]float64, len(ms))
 		d := make([]float64, len(ms))
 		for i, m := range ms {
@@ -237,6 +274,7 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 			if len(m.Mean) > 1 {
 				d[i] = m.Mean[1]
 			}
+			number[i] = number[i] || !(math.IsNaN(y[i]) || math.IsInf(y[i], 0))
 		}
 		doses[fmt.Sprint(x)] = d
 		if isTerminal(stderr) {
@@ -253,6 +291,19 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 	}
 	if isTerminal(stderr) {
 		fmt.Fprintln(stderr)
+	}
+	if modelErr == nil && evaluated > 0 {
+		for i, ok := range number {
+			if !ok {
+				// No fit can use it: the study's expression is wrong.
+				where := "at the point evaluated"
+				if evaluated > 1 {
+					where = fmt.Sprintf("at all %d points evaluated", evaluated)
+				}
+				return nil, usageErr("%s:%d: targets[%d].output: %q is not a number (NULL, NaN or infinite: a division by zero?) %s; change the expression, e.g. guard a denominator with greatest(x, 1)",
+					sw.File(), sw.TargetLine(i), i, sw.Targets[i].Output, where)
+			}
+		}
 	}
 	if err != nil {
 		return nil, err

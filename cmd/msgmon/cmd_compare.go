@@ -52,6 +52,9 @@ With no file it runs the embedded default scenario.`,
 			if err := shard.apply(&o.DB, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
+			if err := checkPaths(o.reads(args), dbArgs(o.DB)); err != nil {
+				return err
+			}
 			base := baseline
 			if base == "" {
 				base = sc.Baseline()

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -31,6 +33,13 @@ replaced).`,
 			}
 			if out == "" {
 				return usageErr("--out DIR is required")
+			}
+			replaced := func(rel string) bool {
+				top, _, _ := strings.Cut(rel, "/")
+				return slices.Contains(store.ExportNames(), top)
+			}
+			if err := checkPaths(dbArgs(dbPath), []pathArg{{name: "--out " + out, path: out, folder: true, writes: replaced}}); err != nil {
+				return err
 			}
 			db, err := openResults(cmd.Context(), "export", dbPath)
 			if err != nil {

@@ -98,15 +98,33 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 	if len(nbs) == 0 {
 		return usageErr("notebook: none of the files has a sql cell")
 	}
+	out := o.Out
+	if out == "" {
+		out = filepath.Join(filepath.Dir(o.DB), "notebooks")
+	}
+	reads := dbArgs(o.DB)
+	for _, f := range files {
+		reads = append(reads, fileArg("the notebook", f))
+	}
+	writes := []pathArg{{name: "--out " + out, path: out, folder: true, writes: func(string) bool { return false }}}
+	for i, nb := range nbs {
+		html, md, charts := reports.NotebookOutputs(out, nb.Path)
+		for _, other := range nbs[:i] {
+			if h, _, _ := reports.NotebookOutputs(out, other.Path); h == html && !sameFile(nb.Path, other.Path) {
+				return usageErr("notebook: %s and %s would both render to %s; rename one, or run them with different --out folders", other.Path, nb.Path, html)
+			}
+		}
+		writes = append(writes, fileArg(fmt.Sprintf("--out %s (%s)", out, html), html), fileArg(fmt.Sprintf("--out %s (%s)", out, md), md),
+			folderArg(fmt.Sprintf("--out %s (%s)", out, charts), charts))
+	}
+	if err := checkPaths(reads, writes); err != nil {
+		return err
+	}
 	db, err := openResults(ctx, "notebook", o.DB)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	out := o.Out
-	if out == "" {
-		out = filepath.Join(filepath.Dir(o.DB), "notebooks")
-	}
 	for _, nb := range nbs {
 		s, err := db.Session(ctx)
 		if err != nil {

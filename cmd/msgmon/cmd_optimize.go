@@ -263,6 +263,9 @@ func runOptimize(ctx context.Context, o *optimizeOptions, path string, stdout, s
 	if err != nil {
 		return err
 	}
+	if err := checkPaths(studyReads(sw), dbArgs(o.DB)); err != nil {
+		return err
+	}
 	ev, err := newEvaluator(ctx, &o.sweepOptions, sw, nil)
 	if err != nil {
 		return err

@@ -86,6 +86,10 @@ func defaultReportPaths(dbPath, label string) (pdf, pngDir string) {
 }
 
 func runReport(ctx context.Context, o *reportOptions, out io.Writer) error {
+	charts := pathArg{name: "--png " + o.PNG, path: o.PNG, folder: true, writes: matching("*.png")}
+	if err := checkPaths(dbArgs(o.DB), []pathArg{{name: "--out " + o.Out, path: o.Out, example: "report.pdf"}, charts}); err != nil {
+		return err
+	}
 	db, err := openResults(ctx, "report", o.DB)
 	if err != nil {
 		return err
@@ -108,6 +112,9 @@ func runReport(ctx context.Context, o *reportOptions, out io.Writer) error {
 			label = fmt.Sprintf("runs-%d-%d", ids[0], ids[len(ids)-1])
 		}
 		pdf, _ = defaultReportPaths(o.DB, label)
+		if err := checkPaths(dbArgs(o.DB), []pathArg{fileArg("the report "+pdf, pdf), charts}); err != nil {
+			return err
+		}
 	}
 	paths, err := rep.Save(pdf, o.PNG, o.Force)
 	if errors.Is(err, reports.ErrExists) {

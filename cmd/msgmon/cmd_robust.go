@@ -127,6 +127,9 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 	if err != nil {
 		return err
 	}
+	if err := checkPaths(robustReads(o, plan, args), robustWrites(o, plan)); err != nil {
+		return err
+	}
 	db, err := executeRobust(ctx, o, plan, args, stderr)
 	if err != nil {
 		return err

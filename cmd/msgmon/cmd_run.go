@@ -60,6 +60,9 @@ run. With no file it runs the embedded default scenario.`,
 			if err != nil {
 				return err
 			}
+			if err := checkPaths(o.reads(args), dbArgs(o.DB)); err != nil {
+				return err
+			}
 			res, err := runScenario(cmd.Context(), &o, sc, cmd.ErrOrStderr())
 			if err != nil {
 				return err

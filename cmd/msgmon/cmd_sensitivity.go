@@ -74,6 +74,25 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 		return err
 	}
 	sw := plan.sweep
+	pngDir := o.PNG
+	if pngDir == "" {
+		pngDir = filepath.Dir(o.DB)
+	}
+	tornados := pathArg{name: "--png " + pngDir, path: pngDir, folder: true, writes: matching("sensitivity-*.png")}
+	if o.PNG == "" {
+		tornados.name = "the tornado charts (sensitivity-*.png next to --db)"
+	}
+	if err := checkPaths(studyReads(sw), append(dbArgs(o.DB), tornados)); err != nil {
+		return err
+	}
+	if !o.Force {
+		for _, out := range o.Outputs {
+			// The charts' names, as below: refused now, not after the runs.
+			if p := filepath.Join(pngDir, fmt.Sprintf("sensitivity-%s-%s.png", sw.Name, out)); fileExists(p) {
+				return usageErr("%s exists; choose another --png folder or overwrite it with --force", p)
+			}
+		}
+	}
 	if sw.Design != "morris" && sw.Design != "sobol" {
 		return usageErr("%s: design is %s; sensitivity needs design: morris or design: sobol", path, sw.Design)
 	}
@@ -106,10 +125,6 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 	params := make([]string, len(sw.Parameters))
 	for i, p := range sw.Parameters {
 		params[i] = p.Path
-	}
-	pngDir := o.PNG
-	if pngDir == "" {
-		pngDir = filepath.Dir(o.DB)
 	}
 	var charts []*reports.Chart
 	note := notes(o.Format, stdout, stderr)

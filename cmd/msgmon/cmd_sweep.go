@@ -118,6 +118,9 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	if err := checkPaths(studyReads(plan.sweep), dbArgs(o.DB)); err != nil {
+		return err
+	}
 	sw := plan.sweep
 	id := sw.ID()
 	runs := 0

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -157,28 +158,67 @@ func notes(format string, stdout, stderr io.Writer) io.Writer {
 }
 
 // checkDBPath refuses a --db that is empty, holds a character the DuckDB
-// driver reads as options, or names a folder.
+// driver reads as options or a control character, lies under a file,
+// names a folder or a file that is not a DuckDB database: a device, an
+// empty file or one without DuckDB's header. A missing file is a new
+// database (commands that write create it; those that read say so).
 func checkDBPath(path string) error {
 	switch {
 	case strings.TrimSpace(path) == "":
 		return usageErr("--db: give the path of a results database file, e.g. --db %s", defaultDB)
 	case strings.ContainsAny(path, "?#%"):
 		return usageErr("--db %q: a database path must not contain '?', '#' or '%%'; choose another file name", path)
+	case strings.ContainsFunc(path, unicode.IsControl):
+		return usageErr("--db %q: a database path must not hold a line break or another control character; choose another file name", path)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		if f, ok := fileAncestor(path); ok {
+			return usageErr("--db %s: %s is a file, not a folder; choose a database path in a folder", path, f)
+		}
+		return nil
+	case st.IsDir():
 		return usageErr("--db %s is a folder; give a database file, e.g. --db %s", path, filepath.Join(path, "results.duckdb"))
+	case !st.Mode().IsRegular():
+		return usageErr("--db %s is not a regular file (a device, pipe or socket); give a database file, e.g. --db %s", path, defaultDB)
+	case st.Size() == 0:
+		return usageErr("--db %s is an empty file, not a DuckDB database; msgmon creates the database when the file is missing: delete the empty file or choose another --db", path)
+	}
+	if !isDuckDBFile(path) {
+		return usageErr("--db %s is not a DuckDB database (it has no DuckDB file header); give a results database msgmon wrote, or a new file name", path)
 	}
 	return nil
+}
+
+// isDuckDBFile reports whether the file at path starts with DuckDB's
+// header: the magic bytes "DUCK" at offset 8. A file that cannot be read
+// passes: opening it reports why.
+func isDuckDBFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	var head [12]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF)
+	}
+	return string(head[8:12]) == "DUCK"
 }
 
 // sqlInput marks DuckDB's refusal of SQL the user wrote (its syntax,
 // names, types or values; a write where writes are not allowed) as bad
 // input; failures of the database itself stay run-time failures.
 func sqlInput(err error) error {
-	if store.IsSQLError(err) {
-		return inputError{err}
+	if !store.IsSQLError(err) {
+		return err
 	}
-	return err
+	if s := err.Error(); strings.Contains(s, "Extension Autoloading Error") || strings.Contains(s, "Missing Extension Error") {
+		// CREATE SECRET, a URL, a format DuckDB loads on demand.
+		return inputError{fmt.Errorf("%w; msgmon runs SQL without DuckDB extensions (none is installed or loaded), so this statement cannot run here: use the DuckDB CLI on the database file for it", err)}
+	}
+	return inputError{err}
 }
 
 // wrapArgs makes the argument checks of c and its subcommands return

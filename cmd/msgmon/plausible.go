@@ -17,6 +17,7 @@ import (
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/reports"
 	"github.com/msgmon/msgmon/sim/experiment/design"
 )
 
@@ -268,5 +269,5 @@ func (c *calibration) savePlausible(path string) error {
 	if _, err := datasets.ParsePlausible(path, b.Bytes()); err != nil {
 		return fmt.Errorf("calibrate: the plausible set does not read back: %w", err)
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	return reports.WriteBytes(path, b.Bytes())
 }

@@ -70,6 +70,9 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 		sc, err = datasets.DefaultScenario()
 	}
 	if err == nil && o.Overlay != "" {
+		if err := readableFile("--overlay", o.Overlay, "an overlay file (calibrate --save writes one)"); err != nil {
+			return nil, err
+		}
 		var ov *datasets.Overlay
 		if ov, err = datasets.ReadOverlay(o.Overlay); err == nil {
 			file, preset := "", o.Preset

@@ -98,6 +98,17 @@ func (db *DB) ExportParquet(ctx context.Context, dir string, overwrite bool) err
 	return nil
 }
 
+// ExportNames are the names ExportParquet writes or replaces in its
+// folder: its marker file and a folder per table. Anything else there is
+// left alone.
+func ExportNames() []string {
+	names := []string{exportMarker}
+	for _, t := range exportTables {
+		names = append(names, t.name)
+	}
+	return names
+}
+
 // ErrExportDirNotEmpty is returned (wrapped) by ExportParquet for a
 // non-empty folder that holds no earlier export.
 var ErrExportDirNotEmpty = errors.New("not empty and not written by msgmon export")

@@ -84,7 +84,7 @@ func IsSQLError(err error) bool {
 		duckdb.ErrorTypeConversion, duckdb.ErrorTypeOutOfRange, duckdb.ErrorTypeMismatchType, duckdb.ErrorTypeDivideByZero,
 		duckdb.ErrorTypeInvalidType, duckdb.ErrorTypeInvalidInput, duckdb.ErrorTypePermission, duckdb.ErrorTypeExpression,
 		duckdb.ErrorTypeNotImplemented, duckdb.ErrorTypeParameterNotResolved, duckdb.ErrorTypeParameterNotAllowed,
-		duckdb.ErrorTypeDecimal, duckdb.ErrorTypeUnknownType, duckdb.ErrorTypeMissingExtension, duckdb.ErrorTypeConstraint:
+		duckdb.ErrorTypeDecimal, duckdb.ErrorTypeUnknownType, duckdb.ErrorTypeMissingExtension, duckdb.ErrorTypeAutoLoad, duckdb.ErrorTypeConstraint:
 		return true
 	}
 	return false
