@@ -196,9 +196,11 @@ func closeFence(line string, ch byte, n int) bool {
 	return true
 }
 
-// Querier runs SQL; a store.Session is one.
+// Querier runs SQL, keeping at most limit rows of the result (all of them
+// for limit < 0) and saying whether there were more (Table.More); a
+// store.Session is one.
 type Querier interface {
-	Query(ctx context.Context, query string) (*store.Table, error)
+	QueryLimit(ctx context.Context, query string, limit int) (*store.Table, error)
 }
 
 // RunOptions tune Run.
@@ -211,17 +213,24 @@ type RunOptions struct {
 // Run executes the notebook's cells in order on q and keeps their results.
 // It stops at the first cell that fails, with a CellError giving the
 // cell's line (or, where DuckDB names one, the failing line itself).
+//
+// A query cell keeps the rows it shows (ShowRows) and reads no further,
+// unless a chart cell below may plot its result: then it keeps them all.
 func (nb *Notebook) Run(ctx context.Context, q Querier, opts RunOptions) error {
 	var last *Cell
 	charts := 0
-	for _, c := range nb.Cells {
+	for k, c := range nb.Cells {
 		switch c.Kind {
 		case SQL:
 			if strings.TrimSpace(stripSQLComments(c.Text)) == "" {
 				return &CellError{nb.Path, c.Line, fmt.Errorf("the sql cell is empty; write a query or tag the block as text")}
 			}
+			limit := c.ShowRows
+			if nb.plotted(k) {
+				limit = -1
+			}
 			t0 := time.Now()
-			t, err := q.Query(ctx, c.Text)
+			t, err := q.QueryLimit(ctx, c.Text, limit)
 			c.Elapsed = time.Since(t0)
 			if err != nil {
 				if ctx.Err() != nil {
@@ -233,7 +242,7 @@ func (nb *Notebook) Run(ctx context.Context, q Querier, opts RunOptions) error {
 				c.Statement = true
 			} else {
 				c.Table = t
-				if opts.RequireRows && len(t.Rows) == 0 {
+				if opts.RequireRows && len(t.Rows) == 0 && !t.More {
 					return &CellError{nb.Path, c.Line, fmt.Errorf("the query returned no rows (is the database empty, or does a filter match nothing?)")}
 				}
 				last = c
@@ -262,6 +271,24 @@ func (nb *Notebook) Run(ctx context.Context, q Querier, opts RunOptions) error {
 		}
 	}
 	return nil
+}
+
+// plotted reports whether a chart cell may plot the result of cell k: one
+// comes after it before the next sql cell that is a query (a chart plots
+// the nearest query above it; a statement such as CREATE VIEW between
+// does not count).
+func (nb *Notebook) plotted(k int) bool {
+	for _, c := range nb.Cells[k+1:] {
+		switch c.Kind {
+		case Plot:
+			return true
+		case SQL:
+			if isQuery(c.Text) {
+				return false
+			}
+		}
+	}
+	return false
 }
 
 var lineRe = regexp.MustCompile(`(?m)^LINE (\d+):`)
@@ -345,16 +372,22 @@ func lastStatement(s string) string {
 // SET, ...) from a query: go-duckdb answers the former with one "Count"
 // column and no rows.
 func isStatementResult(sql string, t *store.Table) bool {
-	if len(t.Rows) != 0 || len(t.Columns) != 1 || t.Columns[0] != "Count" {
+	if len(t.Rows) != 0 || t.More || len(t.Columns) != 1 || t.Columns[0] != "Count" {
 		return false
 	}
+	return !isQuery(sql)
+}
+
+// isQuery reports whether the last statement of sql is a query (SELECT,
+// WITH, FROM, ...) by its first word.
+func isQuery(sql string) bool {
 	kw := strings.ToUpper(strings.Fields(lastStatement(sql) + " x")[0])
 	kw = strings.TrimLeft(kw, "(")
 	switch kw {
 	case "SELECT", "WITH", "FROM", "VALUES", "TABLE", "PIVOT", "UNPIVOT", "SUMMARIZE", "DESCRIBE", "SHOW", "EXPLAIN":
-		return false
+		return true
 	}
-	return true
+	return false
 }
 
 var unsafeStem = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

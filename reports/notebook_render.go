@@ -49,8 +49,16 @@ func shortFloat(x float64) string {
 	return s
 }
 
+// rowCount says how many rows a result has and how many are shown; a
+// result read only as far as it is shown (Table.More) has "more than" them.
 func rowCount(t *store.Table, shown int) string {
 	n := len(t.Rows)
+	switch {
+	case t.More && n == 0:
+		return "rows not shown"
+	case t.More:
+		return fmt.Sprintf("more than %d row%s, the first %d shown", n, map[bool]string{true: "", false: "s"}[n == 1], min(n, shown))
+	}
 	s := fmt.Sprintf("%d row%s", n, map[bool]string{true: "", false: "s"}[n == 1])
 	switch {
 	case shown == 0 && n > 0:

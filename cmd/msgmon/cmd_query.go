@@ -22,7 +22,9 @@ off, so COPY ... TO, read_parquet, read_csv and ATTACH are refused (use the
 DuckDB CLI or Python on the file for those). Nothing is written to the
 file, so it may be read-only: one made by an older msgmon is read as the
 current schema (the columns added since are NULL, the tables added since
-empty) and left as it is. Tables: runs, daily, business_summary, segment_summary, sweeps,
+empty) and left as it is. Rows are printed as they are read, in bounded
+memory; a table of more than 1,000 rows is aligned on its first 1,000.
+Tables: runs, daily, business_summary, segment_summary, sweeps,
 sweep_points; views: daily_usd, run_totals, arm_summary, and sweep_<name> and
 sweep_<name>_summary for each sweep.`,
 		Example: `  msgmon query "SELECT arm, count(*) FROM runs GROUP BY arm"
@@ -43,14 +45,13 @@ sweep_<name>_summary for each sweep.`,
 				return err
 			}
 			defer db.Close()
-			t, err := db.QueryOne(cmd.Context(), args[0])
+			// The rows are written as they are read: a result of any
+			// size prints in bounded memory.
+			err = db.QueryOneTo(cmd.Context(), args[0], cmd.OutOrStdout(), format)
 			if errors.Is(err, store.ErrSeveralStatements) {
 				return inputError{fmt.Errorf("query: the SQL holds several statements and query prints one result: %w", err)}
 			}
-			if err != nil {
-				return sqlInput(err)
-			}
-			return store.WriteTable(cmd.OutOrStdout(), t, format)
+			return sqlInput(err)
 		},
 	}
 	c.Flags().StringVar(&dbPath, "db", defaultDB, "results database")

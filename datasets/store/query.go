@@ -27,6 +27,9 @@ type Table struct {
 	// int64, float64, string, bool, time.Time, *big.Int for HUGEINT, ...)
 	// except DECIMAL, returned as a Decimal, and UUID, returned as a string.
 	Rows [][]any
+	// More says the result had rows after Rows that were not read (see
+	// Session.QueryLimit).
+	More bool
 }
 
 // Decimal is an exact DECIMAL value. String gives it in plain decimal
@@ -151,40 +154,7 @@ func (s *Session) Close() error {
 	return s.conn.Close()
 }
 
-func readTable(rows *sql.Rows) (*Table, error) {
-	defer rows.Close()
-	cts, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	t := &Table{}
-	for _, ct := range cts {
-		t.Columns = append(t.Columns, ct.Name())
-		typ := ct.DatabaseTypeName()
-		if p, s, ok := ct.DecimalSize(); ok {
-			typ = fmt.Sprintf("DECIMAL(%d,%d)", p, s)
-		}
-		t.Types = append(t.Types, typ)
-	}
-	for rows.Next() {
-		vals := make([]any, len(cts))
-		ptrs := make([]any, len(cts))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		for i, v := range vals {
-			vals[i] = normalize(v, t.Types[i])
-		}
-		t.Rows = append(t.Rows, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %w", err)
-	}
-	return t, nil
-}
+func readTable(rows *sql.Rows) (*Table, error) { return readTableLimit(rows, -1) }
 
 func normalize(v any, typ string) any {
 	if tm, ok := v.(time.Time); ok {
