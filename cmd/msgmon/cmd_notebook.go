@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/reports"
 )
 
@@ -43,6 +44,7 @@ type notebookOptions struct {
 	Out         string
 	Force       bool
 	RequireRows bool
+	AllowFiles  bool
 }
 
 func newNotebookRunCommand() *cobra.Command {
@@ -59,7 +61,12 @@ results database (opened read-only) and writes, into --out:
 
 A failing cell stops the notebook with FILE:LINE and DuckDB's message; with
 --require-rows a query that returns no rows fails too. Existing outputs are
-kept unless --force is given.`,
+kept unless --force is given.
+
+Cells reach nothing outside the database: a cell that reads a file
+(read_csv, read_parquet, a file name in FROM), writes one (COPY ... TO) or
+attaches another database is refused (exit 2). A notebook that needs files
+runs with --allow-files, which the person running it decides on.`,
 		Example: `  msgmon compare
   msgmon notebook run notebooks/churn-by-segment.md
   msgmon notebook run --out site/ --force notebooks/*.md
@@ -73,6 +80,7 @@ kept unless --force is given.`,
 	c.Flags().StringVar(&o.Out, "out", "", "folder for the rendered notebooks (default: notebooks/ next to the database)")
 	c.Flags().BoolVar(&o.Force, "force", false, "overwrite existing output files")
 	c.Flags().BoolVar(&o.RequireRows, "require-rows", false, "fail on a query cell that returns no rows (for CI)")
+	c.Flags().BoolVar(&o.AllowFiles, "allow-files", false, "let sql cells read and write files outside the database (read_csv, COPY ... TO)")
 	return c
 }
 
@@ -120,7 +128,11 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 	if err := checkPaths(reads, writes); err != nil {
 		return err
 	}
-	db, err := openResults(ctx, "notebook", o.DB)
+	open := openSealed
+	if o.AllowFiles {
+		open = openResults
+	}
+	db, err := open(ctx, "notebook", o.DB)
 	if err != nil {
 		return err
 	}
@@ -131,7 +143,7 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 			return err
 		}
 		t0 := time.Now()
-		err = nb.Run(ctx, s, reports.RunOptions{RequireRows: o.RequireRows})
+		err = nb.Run(ctx, sealedCells{s}, reports.RunOptions{RequireRows: o.RequireRows})
 		s.Close()
 		if err != nil {
 			var ce *reports.CellError
@@ -160,4 +172,16 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 		fmt.Fprintf(stdout, "%s: %d sql and %d chart cells ran; wrote %s and %s\n", nb.Path, sql, charts, paths[0], paths[1])
 	}
 	return nil
+}
+
+// sealedCells runs a notebook's cells on a session and says, of a cell
+// DuckDB refused for reaching outside the database, which flag allows it.
+type sealedCells struct{ s *store.Session }
+
+func (c sealedCells) QueryLimit(ctx context.Context, query string, limit int) (*store.Table, error) {
+	t, err := c.s.QueryLimit(ctx, query, limit)
+	if store.IsOutsideError(err) {
+		return nil, fmt.Errorf("%w: the cell reached outside the database; a notebook that reads or writes files runs with msgmon notebook run --allow-files", err)
+	}
+	return t, err
 }

@@ -58,6 +58,12 @@ func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extr
 	if err != nil {
 		return nil, err
 	}
+	// The study's expressions (objective, constraints, targets) run on
+	// this database: they may read it, and reach nothing outside it.
+	if err := db.SealOutside(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	spec, _ := os.ReadFile(sw.File())
 	meta := store.SweepMeta{ID: sw.ID(), Name: sw.Name, File: sw.File(), Design: sw.Design, Replicates: base.Replicates, Spec: string(spec)}
 	for i, p := range sw.Parameters {
@@ -169,7 +175,11 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 			from = store.RunTotalsUntil(e.horizons[j]) + " h"
 			where = fmt.Sprintf("run_id IN (SELECT run_id FROM %s WHERE %s)", store.SweepView(e.sw.Name), where)
 		}
-		t, err := e.db.Query(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s", strings.Join(sel, ", "), from, where))
+		t, err := e.db.QueryReadOnly(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s", strings.Join(sel, ", "), from, where))
+		if store.IsOutsideError(err) {
+			return nil, inputError{fmt.Errorf("%s: an output expression reached outside the database (%s): %s; outputs are SQL expressions over run_totals columns, which may not read or write files",
+				e.sw.File(), strings.Join(exprs[j], "; "), strings.TrimPrefix(err.Error(), "store: "))}
+		}
 		if err != nil {
 			return nil, inputError{fmt.Errorf("%s: an output expression does not work on run_totals (%s): %w", e.sw.File(), strings.Join(exprs[j], "; "), err)}
 		}
