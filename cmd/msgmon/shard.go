@@ -87,7 +87,11 @@ func shardFromEnv(getenv func(string) string, count int) (*experiment.Shard, str
 		}
 		sh := experiment.Shard{Index: (id-lo)/step + 1, Count: n}
 		if err := sh.Check(); err != nil || (id-lo)%step != 0 {
-			return nil, "", usageErr("SLURM_ARRAY_TASK_ID=%d of an array from %d by %d with %d tasks is not one of its tasks; pass --shard I/N", id, lo, step, n)
+			why := ""
+			if err != nil {
+				why = " (" + strings.TrimPrefix(err.Error(), "shard "+sh.String()+": ") + ")"
+			}
+			return nil, "", usageErr("SLURM_ARRAY_TASK_ID=%d of an array from %d by %d with %d tasks is not one of its tasks%s; pass --shard I/N", id, lo, step, n, why)
 		}
 		return &sh, fmt.Sprintf("SLURM_ARRAY_TASK_ID=%d of %d tasks from %d", id, n, lo), nil
 	}

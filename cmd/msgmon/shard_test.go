@@ -95,7 +95,8 @@ func TestShardsMergeToTheSameRows(t *testing.T) {
 	if len(want) < 12 {
 		t.Fatalf("the whole study stored only %d rows", len(want))
 	}
-	for _, n := range []int{3, 7} {
+	// 15 shards of 12 runs: three shards are empty and merge all the same.
+	for _, n := range []int{3, 15} {
 		got := studyRows(t, shardCompare(t, scen, dir, fmt.Sprintf("split%d", n), n))
 		sameRows(t, fmt.Sprintf("%d shards merged", n), got, want)
 	}
@@ -293,6 +294,8 @@ func TestBadShard(t *testing.T) {
 		{"0/0", "the count N must be at least 1"},
 		{"x", "write I/N"},
 		{"0/4", "shards are counted from 1"},
+		{"9223372036854775807/9223372036854775807", "the count N must be at most 100000"},
+		{"1/99999999999", "the count N must be at most 100000"},
 	} {
 		for _, verb := range []string{"compare", "sweep", "sensitivity"} {
 			arg := scen
@@ -331,6 +334,10 @@ func TestShardFromEnv(t *testing.T) {
 		{map[string]string{"JOB_COMPLETION_INDEX": "5", "MSGMON_SHARD_COUNT": "5"}, 0, "the index I must be between 1 and 5"},
 		{map[string]string{"JOB_COMPLETION_INDEX": "1"}, 0, "pass --shard-count N or set MSGMON_SHARD_COUNT"},
 		{map[string]string{}, 3, "only for a Kubernetes Indexed Job"},
+		{map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "9223372036854775807"}, 0, "not one of its tasks (the count N must be at most 100000"},
+		{map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "-9223372036854775807", "SLURM_ARRAY_TASK_MAX": "9223372036854775807"}, 0, "not one of its tasks"},
+		{map[string]string{"JOB_COMPLETION_INDEX": "0", "MSGMON_SHARD_COUNT": "99999999999"}, 0, "at most 100000"},
+		{map[string]string{"JOB_COMPLETION_INDEX": "0"}, 100001, "at most 100000"},
 	} {
 		sh, _, err := shardFromEnv(func(k string) string { return c.env[k] }, c.count)
 		got := ""

@@ -7,6 +7,12 @@ import (
 	"strings"
 )
 
+// MaxShards is the largest shard count a study may be split into. A
+// count above the study's runs is allowed up to it: the extra shards get
+// no runs (their databases hold the study's record only), so a job array
+// of fixed size fits a study of any size.
+const MaxShards = 100000
+
 // Shard is one part of a study split across processes or machines: shard
 // Index of Count, counted from 1 (shard 1/4 is the first of four).
 type Shard struct {
@@ -19,6 +25,9 @@ func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 func (s Shard) Check() error {
 	if s.Count < 1 {
 		return fmt.Errorf("shard %s: the count N must be at least 1 (shard 1/1 is the whole study)", s)
+	}
+	if s.Count > MaxShards {
+		return fmt.Errorf("shard %s: the count N must be at most %d; split the study into fewer shards (a shard count above the study's runs leaves the extra shards empty)", s, MaxShards)
 	}
 	if s.Index < 1 || s.Index > s.Count {
 		return fmt.Errorf("shard %s: the index I must be between 1 and %d (shards are counted from 1: 1/%d .. %d/%d)", s, s.Count, s.Count, s.Count, s.Count)
@@ -72,11 +81,15 @@ func Assign(units []Unit, count int) []int {
 		}
 		return 0
 	})
-	load := make([]float64, count)
+	// Beyond one shard per unit the extra shards stay empty: every unit
+	// goes to the first empty shard in order, as with count = len(units).
+	// So the work is O(units²) at most, whatever the count.
+	bins := min(count, len(units))
+	load := make([]float64, bins)
 	out := make([]int, len(units))
 	for _, u := range order {
 		best := 0
-		for s := 1; s < count; s++ {
+		for s := 1; s < bins; s++ {
 			if load[s] < load[best] {
 				best = s
 			}

@@ -139,3 +139,24 @@ func TestParseShard(t *testing.T) {
 		}
 	}
 }
+
+// A shard count above the number of units leaves the extra shards empty
+// and gives the units the shards they get with one shard per unit; the
+// work does not grow with the count (a count of MaxInt would not end, nor
+// fit in memory, if it did).
+func TestAssignManyShards(t *testing.T) {
+	units := []experiment.Unit{{"a", 3}, {"b", 1}, {"c", 3}, {"d", 2}, {"e", 2}}
+	want := experiment.Assign(units, len(units))
+	for _, count := range []int{len(units) + 1, experiment.MaxShards, 1 << 62} {
+		if got := experiment.Assign(units, count); !slices.Equal(got, want) {
+			t.Errorf("Assign(%d shards) = %v, want %v (as with %d)", count, got, want, len(units))
+		}
+	}
+	// One unit per shard, the most expensive first: a, c, d, e, b.
+	if w := []int{1, 5, 2, 3, 4}; !slices.Equal(want, w) {
+		t.Errorf("Assign(5 units, 5 shards) = %v, want %v", want, w)
+	}
+	if err := (experiment.Shard{Index: 1, Count: experiment.MaxShards + 1}).Check(); err == nil {
+		t.Errorf("shard 1/%d accepted, want a refusal above MaxShards", experiment.MaxShards+1)
+	}
+}
