@@ -74,6 +74,10 @@ func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extr
 		db.Close()
 		return nil, err
 	}
+	if err := checkResumeVersion(ctx, db, o.DB, "optimization", meta.ID); err != nil {
+		db.Close()
+		return nil, err
+	}
 	keys, err := db.RunKeys(ctx)
 	if err != nil {
 		db.Close()

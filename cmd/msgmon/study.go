@@ -80,6 +80,9 @@ func executeStudy(ctx context.Context, o studyFlags, st study, stderr io.Writer)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkResumeVersion(ctx, db, o.DB, st.kind, st.meta.ID); err != nil {
+		return nil, err
+	}
 	keys, err := db.RunKeys(ctx)
 	if err != nil {
 		return nil, err
@@ -144,6 +147,28 @@ func executeStudy(ctx context.Context, o studyFlags, st study, stderr io.Writer)
 		return nil, err
 	}
 	return db, nil
+}
+
+// checkResumeVersion refuses to resume study id in the database at path
+// when runs of it stored there were made by another msgmon version: the
+// two versions' runs may differ, and analysed together they would give
+// neither's answer. Shard resume and merge refuse the same.
+func checkResumeVersion(ctx context.Context, db *store.DB, path, kind, id string) error {
+	vs, err := db.RunVersions(ctx, id+"/")
+	if err != nil {
+		return err
+	}
+	var other []string
+	for _, v := range vs {
+		if v != version() {
+			other = append(other, v)
+		}
+	}
+	if len(other) == 0 {
+		return nil
+	}
+	return usageErr("%s %s in %s was started by msgmon %s; this is msgmon %s, and the runs of two versions may differ: resume it with msgmon %s, or start it afresh with another --db",
+		kind, id, path, strings.Join(other, " and "), version(), other[0])
 }
 
 // registerSweep registers a study's sweep; a name whose views another

@@ -29,6 +29,29 @@ func (db *DB) RunKeys(ctx context.Context) (map[string]bool, error) {
 	return keys, nil
 }
 
+// RunVersions returns the msgmon versions, sorted, that wrote the stored
+// runs whose keys start with prefix (a study's "<id>/"), so that a study
+// resumed by another version can be refused before it mixes the two.
+func (db *DB) RunVersions(ctx context.Context, prefix string) ([]string, error) {
+	rows, err := db.sql.QueryContext(ctx, "SELECT DISTINCT msgmon_version FROM runs WHERE starts_with(run_key, ?) ORDER BY 1", prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return out, nil
+}
+
 // StoredRun is one row of the runs table.
 type StoredRun struct {
 	RunID int64
