@@ -294,13 +294,28 @@ func (ps *PlausibleSet) Overrides(i int) []Override {
 	return ovs
 }
 
+// relative returns the weights divided by the largest: each in (0, 1], so
+// their sum and squares stay finite however large or small the weights in
+// the file (four weights of 1e308 sum past the float range).
+func (ps *PlausibleSet) relative() []float64 {
+	var top float64
+	for _, v := range ps.Vectors {
+		top = max(top, v.Weight)
+	}
+	w := make([]float64, len(ps.Vectors))
+	for i, v := range ps.Vectors {
+		w[i] = v.Weight / top
+	}
+	return w
+}
+
 // ESS is Kish's effective sample size of the weights, (Σw)² / Σw²: the
 // number of equally weighted vectors worth as much as the set.
 func (ps *PlausibleSet) ESS() float64 {
 	var s, s2 float64
-	for _, v := range ps.Vectors {
-		s += v.Weight
-		s2 += v.Weight * v.Weight
+	for _, w := range ps.relative() {
+		s += w
+		s2 += w * w
 	}
 	if s2 == 0 {
 		return 0
@@ -318,19 +333,20 @@ func (ps *PlausibleSet) Draw(n int, seed uint64) []int {
 	if n <= 0 || len(ps.Vectors) == 0 {
 		return nil
 	}
+	w := ps.relative()
 	var total float64
-	for _, v := range ps.Vectors {
-		total += v.Weight
+	for _, x := range w {
+		total += x
 	}
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	u := rng.Float64() / float64(n)
 	out := make([]int, 0, n)
-	cum, i := ps.Vectors[0].Weight/total, 0
+	cum, i := w[0]/total, 0
 	for j := 0; j < n; j++ {
 		p := u + float64(j)/float64(n)
-		for p >= cum && i < len(ps.Vectors)-1 {
+		for p >= cum && i < len(w)-1 {
 			i++
-			cum += ps.Vectors[i].Weight / total
+			cum += w[i] / total
 		}
 		out = append(out, i)
 	}

@@ -244,3 +244,31 @@ func TestOverlayRefusesRobust(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// Weights are relative: the same set scaled up to the edge of the float
+// range (their sum overflows) or down into the subnormals draws and
+// counts as the set itself, never NaN nor every slot from one vector.
+func TestPlausibleWeightsAtTheFloatRange(t *testing.T) {
+	ps, err := datasets.ParsePlausible("p.csv", []byte(plausibleText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ps.Vectors {
+		ps.Vectors[i].Weight = 1
+	}
+	want, wantESS := ps.Draw(8, 3), ps.ESS()
+	if wantESS != 4 {
+		t.Fatalf("four equal weights: ESS %v, want 4", wantESS)
+	}
+	for _, w := range []float64{1e308, math.MaxFloat64, 1e-310} {
+		for i := range ps.Vectors {
+			ps.Vectors[i].Weight = w
+		}
+		if got := ps.ESS(); math.Abs(got-wantESS) > 1e-12 {
+			t.Errorf("four weights of %g: ESS %v, want %v", w, got, wantESS)
+		}
+		if got := ps.Draw(8, 3); !reflect.DeepEqual(got, want) {
+			t.Errorf("four weights of %g: draw %v, want %v (each vector twice)", w, got, want)
+		}
+	}
+}

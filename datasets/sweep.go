@@ -322,6 +322,12 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 			if c.Output == "" || (c.Max == nil) == (c.Min == nil) {
 				ps.add(c.line, fmt.Sprintf("constraints[%d]", i), "give output: and one of max: or min:")
 			}
+			for j, b := range []*float64{c.Max, c.Min} {
+				key := []string{"max", "min"}[j]
+				if b != nil && (math.IsNaN(*b) || math.IsInf(*b, 0)) {
+					ps.add(c.line, fmt.Sprintf("constraints[%d].%s", i, key), "must be a finite number (the bound the output's 95 %% confidence bound must keep), got %v", *b)
+				}
+			}
 		}
 	}
 	if ts := valueOf(root, "targets"); ts != nil {

@@ -216,3 +216,44 @@ parameters:
 		t.Errorf("the problems name the base scenario:\n%v", err)
 	}
 }
+
+// A constraint's bound is a finite number: NaN compares false with every
+// value, so `max: .nan` would pass every point, and an infinite bound is
+// no bound; both are refused with the file, line and field.
+func TestConstraintBoundFinite(t *testing.T) {
+	for _, c := range []struct{ bound, want string }{
+		{"max: .nan", "c.yaml:8: constraints[0].max: must be a finite number"},
+		{"min: .inf", "c.yaml:8: constraints[0].min: must be a finite number"},
+		{"max: -.inf", "c.yaml:8: constraints[0].max: must be a finite number"},
+	} {
+		src := `name: c
+scenario: default
+design: optimize
+budget: 4
+objective: {maximize: platform_revenue_usd}
+arms: [service+paid_push]
+constraints:
+  - {output: churn_per_1000, ` + c.bound + `}
+parameters:
+  - {path: business.sends_per_week_mean, min: 0.1, max: 8}
+`
+		_, err := ParseSweep("c.yaml", []byte(src), embeddedBase)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want %q", c.bound, err, c.want)
+		}
+	}
+	ok := strings.Replace(`name: c
+scenario: default
+design: optimize
+budget: 4
+objective: {maximize: platform_revenue_usd}
+arms: [service+paid_push]
+constraints:
+  - {output: churn_per_1000, max: 50}
+parameters:
+  - {path: business.sends_per_week_mean, min: 0.1, max: 8}
+`, "\t", "", -1)
+	if _, err := ParseSweep("c.yaml", []byte(ok), embeddedBase); err != nil {
+		t.Errorf("a finite bound is refused: %v", err)
+	}
+}
