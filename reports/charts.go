@@ -84,13 +84,38 @@ func (c *Chart) Draw(dc draw.Canvas) {
 	rows, cols := len(c.Grid), len(c.Grid[0])
 	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Points(14), PadY: vg.Points(10)}
 	canvases := plot.Align(c.Grid, tiles, area)
+	skipped := 0
 	for i := range c.Grid {
 		for j, p := range c.Grid[i] {
-			if p != nil {
-				p.Draw(canvases[i][j])
+			if p == nil {
+				continue
 			}
+			// A panel whose axes leave no room for its data (too many
+			// panels for the space) is left out: gonum/plot would draw
+			// it with NaN coordinates, which no PDF reader accepts.
+			if !roomy(canvases[i][j]) || !roomy(p.DataCanvas(canvases[i][j])) {
+				skipped++
+				continue
+			}
+			p.Draw(canvases[i][j])
 		}
 	}
+	if skipped > 0 {
+		note := textStyle(captionFont, 10, inkColor)
+		note.XAlign, note.YAlign = draw.XLeft, draw.YTop
+		dc.FillText(note, vg.Point{X: area.Min.X, Y: area.Max.Y}, fmt.Sprintf("%d of the panels need more room than this page gives and are not drawn; query the table instead.", skipped))
+	}
+}
+
+// roomy reports whether c is a finite rectangle with some width and height.
+func roomy(c draw.Canvas) bool {
+	r := c.Rectangle
+	for _, v := range []vg.Length{r.Min.X, r.Min.Y, r.Max.X, r.Max.Y} {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return r.Max.X > r.Min.X && r.Max.Y > r.Min.Y
 }
 
 // legendWidth is the width the legend needs: the longest label plus the

@@ -355,9 +355,12 @@ func (r *Report) writeSweepPDF(w io.Writer) (int, error) {
 		}
 		d.table(header, rows[lo:min(lo+perPiece, len(rows))])
 	}
-	for i := 0; i < len(r.Charts)-1; i += 2 {
-		if i+1 < len(r.Charts)-1 {
+	// Two charts of one row of panels share a page; a chart of more rows
+	// (four or more parameters) has a page of its own.
+	for i := 0; i < len(r.Charts)-1; i++ {
+		if i+1 < len(r.Charts)-1 && len(r.Charts[i].Grid) == 1 && len(r.Charts[i+1].Grid) == 1 {
 			d.charts(r.Charts[i], r.Charts[i+1])
+			i++
 		} else {
 			d.charts(r.Charts[i])
 		}
