@@ -405,10 +405,12 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			sl.freeUntil = now + int32(ch.ConversationHours)
 			w.chargeConversation(b, price, ch.Source)
 			ca.spend += price // before a monthly free allowance
+			w.seg[r.pop.Segment[u]].MessageCharges += price
 		}
 	} else {
 		w.charge(b, price, ch.Source)
 		ca.spend += price
+		w.seg[r.pop.Segment[u]].MessageCharges += price
 	}
 	ca.sends++
 	w.biz[b].sends++

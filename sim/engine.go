@@ -493,6 +493,17 @@ func (w *worker) userDay(u, d int) {
 	w.skipWin = 0
 	w.day.ReachMessages += b2i(w.gotMsg) // no branch on a coin's outcome
 	w.day.ReachAds += b2i(w.gotAd)
+	if w.gotMsg || w.gotAd {
+		wk := uint16(d/7 + 1)
+		if w.gotMsg && st.weekMsg != wk {
+			st.weekMsg = wk
+			w.day.ReachMessagesWeek++
+		}
+		if w.gotAd && st.weekAd != wk {
+			st.weekAd = wk
+			w.day.ReachAdsWeek++
+		}
+	}
 	if r.pop.Graph == nil || st.nextDisc == int32(d) {
 		w.discover(u, d)
 	}
@@ -679,6 +690,8 @@ func (r *runner) segments() []SegmentSummary {
 			s.AdOptOuts += x.AdOptOuts
 			s.Conversions += x.Conversions
 			s.Purchases += x.Purchases
+			s.MessageCharges += x.MessageCharges
+			s.AdCharges += x.AdCharges
 		}
 	}
 	for u := 0; u < r.n; u++ {

@@ -84,6 +84,12 @@ type Daily struct {
 	// visits to the Updates tab (at most one per user a day).
 	UsersReacted int64
 	StatusVisits int64
+
+	// Weekly reach (schema version 6): users reached by a message (by an
+	// ad) for the first time in the run's week (days 7w to 7w+6) on the
+	// day, so that a week's sum is the distinct users reached in it.
+	ReachMessagesWeek int64
+	ReachAdsWeek      int64
 }
 
 // Add adds x's counts and money to d (the Day is left alone).
@@ -129,6 +135,8 @@ func (dst *Daily) Add(x *Daily) {
 	dst.FollowsFromEntry += x.FollowsFromEntry
 	dst.UsersReacted += x.UsersReacted
 	dst.StatusVisits += x.StatusVisits
+	dst.ReachMessagesWeek += x.ReachMessagesWeek
+	dst.ReachAdsWeek += x.ReachAdsWeek
 }
 
 // PlatformTotal is the platform's revenue from all sources.
@@ -218,6 +226,14 @@ type SegmentSummary struct {
 	// FollowsBlocked: blocks by followers, which ended a follow (last:
 	// schema version 2 added the column).
 	FollowsBlocked int64
+	// What businesses were charged for the segment's users (schema
+	// version 6): MessageCharges for proactive messages at the channel's
+	// price for the user's market (a per-conversation price when the
+	// message opened a conversation, before a monthly free allowance,
+	// which is settled on the business's total); AdCharges for Status
+	// ad impressions.
+	MessageCharges Micros
+	AdCharges      Micros
 }
 
 // ToleranceBands name the terciles of users' tolerance to messages.

@@ -24,19 +24,24 @@ import (
 //   - SendsPush + SendsFolder: every delivery (AuditDeliver); SendsPush those
 //     delivered as a push (AuditEvent.Push).
 //   - AdImpressions: every ad shown (AuditAdImpression).
+//   - ReachMessagesWeek / ReachAdsWeek: users reached for the first time in
+//     the run's week (days 7w..7w+6) on the day; their sum over a week is
+//     the distinct users reached in it.
 type reachTally struct {
-	day                  int
-	everMsg, everAd      map[int32]bool
-	reachMsg, reachAd    []int64
-	cumMsg, cumAd        []int64
-	delivers, pushes     []int64
-	impressions          []int64
-	bizSends, bizImpress map[int32]int64
-	badDay               int // events whose Day is not the day being reported
+	day                   int
+	everMsg, everAd       map[int32]bool
+	weekMsg, weekAd       map[int32]bool // users reached in the current week
+	weekNewMsg, weekNewAd []int64
+	reachMsg, reachAd     []int64
+	cumMsg, cumAd         []int64
+	delivers, pushes      []int64
+	impressions           []int64
+	bizSends, bizImpress  map[int32]int64
+	badDay                int // events whose Day is not the day being reported
 }
 
 func newReachTally() *reachTally {
-	return &reachTally{everMsg: map[int32]bool{}, everAd: map[int32]bool{},
+	return &reachTally{everMsg: map[int32]bool{}, everAd: map[int32]bool{}, weekMsg: map[int32]bool{}, weekAd: map[int32]bool{},
 		bizSends: map[int32]int64{}, bizImpress: map[int32]int64{}}
 }
 
@@ -44,6 +49,10 @@ func newReachTally() *reachTally {
 func (t *reachTally) events(evs []sim.AuditEvent) {
 	msg, ad := map[int32]bool{}, map[int32]bool{}
 	var del, push, imp int64
+	if t.day%7 == 0 {
+		t.weekMsg, t.weekAd = map[int32]bool{}, map[int32]bool{}
+	}
+	nMsg, nAd := len(t.weekMsg), len(t.weekAd)
 	for _, e := range evs {
 		if int(e.Day) != t.day {
 			t.badDay++
@@ -52,6 +61,7 @@ func (t *reachTally) events(evs []sim.AuditEvent) {
 		case sim.AuditDeliver:
 			msg[e.User] = true
 			t.everMsg[e.User] = true
+			t.weekMsg[e.User] = true
 			del++
 			if e.Push {
 				push++
@@ -60,6 +70,7 @@ func (t *reachTally) events(evs []sim.AuditEvent) {
 		case sim.AuditAdImpression:
 			ad[e.User] = true
 			t.everAd[e.User] = true
+			t.weekAd[e.User] = true
 			imp++
 			t.bizImpress[e.Business]++
 		}
@@ -71,6 +82,8 @@ func (t *reachTally) events(evs []sim.AuditEvent) {
 	t.delivers = append(t.delivers, del)
 	t.pushes = append(t.pushes, push)
 	t.impressions = append(t.impressions, imp)
+	t.weekNewMsg = append(t.weekNewMsg, int64(len(t.weekMsg)-nMsg))
+	t.weekNewAd = append(t.weekNewAd, int64(len(t.weekAd)-nAd))
 	t.day++
 }
 
@@ -180,6 +193,8 @@ func TestReachMatchesAuditTrail(t *testing.T) {
 				check(d, "SendsPush+SendsFolder", row.SendsPush+row.SendsFolder, tl.delivers[d])
 				check(d, "SendsPush", row.SendsPush, tl.pushes[d])
 				check(d, "AdImpressions", row.AdImpressions, tl.impressions[d])
+				check(d, "ReachMessagesWeek", row.ReachMessagesWeek, tl.weekNewMsg[d])
+				check(d, "ReachAdsWeek", row.ReachAdsWeek, tl.weekNewAd[d])
 				maxGap = max(maxGap, row.ReachMessagesCum-row.ReachMessages)
 			}
 			for _, b := range res.Businesses {

@@ -910,6 +910,8 @@ func checkSegments(t *testing.T, pop *sim.Population, res *sim.Result) {
 		sum.AdOptOuts += g.AdOptOuts
 		sum.Conversions += g.Conversions
 		sum.Purchases += g.Purchases
+		sum.MessageCharges += g.MessageCharges
+		sum.AdCharges += g.AdCharges
 	}
 	tot := totals(res)
 	last := res.Daily[len(res.Daily)-1]
@@ -922,6 +924,20 @@ func checkSegments(t *testing.T, pop *sim.Population, res *sim.Result) {
 		t.Errorf("segments' purchases %d µUSD, users spent %d in all", sum.Purchases, tot.UserSpend)
 	}
 	sum.Purchases = 0
+	// Message charges are booked where the channels' spend is (the same
+	// price, before a monthly allowance), ad charges where the platform's
+	// ad revenue is: both recount to the micro-dollar.
+	var chSpend sim.Micros
+	for _, c := range res.Channels {
+		chSpend += c.Spend
+	}
+	if sum.MessageCharges != chSpend {
+		t.Errorf("segments' message charges %d µUSD, the channels' spend %d", sum.MessageCharges, chSpend)
+	}
+	if sum.AdCharges != tot.PlatformRevenue[sim.SourceAds] {
+		t.Errorf("segments' ad charges %d µUSD, the platform's ad revenue %d", sum.AdCharges, tot.PlatformRevenue[sim.SourceAds])
+	}
+	sum.MessageCharges, sum.AdCharges = 0, 0
 	if sum != want {
 		t.Errorf("segments add up to\n%+v\ndaily totals give\n%+v", sum, want)
 	}

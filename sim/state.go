@@ -58,6 +58,9 @@ type userState struct {
 	// by itself (noDay: none): the day loop looks for lapses only from
 	// then, and a follow that ends otherwise leaves it early, not late.
 	nextLapse uint16
+	// weekMsg and weekAd are 1 + the last week (day/7) u was reached by a
+	// message and by an ad (0: never), for the weekly reach.
+	weekMsg, weekAd uint16
 }
 
 // viewer is what a visit to the Updates tab reads and writes of a user,

@@ -110,6 +110,7 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 	if shown > 0 {
 		w.day.AdImpressions += shown
 		seg.AdImpressions += shown
+		seg.AdCharges += Micros(shown) * price
 		w.chargeDay(Micros(shown)*price, SourceAds)
 		vw.adAnnoy, vw.adT = float32(adA), float32(t)
 		w.gotAd = true

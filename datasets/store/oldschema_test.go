@@ -28,6 +28,8 @@ func makeVersion(t *testing.T, path string, v int) {
 		drops = version4Drops
 	case 4:
 		drops = version5Drops
+	case 5:
+		drops = version6Drops
 	default:
 		t.Fatalf("no schema version %d to make", v)
 	}

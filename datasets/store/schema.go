@@ -53,9 +53,17 @@ import (
 //     calibrate --plausible evaluated, with its distance and weight) are
 //     new; older files gain them empty.
 //
+//   - 6: daily gains reach_messages_week and reach_ads_week (users reached
+//     for the first time in the run's week on the day: a week's sum is its
+//     distinct users reached); segment_summary gains
+//     message_charges_micros and ad_charges_micros (what businesses were
+//     charged for the segment's users' messages, before a monthly free
+//     allowance, and ad impressions), for revenue by market. Rows stored
+//     before hold NULL there.
+//
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
-const schemaVersion = 5
+const schemaVersion = 6
 
 // kind is the storage type of one column.
 type kind uint8
@@ -221,6 +229,8 @@ var dailyColumns = concat(
 		cnt("follows_from_entry", func(d *sim.Daily) int64 { return d.FollowsFromEntry }),         // version 3
 		cnt("users_reacted", func(d *sim.Daily) int64 { return d.UsersReacted }),                  // version 4
 		cnt("status_visits", func(d *sim.Daily) int64 { return d.StatusVisits }),                  // version 4
+		cnt("reach_messages_week", func(d *sim.Daily) int64 { return d.ReachMessagesWeek }),       // version 6
+		cnt("reach_ads_week", func(d *sim.Daily) int64 { return d.ReachAdsWeek }),                 // version 6
 	},
 )
 
@@ -307,7 +317,9 @@ var segmentColumns = []column[sim.SegmentSummary]{
 	cnt("ad_opt_outs", func(g *sim.SegmentSummary) int64 { return g.AdOptOuts }),
 	cnt("conversions", func(g *sim.SegmentSummary) int64 { return g.Conversions }),
 	money("purchases_micros", func(g *sim.SegmentSummary) sim.Micros { return g.Purchases }),
-	cnt("follows_blocked", func(g *sim.SegmentSummary) int64 { return g.FollowsBlocked }), // version 2
+	cnt("follows_blocked", func(g *sim.SegmentSummary) int64 { return g.FollowsBlocked }),               // version 2
+	money("message_charges_micros", func(g *sim.SegmentSummary) sim.Micros { return g.MessageCharges }), // version 6
+	money("ad_charges_micros", func(g *sim.SegmentSummary) sim.Micros { return g.AdCharges }),           // version 6
 }
 
 // createTableSQL is the DDL of a child table (daily, business_summary).

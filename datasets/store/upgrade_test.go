@@ -9,14 +9,30 @@ import (
 	"testing"
 )
 
-// version5Drops drops what schema version 5 added.
+// version6Drops drops what schema version 6 added.
+var version6Drops = []string{
+	"ALTER TABLE daily DROP COLUMN reach_ads_week",
+	"ALTER TABLE daily DROP COLUMN reach_messages_week",
+	"ALTER TABLE segment_summary DROP COLUMN ad_charges_micros",
+	"ALTER TABLE segment_summary DROP COLUMN message_charges_micros",
+}
+
+// version5Drops drops what schema versions 5 and 6 added.
 var version5Drops = []string{
+	"ALTER TABLE daily DROP COLUMN reach_ads_week",
+	"ALTER TABLE daily DROP COLUMN reach_messages_week",
+	"ALTER TABLE segment_summary DROP COLUMN ad_charges_micros",
+	"ALTER TABLE segment_summary DROP COLUMN message_charges_micros",
 	"DROP TABLE robust_results",
 	"DROP TABLE plausible_vectors",
 }
 
-// version4Drops drops what schema versions 4 and 5 added.
+// version4Drops drops what schema versions 4 to 6 added.
 var version4Drops = []string{
+	"ALTER TABLE daily DROP COLUMN reach_ads_week",
+	"ALTER TABLE daily DROP COLUMN reach_messages_week",
+	"ALTER TABLE segment_summary DROP COLUMN ad_charges_micros",
+	"ALTER TABLE segment_summary DROP COLUMN message_charges_micros",
 	"DROP TABLE robust_results",
 	"DROP TABLE plausible_vectors",
 	"ALTER TABLE daily DROP COLUMN status_visits",
@@ -402,5 +418,50 @@ func TestSweepViewsSurviveUpgrade(t *testing.T) {
 		if _, err := db.Query(ctx, "SELECT * FROM "+v); err != nil {
 			t.Errorf("%s after reopening: %v", v, err)
 		}
+	}
+}
+
+// TestUpgradeFromVersion5: opening a version-5 file adds the weekly reach
+// (daily) and the charges by segment (segment_summary), NULL for the runs
+// already stored, so no figure of theirs is read as zero; a run stored
+// after holds its own.
+func TestUpgradeFromVersion5(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v5.duckdb")
+	db := withOneRun(t, path, append(append([]string(nil), version6Drops...),
+		"DELETE FROM schema_version",
+		"INSERT INTO schema_version VALUES (5, now())")...)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, readOnly := range []bool{true, false} {
+		db := openAs(t, ctx, path, readOnly)
+		if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(versionAfter(5, readOnly)) {
+			t.Errorf("readOnly=%v: schema version %v after opening, want %d", readOnly, v, versionAfter(5, readOnly))
+		}
+		for _, q := range []string{
+			"SELECT count(reach_messages_week) + count(reach_ads_week) FROM daily",
+			"SELECT count(message_charges_micros) + count(ad_charges_micros) FROM segment_summary",
+		} {
+			if v := scalar(t, db, q); v != int64(0) {
+				t.Errorf("readOnly=%v: %s = %v, want 0 (NULL for the old run)", readOnly, q, v)
+			}
+		}
+		if !readOnly {
+			res := synthResult(5, 4, 1)
+			res.Daily[2].ReachMessagesWeek = 7
+			res.Segments[0].MessageCharges = 123
+			id, err := db.WriteRun(ctx, testMeta(1), res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := scalar(t, db, "SELECT sum(reach_messages_week) FROM daily WHERE run_id = "+itoa(id)); v == nil {
+				t.Errorf("new run's weekly reach is NULL")
+			}
+			if v := scalar(t, db, "SELECT sum(message_charges_micros) FROM segment_summary WHERE run_id = "+itoa(id)); v == nil {
+				t.Errorf("new run's message charges are NULL")
+			}
+		}
+		db.Close()
 	}
 }
