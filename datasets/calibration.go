@@ -119,7 +119,7 @@ func ParseCalibration(files map[string][]byte) (*CalTable, error) {
 }
 
 func parseCalFile(name string, data []byte) ([]CalRow, error) {
-	cr := csv.NewReader(bytes.NewReader(data))
+	cr := csv.NewReader(bytes.NewReader(stripBOM(data)))
 	cr.FieldsPerRecord = len(calColumns)
 	header, err := cr.Read()
 	if err != nil {
@@ -194,7 +194,7 @@ func (t *CalTable) IDs() []string {
 // unknownID says that a calibration id is unknown, with the closest id or
 // the ids that share its first part.
 func (t *CalTable) unknownID(id string) string {
-	msg := fmt.Sprintf("unknown calibration id %q", id)
+	msg := fmt.Sprintf("unknown calibration id %s", ClipQ(id))
 	if s := suggest(id, t.IDs()); s != "" {
 		return msg + fmt.Sprintf(" (did you mean %s?)", s)
 	}

@@ -16,7 +16,7 @@ var scenarioFS embed.FS
 func Embedded(name string) (*Scenario, error) {
 	data, err := fs.ReadFile(scenarioFS, "scenarios/"+name+".yaml")
 	if err != nil {
-		return nil, fmt.Errorf("datasets: no embedded scenario %q; embedded: %s", name, strings.Join(EmbeddedNames(), ", "))
+		return nil, fmt.Errorf("datasets: no embedded scenario %s; embedded: %s", ClipQ(name), strings.Join(EmbeddedNames(), ", "))
 	}
 	return Parse("datasets/scenarios/"+name+".yaml", data)
 }
@@ -38,7 +38,7 @@ func EmbeddedNames() []string {
 func EmbeddedYAML(name string) ([]byte, error) {
 	data, err := fs.ReadFile(scenarioFS, "scenarios/"+name+".yaml")
 	if err != nil {
-		return nil, fmt.Errorf("datasets: no embedded scenario %q; embedded: %s", name, strings.Join(EmbeddedNames(), ", "))
+		return nil, fmt.Errorf("datasets: no embedded scenario %s; embedded: %s", ClipQ(name), strings.Join(EmbeddedNames(), ", "))
 	}
 	return data, nil
 }

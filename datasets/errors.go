@@ -1,10 +1,71 @@
 package datasets
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
+
+// maxEcho bounds the characters of a user's value (a name, a key, a flag's
+// argument) that a message repeats: enough to recognise it, not so many
+// that a 40,000-character name floods the terminal.
+const maxEcho = 80
+
+// Clip is s for a message: whole when it has at most 80 characters, else
+// its first 80 and its length, "xxx…(40000 characters)". Every message
+// that echoes a value the user gave goes through Clip or ClipQ.
+func Clip(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n <= maxEcho {
+		return s
+	}
+	return clipHead(s) + fmt.Sprintf("…(%d characters)", n)
+}
+
+// ClipQ is Clip for a quoted value: the quoted text, cut as Clip cuts it,
+// with the length after the closing quote: "xxx"…(40000 characters).
+func ClipQ(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n <= maxEcho {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(clipHead(s)) + fmt.Sprintf("…(%d characters)", n)
+}
+
+// clipHead is the first maxEcho characters of s.
+func clipHead(s string) string {
+	i, k := 0, 0
+	for i < len(s) && k < maxEcho {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		k++
+	}
+	return s[:i]
+}
+
+// clipPath is a field path with each key clipped: paths hold the file's
+// keys, which may be of any length.
+func clipPath(path string) string {
+	if len(path) <= maxEcho {
+		return path
+	}
+	keys := strings.Split(path, ".")
+	for i, k := range keys {
+		keys[i] = Clip(k)
+	}
+	return strings.Join(keys, ".")
+}
+
+// utf8BOM is the byte order mark some editors and spreadsheets put at the
+// start of a UTF-8 text.
+var utf8BOM = []byte("\ufeff")
+
+// stripBOM is data without a leading UTF-8 byte order mark: CSV input
+// reads the same with or without it, as YAML does.
+func stripBOM(data []byte) []byte { return bytes.TrimPrefix(data, utf8BOM) }
 
 // Problem is one thing wrong with a scenario: where it is and what to change.
 type Problem struct {
@@ -24,7 +85,7 @@ func (p Problem) String() string {
 	}
 	b.WriteString(": ")
 	if p.Path != "" {
-		b.WriteString(p.Path)
+		b.WriteString(clipPath(p.Path))
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Msg)

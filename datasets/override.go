@@ -1,10 +1,13 @@
 package datasets
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -17,8 +20,9 @@ type Override struct {
 	Value any // float64, int, int64, string or bool
 }
 
-// String formats the override as path=value.
-func (o Override) String() string { return o.Path + "=" + formatValue(o.Value) }
+// String formats the override as path=value, for messages: a long path or
+// text is clipped.
+func (o Override) String() string { return Clip(o.Path) + "=" + formatValue(o.Value) }
 
 func formatValue(v any) string {
 	switch x := v.(type) {
@@ -28,9 +32,101 @@ func formatValue(v any) string {
 		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case string:
-		return strconv.Quote(x)
+		return ClipQ(x)
 	}
 	return fmt.Sprint(v)
+}
+
+// dotted is a problem's field path written as an override's key path:
+// markets[0].share is markets.0.share.
+func dotted(path string) string {
+	if !strings.Contains(path, "[") {
+		return path
+	}
+	return strings.NewReplacer("[", ".", "]", "").Replace(path)
+}
+
+// overrideFor is the override a problem at the field path belongs to: the
+// last one (the one whose value stands) that sets the path or a key above
+// it; else the last that sets a key below it, above reporting that case
+// (a rule over the section the override changes, such as market shares
+// that must add up to 1).
+func overrideFor(ovs []Override, path string) (i int, above, ok bool) {
+	p := dotted(path)
+	for i := len(ovs) - 1; i >= 0; i-- {
+		if ovs[i].Path == p || isUnder(p, ovs[i].Path) {
+			return i, false, true
+		}
+	}
+	for i := len(ovs) - 1; i >= 0; i-- {
+		if isUnder(ovs[i].Path, p) {
+			return i, true, true
+		}
+	}
+	return 0, false, false
+}
+
+// Defaults as YAML: a key path through a list the scenario's text leaves
+// to the defaults (markets.0.share in a file without markets:) sets that
+// item of the default list, the same whether the text lists the markets
+// or not.
+var (
+	defaultsOnce sync.Once
+	defaultsTree any // canonical(newScenario()): objects, lists, scalars
+)
+
+// defaultList is a copy of the default value at the key path segs as a
+// YAML node when it is a list; nil when it is not, or not known (a
+// model's parameters).
+func defaultList(segs []string) *yaml.Node {
+	defaultsOnce.Do(func() {
+		defaultsTree, _ = canonical(reflect.ValueOf(newScenario()).Elem(), "")
+	})
+	v := defaultsTree
+	for _, seg := range segs {
+		switch x := v.(type) {
+		case object:
+			v = nil
+			for _, m := range x {
+				if m.Key == seg {
+					v = m.Value
+					break
+				}
+			}
+		case []any:
+			k, err := strconv.Atoi(seg)
+			if err != nil || k < 0 || k >= len(x) {
+				return nil
+			}
+			v = x[k]
+		default:
+			return nil
+		}
+	}
+	if _, ok := v.([]any); !ok {
+		return nil
+	}
+	js, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(js, &doc); err != nil || len(doc.Content) != 1 {
+		return nil
+	}
+	blockStyle(doc.Content[0])
+	return doc.Content[0]
+}
+
+// blockStyle clears the flow style JSON gives lists and mappings, so that
+// a rendered scenario (calibrate --save-preset) writes them as YAML does.
+func blockStyle(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		n.Style = 0
+	}
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
 }
 
 // scalarNode is the YAML scalar for v, tagged so that the scenario decoder
@@ -95,6 +191,8 @@ func (o Override) apply(root *yaml.Node) error {
 				next := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 				if last {
 					next = val
+				} else if l := defaultList(segs[:i+1]); l != nil {
+					next = l // the default list, to index into
 				}
 				node.Content = append(node.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: seg}, next)
 				node = next

@@ -65,6 +65,7 @@ const maxPlausibleVectors = 1_000_000
 // problems, which are a *ScenarioError of "file:line: column: what is
 // wrong".
 func ParsePlausible(file string, data []byte) (*PlausibleSet, error) {
+	data = stripBOM(data) // as a spreadsheet may save it; YAML reads the same
 	ps := &problems{file: file}
 	set := &PlausibleSet{File: file}
 	if len(data) > 64<<20 {

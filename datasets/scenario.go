@@ -642,7 +642,7 @@ const armNameRule = "use 1 to 64 letters, digits, '.', '_', '-' or '+', starting
 
 func (s *Scenario) checkArms(add func(path, msg string)) {
 	if !safeName.MatchString(s.Name) {
-		add("name", fmt.Sprintf("%q: %s", s.Name, safeNameRule))
+		add("name", fmt.Sprintf("%s: %s", ClipQ(s.Name), safeNameRule))
 	}
 	var enabled []string
 	isEnabled := map[string]bool{}
@@ -662,9 +662,9 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 		case name == "":
 			add(p, "every arm needs a name")
 		case names[name]:
-			add(p, fmt.Sprintf("duplicate arm name %q; arm names must be unique (the base's too)", name))
+			add(p, fmt.Sprintf("duplicate arm name %s; arm names must be unique (the base's too)", ClipQ(name)))
 		case !armName.MatchString(name):
-			add(p, fmt.Sprintf("%q: %s", name, armNameRule))
+			add(p, fmt.Sprintf("%s: %s", ClipQ(name), armNameRule))
 		}
 		names[name] = true
 	}
@@ -681,7 +681,7 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 				if spec, ok := s.Model(m); ok && !spec.Enabled {
 					add(mp, fmt.Sprintf("model %s is disabled (enabled: false under models.%s); enable it or drop it from the arm", m, m))
 				} else {
-					add(mp, fmt.Sprintf("%q is not a model of this scenario; enabled models: %s", m, enabledList))
+					add(mp, fmt.Sprintf("%s is not a model of this scenario; enabled models: %s", ClipQ(m), enabledList))
 				}
 			case inBase[m]:
 				add(mp, fmt.Sprintf("model %s is already in the base %s (compare.base.models): an arm lists only the models it adds to the base; drop it, or set standalone: true to run the arm without the base", m, baseName))
@@ -723,7 +723,7 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 		// The default arms are named <base>+<model>.
 		for _, a := range arms[1:] {
 			if !armName.MatchString(a.Name) {
-				add("compare.base.name", fmt.Sprintf("the default arm %q (base + model) is not a valid arm name: %s; shorten the base's name or list the arms under compare.arms", a.Name, armNameRule))
+				add("compare.base.name", fmt.Sprintf("the default arm %s (base + model) is not a valid arm name: %s; shorten the base's name or list the arms under compare.arms", ClipQ(a.Name), armNameRule))
 				break
 			}
 		}
@@ -737,7 +737,7 @@ func (s *Scenario) checkArms(add func(path, msg string)) {
 			armNames = append(armNames, a.Name)
 		}
 		if !found {
-			add("compare.baseline", fmt.Sprintf("no arm named %q; arms: %s", b, strings.Join(armNames, ", ")))
+			add("compare.baseline", fmt.Sprintf("no arm named %s; arms: %s", ClipQ(b), strings.Join(armNames, ", ")))
 		}
 	}
 }
@@ -856,9 +856,9 @@ func (s *Scenario) checkArmChannels(arm Arm, p string, add func(path, msg string
 		cp := fmt.Sprintf("%s.channels[%d]", p, j)
 		switch {
 		case seen[name]:
-			add(cp, fmt.Sprintf("channel %s listed twice", name))
+			add(cp, fmt.Sprintf("channel %s listed twice", Clip(name)))
 		case !slices.Contains(offered, name):
-			add(cp, fmt.Sprintf("%q is not a channel of this arm's models (%s); channels offered: %s", name, strings.Join(arm.Models, ", "), list))
+			add(cp, fmt.Sprintf("%s is not a channel of this arm's models (%s); channels offered: %s", ClipQ(name), strings.Join(arm.Models, ", "), list))
 		}
 		seen[name] = true
 	}
