@@ -132,6 +132,12 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		if err != nil {
 			return err
 		}
+		// The overlay's problems are its own, at its lines: checked on the
+		// base with the study's set: before any point is, so that an
+		// unknown key is not reported as the base scenario's at point 0.
+		if _, err := ov.ApplyWith(sw.BaseName(), sw.BaseData(), sw.SetOverrides()); err != nil {
+			return err
+		}
 		sw.ApplyOverlay(ov)
 	}
 	if o.Check {

@@ -55,6 +55,9 @@ With no file it runs the embedded default scenario.`,
 			if err := checkPaths(o.reads(args), dbArgs(o.DB)); err != nil {
 				return err
 			}
+			if err := checkArmNames(sc, o.Arms); err != nil {
+				return err // before the baseline, which --arm may leave out
+			}
 			base := baseline
 			if base == "" {
 				base = sc.Baseline()
@@ -113,7 +116,28 @@ func checkBaseline(sc *datasets.Scenario, only []string, base string) error {
 		}
 	}
 	if !slices.Contains(arms, base) {
-		return usageErr("--baseline %s: not an arm of this comparison; its arms are %s", base, strings.Join(arms, ", "))
+		return usageErr("--baseline %s: not an arm of this comparison; its arms are %s", datasets.Clip(base), strings.Join(arms, ", "))
 	}
 	return nil
+}
+
+// checkArmNames refuses an --arm that names no arm of the scenario, naming
+// it and the arms there are: the first thing to say about it, before any
+// rule about which arms must run.
+func checkArmNames(sc *datasets.Scenario, only []string) error {
+	var names []string
+	for _, a := range sc.Arms() {
+		names = append(names, a.Name)
+	}
+	for _, a := range only {
+		if !slices.Contains(names, a) {
+			return unknownArm(a, names)
+		}
+	}
+	return nil
+}
+
+// unknownArm is the message of an --arm that is not among names.
+func unknownArm(arm string, names []string) error {
+	return usageErr("--arm %s: arm %s is unknown; the scenario's arms are %s", datasets.Clip(arm), datasets.ClipQ(arm), strings.Join(names, ", "))
 }

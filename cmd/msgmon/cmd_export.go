@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 )
 
@@ -29,7 +30,7 @@ replaced).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "parquet" {
-				return usageErr("--format: only parquet is supported, got %q", format)
+				return usageErr("--format: only parquet is supported, got %s", datasets.ClipQ(format))
 			}
 			if out == "" {
 				return usageErr("--out DIR is required")

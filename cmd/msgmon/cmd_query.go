@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 )
 
@@ -35,7 +36,7 @@ sweep_<name>_summary for each sweep.`,
 			switch format {
 			case "table", "csv", "json":
 			default:
-				return usageErr("--format must be table, csv or json, got %q", format)
+				return usageErr("--format must be table, csv or json, got %s", datasets.ClipQ(format))
 			}
 			if strings.TrimSpace(strings.Trim(args[0], "; \t\n")) == "" {
 				return usageErr("query: give an SQL statement, e.g. msgmon query \"SELECT * FROM arm_summary\"")

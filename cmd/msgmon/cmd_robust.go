@@ -203,9 +203,9 @@ func loadPlausible(value, relTo, from string) (*datasets.PlausibleSet, error) {
 	case err == nil || errors.As(err, &se):
 		return set, err
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, usageErr("%s %s: no such embedded plausible set (%s) or file %s", from, value, strings.Join(datasets.EmbeddedPlausibleNames(), ", "), path)
+		return nil, usageErr("%s %s: no such embedded plausible set (%s) or file %s", from, datasets.Clip(value), strings.Join(datasets.EmbeddedPlausibleNames(), ", "), datasets.Clip(path))
 	}
-	return nil, inputError{fmt.Errorf("%s %s: %w", from, value, err)}
+	return nil, inputError{fmt.Errorf("%s %s: %w", from, datasets.Clip(value), clipPathError(err))}
 }
 
 var robustColumn = regexp.MustCompile(`[^A-Za-z0-9_]+`)
@@ -213,6 +213,11 @@ var robustColumn = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 	sc, err := o.load(args)
 	if err != nil {
+		return nil, err
+	}
+	// An arm that does not exist first: that it leaves out the baseline
+	// is beside the point.
+	if err := checkArmNames(sc, o.Arms); err != nil {
 		return nil, err
 	}
 	base := o.Baseline
@@ -230,15 +235,6 @@ func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 	for _, a := range sc.Arms() {
 		if len(o.Arms) == 0 || slices.Contains(o.Arms, a.Name) {
 			arms = append(arms, a.Name)
-		}
-	}
-	for _, a := range o.Arms {
-		if !slices.Contains(arms, a) {
-			var names []string
-			for _, x := range sc.Arms() {
-				names = append(names, x.Name)
-			}
-			return nil, usageErr("--arm %s: no such arm; the scenario's arms are %s", a, strings.Join(names, ", "))
 		}
 	}
 	if len(arms) < 2 {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -106,7 +105,7 @@ func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, prog
 				for _, a := range spec.Arms {
 					names = append(names, a.Name)
 				}
-				return nil, usageErr("--arm %s: no such arm; the scenario's arms are %s", name, strings.Join(names, ", "))
+				return nil, unknownArm(name, names)
 			}
 			kept = append(kept, spec.Arms[i])
 		}

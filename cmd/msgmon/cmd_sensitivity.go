@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/reports"
 	"github.com/msgmon/msgmon/sim/experiment/design"
@@ -105,11 +106,11 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 		arm = arms[len(arms)-1]
 	}
 	if !slices.Contains(arms, arm) {
-		return usageErr("--arm %s: the sweep runs arms %s", arm, strings.Join(arms, ", "))
+		return usageErr("--arm %s: arm %s is unknown; the sweep runs arms %s", datasets.Clip(arm), datasets.ClipQ(arm), strings.Join(arms, ", "))
 	}
 	for _, out := range o.Outputs {
 		if !store.IsRunTotal(out) {
-			return usageErr("--output %s: not a numeric run_totals column; choose from %s", out, strings.Join(store.RunTotalColumns(), ", "))
+			return usageErr("--output %s: not a numeric run_totals column; choose from %s", datasets.Clip(out), strings.Join(store.RunTotalColumns(), ", "))
 		}
 	}
 	db, err := executeSweep(ctx, &o.sweepOptions, plan, path, stderr)

@@ -42,6 +42,26 @@ func (e inputError) Unwrap() error { return e.error }
 
 func usageErr(format string, args ...any) error { return inputError{fmt.Errorf(format, args...)} }
 
+// clipPathError is err with the file name of the *fs.PathError in it
+// clipped (datasets.Clip), as every value a message echoes is: a name of
+// 40,000 characters fails to open and is not repeated whole.
+func clipPathError(err error) error {
+	var pe *fs.PathError
+	if !errors.As(err, &pe) || datasets.Clip(pe.Path) == pe.Path {
+		return err
+	}
+	return clippedError{strings.ReplaceAll(err.Error(), pe.Path, datasets.Clip(pe.Path)), err}
+}
+
+// clippedError is err with another message.
+type clippedError struct {
+	msg string
+	err error
+}
+
+func (e clippedError) Error() string { return e.msg }
+func (e clippedError) Unwrap() error { return e.err }
+
 // infeasibleError: optimize searched to the end, and no policy it tried
 // met every constraint. The report is printed all the same.
 type infeasibleError struct{ error }
@@ -135,7 +155,7 @@ func checkFlags(cmd *cobra.Command, _ []string) error {
 	}
 	// --format of the table commands (export has its own, parquet).
 	if f := cmd.Flags().Lookup("format"); f != nil && f.DefValue == reports.FormatTable && !slices.Contains(reports.Formats, f.Value.String()) {
-		return usageErr("--format must be table, csv or json, got %q", f.Value.String())
+		return usageErr("--format must be table, csv or json, got %s", datasets.ClipQ(f.Value.String()))
 	}
 	if f := cmd.Flags().Lookup("db"); f != nil {
 		return checkDBPath(f.Value.String())

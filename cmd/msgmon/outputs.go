@@ -227,11 +227,11 @@ func readableFile(flag, path, what string) error {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return usageErr("%s %s: no such file; give %s", flag, path, what)
+		return usageErr("%s %s: no such file; give %s", flag, datasets.Clip(path), what)
 	case err != nil:
-		return usageErr("%s %s: %v; give %s", flag, path, err, what)
+		return usageErr("%s %s: %v; give %s", flag, datasets.Clip(path), clipPathError(err), what)
 	case st.IsDir():
-		return usageErr("%s %s is a folder; give %s", flag, path, what)
+		return usageErr("%s %s is a folder; give %s", flag, datasets.Clip(path), what)
 	}
 	return nil
 }

@@ -75,8 +75,8 @@ func (o *abcOptions) check(sw *datasets.Sweep, force bool) error {
 	}
 	for i, t := range sw.Targets {
 		if !(t.Tolerance > 0) {
-			return usageErr("%s:%d: targets[%d].tolerance: target %q has none; ABC (--plausible) measures each target in units of its tolerance, so give every target one",
-				sw.File(), sw.TargetLine(i), i, t.Name)
+			return usageErr("%s:%d: targets[%d].tolerance: target %s has none; ABC (--plausible) measures each target in units of its tolerance, so give every target one",
+				sw.File(), sw.TargetLine(i), i, datasets.ClipQ(t.Name))
 		}
 	}
 	sw.WithABC(datasets.ABCSpec{Particles: o.Plausible, Generations: o.Generations, Budget: o.ABCBudget, Epsilon: o.Epsilon, StartScale: o.ABCScale})

@@ -58,12 +58,12 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 		var se *datasets.ScenarioError
 		if err != nil && !errors.As(err, &se) {
 			// Missing, unreadable or a folder: the argument is wrong.
-			return nil, usageErr("%v; give a scenario file (msgmon presets show default > my.yaml writes one) or --preset", err)
+			return nil, usageErr("%v; give a scenario file (msgmon presets show default > my.yaml writes one) or --preset", clipPathError(err))
 		}
 	case o.Preset != "":
 		if !slices.Contains(datasets.EmbeddedNames(), o.Preset) {
 			return nil, usageErr("--preset %s: no such preset; the embedded ones are %s (msgmon presets lists them)",
-				o.Preset, strings.Join(datasets.EmbeddedNames(), ", "))
+				datasets.Clip(o.Preset), strings.Join(datasets.EmbeddedNames(), ", "))
 		}
 		sc, err = datasets.Embedded(o.Preset)
 	default:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/sim/experiment"
 )
@@ -50,7 +51,7 @@ func shardFromEnv(getenv func(string) string, count int) (*experiment.Shard, str
 		}
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return 0, true, usageErr("%s=%q is not a whole number; unset it or pass --shard I/N", name, v)
+			return 0, true, usageErr("%s=%s is not a whole number; unset it or pass --shard I/N", name, datasets.ClipQ(v))
 		}
 		return n, true, nil
 	}
@@ -129,7 +130,7 @@ func (s *shardOptions) apply(db *string, stderr io.Writer) error {
 		if err != nil {
 			msg := strings.TrimPrefix(err.Error(), "shard "+s.Spec+": ")
 			msg = strings.TrimPrefix(msg, fmt.Sprintf("shard %q: ", s.Spec))
-			return usageErr("--shard %s: %s", s.Spec, msg)
+			return usageErr("--shard %s: %s", datasets.Clip(s.Spec), msg)
 		}
 		s.shard, s.from = &sh, "--shard"
 	} else {
