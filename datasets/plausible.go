@@ -118,7 +118,7 @@ func ParsePlausible(file string, data []byte) (*PlausibleSet, error) {
 		case seen[p]:
 			ps.add(headLine, p, "column named twice; each key path once")
 		case overlayRefused[strings.SplitN(p, ".", 2)[0]] || strings.SplitN(p, ".", 2)[0] == "robust":
-			ps.add(headLine, p, "a plausible set changes behaviour, not the run: name behaviour keys such as behaviour.react_rate, not %s", p)
+			ps.add(headLine, p, "a plausible set changes behaviour, not the run: name behaviour keys such as behaviour.react_rate, not %s", Clip(p))
 		case slices.Contains(plausibleFixed, p):
 			ps.add(headLine, p, "column named twice; each key path once")
 		}
@@ -152,7 +152,7 @@ func ParsePlausible(file string, data []byte) (*PlausibleSet, error) {
 		id, err := strconv.Atoi(strings.TrimSpace(rec[0]))
 		switch {
 		case err != nil:
-			ps.add(line, "vector", "%q is not a whole number; vector is the vector's number, 1 or more", rec[0])
+			ps.add(line, "vector", "%s is not a whole number; vector is the vector's number, 1 or more", ClipQ(rec[0]))
 			ok = false
 		case id < 1:
 			ps.add(line, "vector", "%d: must be 1 or more", id)
@@ -167,7 +167,7 @@ func ParsePlausible(file string, data []byte) (*PlausibleSet, error) {
 		num := func(i int, col, rule string) (float64, bool) {
 			x, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64)
 			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-				ps.add(line, col, "%q is not a finite number; %s", rec[i], rule)
+				ps.add(line, col, "%s is not a finite number; %s", ClipQ(rec[i]), rule)
 				return 0, false
 			}
 			return x, true

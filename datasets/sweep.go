@@ -247,7 +247,7 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 		sw.Name = NameFromFile(strings.TrimSuffix(base, filepath.Ext(base)))
 	}
 	if !safeName.MatchString(sw.Name) {
-		ps.add(line("name"), "name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, got %q", sw.Name)
+		ps.add(line("name"), "name", "must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit, got %s", ClipQ(sw.Name))
 	}
 	if sw.Base == "" {
 		ps.add(0, "scenario", "missing; name an embedded scenario (%s) or a scenario file", strings.Join(EmbeddedNames(), ", "))
@@ -402,12 +402,12 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 			bad("path: missing; name the scenario key to vary, e.g. business.sends_per_week_mean")
 			continue
 		case seen[p.Path]:
-			bad("path %s is swept twice", p.Path)
+			bad("path %s is swept twice", Clip(p.Path))
 		}
 		seen[p.Path] = true
 		for _, o := range sw.set {
 			if o.Path == p.Path {
-				bad("path %s is both set: and swept", p.Path)
+				bad("path %s is both set: and swept", Clip(p.Path))
 			}
 		}
 		switch p.Scale {

@@ -257,3 +257,17 @@ parameters:
 		t.Errorf("a finite bound is refused: %v", err)
 	}
 }
+
+// A sweep's name and paths are echoed clipped: a 40,000-character name
+// gives an error of a few hundred characters that still says what to do.
+func TestSweepLongNameClipped(t *testing.T) {
+	long := strings.Repeat("x", 40000)
+	src := "name: \"" + long + "!\"\nscenario: default\nparameters:\n  - path: business.sends_per_week_mean\n    values: [1, 2]\n"
+	_, err := ParseSweep("l.yaml", []byte(src), embeddedBase)
+	if err == nil || !strings.Contains(err.Error(), "l.yaml:1: name: must be 1 to 64 letters") {
+		t.Fatalf("%.300v; want the name refused", err)
+	}
+	if n := len(err.Error()); n > 1000 {
+		t.Errorf("the error echoes %d characters", n)
+	}
+}
