@@ -469,7 +469,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		w.biz[b].opens++
 		ca.opens++
 		xClick, xConv := ms.pairAt(2)
-		if xClick < r.beh.Click*rel/r.pop.meanRel {
+		pClick := r.clickPerRel * rel
+		if cat == Utility {
+			pClick = r.beh.UtilityClick
+		}
+		if xClick < pClick {
 			w.day.Clicks++
 			w.biz[b].clicks++
 			ca.clicks++

@@ -164,9 +164,22 @@ type Behaviour struct {
 	// Proactive messages.
 	ReadPush         float64 `yaml:"read_push" range:"0,1" doc:"probability a pushed message is read"`
 	OpenFolder       float64 `yaml:"open_folder" range:"0,1" doc:"probability a folder message is opened"`
-	Click            float64 `yaml:"click" range:"0,1" doc:"probability a read message of mean relevance is clicked"`
+	// Click is the probability that a read marketing message of relevance
+	// ClickRelevance is clicked; the probability is proportional to the
+	// message's relevance (capped at 1), so more relevant content,
+	// personalisation and better-matched followers give more clicks.
+	Click float64 `yaml:"click" range:"0,1" doc:"probability a read marketing message of relevance click_relevance is clicked"`
+	// ClickRelevance is the relevance at which Click holds: the mean
+	// relevance of the marketing messages delivered in the default
+	// comparison, so that there clicks per read marketing message are
+	// Click.
+	ClickRelevance float64 `yaml:"click_relevance" range:"0.01,1" doc:"relevance of a marketing message clicked with probability click"`
+	// UtilityClick is the probability that a read utility message (an
+	// order or delivery update) is clicked, whatever the business's
+	// marketing relevance.
+	UtilityClick     float64 `yaml:"utility_click" range:"0,1" doc:"probability a read utility message is clicked"`
 	Conversion       float64 `yaml:"conversion" range:"0,1" doc:"probability a click converts"`
-	UtilityRelevance float64 `yaml:"utility_relevance" range:"0,1" doc:"relevance of utility messages"`
+	UtilityRelevance float64 `yaml:"utility_relevance" range:"0,1" doc:"relevance of utility messages (for annoyance)"`
 
 	// Annoyance.
 	AnnoyPush       float64 `yaml:"annoy_push" range:"0,100" doc:"annoyance of an irrelevant pushed message"`
@@ -247,7 +260,8 @@ func DefaultConfig() Config {
 			// msgmon.fit.*; models/ODD.md "Calibration and validation"):
 			// ConversationsPerDay, ReactRate, ReactShape, ReactBase.
 			ConversationsPerDay: 0.139, KnownBusinessShare: 0.5, ServiceConversion: 0.05,
-			ReadPush: 0.8, OpenFolder: 0.025, Click: 0.1, Conversion: 0.05, UtilityRelevance: 0.9,
+			ReadPush: 0.8, OpenFolder: 0.025, Click: 0.1, ClickRelevance: 0.41, UtilityClick: 0.15,
+			Conversion: 0.05, UtilityRelevance: 0.9,
 			AnnoyPush: 1, AnnoyFolder: 0.2, AnnoyAd: 0.3, AnnoyUnanswered: 0.5, AnnoyBase: 0.1,
 			AnnoyHalfLife: 7,
 			ReactRate:     0.00338, ReactShape: 3.18, ReactBase: 0.0957, MuteShare: 0.5, BlockShare: 0.1,

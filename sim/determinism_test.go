@@ -59,7 +59,7 @@ func TestCommonRandomNumbers(t *testing.T) {
 	cfg := smallConfig(3000, 40, 30)
 	// A click on a message opens a conversation, which a model does
 	// influence; without clicks conversations are the users' own needs.
-	cfg.Behaviour.Click = 0
+	cfg.Behaviour.Click, cfg.Behaviour.UtilityClick = 0, 0
 	pop, err := sim.NewPopulation(&cfg, 9)
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,7 @@ type runner struct {
 	plat        *Platform
 	spec        RunSpec
 	beh         Behaviour
+	clickPerRel float64 // a read marketing message's click probability per unit of relevance
 	n, m, k, c  int
 	bs, nblocks int
 	workers     int
@@ -230,6 +231,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.windowH = int32(math.Round(plat.Service.WindowHours))
 	r.freeEntryH = int32(math.Round(plat.Service.FreeEntryHours))
 	r.decay = math.Ln2 / r.beh.AnnoyHalfLife
+	r.clickPerRel = r.beh.Click / r.beh.ClickRelevance
 	r.meanAct = math.Max(pop.Cfg.User.ActivityMean, 1e-9)
 	seed := spec.Seed
 	r.sConv = streamBase(seed, purposeConversation)

@@ -14,7 +14,7 @@ func entryOnly(users, businesses, days int, perDay, elasticity, adShare float64)
 	cfg := smallConfig(users, businesses, days)
 	cfg.User.Homogeneous = true
 	cfg.Behaviour.ConversationsPerDay = 0
-	cfg.Behaviour.Click = 0
+	cfg.Behaviour.Click, cfg.Behaviour.UtilityClick = 0, 0
 	cfg.Behaviour.BassP, cfg.Behaviour.BassQ = 0, 0
 	cfg.Behaviour.EntryConversationsPerDay = perDay
 	cfg.Behaviour.EntrySizeElasticity = elasticity

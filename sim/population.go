@@ -71,7 +71,6 @@ type Population struct {
 	// have businesses, the normaliser of pickCategory.
 	interestTotal []float64
 	catSize       []alias   // within a category, by size
-	meanRel       float64   // mean relevance of a marketing message, for click scaling
 	catShare      []float64 // share of businesses per category (for advertiser picks)
 }
 
@@ -104,7 +103,6 @@ func NewPopulationContext(ctx context.Context, cfg *Config, seed uint64) (*Popul
 	if err := p.drawInitialFollows(ctx, seed); err != nil {
 		return nil, err
 	}
-	p.estimateRelevance(seed)
 	return p, nil
 }
 
@@ -426,20 +424,6 @@ func (p *Population) drawInitialFollows(ctx context.Context, seed uint64) error 
 		}
 	}
 	return nil
-}
-
-// estimateRelevance sets the mean relevance of a marketing message over
-// random (user, business) pairs; clicks scale with relevance relative to it.
-func (p *Population) estimateRelevance(seed uint64) {
-	s := NewStream(seed, purposeBusinessTraits, p.M+1, 1)
-	sum := 0.0
-	const n = 20000
-	for i := 0; i < n; i++ {
-		u := s.IntN(p.N)
-		b := s.IntN(p.M)
-		sum += float64(p.relevance(u, b))
-	}
-	p.meanRel = math.Max(sum/n, 1e-3)
 }
 
 // relevance of a marketing message of business b to user u.
