@@ -162,8 +162,8 @@ type Behaviour struct {
 	ServiceConversion   float64 `yaml:"service_conversion" range:"0,1" doc:"probability an answered conversation converts"`
 
 	// Proactive messages.
-	ReadPush         float64 `yaml:"read_push" range:"0,1" doc:"probability a pushed message is read"`
-	OpenFolder       float64 `yaml:"open_folder" range:"0,1" doc:"probability a folder message is opened"`
+	ReadPush   float64 `yaml:"read_push" range:"0,1" doc:"probability a pushed message is read"`
+	OpenFolder float64 `yaml:"open_folder" range:"0,1" doc:"probability a folder message is opened"`
 	// Click is the probability that a read marketing message of relevance
 	// ClickRelevance is clicked; the probability is proportional to the
 	// message's relevance (capped at 1), so more relevant content,
