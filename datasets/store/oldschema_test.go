@@ -99,6 +99,7 @@ func TestReadOlderSchemaWithoutWriting(t *testing.T) {
 				"SELECT count(*) FROM robust_results":                              0,
 				"SELECT count(*) FROM plausible_vectors":                           0,
 				"SELECT count(*) FROM calibration_fits":                            0,
+				"SELECT count(*) FROM market_summary":                              2, // DE and IN
 			} {
 				if n := scalar(t, db, q); n != want {
 					t.Errorf("version %d: %s: %v, want %d", v, q, n, want)
@@ -106,6 +107,14 @@ func TestReadOlderSchemaWithoutWriting(t *testing.T) {
 			}
 			if v < 4 {
 				for _, q := range []string{"SELECT count(users_reacted) FROM daily", "SELECT count(status_visits) FROM run_totals"} {
+					if n := scalar(t, db, q); n != int64(0) {
+						t.Errorf("version %d: %s: %v, want 0 (NULL in the runs stored before)", v, q, n)
+					}
+				}
+			}
+			if v < 6 { // weekly reach and charges by market came with version 6
+				for _, q := range []string{"SELECT count(reach_messages_weekly) + count(reach_ads_weekly) FROM run_totals",
+					"SELECT count(message_charges) + count(ad_charges) FROM market_summary"} {
 					if n := scalar(t, db, q); n != int64(0) {
 						t.Errorf("version %d: %s: %v, want 0 (NULL in the runs stored before)", v, q, n)
 					}

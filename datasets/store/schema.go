@@ -438,6 +438,19 @@ func dailyUSDView() string {
 //     no follow and are not churn.
 //   - money: sums over all days as exact DECIMAL(18,6) USD, named like the
 //     daily_usd columns; platform_revenue_usd is the total of all sources.
+//   - reach_messages_user_weeks, reach_ads_user_weeks: the sums of
+//     reach_messages_week (reach_ads_week) over the days of the run's
+//     complete weeks (weeks 7w to 7w+6 with all seven days stored), each
+//     week's sum its distinct users reached; over all its days when the
+//     run is shorter than a week. reach_weeks: the weeks summed (1 for a
+//     run shorter than a week). NULL for runs stored before schema
+//     version 6.
+//   - then every KPI of the registry with an SQL expression (KPIs: the
+//     headline figures, weekly reach, messages per user and week, users
+//     lost, reactions per 1,000 messages, churn caused by messages,
+//     platform revenue per user and year, business net value, and
+//     lapse_per_1000 and business_net_per_user_year), computed from the
+//     columns above.
 //
 // It also returns the names of the KPI columns, which arm_summary
 // summarises.
@@ -522,10 +535,30 @@ func runTotalsSelect(horizon int) (query string, kpis []string) {
 	if horizon >= 0 {
 		where = fmt.Sprintf(" WHERE day < %d", horizon)
 	}
+	// Weekly reach: a week's sum of reach_*_week is its distinct users
+	// reached; the complete weeks (all 7 days stored) are summed, or the
+	// one week there is when the run is shorter than a week.
+	weekly := func(col string) string {
+		return fmt.Sprintf("CAST(CASE WHEN count(*) FILTER (WHERE n = 7) = 0 THEN sum(%[1]s) ELSE sum(%[1]s) FILTER (WHERE n = 7) END AS BIGINT)", col)
+	}
+	outer = append(outer,
+		"w.reach_messages_user_weeks", "w.reach_ads_user_weeks", "w.reach_weeks")
+	kpis = append(kpis, "reach_messages_user_weeks", "reach_ads_user_weeks", "reach_weeks")
+	var derived []string
+	for _, k := range registry {
+		if k.SQL != "" {
+			derived = append(derived, k.SQL+" AS "+k.Column)
+			kpis = append(kpis, k.Column)
+		}
+	}
 	return "WITH t AS (SELECT run_id,\n\t" + strings.Join(agg, ",\n\t") +
-		"\nFROM daily" + where + " GROUP BY run_id),\ns AS (SELECT run_id, sum(followers_start) AS follows_start FROM business_summary GROUP BY run_id)" +
-		"\nSELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id),\n\t" + strings.Join(outer, ",\n\t") +
-		"\nFROM runs r LEFT JOIN t USING (run_id) LEFT JOIN s USING (run_id)", kpis
+		"\nFROM daily" + where + " GROUP BY run_id),\ns AS (SELECT run_id, sum(followers_start) AS follows_start FROM business_summary GROUP BY run_id)," +
+		"\nwk AS (SELECT run_id, count(*) AS n, sum(reach_messages_week) AS m, sum(reach_ads_week) AS a FROM daily" + where + " GROUP BY run_id, day // 7)," +
+		"\nw AS (SELECT run_id, " + weekly("m") + " AS reach_messages_user_weeks, " + weekly("a") + " AS reach_ads_user_weeks,\n\t" +
+		"greatest(count(*) FILTER (WHERE n = 7), 1) AS reach_weeks FROM wk GROUP BY run_id)," +
+		"\nb AS (SELECT " + runMetaCols + ",\n\tt.* EXCLUDE (run_id),\n\t" + strings.Join(outer, ",\n\t") +
+		"\nFROM runs r LEFT JOIN t USING (run_id) LEFT JOIN s USING (run_id) LEFT JOIN w USING (run_id))" +
+		"\nSELECT b.*,\n\t" + strings.Join(derived, ",\n\t") + "\nFROM b", kpis
 }
 
 // armSummaryView: per scenario_hash, batch_id, sweep point (NULL for runs
@@ -543,6 +576,32 @@ func armSummaryView(kpis []string) string {
 	}
 	return "CREATE OR REPLACE VIEW arm_summary AS SELECT\n\t" + strings.Join(sel, ",\n\t") +
 		"\nFROM run_totals GROUP BY scenario_hash, batch_id, point, arm ORDER BY batch_id, scenario_hash, point NULLS FIRST, arm"
+}
+
+// marketSummaryView: per run and market (over its tolerance bands), from
+// segment_summary: the users, the proactive messages delivered to them
+// (all, and as push), what businesses were charged for those messages and
+// for the Status ads the users saw (exact USD; message charges are at the
+// market's price before a monthly free allowance, which is settled on a
+// business's total and so is not split by market), and the same per user
+// and week (messages) or per user and year (charges) over the run's days.
+// Runs stored before schema version 6 have NULL charges.
+func marketSummaryView() string {
+	perUser := "nullif(CAST(sum(g.n_users) AS DOUBLE) * r.days, 0)"
+	return `CREATE OR REPLACE VIEW market_summary AS SELECT
+	g.run_id, r.batch_id, r.scenario, r.arm, r.replicate, g.market,
+	CAST(sum(g.n_users) AS BIGINT) AS n_users,
+	CAST(sum(g.messages_received) AS BIGINT) AS messages_delivered,
+	CAST(sum(g.pushes_received) AS BIGINT) AS pushes_delivered,
+	CAST(sum(g.ad_impressions) AS BIGINT) AS ad_impressions,
+	` + usd("sum(g.message_charges_micros)") + ` AS message_charges,
+	` + usd("sum(g.ad_charges_micros)") + ` AS ad_charges,
+	7 * CAST(sum(g.messages_received) AS DOUBLE) / ` + perUser + ` AS messages_per_user_week,
+	CAST(sum(g.message_charges_micros) AS DOUBLE) / 1e6 * 365 / ` + perUser + ` AS message_charges_per_user_year,
+	CAST(sum(g.ad_charges_micros) AS DOUBLE) / 1e6 * 365 / ` + perUser + ` AS ad_charges_per_user_year
+FROM segment_summary g JOIN runs r USING (run_id)
+GROUP BY g.run_id, r.batch_id, r.scenario, r.arm, r.replicate, r.days, g.market
+ORDER BY g.run_id, g.market`
 }
 
 // schemaSQL is every statement creating the schema, in order. All are
@@ -567,6 +626,7 @@ func schemaSQL() []string {
 		dailyUSDView(),
 		runTotals,
 		armSummaryView(kpis),
+		marketSummaryView(),
 	}
 }
 

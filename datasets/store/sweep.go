@@ -202,10 +202,6 @@ func sweepMetas(ctx context.Context, q interface {
 	return metas, nil
 }
 
-// sweepKPIs are the run_totals columns summarised per point and arm.
-var sweepKPIs = []string{"reach_messages_cum", "reach_ads_cum", "churn_per_1000", "active_follows_end",
-	"platform_revenue_usd", "business_revenue", "business_spend", "user_spend"}
-
 func sweepViews(m SweepMeta) []string {
 	view := SweepView(m.Name)
 	var params, names []string
@@ -227,8 +223,9 @@ SELECT t.batch_id AS sweep_id, CAST(json_extract(t.params, '$.point') AS INTEGER
 FROM run_totals t
 WHERE t.batch_id = %s`, ident(view), strings.Join(params, ",\n\t"), id)
 	var agg []string
-	for _, k := range sweepKPIs {
-		agg = append(agg, fmt.Sprintf("avg(%[1]s) AS mean_%[1]s, stddev_samp(%[1]s) AS sd_%[1]s", k))
+	// Every KPI of the registry (KPIs), as mean_<column> and sd_<column>.
+	for _, k := range registry {
+		agg = append(agg, fmt.Sprintf("avg(%[1]s) AS mean_%[1]s, stddev_samp(%[1]s) AS sd_%[1]s", k.Column))
 	}
 	summary := fmt.Sprintf(`CREATE OR REPLACE VIEW %s AS
 SELECT sweep_id, point, %s, arm, count(*) AS n_runs,
