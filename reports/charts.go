@@ -15,6 +15,8 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/msgmon/msgmon/datasets/store"
 )
 
 // Chart is one figure: a title, a grid of plots, an optional legend drawn
@@ -327,32 +329,61 @@ type errPoints struct {
 	plotter.XErrors
 }
 
-// KPIChart draws each final KPI per arm as bars with 95 % error bars.
+// axisLabel is a KPI's axis: its unit, and which way is better.
+func axisLabel(k KPI) string {
+	switch k.Better {
+	case store.HigherBetter:
+		return k.Unit + ", higher is better"
+	case store.LowerBetter:
+		return k.Unit + ", lower is better"
+	}
+	return k.Unit
+}
+
+// tableHeader is a KPI's column header in the PDF's tables: its title in
+// two lines (the unit is in the definitions below the table).
+func tableHeader(k KPI) string {
+	words := strings.Fields(k.Title)
+	best, cut := -1, len(words)
+	for i := 1; i < len(words); i++ {
+		a, b := len(strings.Join(words[:i], " ")), len(strings.Join(words[i:], " "))
+		if d := max(a, b); best < 0 || d < best {
+			best, cut = d, i
+		}
+	}
+	if cut == len(words) {
+		return k.Title
+	}
+	return strings.Join(words[:cut], " ") + "\n" + strings.Join(words[cut:], " ")
+}
+
+// Definitions are the KPIs' definitions, one sentence each: "Title
+// (unit): definition."
+func Definitions(kpis []KPI) []string {
+	out := make([]string, len(kpis))
+	for i, k := range kpis {
+		out[i] = fmt.Sprintf("%s (%s, %s): %s.", k.Title, k.Unit, k.Better, k.Definition)
+	}
+	return out
+}
+
+// KPIChart draws each headline figure per arm as bars with 95 % error
+// bars, titles and units from the registry.
 func KPIChart(c *Comparison) (*Chart, error) {
-	units := map[string]string{
-		"reach_messages_cum":   "users reached by messages (count)",
-		"reach_ads_cum":        "users reached by ads (count)",
-		"churn_per_1000":       "follows ended per 1,000 follows",
-		"platform_revenue_usd": "platform revenue (USD)",
-		"business_revenue":     "business revenue (USD)",
-		"business_spend":       "business spend (USD)",
-	}
-	titles := map[string]string{
-		"reach_messages_cum":   "Reach of messages",
-		"reach_ads_cum":        "Reach of ads",
-		"churn_per_1000":       "Churn",
-		"platform_revenue_usd": "Platform revenue",
-		"business_revenue":     "Business revenue",
-		"business_spend":       "Business spend",
-	}
 	var arms []string
 	for _, r := range c.Rows {
 		arms = append(arms, r.Arm)
 	}
+	// The arms are told apart by colour, in a legend: arm names under
+	// every panel would leave nine panels no room.
+	leg := newLegend()
 	var plots []*plot.Plot
 	for k, kpi := range c.KPIs {
-		p := newPlot("", units[kpi.Column])
-		p.Title.Text = titles[kpi.Column]
+		// The unit under the title: a y label as long would not fit
+		// a third of the page's height.
+		p := newPlot("", "")
+		p.Title.Text = kpi.Title + "\n" + axisLabel(kpi)
+		p.Title.TextStyle.Font.Size = 10
 		p.X.Tick.Marker = nil
 		var pts errPoints
 		for i, r := range c.Rows {
@@ -365,6 +396,9 @@ func KPIChart(c *Comparison) (*Chart, error) {
 			bar.Color = armColor(i)
 			bar.LineStyle.Width = 0
 			p.Add(bar)
+			if k == 0 {
+				addLegend(leg, r.Arm, bar)
+			}
 			if !math.IsNaN(e.HalfWidth) {
 				pts.XYs = append(pts.XYs, plotter.XY{X: float64(i), Y: e.Mean})
 				pts.YErrors = append(pts.YErrors, struct{ Low, High float64 }{e.HalfWidth, e.HalfWidth})
@@ -378,17 +412,15 @@ func KPIChart(c *Comparison) (*Chart, error) {
 			eb.LineStyle.Width = vg.Points(1.2)
 			p.Add(eb)
 		}
-		p.NominalX(arms...)
-		p.X.Tick.Label.Rotation = math.Pi / 8
-		p.X.Tick.Label.XAlign = draw.XRight
-		p.X.Tick.Label.YAlign = draw.YCenter
-		p.Y.Min = 0
+		p.HideX()
+		p.X.Min, p.X.Max = -0.6, float64(len(arms))-0.4
+		p.Y.Min = math.Min(p.Y.Min, 0)
 		plots = append(plots, p)
 	}
 	grid := gridOf(plots, 3)
-	return &Chart{Name: "kpis", Title: "Final results per arm",
-		Caption: "Totals at the end of the run: mean over replicates per arm, with 95 % confidence intervals (Student's t) as error bars.",
-		Grid:    grid}, nil
+	return &Chart{Name: "kpis", Title: "Headline figures per arm",
+		Caption: "Each run's figure over the whole run (weekly reach: the mean over its complete weeks): mean over replicates per arm, with 95 % confidence intervals (Student's t) as error bars; bars in the arms' order, left to right.",
+		Grid:    grid, Legend: leg}, nil
 }
 
 // gridOf lays plots out in rows of cols, the last row padded with empty
@@ -407,7 +439,8 @@ func gridOf(plots []*plot.Plot, cols int) [][]*plot.Plot {
 // per sweep point and arm) with 95 % error bars in the colour of its arm
 // (by its index in arms), and the Pareto frontier as a step line.
 func ParetoChart(pts []ParetoPoint, arms []string) (*Chart, error) {
-	p := newPlot("churn: follows ended per 1,000 follows (lower is better)", "platform revenue (USD, higher is better)")
+	churn, revenue := store.MustKPI(paretoChurn), store.MustKPI(paretoRevenue)
+	p := newPlot(strings.ToLower(churn.Title)+", "+axisLabel(churn), "platform revenue, "+axisLabel(revenue))
 	leg := newLegend()
 	named := map[string]bool{}
 	for _, pt := range pts {
@@ -479,9 +512,10 @@ func ParetoChart(pts []ParetoPoint, arms []string) (*Chart, error) {
 	if p.X.Max == p.X.Min {
 		p.X.Max++
 	}
-	return &Chart{Name: "revenue-vs-churn", Title: "Platform revenue against churn",
-		Caption: "One point per arm (mean over replicates, bars: 95 % intervals); the dashed step line joins the arms no other arm beats on both revenue and churn.",
-		Grid:    [][]*plot.Plot{{p}}, Legend: leg}, nil
+	return &Chart{Name: "revenue-vs-churn", Title: "Platform revenue against churn caused by messages",
+		Caption: "One point per arm (mean over replicates, bars: 95 % intervals); the dashed step line joins the arms no other arm beats on both revenue and churn. " +
+			"Churn here leaves out natural lapse, which no model changes.",
+		Grid: [][]*plot.Plot{{p}}, Legend: leg}, nil
 }
 
 // pointLabels puts each point's label to the right of it. Points that

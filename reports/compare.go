@@ -20,22 +20,14 @@ import (
 	"github.com/msgmon/msgmon/sim"
 )
 
-// KPI is one column of the comparison table: a run_totals column.
-type KPI struct {
-	Column string // in run_totals
-	Label  string
-	Digits int // decimals shown
-}
+// KPI is one figure of the comparison, a run_totals column: the store's
+// registry (store.KPIs) defines each once, with its title, unit, SQL,
+// digits, direction and definition.
+type KPI = store.KPI
 
-// CompareKPIs are the columns of msgmon compare's table.
-var CompareKPIs = []KPI{
-	{"reach_messages_cum", "reach msgs", 0},
-	{"reach_ads_cum", "reach ads", 0},
-	{"churn_per_1000", "churn/1000", 1},
-	{"platform_revenue_usd", "platform $", 0},
-	{"business_revenue", "business rev $", 0},
-	{"business_spend", "business spend $", 0},
-}
+// Headline are the figures compare, sweep, robust and the reports show:
+// the registry's headline figures, in its order.
+func Headline() []KPI { return store.HeadlineKPIs() }
 
 // Estimate is a mean with its 95 % confidence interval (Student's t over
 // replicates); HalfWidth is NaN with one replicate.
@@ -213,8 +205,9 @@ func CompareRuns(ctx context.Context, db *store.DB, runIDs []int64, batchID, bas
 }
 
 func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline string, arms []string) (*Comparison, error) {
-	cols := make([]string, len(CompareKPIs))
-	for i, k := range CompareKPIs {
+	kpis := Headline()
+	cols := make([]string, len(kpis))
+	for i, k := range kpis {
 		cols[i] = fmt.Sprintf("CAST(%s AS DOUBLE)", k.Column)
 	}
 	t, err := db.Query(ctx, fmt.Sprintf(
@@ -249,16 +242,16 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 		point int64
 	}
 	samples := map[string][]sample{}
-	c := &Comparison{BatchID: batchID, Baseline: baseline, KPIs: CompareKPIs}
+	c := &Comparison{BatchID: batchID, Baseline: baseline, KPIs: kpis}
 	for _, row := range t.Rows {
 		arm := row[0].(string)
 		r := replicate{str(row[1]), toInt(row[2])}
-		sm := sample{str(row[4+len(CompareKPIs)]), toInt(row[5+len(CompareKPIs)])}
+		sm := sample{str(row[4+len(kpis)]), toInt(row[5+len(kpis)])}
 		if !slices.Contains(samples[arm], sm) {
 			samples[arm] = append(samples[arm], sm)
 		}
 		c.Scenario, _ = row[3].(string)
-		v := make([]float64, len(CompareKPIs))
+		v := make([]float64, len(kpis))
 		for i := range v {
 			v[i] = toFloat(row[4+i])
 		}
@@ -292,7 +285,7 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 	}
 	for _, arm := range arms {
 		row := ArmRow{Arm: arm, Replicates: len(reps[arm]), Models: models[arm], Window: windows[arm]}
-		for i := range CompareKPIs {
+		for i := range kpis {
 			var x, d []float64
 			for _, r := range reps[arm] {
 				v := values[key{arm, r}][i]
@@ -422,8 +415,8 @@ func Signed(e Estimate, digits int) string {
 }
 
 // Sentence is the paired difference of a row to the baseline in words:
-// "service+paid_push vs service: paid_push adds reach msgs +1,234 ± 56 *,
-// churn/1000 +104.0 ± 14.0 *, ...". It is "" for the baseline.
+// "service+paid_push vs service: paid_push adds reach msgs/wk +1,234 ± 56 *,
+// msg churn/1000 +104.0 ± 14.0 *, ...". It is "" for the baseline.
 func (c *Comparison) Sentence(r ArmRow) string {
 	if r.Diff == nil {
 		return ""
@@ -453,6 +446,14 @@ func (c *Comparison) Write(w io.Writer) error {
 			cells = append(cells, fmtEst(r.KPI[i], k.Digits))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nFigures (run_totals columns, defined in models/ODD.md, Metrics):\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, k := range c.KPIs {
+		fmt.Fprintf(tw, "  %s\t%s\t%s, %s\n", k.Label, k.Column, k.Unit, k.Better)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -120,6 +120,7 @@ func writeJSON(w io.Writer, v any) error {
 // (WriteSweep), or one CSV row or JSON object per point and arm with the
 // parameters' values and every figure with its 95 % interval.
 func WriteSweepFormat(w io.Writer, format string, columns []string, rows []SweepRow) error {
+	kpis := Headline()
 	switch format {
 	case FormatTable, "":
 		return WriteSweep(w, columns, rows)
@@ -127,7 +128,7 @@ func WriteSweepFormat(w io.Writer, format string, columns []string, rows []Sweep
 		cw := csv.NewWriter(w)
 		head := append([]string{"point"}, columns...)
 		head = append(head, "arm", "runs")
-		for _, k := range SweepKPIs {
+		for _, k := range kpis {
 			head = append(head, k.Column+"_mean", k.Column+"_ci95_low", k.Column+"_ci95_high")
 		}
 		if err := cw.Write(head); err != nil {
@@ -160,7 +161,7 @@ func WriteSweepFormat(w io.Writer, format string, columns []string, rows []Sweep
 				params[c] = r.Params[i]
 			}
 			o := map[string]any{"point": r.Point, "parameters": params, "arm": r.Arm, "runs": r.Runs}
-			for i, k := range SweepKPIs {
+			for i, k := range kpis {
 				o[k.Column] = interval(r.KPI[i])
 			}
 			out = append(out, o)

@@ -36,8 +36,10 @@ type Report struct {
 	Comparison *Comparison
 	Bands      [][]Band // per TimeMetrics entry
 	Outcomes   []Outcomes
-	Pareto     []ParetoPoint
-	Charts     []*Chart // in report order
+	// Markets are each arm's figures by market (market_summary).
+	Markets []MarketRow
+	Pareto  []ParetoPoint
+	Charts  []*Chart // in report order
 	// Sweep is set, and Comparison, Bands, Outcomes and Pareto are not,
 	// when the runs are several points of a sweep: a sweep report.
 	Sweep *SweepData
@@ -79,6 +81,9 @@ func Build(ctx context.Context, db *store.DB, sel Selection, opts Options) (*Rep
 	}
 	r.Comparison, err = CompareRuns(ctx, db, runs.IDs(), label, runs.Baseline, runs.Arms)
 	if err != nil {
+		return nil, err
+	}
+	if r.Markets, err = Markets(ctx, db, runs.IDs(), runs.Arms); err != nil {
 		return nil, err
 	}
 	for _, m := range TimeMetrics {
@@ -277,6 +282,50 @@ func (d *pdfDoc) charts(cs ...*Chart) {
 	d.y = r.Min.Y
 }
 
+// kpisPerTable are the KPI columns of one table in the PDF: more would
+// shrink the type below legibility.
+const kpisPerTable = 5
+
+// kpiTables writes a table of rows whose first columns are lead (the
+// cells leads[i]) and whose others are KPIs (cells[i], one per KPI): in
+// tables of at most kpisPerTable KPI columns, each repeating lead, and of
+// at most perPiece rows (0: any), a new page before each further piece of
+// rows.
+func (d *pdfDoc) kpiTables(lead []string, leads [][]string, kpis []KPI, cells [][]string, perPiece int) {
+	if perPiece <= 0 {
+		perPiece = max(len(leads), 1)
+	}
+	for lo := 0; lo < len(leads); lo += perPiece {
+		if lo > 0 {
+			d.startPage()
+		}
+		hi := min(lo+perPiece, len(leads))
+		for g := 0; g < len(kpis); g += kpisPerTable {
+			if g > 0 {
+				d.space(8)
+			}
+			ge := min(g+kpisPerTable, len(kpis))
+			header := slices.Clone(lead)
+			for _, k := range kpis[g:ge] {
+				header = append(header, tableHeader(k))
+			}
+			var rows [][]string
+			for i := lo; i < hi; i++ {
+				rows = append(rows, append(slices.Clone(leads[i]), cells[i][g:ge]...))
+			}
+			d.table(header, rows)
+		}
+	}
+}
+
+// writeDefinitions writes what each figure is, one line each.
+func (d *pdfDoc) writeDefinitions(kpis []KPI) {
+	d.para(textStyle(captionFont, 9, mutedColor), "The figures (models/ODD.md, Metrics; run_totals has each as a column of its name):", 0)
+	for i, s := range Definitions(kpis) {
+		d.para(textStyle(captionFont, 9, mutedColor), kpis[i].Column+": "+s, 12)
+	}
+}
+
 // WritePDF writes the report as a multi-page A4 PDF and returns its
 // number of pages.
 func (r *Report) WritePDF(w io.Writer) (int, error) {
@@ -296,37 +345,37 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 	d.para(facts, fmt.Sprintf("%d replicates per arm; arms: %s.", runs.Replicates, strings.Join(runs.Arms, ", ")), 0)
 	d.para(facts, fmt.Sprintf("Batch %s: %d runs (ids %s) in %s.", batch, len(runs.Runs), runRanges(runs.IDs()), r.dbPath), 0)
 	d.space(14)
-	d.para(textStyle(titleFont, 13, inkColor), "Key numbers at the end of the run (mean ± 95 % confidence interval over replicates)", 0)
+	d.para(textStyle(titleFont, 13, inkColor), "Headline figures over the run (mean ± 95 % confidence interval over replicates)", 0)
 	d.space(4)
-	header := []string{"arm", "runs", "reach of messages\n(users)", "reach of ads\n(users)", "churn per\n1,000 follows",
-		"platform revenue\n(USD)", "business revenue\n(USD)", "business spend\n(USD)"}
 	c := r.Comparison
-	var rows [][]string
+	var leads, cells [][]string
 	for _, row := range c.Rows {
-		cells := []string{row.Arm, strconv.Itoa(row.Replicates)}
+		leads = append(leads, []string{row.Arm, strconv.Itoa(row.Replicates)})
+		var v []string
 		for i, k := range c.KPIs {
-			cells = append(cells, fmtEst(row.KPI[i], k.Digits))
+			v = append(v, fmtEst(row.KPI[i], k.Digits))
 		}
-		rows = append(rows, cells)
+		cells = append(cells, v)
 	}
-	d.table(header, rows)
+	d.kpiTables([]string{"arm", "runs"}, leads, c.KPIs, cells, 0)
 	if len(c.Rows) > 1 {
 		d.space(14)
+		d.room(vg.Points(100)) // the heading with the first rows of its table
 		d.para(textStyle(titleFont, 13, inkColor), "What each arm changes against "+c.Baseline+": the paired difference, replicate by replicate (same population and random numbers)", 0)
 		d.space(4)
-		rows = nil
-		diffHeader := append([]string{"arm", "against " + c.Baseline}, header[2:]...)
+		leads, cells = nil, nil
 		for _, row := range c.Rows {
 			if row.Diff == nil {
 				continue
 			}
-			cells := []string{row.Arm, row.Change.Short()}
+			leads = append(leads, []string{row.Arm, row.Change.Short()})
+			var v []string
 			for i, k := range c.KPIs {
-				cells = append(cells, Signed(row.Diff[i], k.Digits))
+				v = append(v, Signed(row.Diff[i], k.Digits))
 			}
-			rows = append(rows, cells)
+			cells = append(cells, v)
 		}
-		d.table(diffHeader, rows)
+		d.kpiTables([]string{"arm", "against " + c.Baseline}, leads, c.KPIs, cells, 0)
 		d.space(4)
 		for _, row := range c.Rows {
 			if s := c.Sentence(row); s != "" {
@@ -336,9 +385,11 @@ func (r *Report) WritePDF(w io.Writer) (int, error) {
 		d.space(4)
 		d.para(textStyle(captionFont, 9, mutedColor), "An arm that adds models to "+c.Baseline+" runs its models too, so its difference is what the added models do; "+
 			"an arm with other models instead (a stand-alone arm) shows the difference of one platform to the other. "+
-			"* the interval excludes zero: the difference is unlikely to be chance. "+
-			"Reach counts distinct users reached at least once over the run; churn is follows ended (lapsed, unfollowed or blocked) per 1,000 follows that existed during the run; blocks by contacts who did not follow end no follow and are not churn.", 0)
+			"* the interval excludes zero: the difference is unlikely to be chance.", 0)
 	}
+	d.space(4)
+	d.writeDefinitions(c.KPIs)
+	r.writeMarkets(d)
 
 	// The charts: the over-time charts two to a page, then one per page
 	// for the summaries and the business outcomes.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -118,9 +119,11 @@ func TestReportFromDatabase(t *testing.T) {
 	}
 	// KPI bars: the comparison's means are run_totals averages.
 	for _, row := range rep.Comparison.Rows {
-		want := sqlFloat(t, db, `SELECT avg(churn_per_1000) FROM run_totals WHERE arm = '`+row.Arm+`'`)
-		if got := row.KPI[2].Mean; !near(got, want) {
-			t.Errorf("%s churn: chart %v, SQL %v", row.Arm, got, want)
+		for i, k := range rep.Comparison.KPIs {
+			want := sqlFloat(t, db, `SELECT avg(CAST(`+k.Column+` AS DOUBLE)) FROM run_totals WHERE arm = '`+row.Arm+`'`)
+			if got := row.KPI[i].Mean; !near(got, want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+				t.Errorf("%s %s: chart %v, SQL %v", row.Arm, k.Column, got, want)
+			}
 		}
 	}
 	// Business outcomes: one value per business and run.
@@ -200,8 +203,8 @@ func TestReportFromDatabase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pages != 9 {
-		t.Errorf("%d pages, want 9 (title, 3 over time, KPIs, Pareto, 2 outcomes, models)", pages)
+	if pages != 10 {
+		t.Errorf("%d pages, want 10 (title with the tables, the definitions and markets, 3 over time, KPIs, Pareto, 2 outcomes, models)", pages)
 	}
 	if got, err := pdfPages(pdf.Bytes()); err != nil || got != pages {
 		t.Errorf("PDF structure: %d pages, %v; WritePDF said %d", got, err, pages)
@@ -230,16 +233,19 @@ func pdfPages(b []byte) (int, error) {
 // (higher) and churn (lower).
 func TestParetoFrontier(t *testing.T) {
 	est := func(x float64) reports.Estimate { return reports.Estimate{Mean: x, N: 3} }
-	c := &reports.Comparison{KPIs: reports.CompareKPIs}
+	kpis := reports.Headline()
+	c := &reports.Comparison{KPIs: kpis}
+	ci := slices.IndexFunc(kpis, func(k reports.KPI) bool { return k.Column == "churn_messages_per_1000" })
+	ri := slices.IndexFunc(kpis, func(k reports.KPI) bool { return k.Column == "platform_revenue_per_user_year" })
 	for _, a := range []struct {
 		arm            string
 		churn, revenue float64
 	}{{"a", 1, 1}, {"b", 2, 3}, {"c", 3, 2}, {"d", 2, 3}} {
-		kpi := make([]reports.Estimate, len(reports.CompareKPIs))
+		kpi := make([]reports.Estimate, len(kpis))
 		for i := range kpi {
 			kpi[i] = est(0)
 		}
-		kpi[2], kpi[3] = est(a.churn), est(a.revenue)
+		kpi[ci], kpi[ri] = est(a.churn), est(a.revenue)
 		c.Rows = append(c.Rows, reports.ArmRow{Arm: a.arm, KPI: kpi})
 	}
 	var on []string
@@ -359,7 +365,7 @@ func TestCompareAcrossBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col := reports.CompareKPIs[0].Column
+	col := reports.Headline()[0].Column
 	pp := c.Rows[1]
 	if pp.Arm != "paid_push" || pp.Replicates != 6 || pp.Diff[0].N != 6 {
 		t.Fatalf("%s: %d replicates, %d pairs; want paid_push with 6 and 6", pp.Arm, pp.Replicates, pp.Diff[0].N)
@@ -423,8 +429,8 @@ func TestArmChangesInWords(t *testing.T) {
 	if !nested.Change.Adds() || alone.Change.Adds() {
 		t.Errorf("changes %+v and %+v: want the first to add and the second not", nested.Change, alone.Change)
 	}
-	wantPush := "service+paid_push vs service: paid_push adds reach msgs " + reports.Signed(nested.Diff[0], 0) + ", "
-	wantAlone := "push_alone vs service: paid_push instead of service_only (and a 24 h service window instead of 48 h) changes reach msgs "
+	wantPush := "service+paid_push vs service: paid_push adds reach msgs/wk " + reports.Signed(nested.Diff[0], 0) + ", "
+	wantAlone := "push_alone vs service: paid_push instead of service_only (and a 24 h service window instead of 48 h) changes reach msgs/wk "
 	for _, want := range []string{
 		wantPush, wantAlone,
 		"service            service_only              the baseline; service window 48 h (service_only.window_hours)",
@@ -441,7 +447,7 @@ func TestArmChangesInWords(t *testing.T) {
 	// The paid-push arm reaches users with messages the base does not send
 	// outside the window: its difference is positive, and the sentence's
 	// figure is the paired mean of the stored runs.
-	d := sqlFloat(t, db, `SELECT avg(CAST(a.reach_messages_cum AS DOUBLE) - CAST(b.reach_messages_cum AS DOUBLE))
+	d := sqlFloat(t, db, `SELECT avg(CAST(a.reach_messages_weekly AS DOUBLE) - CAST(b.reach_messages_weekly AS DOUBLE))
 		FROM run_totals a JOIN run_totals b USING (batch_id, replicate) WHERE a.arm = 'service+paid_push' AND b.arm = 'service'`)
 	if d <= 0 || !near(nested.Diff[0].Mean, d) {
 		t.Errorf("reach difference %v, SQL %v; want the same, above 0", nested.Diff[0].Mean, d)

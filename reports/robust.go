@@ -27,26 +27,14 @@ import (
 // within the slot, d_k; the spread of d_k over the slots is the
 // uncertainty the behaviour adds (plus what is left of replicate noise).
 
-// RobustMetric is a run_totals column msgmon robust judges the arms by.
-type RobustMetric struct {
-	Column string // in run_totals
-	Label  string // short, for tables
-	Title  string // for charts
-	Unit   string // after a difference: "$", "users"
-	Digits int
-	// LowerBetter: an arm beats the base when its value is lower (churn).
-	LowerBetter bool
-	// Better says "arm <Better> base": "earns more platform revenue than".
-	Better string
-}
+// RobustMetric is a run_totals column msgmon robust judges the arms by:
+// a KPI of the registry, whose direction says which way is better (for a
+// figure where neither is, "better" counts the slots where the arm has
+// more) and whose Beats phrase says so in words.
+type RobustMetric = store.KPI
 
-// RobustMetrics are the metrics of msgmon robust.
-var RobustMetrics = []RobustMetric{
-	{Column: "reach_messages_cum", Label: "reach msgs", Title: "Reach of messages", Unit: "users", Digits: 0, Better: "reaches more users with messages than"},
-	{Column: "reach_ads_cum", Label: "reach ads", Title: "Reach of ads", Unit: "users", Digits: 0, Better: "reaches more users with ads than"},
-	{Column: "churn_per_1000", Label: "churn/1000", Title: "Churn (lower is better)", Unit: "per 1,000 follows", Digits: 1, LowerBetter: true, Better: "has lower churn than"},
-	{Column: "platform_revenue_usd", Label: "platform $", Title: "Platform revenue", Unit: "$", Digits: 0, Better: "earns more platform revenue than"},
-}
+// RobustMetrics are the metrics of msgmon robust: the headline figures.
+func RobustMetrics() []RobustMetric { return Headline() }
 
 // RobustData are the figures of a robust study: Values[k][a][m][r] is
 // metric m of arm a in replicate r of slot k.
@@ -177,8 +165,8 @@ func AnalyseRobust(d RobustData) (*Robust, error) {
 			}
 			overall[a] = mean(col)
 		}
-		rk.Order, rk.Ranks = ranking(d.Arms, overall, met.LowerBetter)
-		want := rankOf(d.Arms, overall, met.LowerBetter)
+		rk.Order, rk.Ranks = ranking(d.Arms, overall, met.LowerIsBetter())
+		want := rankOf(d.Arms, overall, met.LowerIsBetter())
 		for k := range n {
 			if !valid[k] {
 				continue
@@ -188,7 +176,7 @@ func AnalyseRobust(d RobustData) (*Robust, error) {
 			for a := range d.Arms {
 				vals[a] = slotMean[k][a][m]
 			}
-			if slices.Equal(rankOf(d.Arms, vals, met.LowerBetter), want) {
+			if slices.Equal(rankOf(d.Arms, vals, met.LowerIsBetter()), want) {
 				rk.Holds++
 			}
 		}
@@ -212,7 +200,7 @@ func AnalyseRobust(d RobustData) (*Robust, error) {
 			}
 			for m, met := range d.Metrics {
 				row := diffRow(d, a, b, m, r.Rankings[m].P)
-				if row.Mean < 0 != met.LowerBetter && row.Mean != 0 {
+				if row.Mean < 0 != met.LowerIsBetter() && row.Mean != 0 {
 					row = diffRow(d, b, a, m, r.Rankings[m].P)
 				}
 				r.Pairs = append(r.Pairs, row)
@@ -243,7 +231,7 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 		switch {
 		case dk == 0:
 			row.Ties++
-		case dk > 0 != met.LowerBetter:
+		case dk > 0 != met.LowerIsBetter():
 			row.Better++
 		}
 		if reps > 1 {
@@ -398,7 +386,7 @@ func (r *Robust) Sentence(row RobustRow) string {
 	valued := r.Vectors - row.Missing
 	none := ""
 	if row.Missing > 0 {
-		none = fmt.Sprintf(" (%d more without a value: no follows exposed)", row.Missing)
+		none = fmt.Sprintf(" (%d more without a value: nothing to count it by, such as no follows or no messages)", row.Missing)
 	}
 	if valued == 0 {
 		return fmt.Sprintf("%s and %s: no value of %s in any of the %d plausible behaviours", row.Arm, row.Ref, strings.ToLower(m.Title), r.Vectors)
@@ -407,7 +395,7 @@ func (r *Robust) Sentence(row RobustRow) string {
 		return fmt.Sprintf("%s and %s do not differ in %s in any of the %d plausible behaviours%s", row.Arm, row.Ref, strings.ToLower(m.Title), valued, none)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s in %d of %d plausible behaviours%s (P = %.2f)", row.Arm, m.Better, row.Ref, row.Better, valued, none, row.PBetter)
+	fmt.Fprintf(&b, "%s %s %s in %d of %d plausible behaviours%s (P = %.2f)", row.Arm, m.Beats, row.Ref, row.Better, valued, none, row.PBetter)
 	if row.Ties > 0 {
 		fmt.Fprintf(&b, ", equal in %d", row.Ties)
 	}
@@ -460,7 +448,17 @@ func (r *Robust) Write(w io.Writer) error {
 	fmt.Fprintln(w, r.heading())
 	fmt.Fprintf(w, "Difference to %s per behaviour = mean over replicates of (arm - %s), same population and random numbers;\n", r.Base, r.Base)
 	fmt.Fprintf(w, "over the behaviours: mean, 90 %% plausible range (5th to 95th percentile), P(better) = share of behaviours where the arm beats %s,\n", r.Base)
-	fmt.Fprintf(w, "ties = behaviours with exactly no difference (not counted as better), noise = median standard error within a behaviour (replicate noise).\n\n")
+	fmt.Fprintf(w, "ties = behaviours with exactly no difference (not counted as better), noise = median standard error within a behaviour (replicate noise).\n")
+	var neither []string
+	for _, m := range r.Metrics {
+		if m.Better == store.NoBetter {
+			neither = append(neither, m.Label)
+		}
+	}
+	if len(neither) > 0 {
+		fmt.Fprintf(w, "Neither way is better for %s: P(better) is the share of behaviours where the arm has more.\n", strings.Join(neither, ", "))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "arm\tmetric\tmean diff\t90 % range\tP(better)\tties\tnoise\t")
 	for _, row := range r.Rows {
@@ -547,7 +545,7 @@ func (r *Robust) ForestChart() (*Chart, error) {
 	var plots []*plot.Plot
 	for _, met := range r.Metrics {
 		p := newPlot(fmt.Sprintf("difference to %s (%s)", r.Base, met.Unit), "")
-		p.Title.Text = met.Title
+		p.Title.Text = met.Title + " (" + met.Better.String() + ")"
 		lo, hi := 0.0, 0.0
 		for i, arm := range arms {
 			var row *RobustRow
@@ -612,13 +610,14 @@ func (r *Robust) ForestChart() (*Chart, error) {
 		p.Y.Min, p.Y.Max = -0.5, float64(len(arms))-0.5
 		plots = append(plots, p)
 	}
-	var grid [][]*plot.Plot
-	for _, p := range plots {
-		grid = append(grid, []*plot.Plot{p})
+	// One column of panels for a few metrics, two for more.
+	grid := gridOf(plots, 1)
+	if len(plots) > 4 {
+		grid = gridOf(plots, 2)
 	}
 	return &Chart{Name: "robust", Title: fmt.Sprintf("Differences to %s over %d plausible behaviours", r.Base, r.Vectors),
 		Caption: fmt.Sprintf("Dots: each behaviour's difference (mean over %d replicates, same populations and random numbers as %s); "+
-			"bar: 90 %% plausible range (5th to 95th percentile); black tick: mean; dashed line: no difference; P: share of behaviours in which the arm beats %s.", r.Replicates, r.Base, r.Base),
+			"bar: 90 %% plausible range (5th to 95th percentile); black tick: mean; dashed line: no difference; P: share of behaviours in which the arm beats %s (has more, where neither way is better).", r.Replicates, r.Base, r.Base),
 		Grid: grid}, nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/msgmon/msgmon/datasets/store"
 )
 
 // robustFixture: arms b (the base), x and y; two metrics; five slots of
@@ -14,7 +16,7 @@ import (
 // as replicate differences d+0.5 and d−0.5 (standard error 0.5 in every
 // slot); y equals b everywhere.
 func robustFixture() RobustData {
-	metrics := []RobustMetric{RobustMetrics[3], RobustMetrics[2]} // platform $ (higher better), churn (lower better)
+	metrics := []RobustMetric{store.MustKPI("platform_revenue_per_user_year"), store.MustKPI("churn_messages_per_1000")} // higher better, lower better
 	ds := []float64{2.5, -1, 0, 4, 1}
 	d := RobustData{Arms: []string{"b", "x", "y"}, Base: "b", Metrics: metrics}
 	for k, dk := range ds {
@@ -42,7 +44,7 @@ func TestAnalyseRobust(t *testing.T) {
 		}
 	}
 	rev, churn := r.Rows[0], r.Rows[1]
-	if rev.Arm != "x" || rev.Metric.Column != "platform_revenue_usd" || churn.Metric.Column != "churn_per_1000" {
+	if rev.Arm != "x" || rev.Metric.Column != "platform_revenue_per_user_year" || churn.Metric.Column != "churn_messages_per_1000" {
 		t.Fatalf("rows %s %s, %s %s", rev.Arm, rev.Metric.Column, churn.Arm, churn.Metric.Column)
 	}
 	if !reflect.DeepEqual(rev.Diffs, []float64{2.5, -1, 0, 4, 1}) {
@@ -61,7 +63,7 @@ func TestAnalyseRobust(t *testing.T) {
 	if churn.Better != 1 || churn.Ties != 1 || churn.PBetter != 0.2 {
 		t.Errorf("churn: better %d ties %d P %v, want 1, 1, 0.2", churn.Better, churn.Ties, churn.PBetter)
 	}
-	if got := r.Sentence(r.Rows[2]); got != "y and b do not differ in platform revenue in any of the 5 plausible behaviours" {
+	if got := r.Sentence(r.Rows[2]); got != "y and b do not differ in platform revenue per user and year in any of the 5 plausible behaviours" {
 		t.Errorf("sentence of an arm equal to the base: %q", got)
 	}
 	y := r.Rows[2]
@@ -91,14 +93,14 @@ func TestAnalyseRobust(t *testing.T) {
 	if p := r.Pairs[1]; p.Arm != "y" || p.Ref != "x" || p.Better != 3 || p.Ties != 1 || math.Abs(p.Mean+1.3) > 1e-12 {
 		t.Errorf("churn head to head %+v", p)
 	}
-	if got := r.Sentence(r.Pairs[0]); !strings.HasPrefix(got, "x earns more platform revenue than y in 3 of 5 plausible behaviours (P = 0.60), equal in 1") {
+	if got := r.Sentence(r.Pairs[0]); !strings.HasPrefix(got, "x earns the platform more per user than y in 3 of 5 plausible behaviours (P = 0.60), equal in 1") {
 		t.Errorf("head-to-head sentence %q", got)
 	}
 	s := r.Sentence(rev)
-	if want := "x earns more platform revenue than b in 3 of 5 plausible behaviours (P = 0.60), equal in 1; difference +1 $ (90 % plausible range -1 to +4)"; s != want {
+	if want := "x earns the platform more per user than b in 3 of 5 plausible behaviours (P = 0.60), equal in 1; difference +1.300 USD per user and year (90 % plausible range -0.800 to +3.700)"; s != want {
 		t.Errorf("sentence\n\t%s\nwant\n\t%s", s, want)
 	}
-	if got := r.RankingSentence(r.Rankings[0]); got != "platform $: x > b = y, the same in 3 of 5 behaviours (P = 0.60)" {
+	if got := r.RankingSentence(r.Rankings[0]); got != "platform $/user/yr: x > b = y, the same in 3 of 5 behaviours (P = 0.60)" {
 		t.Errorf("ranking sentence %q", got)
 	}
 	var b bytes.Buffer
@@ -109,15 +111,15 @@ func TestAnalyseRobust(t *testing.T) {
 	// The rows against the base, then head to head (base: the arm
 	// compared with).
 	if len(lines) != 7 || lines[0] != strings.Join(RobustColumns, ",") ||
-		lines[1] != "robust-s-1,s,b,x,platform_revenue_usd,1.3,-0.8,3.6999999999999997,0.6,1,0,5,2,0.5,0.6," ||
-		!strings.HasPrefix(lines[6], "robust-s-1,s,x,y,churn_per_1000,-1.3,-3.7,") {
+		lines[1] != "robust-s-1,s,b,x,platform_revenue_per_user_year,1.3,-0.8,3.6999999999999997,0.6,1,0,5,2,0.5,0.6," ||
+		!strings.HasPrefix(lines[6], "robust-s-1,s,x,y,churn_messages_per_1000,-1.3,-3.7,") {
 		t.Errorf("CSV:\n%s", b.String())
 	}
 	b.Reset()
 	if err := r.WriteFormat(&b, FormatTable); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "x earns more platform revenue than b in 3 of 5") {
+	if !strings.Contains(b.String(), "x earns the platform more per user than b in 3 of 5") {
 		t.Errorf("table:\n%s", b.String())
 	}
 }

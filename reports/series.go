@@ -376,7 +376,7 @@ func BusinessOutcomes(ctx context.Context, db *store.DB, runs *Runs) ([]Outcomes
 type ParetoPoint struct {
 	Arm            string
 	Label          string   // drawn next to the point; "" draws Arm
-	Churn, Revenue Estimate // churn per 1,000 follows; platform revenue in USD
+	Churn, Revenue Estimate // paretoChurn (churn caused by messages per 1,000 follows); paretoRevenue (platform revenue per user and year)
 	OnFrontier     bool
 }
 
@@ -387,11 +387,11 @@ func (p ParetoPoint) label() string {
 	return p.Arm
 }
 
-// Pareto takes each arm's churn per 1,000 follows and platform revenue
-// from a comparison and marks the arms no other arm beats on both
+// Pareto takes each arm's churn caused by messages per 1,000 follows and
+// platform revenue per user and year from a comparison and marks the arms no other arm beats on both
 // (maximise revenue, minimise churn).
 func Pareto(c *Comparison) []ParetoPoint {
-	ci, ri := c.kpiIndex("churn_per_1000"), c.kpiIndex("platform_revenue_usd")
+	ci, ri := c.kpiIndex(paretoChurn), c.kpiIndex(paretoRevenue)
 	pts := make([]ParetoPoint, len(c.Rows))
 	for i, r := range c.Rows {
 		pts[i] = ParetoPoint{Arm: r.Arm, Churn: r.KPI[ci], Revenue: r.KPI[ri]}
@@ -436,11 +436,22 @@ func Frontier(pts []ParetoPoint) []ParetoPoint {
 	return f
 }
 
-func (c *Comparison) kpiIndex(column string) int {
-	for i, k := range c.KPIs {
+// The Pareto charts weigh the platform's revenue against the churn the
+// messages cause (natural lapse left out: no model changes it), both
+// headline figures of the registry.
+const (
+	paretoChurn   = "churn_messages_per_1000"
+	paretoRevenue = "platform_revenue_per_user_year"
+)
+
+func (c *Comparison) kpiIndex(column string) int { return kpiIndex(c.KPIs, column) }
+
+// kpiIndex is the index of column in kpis.
+func kpiIndex(kpis []KPI, column string) int {
+	for i, k := range kpis {
 		if k.Column == column {
 			return i
 		}
 	}
-	panic("reports: comparison without column " + column)
+	panic("reports: no KPI column " + column)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // SweepRow is one point and arm of a sweep: the parameters' values and each
-// of SweepKPIs as mean and 95 % t-interval over the replicates.
+// headline figure (Headline) as mean and 95 % t-interval over the replicates.
 type SweepRow struct {
 	Point  int
 	Params []any
@@ -21,23 +21,15 @@ type SweepRow struct {
 	KPI    []Estimate
 }
 
-// SweepKPIs are the columns of a sweep summary, as in the comparison table.
-var SweepKPIs = []KPI{
-	{Column: "reach_messages_cum", Label: "reach msgs", Digits: 0},
-	{Column: "reach_ads_cum", Label: "reach ads", Digits: 0},
-	{Column: "churn_per_1000", Label: "churn/1000", Digits: 1},
-	{Column: "platform_revenue_usd", Label: "platform $", Digits: 0},
-	{Column: "business_revenue", Label: "business rev $", Digits: 0},
-}
-
 // SweepSummary reads a sweep's summary view (store.SweepView(name) +
 // "_summary") with its parameter columns.
 func SweepSummary(ctx context.Context, db *store.DB, name string, columns []string) ([]SweepRow, error) {
+	kpis := Headline()
 	sel := []string{"point", "arm", "n_runs"}
 	for _, c := range columns {
 		sel = append(sel, `"`+strings.ReplaceAll(c, `"`, `""`)+`"`)
 	}
-	for _, k := range SweepKPIs {
+	for _, k := range kpis {
 		sel = append(sel, "CAST(mean_"+k.Column+" AS DOUBLE)", "CAST(sd_"+k.Column+" AS DOUBLE)")
 	}
 	t, err := db.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+store.SweepView(name)+"_summary ORDER BY point, arm")
@@ -47,7 +39,7 @@ func SweepSummary(ctx context.Context, db *store.DB, name string, columns []stri
 	rows := make([]SweepRow, len(t.Rows))
 	for i, r := range t.Rows {
 		row := SweepRow{Point: int(toInt(r[0])), Arm: str(r[1]), Runs: int(toInt(r[2])), Params: r[3 : 3+len(columns)]}
-		for k := range SweepKPIs {
+		for k := range kpis {
 			mean, sd := toFloat(r[3+len(columns)+2*k]), toFloat(r[4+len(columns)+2*k])
 			row.KPI = append(row.KPI, Estimate{Mean: mean, HalfWidth: tHalfWidth(sd, row.Runs), N: row.Runs})
 		}
@@ -59,10 +51,11 @@ func SweepSummary(ctx context.Context, db *store.DB, name string, columns []stri
 // WriteSweep prints a sweep summary: a row per point and arm, the
 // parameters first.
 func WriteSweep(w io.Writer, columns []string, rows []SweepRow) error {
+	kpis := Headline()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	head := append([]string{"point"}, columns...)
 	head = append(head, "arm", "runs")
-	for _, k := range SweepKPIs {
+	for _, k := range kpis {
 		head = append(head, k.Label)
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
@@ -76,7 +69,7 @@ func WriteSweep(w io.Writer, columns []string, rows []SweepRow) error {
 			}
 		}
 		cells = append(cells, r.Arm, fmt.Sprint(r.Runs))
-		for i, k := range SweepKPIs {
+		for i, k := range kpis {
 			e := r.KPI[i]
 			if math.IsNaN(e.Mean) {
 				cells = append(cells, "n/a")

@@ -86,8 +86,9 @@ func loadSweep(ctx context.Context, db *store.DB, runs *Runs) (*SweepData, error
 			}
 		}
 	}
+	kpis := Headline()
 	sel := []string{"CAST(json_extract(params, '$.point') AS INTEGER) AS point", "arm", "count(*)", "any_value(CAST(params AS VARCHAR))"}
-	for _, k := range SweepKPIs {
+	for _, k := range kpis {
 		sel = append(sel, fmt.Sprintf("avg(CAST(%[1]s AS DOUBLE)), stddev_samp(CAST(%[1]s AS DOUBLE))", k.Column))
 	}
 	t, err = db.Query(ctx, "SELECT "+strings.Join(sel, ", ")+" FROM run_totals WHERE "+runs.where()+" GROUP BY point, arm ORDER BY point, arm")
@@ -107,7 +108,7 @@ func loadSweep(ctx context.Context, db *store.DB, runs *Runs) (*SweepData, error
 			for _, c := range s.Info.Columns {
 				r.Params = append(r.Params, params[c.Column])
 			}
-			for k := range SweepKPIs {
+			for k := range kpis {
 				mean, sd := toFloat(row[4+2*k]), toFloat(row[5+2*k])
 				r.KPI = append(r.KPI, Estimate{Mean: mean, HalfWidth: tHalfWidth(sd, r.Runs), N: r.Runs})
 			}
@@ -115,21 +116,12 @@ func loadSweep(ctx context.Context, db *store.DB, runs *Runs) (*SweepData, error
 		}
 	}
 	slices.SortStableFunc(s.Rows, func(a, b SweepRow) int { return a.Point - b.Point })
-	ci, ri := sweepKPIIndex("churn_per_1000"), sweepKPIIndex("platform_revenue_usd")
+	ci, ri := kpiIndex(kpis, paretoChurn), kpiIndex(kpis, paretoRevenue)
 	for _, r := range s.Rows {
 		s.Pareto = append(s.Pareto, ParetoPoint{Arm: r.Arm, Label: fmt.Sprintf("p%d", r.Point), Churn: r.KPI[ci], Revenue: r.KPI[ri]})
 	}
 	markFrontier(s.Pareto)
 	return s, nil
-}
-
-func sweepKPIIndex(column string) int {
-	for i, k := range SweepKPIs {
-		if k.Column == column {
-			return i
-		}
-	}
-	panic("reports: sweep without column " + column)
 }
 
 // paramString writes a parameter value as the sweep table does.
@@ -143,15 +135,6 @@ func paramString(v any) string {
 	return store.CellString(v)
 }
 
-// sweepKPITitles name the sweep outputs in chart titles and axes.
-var sweepKPITitles = map[string][2]string{
-	"reach_messages_cum":   {"Reach of messages", "users reached by messages (count)"},
-	"reach_ads_cum":        {"Reach of ads", "users reached by ads (count)"},
-	"churn_per_1000":       {"Churn", "follows ended per 1,000 follows"},
-	"platform_revenue_usd": {"Platform revenue", "platform revenue (USD)"},
-	"business_revenue":     {"Business revenue", "business revenue (USD)"},
-}
-
 // SweepCharts draw each output against each parameter, one line (or,
 // with several parameters, one set of dots) per arm with 95 % intervals
 // over the point's replicates, then platform revenue against churn over
@@ -159,15 +142,15 @@ var sweepKPITitles = map[string][2]string{
 func SweepCharts(s *SweepData, arms []string) ([]*Chart, error) {
 	var charts []*Chart
 	single := len(s.Info.Columns) == 1
-	for k, kpi := range SweepKPIs {
+	for k, kpi := range Headline() {
 		var plots []*plot.Plot
 		leg := newLegend()
 		for j, col := range s.Info.Columns {
-			p := newPlot(col.Column, sweepKPITitles[kpi.Column][1])
+			p := newPlot(col.Column, axisLabel(kpi))
 			if len(s.Info.Columns) > 1 {
 				p.Y.Label.Text = ""
 				if j == 0 {
-					p.Y.Label.Text = sweepKPITitles[kpi.Column][1]
+					p.Y.Label.Text = axisLabel(kpi)
 				}
 			}
 			// A parameter that is not a number is drawn at positions 0,
@@ -293,7 +276,7 @@ func SweepCharts(s *SweepData, arms []string) ([]*Chart, error) {
 			caption = "One dot per point of the design and arm, mean over its replicates with 95 % confidence intervals (Student's t); the other parameters vary between dots, so dots are not joined, and arms are set slightly apart at each value."
 		}
 		charts = append(charts, &Chart{Name: "sweep-" + strings.ReplaceAll(kpi.Column, "_", "-"),
-			Title: sweepKPITitles[kpi.Column][0] + " against the parameters", Caption: caption, Grid: grid, Legend: leg})
+			Title: kpi.Title + " against the parameters", Caption: caption, Grid: grid, Legend: leg})
 	}
 	pc, err := ParetoChart(s.Pareto, arms)
 	if err != nil {
@@ -329,32 +312,29 @@ func (r *Report) writeSweepPDF(w io.Writer) (int, error) {
 	d.space(14)
 	d.para(textStyle(titleFont, 13, inkColor), "Results per point and arm at the end of the run (mean ± 95 % confidence interval over the point's replicates)", 0)
 	d.space(4)
-	header := []string{"point"}
+	lead := []string{"point"}
 	for _, c := range s.Info.Columns {
-		header = append(header, c.Column)
+		lead = append(lead, c.Column)
 	}
-	header = append(header, "arm", "runs", "reach of messages\n(users)", "reach of ads\n(users)", "churn per\n1,000 follows",
-		"platform revenue\n(USD)", "business revenue\n(USD)")
-	var rows [][]string
+	lead = append(lead, "arm", "runs")
+	kpis := Headline()
+	var leads, cells [][]string
 	for _, row := range s.Rows {
-		cells := []string{strconv.Itoa(row.Point)}
+		l := []string{strconv.Itoa(row.Point)}
 		for _, p := range row.Params {
-			cells = append(cells, paramString(p))
+			l = append(l, paramString(p))
 		}
-		cells = append(cells, row.Arm, strconv.Itoa(row.Runs))
-		for i, k := range SweepKPIs {
-			cells = append(cells, fmtEst(row.KPI[i], k.Digits))
+		leads = append(leads, append(l, row.Arm, strconv.Itoa(row.Runs)))
+		var c []string
+		for i, k := range kpis {
+			c = append(c, fmtEst(row.KPI[i], k.Digits))
 		}
-		rows = append(rows, cells)
+		cells = append(cells, c)
 	}
 	// Long tables in pieces that fit a page, each with its header.
-	const perPiece = 24
-	for lo := 0; lo < len(rows); lo += perPiece {
-		if lo > 0 {
-			d.startPage()
-		}
-		d.table(header, rows[lo:min(lo+perPiece, len(rows))])
-	}
+	d.kpiTables(lead, leads, kpis, cells, 24)
+	d.space(4)
+	d.writeDefinitions(kpis)
 	// Two charts of one row of panels share a page; a chart of more rows
 	// (four or more parameters) has a page of its own.
 	for i := 0; i < len(r.Charts)-1; i++ {

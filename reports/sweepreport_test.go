@@ -94,7 +94,7 @@ func TestReportOfSweep(t *testing.T) {
 			t.Errorf("point %d %s: %d runs, want 2", row.Point, row.Arm, row.Runs)
 		}
 		where := fmt.Sprintf("batch_id = '%s' AND arm = '%s' AND CAST(params->>'point' AS INTEGER) = %d", sweepID, row.Arm, row.Point)
-		for k, kpi := range reports.SweepKPIs {
+		for k, kpi := range reports.Headline() {
 			mean := sqlFloat(t, db, "SELECT avg(CAST("+kpi.Column+" AS DOUBLE)) FROM run_totals WHERE "+where)
 			sd := sqlFloat(t, db, "SELECT coalesce(stddev_samp(CAST("+kpi.Column+" AS DOUBLE)), 0) FROM run_totals WHERE "+where)
 			e := row.KPI[k]
@@ -120,7 +120,7 @@ func TestReportOfSweep(t *testing.T) {
 	if err != nil || pages < 4 {
 		t.Errorf("PDF: %d pages, %v", pages, err)
 	}
-	if len(rep.Charts) != len(reports.SweepKPIs)+1 {
+	if len(rep.Charts) != len(reports.Headline())+1 {
 		t.Errorf("%d charts, want one per output and the frontier", len(rep.Charts))
 	}
 

@@ -23,9 +23,12 @@ func newCompareCommand() *cobra.Command {
 		Short: "Run every model of a scenario on the same population and compare them",
 		Long: `Compare runs every arm of a scenario on the same populations and random
 numbers, for the scenario's replicates, stores every run, and prints each
-arm's reach, churn (follows ended by an unfollow, a lapse or a block, per
-1,000 follows), platform revenue, business revenue and spend as mean and
-95 % confidence interval; what each arm runs, with its service window; and
+arm's headline figures as mean and 95 % confidence interval: weekly reach of
+messages and of ads, push and folder messages per user and week, users lost
+to messages, negative reactions per 1,000 messages, churn caused by messages
+per 1,000 follows, platform revenue per user and year and business net value
+(each a run_totals column, defined in models/ODD.md, Metrics, and listed
+under the table); what each arm runs, with its service window; and
 each arm's paired difference to the baseline in words: "paid_push adds ..."
 for an arm that is the baseline plus models, "X instead of Y changes ..."
 for one that runs other models. It then writes a PDF report and PNG charts

@@ -52,14 +52,19 @@ robust.replicates times (default 2) on the same ones, as in compare.
 Slot k is exactly msgmon compare with the vector as an overlay (on top of
 any --overlay), --seed the slot's seed (runs.scenario_json shows it) and --replicates R.
 
-For each arm and metric (reach of messages and of ads, churn per 1,000
-follows, platform revenue) the difference to the baseline in slot k is
-the mean over replicates of arm minus baseline, replicate by replicate.
+For each arm and metric (compare's headline figures: weekly reach of
+messages and of ads, push and folder messages per user and week, users lost
+to messages, negative reactions per 1,000 messages, churn caused by
+messages, platform revenue per user and year, business net value) the
+difference to the baseline in slot k is the mean over replicates of arm
+minus baseline, replicate by replicate.
 Over the slots it reports the mean difference; the 90 % plausible range
 (5th to 95th percentile of the slot differences, linear interpolation);
-P(better), the share of slots where the arm beats the baseline (lower
-churn is better; a slot with no difference at all is a tie, not better,
-and the ties are counted); the median standard error within a slot, the
+P(better), the share of slots where the arm beats the baseline (each
+figure's direction is the registry's: lower is better for users lost,
+reactions and churn; for messages per user neither is, and P counts the
+slots where the arm sends more; a slot with no difference at all is a tie,
+not better, and the ties are counted); the median standard error within a slot, the
 replicate noise in that spread ("-" with one replicate); and per metric
 the probability that a slot ranks all the arms as their overall means do.
 
@@ -140,7 +145,7 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 		fmt.Fprintf(stdout, "then analyse it: the same msgmon robust command with --db on the merged database (it runs nothing new)\n")
 		return nil
 	}
-	data, err := reports.LoadRobust(ctx, db, plan.id, plan.base, plan.arms, len(plan.slots), plan.sc.Robust.Replicates, reports.RobustMetrics)
+	data, err := reports.LoadRobust(ctx, db, plan.id, plan.base, plan.arms, len(plan.slots), plan.sc.Robust.Replicates, reports.RobustMetrics())
 	if err != nil {
 		return err
 	}

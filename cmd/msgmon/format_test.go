@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -36,13 +37,43 @@ func TestFormatsForOtherTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The figures are the registry's headline figures, no more, no less,
+	// each the run_totals average.
+	meta := map[string]bool{"scenario": true, "batch_id": true, "arm": true, "runs": true, "baseline": true, "difference_to_baseline": true}
 	for _, a := range arms {
 		arm := a["arm"].(string)
-		churn := a["churn_per_1000"].(map[string]any)
-		want := scalar(t, db, "SELECT avg(churn_per_1000) FROM run_totals WHERE arm = '"+arm+"'")
-		mean, lo, hi := churn["mean"].(float64), churn["ci95_low"].(float64), churn["ci95_high"].(float64)
-		if diff := mean - want; diff > 1e-9 || diff < -1e-9 || lo > mean || hi < mean || churn["n"].(float64) != 2 {
-			t.Errorf("%s churn %v, SQL mean %v", arm, churn, want)
+		var keys, want []string
+		for k := range a {
+			if !meta[k] {
+				keys = append(keys, k)
+			}
+		}
+		for _, k := range store.HeadlineKPIs() {
+			want = append(want, k.Column)
+			fig, ok := a[k.Column].(map[string]any)
+			if !ok {
+				t.Errorf("%s: no %s in %v", arm, k.Column, a)
+				continue
+			}
+			where := " FROM run_totals WHERE arm = '" + arm + "'"
+			sql := scalar(t, db, "SELECT avg(CAST("+k.Column+" AS DOUBLE))"+where)
+			if scalar(t, db, "SELECT count("+k.Column+")"+where) == 0 {
+				if fig["mean"] != nil {
+					t.Errorf("%s %s %v, SQL NULL", arm, k.Column, fig)
+				}
+				continue
+			}
+			mean, _ := fig["mean"].(float64)
+			lo, _ := fig["ci95_low"].(float64)
+			hi, _ := fig["ci95_high"].(float64)
+			if diff := mean - sql; diff > 1e-9*max(1, mean) || diff < -1e-9*max(1, mean) || lo > mean || hi < mean || fig["n"].(float64) != 2 {
+				t.Errorf("%s %s %v, SQL mean %v", arm, k.Column, fig, sql)
+			}
+		}
+		slices.Sort(keys)
+		slices.Sort(want)
+		if !slices.Equal(keys, want) {
+			t.Errorf("%s: figures %v, want the registry's headline figures %v", arm, keys, want)
 		}
 		if _, ok := a["difference_to_baseline"]; ok == (arm == "service") {
 			t.Errorf("%s: difference to the baseline given: %v", arm, ok)

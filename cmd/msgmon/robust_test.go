@@ -127,19 +127,30 @@ func TestRobustKnownAnswer(t *testing.T) {
 	if len(rows) != 2*len(robustMetricColumns()) { // each keyed twice
 		t.Errorf("%d keys, want one row per metric for the one arm: %v", len(rows)/2, rows)
 	}
-	rev := rows["service+test_fee/platform_revenue_usd"]
+	rev := rows["service+test_fee/platform_revenue_per_user_year"]
 	if rev == nil {
 		t.Fatalf("no revenue row: %v", rows)
 	}
 	for _, k := range []string{"mean_diff", "lo", "hi"} {
-		if got := num(t, rev[k]); got != 4000 {
-			t.Errorf("revenue %s = %v, want 4000 (40 businesses x 2 months x 50 $)", k, got)
+		if got := num(t, rev[k]); math.Abs(got-feePerUserYear) > 1e-9 {
+			t.Errorf("revenue per user and year %s = %v, want %v (40 businesses x 2 months x 50 $ over 1,500 users and 60 days)", k, got, feePerUserYear)
 		}
 	}
 	if rev["p_better"] != "1" || rev["ties"] != "0" || rev["vectors"] != "4" || rev["against"] != "service" || rev["se_median"] != "" {
 		t.Errorf("revenue row %v: want P 1, no ties, 4 vectors, base service, no SE with one replicate", rev)
 	}
-	for _, m := range []string{"reach_messages_cum", "churn_per_1000"} {
+	// The fees are what the businesses lose, to the cent.
+	net := rows["service+test_fee/business_net_value"]
+	for _, k := range []string{"mean_diff", "lo", "hi"} {
+		if net == nil || math.Abs(num(t, net[k])+4000) > 1e-6 {
+			t.Errorf("business net value %s: %v, want -4000", k, net)
+		}
+	}
+	if net != nil && (net["p_better"] != "0" || net["ties"] != "0") {
+		t.Errorf("business net value %v: want P 0, no ties", net)
+	}
+	for _, m := range []string{"reach_messages_weekly", "reach_ads_weekly", "push_per_user_week", "folder_per_user_week",
+		"users_lost_pct", "reactions_per_1000_msgs", "churn_messages_per_1000"} {
 		r := rows["service+test_fee/"+m]
 		if num(t, r["mean_diff"]) != 0 || num(t, r["lo"]) != 0 || num(t, r["hi"]) != 0 || r["p_better"] != "0" || r["ties"] != "4" {
 			t.Errorf("%s: %v, want no difference in all 4 behaviours (4 ties, P 0)", m, r)
@@ -178,9 +189,9 @@ func TestRobustKnownAnswer(t *testing.T) {
 	if !strings.Contains(errOut, "resuming; 8 of 8 runs already stored") {
 		t.Errorf("the second command did not resume the study: %s", errOut)
 	}
-	back := rows["service/platform_revenue_usd"]
-	if back == nil || num(t, back["mean_diff"]) != -4000 || back["p_better"] != "0" || back["ties"] != "0" || back["against"] != "service+test_fee" {
-		t.Errorf("service against the fee arm: %v, want -4000 and P 0", back)
+	back := rows["service/platform_revenue_per_user_year"]
+	if back == nil || math.Abs(num(t, back["mean_diff"])+feePerUserYear) > 1e-9 || back["p_better"] != "0" || back["ties"] != "0" || back["against"] != "service+test_fee" {
+		t.Errorf("service against the fee arm: %v, want %v and P 0", back, -feePerUserYear)
 	}
 	// JSON for other tools: stdout holds the objects alone, NaN as null.
 	out, _, err := msgmon(t, context.Background(), "robust", scen, "--db", db, "-q", "--no-report", "--format", "json")
@@ -189,7 +200,7 @@ func TestRobustKnownAnswer(t *testing.T) {
 		t.Errorf("robust --format json: %v, %d objects:\n%s", err, len(objs), out)
 	}
 	for _, o := range objs {
-		if o["metric"] == "platform_revenue_usd" && (o["mean_diff"] != 4000.0 || o["p_better"] != 1.0 || o["se_median"] != nil) {
+		if d, _ := o["mean_diff"].(float64); o["metric"] == "platform_revenue_per_user_year" && (math.Abs(d-feePerUserYear) > 1e-9 || o["p_better"] != 1.0 || o["se_median"] != nil) {
 			t.Errorf("JSON revenue object %v", o)
 		}
 	}
@@ -203,7 +214,7 @@ func TestRobustKnownAnswer(t *testing.T) {
 	if n := scalar(t, d, "SELECT count(*) FROM runs"); n != 8 {
 		t.Errorf("%v runs after the second command, want 8 (4 slots x 2 arms x 1 replicate)", n)
 	}
-	if n := scalar(t, d, "SELECT count(*) FROM robust_results WHERE against = 'service' AND mean_diff = 4000 AND p_better = 1"); n != 1 {
+	if n := scalar(t, d, "SELECT count(*) FROM robust_results WHERE against = 'service' AND metric = 'business_net_value' AND abs(mean_diff + 4000) < 1e-6 AND p_better = 0"); n != 1 {
 		t.Errorf("robust_results: %v revenue rows of the last analysis, want 1", n)
 	}
 	if n := scalar(t, d, "SELECT count(*) FROM robust_results"); n != float64(len(robustMetricColumns())) {
@@ -211,9 +222,19 @@ func TestRobustKnownAnswer(t *testing.T) {
 	}
 }
 
+// robustMetricColumns are the figures robust reports: the registry's
+// headline figures.
 func robustMetricColumns() []string {
-	return []string{"reach_messages_cum", "reach_ads_cum", "churn_per_1000", "platform_revenue_usd"}
+	var out []string
+	for _, k := range store.HeadlineKPIs() {
+		out = append(out, k.Column)
+	}
+	return out
 }
+
+// feePerUserYear is the fee arm's platform revenue over the base's per
+// user and year: 4,000 $ over 1,500 users and 60 days.
+const feePerUserYear = 4000.0 / 1500 * 365 / 60
 
 func toF(v any) float64 {
 	switch x := v.(type) {
@@ -258,13 +279,13 @@ func TestRobustSlotsAreCompares(t *testing.T) {
 	type runKey struct{ arm, metric string }
 	slotRuns := func(db *store.DB, where string) map[runKey]float64 {
 		t.Helper()
-		rt, err := db.Query(ctx, "SELECT arm, reach_messages_cum, churn_per_1000, platform_revenue_usd, reach_ads_cum FROM run_totals WHERE "+where)
+		rt, err := db.Query(ctx, "SELECT arm, reach_messages_weekly, churn_messages_per_1000, platform_revenue_per_user_year, reach_ads_weekly FROM run_totals WHERE "+where)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m := map[runKey]float64{}
 		for _, r := range rt.Rows {
-			for i, c := range []string{"reach_messages_cum", "churn_per_1000", "platform_revenue_usd", "reach_ads_cum"} {
+			for i, c := range []string{"reach_messages_weekly", "churn_messages_per_1000", "platform_revenue_per_user_year", "reach_ads_weekly"} {
 				m[runKey{r[0].(string), c}] = toF(r[1+i])
 			}
 		}
@@ -310,7 +331,7 @@ func TestRobustSlotsAreCompares(t *testing.T) {
 	for _, m := range []struct {
 		col   string
 		lower bool
-	}{{"platform_revenue_usd", false}, {"churn_per_1000", true}, {"reach_messages_cum", false}} {
+	}{{"platform_revenue_per_user_year", false}, {"churn_messages_per_1000", true}, {"reach_messages_weekly", false}, {"users_lost_pct", true}, {"business_net_value", false}} {
 		dt, err := d.Query(ctx, fmt.Sprintf(`SELECT a.arm, count(*) FILTER (WHERE a.%[1]s %[2]s b.%[1]s), avg(a.%[1]s - b.%[1]s), count(*)
 			FROM run_totals a JOIN run_totals b ON a.replicate = b.replicate
 				AND json_extract(a.params, '$.point') = json_extract(b.params, '$.point')
@@ -331,7 +352,7 @@ func TestRobustSlotsAreCompares(t *testing.T) {
 	}
 	// Head to head, paid push against subscription on platform revenue,
 	// in SQL: the arm with the better mean is named first.
-	ht, err := d.Query(ctx, `SELECT count(*) FILTER (WHERE a.platform_revenue_usd > b.platform_revenue_usd), avg(a.platform_revenue_usd - b.platform_revenue_usd), count(*)
+	ht, err := d.Query(ctx, `SELECT count(*) FILTER (WHERE a.platform_revenue_per_user_year > b.platform_revenue_per_user_year), avg(a.platform_revenue_per_user_year - b.platform_revenue_per_user_year), count(*)
 		FROM run_totals a JOIN run_totals b ON a.replicate = b.replicate
 			AND json_extract(a.params, '$.point') = json_extract(b.params, '$.point')
 		WHERE a.arm = 'service+paid_push' AND b.arm = 'service+subscription'`)
@@ -339,7 +360,7 @@ func TestRobustSlotsAreCompares(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := ht.Rows[0]
-	pair := rows["service+paid_push/platform_revenue_usd@service+subscription"]
+	pair := rows["service+paid_push/platform_revenue_per_user_year@service+subscription"]
 	if toF(h[1]) < 0 {
 		t.Fatalf("paid push earns less than subscription here (%v); the check below expects the opposite", h[1])
 	}
