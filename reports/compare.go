@@ -374,6 +374,10 @@ func fmtNum(x float64, digits int) string {
 		return "n/a"
 	}
 	s := fmt.Sprintf("%.*f", digits, x)
+	// A value that rounds to zero is 0, not -0.
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	}
 	// Thousands separators for readability.
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")

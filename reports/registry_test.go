@@ -184,3 +184,17 @@ func TestEveryOutputReadsTheRegistry(t *testing.T) {
 		t.Errorf("sweep charts %v, want %v and the frontier", names, wantNames)
 	}
 }
+
+// TestRoundedZeroHasNoSign: a figure that rounds to zero at its digits is
+// written 0, not -0, in tables and differences.
+func TestRoundedZeroHasNoSign(t *testing.T) {
+	if got := reports.Signed(reports.Estimate{Mean: -0.001, HalfWidth: 0.002, N: 3}, 2); got != "0.00 ± 0.00" {
+		t.Errorf("Signed(-0.001 ± 0.002) = %q, want 0.00 ± 0.00", got)
+	}
+	if got := reports.Signed(reports.Estimate{Mean: -0.004, HalfWidth: 0.001, N: 3}, 2); got != "0.00 ± 0.00 *" {
+		t.Errorf("Signed(-0.004 ± 0.001) = %q, want 0.00 ± 0.00 *", got)
+	}
+	if got := reports.Signed(reports.Estimate{Mean: -0.006, HalfWidth: 0.001, N: 3}, 2); got != "-0.01 ± 0.00 *" {
+		t.Errorf("Signed(-0.006 ± 0.001) = %q, want -0.01 ± 0.00 *", got)
+	}
+}
