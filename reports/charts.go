@@ -388,6 +388,27 @@ func KPIChart(c *Comparison) (*Chart, error) {
 		var pts errPoints
 		for i, r := range c.Rows {
 			e := r.KPI[k]
+			if math.IsNaN(e.Mean) {
+				// A figure the database does not hold (an older
+				// schema's runs) is said so, not drawn.
+				l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: float64(i), Y: 0}}, Labels: []string{"n/a"}})
+				if err != nil {
+					return nil, fmt.Errorf("reports: %s: %w", kpi.Column, err)
+				}
+				l.TextStyle[0].Font = font.From(bodyFont, 9)
+				l.TextStyle[0].XAlign = draw.XCenter
+				l.TextStyle[0].Color = mutedColor
+				p.Add(l)
+				if k == 0 {
+					bar, err := plotter.NewBarChart(plotter.Values{0}, vg.Points(22))
+					if err != nil {
+						return nil, fmt.Errorf("reports: %s: %w", kpi.Column, err)
+					}
+					bar.Color = armColor(i)
+					addLegend(leg, r.Arm, bar)
+				}
+				continue
+			}
 			bar, err := plotter.NewBarChart(plotter.Values{e.Mean}, vg.Points(22))
 			if err != nil {
 				return nil, fmt.Errorf("reports: %s: %w", kpi.Column, err)
