@@ -241,13 +241,14 @@ func deepCopy(n *yaml.Node, depth int) *yaml.Node {
 }
 
 // parseWith parses data into its root mapping and sets the overrides in
-// it; nil when ps has problems.
+// it, with the businesses scaled when they change users but not
+// businesses (withScaledBusinesses); nil when ps has problems.
 func parseWith(data []byte, overrides []Override, ps *problems) *yaml.Node {
 	root := parseDocument(data, ps)
 	if root == nil {
 		return nil
 	}
-	for _, o := range overrides {
+	for _, o := range withScaledBusinesses(root, overrides) {
 		if err := o.apply(root); err != nil {
 			ps.add(0, o.Path, "%v", err)
 		}

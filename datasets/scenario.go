@@ -521,6 +521,9 @@ func (s *Scenario) check(ps *problems, root *yaml.Node) {
 			configOK = false
 		}
 	}
+	if msg := FewUsersPerBusiness(s.Users, s.Businesses); configOK && msg != "" {
+		add("businesses", msg)
+	}
 
 	// Models: ranges of the parameters, then the model's own checks.
 	for i, m := range s.Models {

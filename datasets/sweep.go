@@ -32,7 +32,7 @@ import (
 //	name: pushes-per-week
 //	scenario: default          # an embedded scenario, or a file relative to this one
 //	set:                       # fixed changes to the base, by key path
-//	  users: 5000
+//	  users: 5000              # without businesses: keeps the base's users per business
 //	arms: [service_only, paid_push]   # the base's arms to run (default: all)
 //	replicates: 4              # default: the scenario's
 //	design: grid               # grid (default), lhs or random
@@ -47,6 +47,11 @@ import (
 //	    levels: 3              # grid only
 //	    scale: log             # linear (default) or log
 //	    integer: false
+//
+// users: in set:, as a parameter or in a target's set: scales the
+// businesses with the users, keeping the base's users per business,
+// unless one of the point's changes (set:, its parameters, the target's
+// set:) names businesses: (withScaledBusinesses).
 type Sweep struct {
 	Name        string       `yaml:"name"`
 	Description string       `yaml:"description"`

@@ -514,8 +514,12 @@ func (r *Report) Population() string {
 		}
 		return fmtNum(float64(lo), 0) + " to " + fmtNum(float64(hi), 0)
 	}
-	return fmt.Sprintf("Population simulated: %s users and %s businesses, for %s days.",
-		span(runs.MinUsers, runs.Users), span(runs.MinBusinesses, runs.Businesses), span(runs.MinDays, runs.Days))
+	upb := ""
+	if runs.MinBusinesses == runs.Businesses && runs.MinUsers == runs.Users && runs.Businesses > 0 {
+		upb = fmt.Sprintf(" (%s users per business)", fmtNum(float64(runs.Users)/float64(runs.Businesses), 1))
+	}
+	return fmt.Sprintf("Population simulated: %s users and %s businesses%s, for %s days.",
+		span(runs.MinUsers, runs.Users), span(runs.MinBusinesses, runs.Businesses), upb, span(runs.MinDays, runs.Days))
 }
 
 // Description is the scenario's description for page 1. A description

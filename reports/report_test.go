@@ -469,7 +469,7 @@ func TestReportSaysPopulationRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := rep.Population(), "Population simulated: 1,500 users and 30 businesses, for 30 days."; got != want {
+	if got, want := rep.Population(), "Population simulated: 1,500 users and 30 businesses (50.0 users per business), for 30 days."; got != want {
 		t.Errorf("population %q, want %q", got, want)
 	}
 	if d := rep.Description(); !strings.HasPrefix(d, "The scenario describes itself as: ") || !strings.Contains(d, "the population above is what ran") {

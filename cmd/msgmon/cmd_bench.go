@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/sim"
 )
 
@@ -22,7 +23,8 @@ func newBenchCommand() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure simulation speed and memory on this machine",
 		Long: `Bench builds a population of the default scenario's traits at the given
-size and runs all registered models together in one arm, repeat times. It
+size (businesses scaled with --users to the default scenario's users per
+business unless --businesses is given) and runs all registered models together in one arm, repeat times. It
 prints the median user-days per second, the ratio of the slowest to the
 fastest run, and the peak resident memory of the process.
 
@@ -46,10 +48,17 @@ go tool pprof.`,
 				return err
 			}
 			cfg := sim.DefaultConfig()
+			if !cmd.Flags().Changed("businesses") {
+				// The default scenario's users per business at any size.
+				businesses = datasets.ScaledBusinesses(users, cfg.Users, cfg.Businesses)
+			}
 			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
 			cfg.Business.SendPolicy = sendPolicy
 			if err := cfg.Validate(); err != nil {
 				return inputError{err}
+			}
+			if msg := datasets.FewUsersPerBusiness(users, businesses); msg != "" {
+				return usageErr("--businesses %d: %s", businesses, msg)
 			}
 			if err := checkMemory("bench", &cfg); err != nil {
 				return err
@@ -131,7 +140,7 @@ go tool pprof.`,
 		},
 	}
 	c.Flags().IntVar(&users, "users", 100_000, "users")
-	c.Flags().IntVar(&businesses, "businesses", 2_000, "businesses")
+	c.Flags().IntVar(&businesses, "businesses", 2_000, "businesses (default: scaled with --users to the default scenario's 50 users per business)")
 	c.Flags().IntVar(&days, "days", 365, "days")
 	c.Flags().IntVar(&repeat, "repeat", 3, "runs to take the median of")
 	c.Flags().IntVar(&workers, "workers", 0, "workers (0: all cores)")

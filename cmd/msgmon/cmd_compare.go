@@ -88,10 +88,11 @@ With no file it runs the embedded default scenario.`,
 			if err != nil {
 				return err
 			}
+			note := notes(format, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			fmt.Fprintln(note, o.population(sc)+".")
 			if err := cmp.WriteFormat(cmd.OutOrStdout(), format); err != nil {
 				return err
 			}
-			note := notes(format, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			fmt.Fprintf(note, "\n%d runs stored in %s (batch %s); query them with: msgmon query --db %s \"SELECT * FROM run_totals WHERE batch_id = '%s'\"\n",
 				len(res.runIDs), o.DB, res.batchID, o.DB, res.batchID)
 			if noReport {

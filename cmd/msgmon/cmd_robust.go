@@ -277,6 +277,7 @@ func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 	}
 	before = append(before,
 		datasets.Override{Path: "users", Value: sc.Users},
+		datasets.Override{Path: "businesses", Value: sc.Businesses},
 		datasets.Override{Path: "days", Value: sc.Days},
 		datasets.Override{Path: "replicates", Value: sc.Robust.Replicates})
 	// Every vector must make a valid scenario, drawn or not: a set with

@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -18,6 +20,7 @@ type scenarioOptions struct {
 	Seed       uint64
 	Days       int
 	Users      int
+	Businesses int
 	Overlay    string
 	// msgmon robust: --replicates sets robust.replicates (runs per arm
 	// and plausible vector) instead of the scenario's replicates, and
@@ -27,6 +30,10 @@ type scenarioOptions struct {
 	Plausible string
 
 	flags *pflag.FlagSet // to tell a flag set to 0 from one not given
+
+	// scaledFrom are the scenario's users and businesses when --users
+	// alone scaled them (zero otherwise).
+	scaledFrom [2]int
 }
 
 func (o *scenarioOptions) AddFlags(f *pflag.FlagSet) {
@@ -41,7 +48,8 @@ func (o *scenarioOptions) AddFlags(f *pflag.FlagSet) {
 	}
 	f.Uint64Var(&o.Seed, "seed", 0, "override the scenario's seed")
 	f.IntVar(&o.Days, "days", 0, "override the scenario's days")
-	f.IntVar(&o.Users, "users", 0, "override the scenario's users")
+	f.IntVar(&o.Users, "users", 0, "override the scenario's users; without --businesses the businesses scale with them, keeping the scenario's users per business")
+	f.IntVar(&o.Businesses, "businesses", 0, "override the scenario's businesses (default with --users: scaled to keep the scenario's users per business)")
 	f.StringVar(&o.Overlay, "overlay", "", "apply this overlay (scenario keys and values, e.g. from calibrate --save) on top of the scenario")
 }
 
@@ -109,8 +117,22 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 	if set("days") {
 		sc.Days, given["days"] = o.Days, flagValue{"days", o.Days}
 	}
+	// --users alone keeps the scenario's users per business: the
+	// businesses scale with the users (datasets.ScaledBusinesses), so a
+	// smaller run is a smaller market, not one of smaller businesses.
 	if set("users") {
-		sc.Users, given["users"] = o.Users, flagValue{"users", o.Users}
+		if !set("businesses") {
+			o.scaledFrom = [2]int{sc.Users, sc.Businesses}
+		}
+		sc.SetUsers(o.Users, set("businesses"))
+		given["users"] = flagValue{"users", o.Users}
+		if !set("businesses") {
+			// A problem of the scaled businesses is one of --users.
+			given["businesses"] = flagValue{"users", o.Users}
+		}
+	}
+	if set("businesses") {
+		sc.Businesses, given["businesses"] = o.Businesses, flagValue{"businesses", o.Businesses}
 	}
 	if len(given) > 0 {
 		if err := sc.Validate(); err != nil {
@@ -141,4 +163,36 @@ func blameFlags(err error, given map[string]flagValue) error {
 		out.Problems = append(out.Problems, p)
 	}
 	return out
+}
+
+// population is the line that says what population a command runs: its
+// users and businesses with the users per business, and where --users
+// alone scaled the businesses, from what.
+func (o *scenarioOptions) population(sc *datasets.Scenario) string {
+	upb := datasets.UsersPerBusiness(sc.Users, sc.Businesses)
+	scaled := ""
+	if f := o.scaledFrom; f != [2]int{} && (f[0] != sc.Users || f[1] != sc.Businesses) {
+		scaled = fmt.Sprintf(", the scenario's: --users scaled its %s businesses for %s users; --businesses sets them",
+			thousands(f[1]), thousands(f[0]))
+	}
+	return fmt.Sprintf("Population: %s users and %s businesses (%s users per business%s), %s days",
+		thousands(sc.Users), thousands(sc.Businesses), strconv.FormatFloat(math.Round(upb*10)/10, 'f', -1, 64), scaled, thousands(sc.Days))
+}
+
+// thousands formats n with thousands separators: 20,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
