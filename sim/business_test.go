@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -25,12 +26,14 @@ func pricedPush(tb testing.TB, k float64) sim.Model {
 // Raising the price of a message lowers the volume businesses send and the
 // follows their messages end, monotonically over a grid of prices (the
 // default rate card times k), with common random numbers: every point runs
-// the same population with the same seed. Platform revenue, zero at price
-// 0 and falling as businesses stop sending at high prices, peaks inside
-// the grid.
+// the same population with the same seed. Platform revenue is zero at
+// price 0, rises, peaks inside the grid and falls at every step after the
+// peak, as businesses leave a channel that no longer pays (or never start
+// on it); no constant places the peak. The log reports the arc elasticity
+// of messages delivered at the rate card (between ×0.5 and ×2).
 func TestPriceLowersVolumeAndChurn(t *testing.T) {
-	cfg := smallConfig(10000, 200, 180)
-	ks := []float64{0, 0.5, 1, 2, 4, 8, 16}
+	cfg := smallConfig(10000, 200, 365)
+	ks := []float64{0, 0.25, 0.5, 1, 2, 4, 8, 16}
 	type point struct {
 		sends, churn int64
 		revenue      sim.Micros
@@ -41,15 +44,21 @@ func TestPriceLowersVolumeAndChurn(t *testing.T) {
 		tot := totals(res)
 		p := point{sends: tot.SendsPush + tot.SendsFolder, churn: tot.UnfollowsAnnoyed + tot.FollowsBlocked, revenue: tot.PlatformTotal()}
 		pts = append(pts, p)
-		t.Logf("price x%-4g: %8d messages delivered, %6d follows ended by annoyance, %5d mutes, platform $%9.2f",
-			k, p.sends, p.churn, tot.Mutes, p.revenue.Dollars())
+		out := 0
+		for _, c := range res.Channels {
+			if c.StateEnd == "out" {
+				out++
+			}
+		}
+		t.Logf("price x%-4g: %8d messages delivered, %6d follows ended by annoyance, %5d mutes, platform $%9.2f, %3d of %d businesses out of the channel at the end",
+			k, p.sends, p.churn, tot.Mutes, p.revenue.Dollars(), out, len(res.Channels))
 	}
 	best := 0
 	for i := 1; i < len(pts); i++ {
-		if pts[i].sends >= pts[i-1].sends {
+		if pts[i].sends >= pts[i-1].sends && pts[i-1].sends > 0 {
 			t.Errorf("price x%g delivers %d messages, price x%g %d: volume must fall as the price rises", ks[i], pts[i].sends, ks[i-1], pts[i-1].sends)
 		}
-		if pts[i].churn >= pts[i-1].churn {
+		if pts[i].churn >= pts[i-1].churn && pts[i-1].churn > 0 {
 			t.Errorf("price x%g ends %d follows by annoyance, price x%g %d: churn must fall as the price rises", ks[i], pts[i].churn, ks[i-1], pts[i-1].churn)
 		}
 		if pts[i].revenue > pts[best].revenue {
@@ -62,7 +71,19 @@ func TestPriceLowersVolumeAndChurn(t *testing.T) {
 	if best == 0 || best == len(pts)-1 {
 		t.Errorf("platform revenue peaks at the edge of the grid (price x%g): no interior maximum", ks[best])
 	}
-	t.Logf("platform revenue peaks at price x%g of the rate card", ks[best])
+	for i := best + 1; i < len(pts); i++ {
+		if pts[i].revenue >= pts[i-1].revenue && pts[i-1].revenue > 0 {
+			t.Errorf("platform revenue $%.2f at price x%g, $%.2f at x%g: past the peak (x%g) a higher price must earn less",
+				pts[i].revenue.Dollars(), ks[i], pts[i-1].revenue.Dollars(), ks[i-1], ks[best])
+		}
+	}
+	lo, hi := slices.Index(ks, 0.5), slices.Index(ks, 2)
+	e := math.Log(float64(pts[hi].sends)/float64(pts[lo].sends)) / math.Log(ks[hi]/ks[lo])
+	t.Logf("platform revenue peaks at price x%g of the rate card ($%.2f; x16 earns %.1f %% of it); price elasticity of messages at the rate card (arc, x0.5 to x2) %.2f",
+		ks[best], pts[best].revenue.Dollars(), 100*pts[len(pts)-1].revenue.Dollars()/pts[best].revenue.Dollars(), e)
+	if !(e < 0) {
+		t.Errorf("price elasticity of messages %.2f, want below 0", e)
+	}
 }
 
 // At price 0, a business that puts no value on followers it loses sees no
@@ -80,7 +101,7 @@ func TestPriceZeroOnlyRulesLimit(t *testing.T) {
 		cfg.Business.BudgetMonthlyMedian = budget
 		pop, _, res := run(t, cfg, 11, sim.RunSpec{}, pricedPush(t, 0))
 		for _, c := range res.Channels {
-			habit := math.Min(math.Max(float64(pop.SendsPerWeek[c.Business]), 0.1), hi)
+			habit := math.Min(float64(pop.SendsPerWeek[c.Business]), hi)
 			// Day 0, then every revise_days from the business's own
 			// offset (its phase times revise_days).
 			off := int(float64(pop.SendPhase[c.Business]) * float64(cfg.Business.ReviseDays))
@@ -118,7 +139,7 @@ func TestBetterConvertingSendMore(t *testing.T) {
 			continue // too few messages to know what they earn
 		}
 		xs = append(xs, c.Revenue.Dollars()/float64(c.Sends))
-		ys = append(ys, c.SendsPerWeekEnd/math.Max(float64(pop.SendsPerWeek[c.Business]), 0.1))
+		ys = append(ys, c.SendsPerWeekEnd/float64(pop.SendsPerWeek[c.Business]))
 	}
 	if len(xs) < 30 {
 		t.Fatalf("only %d businesses sent 200 messages or more", len(xs))

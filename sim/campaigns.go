@@ -99,7 +99,7 @@ func (r *runner) assignChannels() error {
 	// Period 0: each business sets its rates (adaptive) and planning
 	// prices from its prior.
 	for b := 0; b < r.m; b++ {
-		r.revise(b, 0)
+		r.revise(b, 0, -1)
 		for i := range chs {
 			if k := b*nch + i; r.uses[b]&(1<<i) != 0 {
 				r.chSum[k] = ChannelSummary{Business: b, Channel: chs[i].Name, SendsPerWeekStart: r.sendRate[k]}

@@ -149,6 +149,13 @@ type BusinessTraits struct {
 	// drove away (mute, annoyed unfollow, block) as losing, in
 	// conversions of its own conversion value.
 	FollowerValue float64 `yaml:"follower_value_conversions" range:"0,1000" doc:"value a business puts on a follower it loses, in conversions"`
+	// ExitRevisions is how many revisions in a row whose expected
+	// margin per message is negative (value below price plus followers
+	// lost) make an adaptive business leave a channel; TrialRevisions is
+	// how many revisions it then stays out before it sends one trial
+	// period at its habit, after which it stays only if the trial paid.
+	ExitRevisions  int `yaml:"exit_revisions" range:"1,1000" doc:"losing revisions in a row after which an adaptive business leaves a channel"`
+	TrialRevisions int `yaml:"trial_revisions" range:"1,1000" doc:"revisions out of a channel before an adaptive business sends a trial period on it"`
 	// MaxSendsPerWeek bounds an adaptive business's campaigns a week on
 	// one channel (also bounded by the channel's own cap).
 	MaxSendsPerWeek float64 `yaml:"max_sends_per_week" range:"0.1,28" doc:"most campaigns a week an adaptive business plans on one channel"`
@@ -253,7 +260,7 @@ func DefaultConfig() Config {
 			ConversionValueMean: 30, PaymentsShare: 0.2, PaymentsUplift: 1.3,
 			AdvertiserShare: 0.3,
 			SendPolicy:      "adaptive", ReviseDays: 30, AdaptElasticity: 1, AdaptNoise: 0.2, AdaptInertia: 0.5,
-			FollowerValue: 0.5, MaxSendsPerWeek: 14,
+			FollowerValue: 0.5, MaxSendsPerWeek: 14, ExitRevisions: 3, TrialRevisions: 6,
 		},
 		Behaviour: Behaviour{
 			// Calibrated (datasets/calibration/fitted.csv, rows

@@ -12,11 +12,46 @@ const (
 	// maxChannelCampaigns is the most campaigns a business plans on one
 	// channel in one day; maxCampaigns (all channels) is twice it.
 	maxChannelCampaigns = 4
-	// minSendsPerWeek is the least rate an adaptive business keeps on a
-	// channel it uses: a campaign every ten weeks or so, enough to notice
-	// when messages would pay again.
-	minSendsPerWeek = 0.1
+	// minRate bounds a rate away from 0 only so that its logarithm is
+	// finite: a campaign in about 20,000 years, no floor in practice.
+	// A business that should not send leaves the channel (exit).
+	minRate = 1e-6
 )
+
+// channelState is where a business stands on one channel under the
+// adaptive policy: sending, out of it, or sending a trial period to see
+// whether it pays again.
+type channelState struct {
+	losing uint16 // consecutive revisions whose expected margin was negative
+	outFor uint16 // revisions since it left the channel or ended a trial
+	out    bool   // left the channel: sends nothing
+	trial  bool   // sending its trial period
+	exits  int32  // times it left the channel in the run
+	trials int32  // trial periods it sent
+}
+
+// Revision is one business's revision on one channel (RunSpec.Revisions):
+// what the period's messages did, what the business now expects of a
+// message, and what it decided.
+type Revision struct {
+	Day, Period       int // the revision's day (at its end) and number; period 0 is before day 0 (Day -1), on the prior alone
+	Business, Channel int
+	// The period's messages: delivered, the value of the conversions
+	// their clicks caused, followers they drove away, price paid.
+	Sends, Conversions, Lost int64
+	Value, Spend             Micros
+	// ConversionValue is what one of its conversions is worth (dollars).
+	ConversionValue float64
+	// Expected per message (dollars): value, and cost (price plus the
+	// value of followers lost).
+	ExpValue, ExpCost float64
+	// FollowerValue is what the business counts a follower lost as, in dollars.
+	FollowerValue float64
+	// State after the revision: "send", "trial" or "out"; Rate its new
+	// campaigns a week (0 when out).
+	State string
+	Rate  float64
+}
 
 // chanAcc collects what one business's messages on one channel did, in
 // one worker for one day (integers, so the sum over workers does not
@@ -67,7 +102,7 @@ func (r *runner) maxRate(ci int) float64 {
 	if ch := &r.plat.Channels[ci]; ch.CapPerPeriod > 0 {
 		x = math.Min(x, 7*float64(ch.CapPerPeriod)/float64(ch.PeriodDays))
 	}
-	return math.Max(x, minSendsPerWeek)
+	return math.Max(x, minRate)
 }
 
 // closeChannels adds the workers' per-channel counts of the day to the
@@ -123,16 +158,23 @@ func (r *runner) priorValue(b, ci int) float64 {
 // over the population's markets (its planning price), and F the value of a
 // follower (follower_value_conversions times its conversion value);
 // followers lost are the mutes, annoyed unfollows and blocks its messages
-// caused. Its target is its SendsPerWeek trait times (v/c)^adapt_elasticity
-// times a log-normal error of sigma adapt_noise, and the new rate goes
-// (1 − adapt_inertia) of the log distance from the old rate to the target,
-// within [minSendsPerWeek, maxRate]; at period 0 the old rate is the
-// SendsPerWeek trait, the business's habit. At price 0 with no follower lost the
-// target is maxRate: then only the rules and caps limit what it sends.
+// caused. A revision with v < c is a losing one.
+//
+// Sending, after exit_revisions losing revisions in a row it leaves the
+// channel (rate 0). Otherwise its target is its SendsPerWeek trait times
+// (v/c)^adapt_elasticity times a log-normal error of sigma adapt_noise,
+// and the new rate goes (1 − adapt_inertia) of the log distance from the
+// old rate to the target, at most maxRate; at period 0 the old rate is
+// the SendsPerWeek trait, the business's habit. At price 0 with no
+// follower lost the target is maxRate: then only the rules and caps limit
+// what it sends. Out of the channel, after trial_revisions revisions it
+// sends one period at its habit (a trial); at the trial's end it stays if
+// that revision is not a losing one and leaves again if it is. No floor
+// keeps a losing business sending.
 //
 // Under the fixed policy only the planning price is updated (to the
 // observed price per message), so budgets are planned alike.
-func (r *runner) revise(b, period int) {
+func (r *runner) revise(b, period, day int) {
 	nch := len(r.plat.Channels)
 	bt := &r.pop.Cfg.Business
 	for ci := 0; ci < nch; ci++ {
@@ -153,20 +195,83 @@ func (r *runner) revise(b, period int) {
 		if !r.adaptive() {
 			continue
 		}
+		fv := bt.FollowerValue * r.pop.ConvValue[b].Dollars()
 		value := (bel.value + priorMessages*r.priorValue(b, ci)) / n
-		cost := price + bel.lost/n*bt.FollowerValue*r.pop.ConvValue[b].Dollars()
+		cost := price + bel.lost/n*fv
 		hi := r.maxRate(ci)
-		target := hi
-		if cost > 0 {
-			s := newStream(r.sDecide, b, period).sub(ci)
-			trait := math.Max(float64(r.pop.SendsPerWeek[b]), minSendsPerWeek)
-			target = trait * math.Pow(value/cost, bt.AdaptElasticity) * math.Exp(bt.AdaptNoise*s.Normal())
+		habit := math.Min(math.Max(float64(r.pop.SendsPerWeek[b]), minRate), hi)
+		st := &r.chState[k]
+		// A revision is a losing one when a message is expected to cost
+		// more than it earns; sending, one whose period had no message
+		// of its own brings no evidence and leaves the count as it was.
+		losing := cost > 0 && value < cost
+		evidence := p.sends > 0 || period == 0 || st.out
+		// rateTo moves the rate from `from` towards the target: trait ×
+		// (v/c)^elasticity × noise, (1 − inertia) of the way in logs.
+		rateTo := func(from float64) float64 {
+			target := hi
+			if cost > 0 {
+				s := newStream(r.sDecide, b, period).sub(ci)
+				trait := math.Max(float64(r.pop.SendsPerWeek[b]), minRate)
+				target = trait * math.Pow(value/cost, bt.AdaptElasticity) * math.Exp(bt.AdaptNoise*s.Normal())
+			}
+			target = math.Min(math.Max(target, minRate), hi)
+			from = math.Min(math.Max(from, minRate), hi)
+			x := math.Exp(bt.AdaptInertia*math.Log(from) + (1-bt.AdaptInertia)*math.Log(target))
+			return math.Min(math.Max(x, minRate), hi)
 		}
-		target = math.Min(math.Max(target, minSendsPerWeek), hi)
-		// From its habit (the trait rate, clamped) at period 0, from
-		// its current rate after.
-		from := math.Min(math.Max(r.sendRate[k], minSendsPerWeek), hi)
-		x := math.Exp(bt.AdaptInertia*math.Log(from) + (1-bt.AdaptInertia)*math.Log(target))
-		r.sendRate[k] = math.Min(math.Max(x, minSendsPerWeek), hi)
+		switch {
+		case period == 0 && losing:
+			// Its prior expects a message to cost more than it
+			// earns (the price alone is known): it does not start.
+			st.out = true
+			r.sendRate[k] = 0
+		case st.out:
+			st.outFor++
+			if int(st.outFor) >= bt.TrialRevisions && !losing {
+				// Out long enough for its evidence to fade, it
+				// expects a message to pay again: a trial period,
+				// from its habit.
+				st.out, st.trial, st.outFor = false, true, 0
+				st.trials++
+				r.sendRate[k] = rateTo(habit)
+			}
+		case st.trial && losing:
+			// The trial did not pay: out again.
+			st.out, st.trial, st.outFor = true, false, 0
+			r.sendRate[k] = 0
+		default:
+			from := r.sendRate[k] // its habit at period 0 (set by initCampaigns)
+			if st.trial {
+				st.trial, st.losing = false, 0
+			}
+			switch {
+			case !evidence:
+			case losing:
+				st.losing++
+			default:
+				st.losing = 0
+			}
+			if int(st.losing) >= bt.ExitRevisions {
+				st.out, st.outFor, st.losing = true, 0, 0
+				st.exits++
+				r.sendRate[k] = 0
+				break
+			}
+			r.sendRate[k] = rateTo(from)
+		}
+		if r.spec.Revisions != nil {
+			state := "send"
+			switch {
+			case st.out:
+				state = "out"
+			case st.trial:
+				state = "trial"
+			}
+			r.spec.Revisions(Revision{Day: day, Period: period, Business: b, Channel: ci,
+				Sends: p.sends, Conversions: p.conversions, Lost: p.mutes + p.unfollows + p.blocks, Value: p.value, Spend: p.spend,
+				ConversionValue: r.pop.ConvValue[b].Dollars(),
+				ExpValue:        value, ExpCost: cost, FollowerValue: fv, State: state, Rate: r.sendRate[k]})
+		}
 	}
 }

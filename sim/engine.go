@@ -36,6 +36,9 @@ type RunSpec struct {
 	// Audit, if set, is called once a day with every event of the day, in
 	// a fixed order.
 	Audit func(events []AuditEvent)
+	// Revisions, if set, is called at every adaptive business's revision
+	// on every channel it uses, in business and channel order.
+	Revisions func(Revision)
 }
 
 // Run simulates one arm: the population under the platform's rules for
@@ -128,6 +131,7 @@ type runner struct {
 	unitPrice  []float64
 	meanPrice  []float64 // per channel, over the population's markets and categories
 	belief     []belief
+	chState    []channelState
 	period     []chanAcc
 	chRun      []chanAcc
 	chSum      []ChannelSummary
@@ -270,6 +274,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.unitPrice = make([]float64, m*nch)
 	r.period = make([]chanAcc, m*nch)
 	r.belief = make([]belief, m*nch)
+	r.chState = make([]channelState, m*nch)
 	r.chRun = make([]chanAcc, m*nch)
 	r.chSum = make([]ChannelSummary, m*nch)
 	r.campChan = make([]uint8, m*maxCampaigns)
@@ -581,7 +586,7 @@ func (r *runner) epilogue(d int) {
 		r.rate(b, int64(a.uniqueOutside))
 		r.closeChannels(b)
 		if period, ok := r.revisionDue(b, d); ok {
-			r.revise(b, period)
+			r.revise(b, period, d)
 		}
 	}
 	day.Campaigns = r.campaigns
@@ -664,6 +669,16 @@ func (r *runner) channels() []ChannelSummary {
 			c.Mutes, c.UnfollowsAnnoyed, c.Blocks = a.mutes, a.unfollows, a.blocks
 			c.Revenue, c.Spend = a.value, a.spend
 			c.SendsPerWeekEnd = r.sendRate[k]
+			st := &r.chState[k]
+			c.Exits, c.Trials = int64(st.exits), int64(st.trials)
+			switch {
+			case st.out:
+				c.StateEnd = "out"
+			case st.trial:
+				c.StateEnd = "trial"
+			default:
+				c.StateEnd = "send"
+			}
 			out = append(out, c)
 		}
 	}

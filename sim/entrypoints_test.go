@@ -137,6 +137,9 @@ func TestEntryAdOpensFreeWindow(t *testing.T) {
 			cfg.User.FollowsAtStart = 4
 			cfg.Business.SendsPerWeekMean = 7
 			cfg.Business.BudgetMonthlyMedian = 1e6
+			// The billing of the window is checked, not whether the
+			// messages pay: the businesses keep their schedule.
+			cfg.Business.SendPolicy = "fixed"
 			pop, err := sim.NewPopulation(&cfg, 11)
 			if err != nil {
 				t.Fatal(err)

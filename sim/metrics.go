@@ -201,6 +201,12 @@ type ChannelSummary struct {
 	Blocks            int64
 	SendsPerWeekStart float64
 	SendsPerWeekEnd   float64
+	// Under the adaptive policy: the times the business left the channel
+	// (exit_revisions losing revisions in a row), the trial periods it
+	// sent after, and where it stood at the end: "send", "trial" or
+	// "out" ("send" under the fixed policy).
+	Exits, Trials int64
+	StateEnd      string
 }
 
 // SegmentSummary is one user segment over one run: the users of a market

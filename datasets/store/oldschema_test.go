@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// makeVersion builds a file of schema version v (1 to 4) at path: one run
+// makeVersion builds a file of schema version v (1 to 6) at path: one run
 // and one sweep stored, then what later versions added dropped, as the
 // upgrade tests do.
 func makeVersion(t *testing.T, path string, v int) {
@@ -30,6 +30,8 @@ func makeVersion(t *testing.T, path string, v int) {
 		drops = version5Drops
 	case 5:
 		drops = version6Drops
+	case 6:
+		drops = version7Drops
 	default:
 		t.Fatalf("no schema version %d to make", v)
 	}

@@ -61,9 +61,14 @@ import (
 //     allowance, and ad impressions), for revenue by market. Rows stored
 //     before hold NULL there.
 //
+//   - 7: business_channels gains exits, trials and state_end (the times an
+//     adaptive business left the channel, the trial periods it sent after,
+//     and send, trial or out at the end: models/ODD.md 7.17). Rows stored
+//     before hold NULL there.
+//
 // Columns are only ever added, and only at the end of a table, so that a
 // table made by an older msgmon is a prefix of the current one.
-const schemaVersion = 6
+const schemaVersion = 7
 
 // kind is the storage type of one column.
 type kind uint8
@@ -287,6 +292,9 @@ var channelColumns = []column[sim.ChannelSummary]{
 	cnt("blocks", func(c *sim.ChannelSummary) int64 { return c.Blocks }),
 	f64Col("sends_per_week_start", func(c *sim.ChannelSummary) float64 { return c.SendsPerWeekStart }),
 	f64Col("sends_per_week_end", func(c *sim.ChannelSummary) float64 { return c.SendsPerWeekEnd }),
+	cnt("exits", func(c *sim.ChannelSummary) int64 { return c.Exits }),            // version 7
+	cnt("trials", func(c *sim.ChannelSummary) int64 { return c.Trials }),          // version 7
+	strCol("state_end", func(c *sim.ChannelSummary) string { return c.StateEnd }), // version 7
 }
 
 // columnNames returns run_id followed by the names of cols.

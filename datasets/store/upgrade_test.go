@@ -9,16 +9,29 @@ import (
 	"testing"
 )
 
-// version6Drops drops what schema version 6 added.
+// version7Drops drops what schema version 7 added.
+var version7Drops = []string{
+	"ALTER TABLE business_channels DROP COLUMN state_end",
+	"ALTER TABLE business_channels DROP COLUMN trials",
+	"ALTER TABLE business_channels DROP COLUMN exits",
+}
+
+// version6Drops drops what schema versions 6 and 7 added.
 var version6Drops = []string{
+	"ALTER TABLE business_channels DROP COLUMN state_end",
+	"ALTER TABLE business_channels DROP COLUMN trials",
+	"ALTER TABLE business_channels DROP COLUMN exits",
 	"ALTER TABLE daily DROP COLUMN reach_ads_week",
 	"ALTER TABLE daily DROP COLUMN reach_messages_week",
 	"ALTER TABLE segment_summary DROP COLUMN ad_charges_micros",
 	"ALTER TABLE segment_summary DROP COLUMN message_charges_micros",
 }
 
-// version5Drops drops what schema versions 5 and 6 added.
+// version5Drops drops what schema versions 5 to 7 added.
 var version5Drops = []string{
+	"ALTER TABLE business_channels DROP COLUMN state_end",
+	"ALTER TABLE business_channels DROP COLUMN trials",
+	"ALTER TABLE business_channels DROP COLUMN exits",
 	"ALTER TABLE daily DROP COLUMN reach_ads_week",
 	"ALTER TABLE daily DROP COLUMN reach_messages_week",
 	"ALTER TABLE segment_summary DROP COLUMN ad_charges_micros",
@@ -27,8 +40,11 @@ var version5Drops = []string{
 	"DROP TABLE plausible_vectors",
 }
 
-// version4Drops drops what schema versions 4 to 6 added.
+// version4Drops drops what schema versions 4 to 7 added.
 var version4Drops = []string{
+	"ALTER TABLE business_channels DROP COLUMN state_end",
+	"ALTER TABLE business_channels DROP COLUMN trials",
+	"ALTER TABLE business_channels DROP COLUMN exits",
 	"ALTER TABLE daily DROP COLUMN reach_ads_week",
 	"ALTER TABLE daily DROP COLUMN reach_messages_week",
 	"ALTER TABLE segment_summary DROP COLUMN ad_charges_micros",
@@ -460,6 +476,47 @@ func TestUpgradeFromVersion5(t *testing.T) {
 			}
 			if v := scalar(t, db, "SELECT sum(message_charges_micros) FROM segment_summary WHERE run_id = "+itoa(id)); v == nil {
 				t.Errorf("new run's message charges are NULL")
+			}
+		}
+		db.Close()
+	}
+}
+
+// TestUpgradeFromVersion6: opening a version-6 file adds the exits, trials
+// and end state of each business's channel, NULL for the runs already
+// stored; a run stored after holds its own.
+func TestUpgradeFromVersion6(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v6.duckdb")
+	db := withOneRun(t, path, append(append([]string(nil), version7Drops...),
+		"DELETE FROM schema_version",
+		"INSERT INTO schema_version VALUES (6, now())")...)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, readOnly := range []bool{true, false} {
+		db := openAs(t, ctx, path, readOnly)
+		if v := scalar(t, db, "SELECT max(version) FROM schema_version"); v != int32(versionAfter(6, readOnly)) {
+			t.Errorf("readOnly=%v: schema version %v after opening, want %d", readOnly, v, versionAfter(6, readOnly))
+		}
+		if v := scalar(t, db, "SELECT count(exits) + count(trials) + count(state_end) FROM business_channels"); v != int64(0) {
+			t.Errorf("readOnly=%v: %v end states of old runs, want 0 (NULL)", readOnly, v)
+		}
+		if !readOnly {
+			res := synthResult(5, 4, 1)
+			if len(res.Channels) == 0 {
+				t.Fatal("the synthetic result has no channel rows")
+			}
+			res.Channels[0].Exits, res.Channels[0].StateEnd = 2, "out"
+			id, err := db.WriteRun(ctx, testMeta(1), res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := scalar(t, db, "SELECT count(*) FROM business_channels WHERE state_end = 'out' AND exits = 2 AND run_id = "+itoa(id)); v != int64(1) {
+				t.Errorf("new run's rows of end state out and 2 exits: %v, want 1", v)
+			}
+			if v := scalar(t, db, "SELECT count(*) FROM business_channels WHERE state_end IS NULL AND run_id = "+itoa(id)); v != int64(0) {
+				t.Errorf("new run has %v rows without an end state", v)
 			}
 		}
 		db.Close()
