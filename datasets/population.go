@@ -14,7 +14,7 @@ import (
 // per business in absolute numbers (budgets in USD a month, messaging
 // tiers in unique users a day, a monthly allowance of free conversations),
 // so a population of fewer users for the same businesses is a market of
-// smaller businesses, not a smaller market (models/ODD.md, "Population
+// smaller businesses, not a smaller market (models/ODD.md, 5 Initialization, "Population
 // size"). A scenario file that gives users: without businesses: has the
 // default users per business (sim.DefaultConfig: 20,000 and 400, 50
 // each); `--users N` without `--businesses`, and a study's set: (or a
