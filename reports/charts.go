@@ -458,7 +458,8 @@ func gridOf(plots []*plot.Plot, cols int) [][]*plot.Plot {
 
 // ParetoChart draws platform revenue against churn, one point per arm (or
 // per sweep point and arm) with 95 % error bars in the colour of its arm
-// (by its index in arms), and the Pareto frontier as a step line.
+// (by its index in arms), and the Pareto frontier (the points marked
+// OnFrontier: none dominates them, Dominates) as a step line.
 func ParetoChart(pts []ParetoPoint, arms []string) (*Chart, error) {
 	churn, revenue := store.MustKPI(paretoChurn), store.MustKPI(paretoRevenue)
 	p := newPlot(strings.ToLower(churn.Title)+", "+axisLabel(churn), "platform revenue, "+axisLabel(revenue))
@@ -534,7 +535,9 @@ func ParetoChart(pts []ParetoPoint, arms []string) (*Chart, error) {
 		p.X.Max++
 	}
 	return &Chart{Name: "revenue-vs-churn", Title: "Platform revenue against churn caused by messages",
-		Caption: "One point per arm (mean over replicates, bars: 95 % intervals); the dashed step line joins the arms no other arm beats on both revenue and churn. " +
+		Caption: "One point per arm (mean over replicates, bars: 95 % intervals); the dashed step line joins the arms no other arm dominates. " +
+			"One dominates another when it is better on revenue or churn and worse on neither, better and worse meaning that the paired difference " +
+			"(replicate by replicate, the same population and random numbers) has a 95 % interval excluding 0; where the interval includes 0 they are tied. " +
 			"Churn here leaves out natural lapse, which no model changes.",
 		Grid: [][]*plot.Plot{{p}}, Legend: leg}, nil
 }

@@ -66,9 +66,21 @@ type ArmRow struct {
 	Window Window
 	KPI    []Estimate
 	Diff   []Estimate // nil for the baseline
+	// Samples are the arm's runs, replicate by replicate: the paired
+	// differences between any two arms (the Pareto frontier's) are
+	// computed from them.
+	Samples []Sample
 	// Change is what the arm changes against the baseline (zero for the
 	// baseline itself).
 	Change Change
+}
+
+// Sample is one run's figures, in the order of the comparison's KPIs,
+// and the key that pairs it with another arm's run of the same batch and
+// replicate (the same population and random numbers).
+type Sample struct {
+	Pair string
+	KPI  []float64
 }
 
 // Window is the service window of an arm: the hours a business may answer
@@ -285,6 +297,9 @@ func compareWhere(ctx context.Context, db *store.DB, where, batchID, baseline st
 	}
 	for _, arm := range arms {
 		row := ArmRow{Arm: arm, Replicates: len(reps[arm]), Models: models[arm], Window: windows[arm]}
+		for _, r := range reps[arm] {
+			row.Samples = append(row.Samples, Sample{Pair: fmt.Sprintf("%s/r%d", r.batch, r.rep), KPI: values[key{arm, r}]})
+		}
 		for i := range kpis {
 			var x, d []float64
 			for _, r := range reps[arm] {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/msgmon/msgmon/datasets/store"
@@ -126,6 +128,26 @@ func TestReportFromDatabase(t *testing.T) {
 			}
 		}
 	}
+	// The frontier's paired differences are compare's: paid push against
+	// the baseline, replicate by replicate.
+	if len(rep.Pareto) != 2 || len(rep.Pareto[1].Runs) != 3 {
+		t.Fatalf("Pareto points %+v, want 2 arms of 3 runs", rep.Pareto)
+	}
+	dc, dr := reports.PairedDiff(rep.Pareto[1], rep.Pareto[0])
+	for i, k := range rep.Comparison.KPIs {
+		want, got := rep.Comparison.Rows[1].Diff[i], reports.Estimate{}
+		switch k.Column {
+		case "churn_messages_per_1000":
+			got = dc
+		case "platform_revenue_per_user_year":
+			got = dr
+		default:
+			continue
+		}
+		if got.N != 3 || !near(got.Mean, want.Mean) || !near(got.HalfWidth, want.HalfWidth) {
+			t.Errorf("%s: the frontier's paired difference %v, compare's %v", k.Column, got, want)
+		}
+	}
 	// Business outcomes: one value per business and run.
 	for _, o := range rep.Outcomes {
 		n := sqlFloat(t, db, `SELECT count(*) FROM business_summary JOIN runs USING (run_id) WHERE arm = '`+o.Arm+`'`)
@@ -229,30 +251,106 @@ func pdfPages(b []byte) (int, error) {
 	return len(pageObj.FindAll(b, -1)), nil
 }
 
-// The Pareto frontier keeps the arms no other arm beats on both revenue
-// (higher) and churn (lower).
-func TestParetoFrontier(t *testing.T) {
-	est := func(x float64) reports.Estimate { return reports.Estimate{Mean: x, N: 3} }
+// paretoComparison is a comparison of constructed arms: each arm's churn
+// and revenue per replicate (replicates r0, r1, ... of one batch), every
+// other figure 0.
+func paretoComparison(arms []string, churn, revenue [][]float64) *reports.Comparison {
 	kpis := reports.Headline()
 	c := &reports.Comparison{KPIs: kpis}
 	ci := slices.IndexFunc(kpis, func(k reports.KPI) bool { return k.Column == "churn_messages_per_1000" })
 	ri := slices.IndexFunc(kpis, func(k reports.KPI) bool { return k.Column == "platform_revenue_per_user_year" })
-	for _, a := range []struct {
-		arm            string
-		churn, revenue float64
-	}{{"a", 1, 1}, {"b", 2, 3}, {"c", 3, 2}, {"d", 2, 3}} {
-		kpi := make([]reports.Estimate, len(kpis))
-		for i := range kpi {
-			kpi[i] = est(0)
+	for a, arm := range arms {
+		row := reports.ArmRow{Arm: arm, KPI: make([]reports.Estimate, len(kpis))}
+		var cs, rs []float64
+		for r := range churn[a] {
+			v := make([]float64, len(kpis))
+			v[ci], v[ri] = churn[a][r], revenue[a][r]
+			cs, rs = append(cs, v[ci]), append(rs, v[ri])
+			row.Samples = append(row.Samples, reports.Sample{Pair: fmt.Sprintf("b/r%d", r), KPI: v})
 		}
-		kpi[ci], kpi[ri] = est(a.churn), est(a.revenue)
-		c.Rows = append(c.Rows, reports.ArmRow{Arm: a.arm, KPI: kpi})
+		row.KPI[ci], row.KPI[ri] = reports.Estimate{Mean: stat.Mean(cs, nil), N: len(cs)}, reports.Estimate{Mean: stat.Mean(rs, nil), N: len(rs)}
+		c.Rows = append(c.Rows, row)
 	}
+	return c
+}
+
+// frontierArms are the arms on the comparison's Pareto frontier.
+func frontierArms(c *reports.Comparison) []string {
+	var on []string
+	for _, p := range reports.Pareto(c) {
+		if p.OnFrontier {
+			on = append(on, p.Arm)
+		}
+	}
+	return on
+}
+
+// The Pareto frontier keeps the arms no other arm dominates, and one arm
+// dominates another only on paired differences (replicate by replicate)
+// whose 95 % interval excludes 0; within the noise the two are tied.
+func TestParetoFrontier(t *testing.T) {
+	base := []float64{10, 11, 12}
+	same := []float64{5, 5, 5}
+	plus := func(x []float64, d ...float64) []float64 {
+		out := make([]float64, len(x))
+		for i := range x {
+			out[i] = x[i] + d[i]
+		}
+		return out
+	}
+	// Noise: the same revenue, churn lower by −0.7 ± 0.8 (3 replicates:
+	// t(2) = 4.303, sd 0.322). The old frontier, on means, put base off
+	// it; paired, they are tied on both.
+	noise := []float64{-1.022, -0.7, -0.378}
+	c := paretoComparison([]string{"base", "other"}, [][]float64{base, plus(base, noise...)}, [][]float64{same, same})
+	pts := reports.Pareto(c)
+	dc, dr := reports.PairedDiff(pts[1], pts[0])
+	if math.Abs(dc.Mean+0.7) > 1e-9 || math.Abs(dc.HalfWidth-0.8) > 0.005 || dc.N != 3 || dr.Mean != 0 || dr.HalfWidth != 0 {
+		t.Fatalf("paired difference: churn %v, revenue %v; want -0.7 ± 0.8 over 3 pairs, and 0 ± 0", dc, dr)
+	}
+	if on := frontierArms(c); !slices.Equal(on, []string{"base", "other"}) {
+		t.Errorf("churn −0.7 ± 0.8 at the same revenue: frontier %v, want both arms (tied)", on)
+	}
+	// Clear: churn lower by 3 ± 0.25, revenue the same: base is dominated.
+	c = paretoComparison([]string{"base", "other"}, [][]float64{base, plus(base, -3.1, -3, -2.9)}, [][]float64{same, same})
+	if on := frontierArms(c); !slices.Equal(on, []string{"other"}) {
+		t.Errorf("churn −3 ± 0.25 at the same revenue: frontier %v, want [other]", on)
+	}
+	// Paired, not the arms' own intervals: churn 10, 20, 30 against 9,
+	// 19.1, 28.9 overlaps arm by arm, but the paired difference −1 ± 0.25
+	// excludes 0.
+	c = paretoComparison([]string{"base", "other"}, [][]float64{{10, 20, 30}, {9, 19.1, 28.9}}, [][]float64{same, same})
+	if on := frontierArms(c); !slices.Equal(on, []string{"other"}) {
+		t.Errorf("paired churn −1 ± 0.25 across a wide spread: frontier %v, want [other]", on)
+	}
+	// Revenue clearly higher, churn higher within the noise: tied on churn,
+	// better on revenue, so other dominates (on means it would not).
+	c = paretoComparison([]string{"base", "other"}, [][]float64{base, plus(base, 1.022, 0.7, 0.378)}, [][]float64{same, plus(same, 2, 2.1, 1.9)})
+	if on := frontierArms(c); !slices.Equal(on, []string{"other"}) {
+		t.Errorf("revenue +2 ± 0.25 with churn +0.7 ± 0.8: frontier %v, want [other]", on)
+	}
+	// A trade-off, both clear: neither dominates.
+	c = paretoComparison([]string{"base", "other"}, [][]float64{base, plus(base, 3.1, 3, 2.9)}, [][]float64{same, plus(same, 2, 2.1, 1.9)})
+	if on := frontierArms(c); !slices.Equal(on, []string{"base", "other"}) {
+		t.Errorf("revenue +2, churn +3, both clear: frontier %v, want both", on)
+	}
+	// Runs that share no replicate cannot be paired: no dominance.
+	c = paretoComparison([]string{"base", "other"}, [][]float64{base, plus(base, -3.1, -3, -2.9)}, [][]float64{same, same})
+	for i := range c.Rows[1].Samples {
+		c.Rows[1].Samples[i].Pair = fmt.Sprintf("elsewhere/r%d", i)
+	}
+	if on := frontierArms(c); !slices.Equal(on, []string{"base", "other"}) {
+		t.Errorf("unpaired runs: frontier %v, want both", on)
+	}
+	// Three arms: a is beaten by b; b and d are the same run by run.
+	c = paretoComparison([]string{"a", "b", "c", "d"},
+		[][]float64{{1, 1.1, 0.9}, {2, 2.1, 1.9}, {3, 3.1, 2.9}, {2, 2.1, 1.9}},
+		[][]float64{{1, 1.1, 0.9}, {3, 3.2, 2.8}, {2, 2.1, 1.9}, {3, 3.2, 2.8}})
 	var on []string
 	for _, p := range reports.Frontier(reports.Pareto(c)) {
 		on = append(on, p.Arm)
 	}
-	if len(on) != 3 || on[0] != "a" || on[1] != "b" || on[2] != "d" {
+	if !slices.Equal(on, []string{"a", "b", "d"}) {
 		t.Errorf("frontier %v, want [a b d] (c is beaten by b; b and d tie)", on)
 	}
 }

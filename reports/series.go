@@ -377,7 +377,19 @@ type ParetoPoint struct {
 	Arm            string
 	Label          string   // drawn next to the point; "" draws Arm
 	Churn, Revenue Estimate // paretoChurn (churn caused by messages per 1,000 follows); paretoRevenue (platform revenue per user and year)
-	OnFrontier     bool
+	// Runs are the point's runs, replicate by replicate: what its paired
+	// differences to another point are computed from.
+	Runs       []ParetoRun
+	OnFrontier bool
+}
+
+// ParetoRun is one run of a Pareto point: its churn and revenue, and the
+// key that pairs it with the run of another point on the same population
+// and random numbers (batch and replicate in a comparison; replicate and
+// seed over a sweep's points).
+type ParetoRun struct {
+	Pair           string
+	Churn, Revenue float64
 }
 
 func (p ParetoPoint) label() string {
@@ -388,27 +400,67 @@ func (p ParetoPoint) label() string {
 }
 
 // Pareto takes each arm's churn caused by messages per 1,000 follows and
-// platform revenue per user and year from a comparison and marks the arms no other arm beats on both
-// (maximise revenue, minimise churn).
+// platform revenue per user and year from a comparison, with each arm's
+// runs, and marks the arms no other arm dominates (Dominates).
 func Pareto(c *Comparison) []ParetoPoint {
 	ci, ri := c.kpiIndex(paretoChurn), c.kpiIndex(paretoRevenue)
 	pts := make([]ParetoPoint, len(c.Rows))
 	for i, r := range c.Rows {
 		pts[i] = ParetoPoint{Arm: r.Arm, Churn: r.KPI[ci], Revenue: r.KPI[ri]}
+		for _, s := range r.Samples {
+			pts[i].Runs = append(pts[i].Runs, ParetoRun{Pair: s.Pair, Churn: s.KPI[ci], Revenue: s.KPI[ri]})
+		}
 	}
 	markFrontier(pts)
 	return pts
 }
 
-// markFrontier marks the points no other point beats on both (maximise
-// revenue, minimise churn).
+// PairedDiff is the paired difference a − b of churn and of revenue over
+// the runs the two points share (the same pairing key), each with its
+// 95 % interval (Student's t); N is the number of pairs, and with fewer
+// than 2 the interval is NaN.
+func PairedDiff(a, b ParetoPoint) (churn, revenue Estimate) {
+	var dc, dr []float64
+	for _, x := range a.Runs {
+		for _, y := range b.Runs {
+			if x.Pair == y.Pair {
+				dc, dr = append(dc, x.Churn-y.Churn), append(dr, x.Revenue-y.Revenue)
+				break
+			}
+		}
+	}
+	return estimate(dc), estimate(dr)
+}
+
+// Dominates reports whether a dominates b: on both criteria (churn lower,
+// revenue higher) a is no worse, and on at least one it is better, where
+// better and worse need the paired difference's 95 % interval to exclude
+// 0. Where the interval includes 0 the two are tied on that criterion, so
+// a difference within the replicates' noise (churn −0.7 ± 0.8) makes no
+// arm dominated; so does an interval that cannot be computed (fewer than
+// 2 runs in common, a figure that is not a number).
+func Dominates(a, b ParetoPoint) bool {
+	churn, revenue := PairedDiff(a, b)
+	// sign is +1 where a is better, −1 where worse, 0 for a tie.
+	sign := func(d Estimate, higherBetter bool) int {
+		switch {
+		case math.IsNaN(d.HalfWidth) || !(d.Lo() > 0 || d.Hi() < 0):
+			return 0
+		case (d.Lo() > 0) == higherBetter:
+			return 1
+		}
+		return -1
+	}
+	c, r := sign(churn, false), sign(revenue, true)
+	return c >= 0 && r >= 0 && (c > 0 || r > 0)
+}
+
+// markFrontier marks the points no other point dominates.
 func markFrontier(pts []ParetoPoint) {
 	for i := range pts {
 		pts[i].OnFrontier = true
 		for j := range pts {
-			a, b := pts[j], pts[i]
-			if a.Churn.Mean <= b.Churn.Mean && a.Revenue.Mean >= b.Revenue.Mean &&
-				(a.Churn.Mean < b.Churn.Mean || a.Revenue.Mean > b.Revenue.Mean) {
+			if j != i && Dominates(pts[j], pts[i]) {
 				pts[i].OnFrontier = false
 				break
 			}

@@ -117,8 +117,27 @@ func loadSweep(ctx context.Context, db *store.DB, runs *Runs) (*SweepData, error
 	}
 	slices.SortStableFunc(s.Rows, func(a, b SweepRow) int { return a.Point - b.Point })
 	ci, ri := kpiIndex(kpis, paretoChurn), kpiIndex(kpis, paretoRevenue)
+	// Each point and arm's runs, paired across points by replicate and
+	// seed: every point runs with the study's seeds (common random
+	// numbers), unless a point sets the seed itself.
+	t, err = db.Query(ctx, fmt.Sprintf(`SELECT CAST(json_extract(params, '$.point') AS INTEGER) AS point, arm, replicate, seed,
+		CAST(%s AS DOUBLE), CAST(%s AS DOUBLE) FROM run_totals WHERE %s ORDER BY point, arm, replicate, run_id`,
+		kpis[ci].Column, kpis[ri].Column, runs.where()))
+	if err != nil {
+		return nil, err
+	}
+	type pointArm struct {
+		point int
+		arm   string
+	}
+	byPoint := map[pointArm][]ParetoRun{}
+	for _, row := range t.Rows {
+		k := pointArm{int(toInt(row[0])), str(row[1])}
+		byPoint[k] = append(byPoint[k], ParetoRun{Pair: fmt.Sprintf("r%d/s%v", toInt(row[2]), row[3]), Churn: toFloat(row[4]), Revenue: toFloat(row[5])})
+	}
 	for _, r := range s.Rows {
-		s.Pareto = append(s.Pareto, ParetoPoint{Arm: r.Arm, Label: fmt.Sprintf("p%d", r.Point), Churn: r.KPI[ci], Revenue: r.KPI[ri]})
+		s.Pareto = append(s.Pareto, ParetoPoint{Arm: r.Arm, Label: fmt.Sprintf("p%d", r.Point), Churn: r.KPI[ci], Revenue: r.KPI[ri],
+			Runs: byPoint[pointArm{r.Point, r.Arm}]})
 	}
 	markFrontier(s.Pareto)
 	return s, nil
@@ -282,7 +301,9 @@ func SweepCharts(s *SweepData, arms []string) ([]*Chart, error) {
 	if err != nil {
 		return nil, err
 	}
-	pc.Caption = "One dot per point of the design and arm (mean over the point's replicates, bars: 95 % intervals), labelled with its point number as in the table; the dashed step line joins the points no other point beats on both revenue and churn."
+	pc.Caption = "One dot per point of the design and arm (mean over the point's replicates, bars: 95 % intervals), labelled with its point number as in the table; the dashed step line joins the points no other point dominates: " +
+		"better on revenue or churn and worse on neither, better and worse meaning that the paired difference (replicate by replicate, the same seeds) " +
+		"has a 95 % interval excluding 0; where the interval includes 0 they are tied."
 	return append(charts, pc), nil
 }
 

@@ -115,6 +115,14 @@ func TestReportOfSweep(t *testing.T) {
 	if frontier == 0 {
 		t.Error("no point on the Pareto frontier")
 	}
+	// The points' runs pair across points and arms: the same two seeds.
+	for _, a := range rep.Sweep.Pareto {
+		for _, b := range rep.Sweep.Pareto {
+			if dc, _ := reports.PairedDiff(a, b); len(a.Runs) != 2 || dc.N != 2 {
+				t.Errorf("%s %s against %s %s: %d runs, %d pairs; want 2 and 2", a.Label, a.Arm, b.Label, b.Arm, len(a.Runs), dc.N)
+			}
+		}
+	}
 	var buf bytes.Buffer
 	pages, err := rep.WritePDF(&buf)
 	if err != nil || pages < 4 {

@@ -103,8 +103,10 @@ func TestCalibrationRecoversKnownParameters(t *testing.T) {
 	ctx := context.Background()
 	truth := writeFile(t, dir, "truth.yaml", "behaviour:\n  react_rate: 0.08\n  react_shape: 0.8\n")
 	study := writeFile(t, dir, "recovery.yaml", recoveryStudy([3]float64{0.5, 0.5, 0.5}))
-	if _, _, err := msgmon(t, ctx, "calibrate", "--check", "--no-report", "--overlay", truth, study, "--db", db); err != nil {
-		t.Fatal(err)
+	// The study's placeholder targets (0.5 ± 0.01) are not met at the
+	// truth: the check says so with exit 4, and stores what it measured.
+	if _, _, err := msgmon(t, ctx, "calibrate", "--check", "--no-report", "--overlay", truth, study, "--db", db); exitCode(err, nil) != exitOutside {
+		t.Fatalf("got %v, want targets outside their tolerance", err)
 	}
 	var y [3]float64
 	for i, r := range fitRows(t, db, "recovery") {
@@ -234,5 +236,53 @@ func TestCalibrateBadInput(t *testing.T) {
 	_, _, err = msgmon(t, context.Background(), "calibrate", "--check", "--plausible", "5", study, "--db", filepath.Join(dir, "b.duckdb"))
 	if err == nil || exitCode(err, nil) != 2 || !strings.Contains(err.Error(), study+":24: targets[0].tolerance:") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestCalibrateOutsideTolerance: a target no parameter can meet (a share
+// of users, observed 5 ± 0.5) fails the check and the fit. --check
+// prints and stores the table and exits 4, naming the target; --save
+// writes no overlay of the failed fit and exits 4, saying --force writes
+// it; with --force it is written, its comments saying the target is
+// outside. A check whose targets are all inside exits 0.
+func TestCalibrateOutsideTolerance(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db := filepath.Join(dir, "o.duckdb")
+	study := writeFile(t, dir, "tiny.yaml", strings.Replace(tinyCalibration("default"), "value: 0.2\n", "value: 5\n", 1))
+	out, _, err := msgmon(t, ctx, "calibrate", "--check", "--no-report", study, "--db", db)
+	if err == nil || exitCode(err, nil) != 4 || !strings.Contains(err.Error(), `1 of 2 targets outside their tolerance: "reacted again" (model `) {
+		t.Errorf("--check with a target outside its tolerance: got %v (exit %d), want exit 4 naming the target", err, exitCode(err, nil))
+	}
+	if !strings.Contains(out, "1 of 2 targets inside their tolerance") {
+		t.Errorf("--check should print its table all the same:\n%s", out)
+	}
+	if rows := fitRows(t, db, "tiny"); len(rows) != 2 || !rows[0].inside || rows[1].inside {
+		t.Errorf("calibration_fits after the check: %+v", rows)
+	}
+
+	saved := filepath.Join(dir, "fit.yaml")
+	_, _, err = msgmon(t, ctx, "calibrate", "--no-report", study, "--db", db, "--save", saved)
+	if err == nil || exitCode(err, nil) != 4 || !strings.Contains(err.Error(), `"reacted again"`) ||
+		!strings.Contains(err.Error(), "not written to "+saved) || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("--save of a failed fit: got %v (exit %d), want exit 4 naming the target and --force", err, exitCode(err, nil))
+	}
+	if _, err := os.Stat(saved); err == nil {
+		t.Errorf("--save wrote the failed fit to %s", saved)
+	}
+	_, errOut, err := msgmon(t, ctx, "calibrate", "--no-report", study, "--db", db, "--save", saved, "--force")
+	if err != nil {
+		t.Fatalf("--save --force: %v", err)
+	}
+	if ov := string(readBytes(t, saved)); !strings.Contains(ov, "# Fit: 1 of 2 targets inside") || !strings.Contains(ov, "(outside;") {
+		t.Errorf("the forced overlay should say the fit failed:\n%s", ov)
+	}
+	if !strings.Contains(errOut, "--force") || !strings.Contains(errOut, `"reacted again"`) {
+		t.Errorf("--save --force should note what it writes on stderr, got %q", errOut)
+	}
+
+	good := writeFile(t, dir, "good.yaml", tinyCalibration("default"))
+	if _, _, err := msgmon(t, ctx, "calibrate", "--check", "--no-report", good, "--db", db); err != nil {
+		t.Errorf("a check with every target inside: %v", err)
 	}
 }

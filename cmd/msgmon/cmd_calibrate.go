@@ -55,6 +55,12 @@ compare, run and calibrate apply with --overlay FILE. --check measures
 the targets at the scenario's own values without a search: the check of
 the calibrated defaults.
 
+Exit code 4: a target with a tolerance is outside it. --check exits 4
+when any is (after printing and storing the table, and drawing the
+plausible set if asked); --save does not write a fit with a target
+outside its tolerance, names the targets and exits 4, unless --force,
+which writes it all the same (the overlay's comments say which failed).
+
   design: calibrate
   arms: [service+paid_push]
   targets:
@@ -78,7 +84,7 @@ the calibrated defaults.
 	f.IntVar(&o.Parallel, "parallel", 0, "runs at a time (0: one per core, fewer if memory is short)")
 	f.IntVar(&o.Workers, "workers", 0, "worker goroutines per run (0: cores / parallel)")
 	f.StringVar(&o.Save, "save", "", "write an overlay of the fitted values to this file (apply it with compare --overlay)")
-	f.BoolVar(&o.Force, "force", false, "overwrite the --save file")
+	f.BoolVar(&o.Force, "force", false, "overwrite the --save and --save-plausible files, and --save a fit with targets outside their tolerance")
 	f.BoolVar(&o.NoReport, "no-report", false, "skip the PDF report of the fit")
 	f.StringVar(&o.Overlay, "overlay", "", "apply this overlay (e.g. from --save) to the study's base scenario first")
 	f.BoolVar(&o.Check, "check", false, "no search: measure the targets at the scenario's own values (the defaults' check)")
@@ -174,7 +180,23 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		}
 		fmt.Fprintf(stdout, "Report: %s\n", pdf)
 	}
-	if o.Save != "" {
+	// A fit or check with targets outside their tolerance: the table is
+	// printed and stored, the report and plausible set are made, but no
+	// overlay is written without --force, and the command says so last.
+	var failed error
+	if out := cal.outside(); len(out) > 0 {
+		what := cal.describeOutside(out)
+		switch {
+		case o.Check:
+			failed = outsideError{fmt.Errorf("calibrate --check: %s", what)}
+		case o.Save != "" && !o.Force:
+			failed = outsideError{fmt.Errorf("calibrate: %s; a failed fit is not written to %s: widen the ranges or raise budget: and fit again, or pass --force to write it anyway",
+				what, o.Save)}
+		case o.Save != "":
+			fmt.Fprintf(stderr, "calibrate: note: --force: writing %s, a fit with %s\n", o.Save, what)
+		}
+	}
+	if o.Save != "" && failed == nil {
 		out, err := cal.overlay()
 		if err != nil {
 			return err
@@ -207,7 +229,7 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 			fmt.Fprintf(stdout, "Report, with the plausible set: %s\n", pdf)
 		}
 	}
-	return nil
+	return failed
 }
 
 // calibration is a fit and what it found, target by target.
@@ -419,6 +441,30 @@ func evaluateAt(sw *datasets.Sweep, model design.Model, target, weights []float6
 func (c *calibration) inside(i int) bool {
 	t := c.sw.Targets[i]
 	return t.Tolerance > 0 && math.Abs(c.fit.Outputs[i]-t.Value) <= t.Tolerance
+}
+
+// outside are the targets with a tolerance whose fitted (or, for a
+// check, measured) value is not within it: a value that is not a number
+// is outside. A target without a tolerance is never outside.
+func (c *calibration) outside() []int {
+	var out []int
+	for i, t := range c.sw.Targets {
+		if t.Tolerance > 0 && !c.inside(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// describeOutside says how many targets are outside their tolerance and,
+// for each, what the model gave against what was observed.
+func (c *calibration) describeOutside(out []int) string {
+	var parts []string
+	for _, i := range out {
+		t := c.sw.Targets[i]
+		parts = append(parts, fmt.Sprintf("%s (model %.4g, observed %.4g ± %.3g)", datasets.ClipQ(t.Name), c.fit.Outputs[i], t.Value, t.Tolerance))
+	}
+	return fmt.Sprintf("%d of %d targets outside their tolerance: %s", len(out), len(c.sw.Targets), strings.Join(parts, ", "))
 }
 
 func (c *calibration) print(w io.Writer) {

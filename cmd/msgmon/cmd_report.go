@@ -48,7 +48,11 @@ comparison: the scenario and key numbers, each model's curves over time with
 95 % bands across replicates, final results with error bars, platform
 revenue against churn with the Pareto frontier, the distribution of business
 outcomes, the models' definitions and the provenance of every run. With
---png it also writes each chart as a PNG.
+--png it also writes each chart as a PNG. On the frontier are the arms no
+other arm dominates: better on revenue or churn and worse on neither, where
+better and worse need the paired difference (replicate by replicate, the
+same populations and random numbers) to have a 95 % interval that excludes
+0; within the noise the two are tied.
 
 A sweep's batch gets a sweep report: a table per point and arm, each
 output against each parameter with 95 % bands over each point's own

@@ -31,6 +31,7 @@ const (
 	exitError       = 1   // a run-time failure (database, disk, ...)
 	exitInput       = 2   // bad command line or scenario: fix the input
 	exitNoPolicy    = 3   // optimize: no policy met the constraints
+	exitOutside     = 4   // calibrate: targets outside their tolerance (--check, or a --save refused)
 	exitInterrupted = 130 // SIGINT
 	exitTerminated  = 143 // SIGTERM
 )
@@ -68,6 +69,13 @@ type infeasibleError struct{ error }
 
 func (e infeasibleError) Unwrap() error { return e.error }
 
+// outsideError: calibrate measured targets outside their tolerance,
+// and --check reports it or --save refused to write the fit. The table
+// is printed and stored all the same.
+type outsideError struct{ error }
+
+func (e outsideError) Unwrap() error { return e.error }
+
 // exitCode is the one place errors become exit codes.
 func exitCode(err error, sig os.Signal) int {
 	switch {
@@ -81,11 +89,14 @@ func exitCode(err error, sig os.Signal) int {
 	var se *datasets.ScenarioError
 	var ie inputError
 	var fe infeasibleError
+	var oe outsideError
 	switch {
 	case errors.As(err, &se) || errors.As(err, &ie):
 		return exitInput
 	case errors.As(err, &fe):
 		return exitNoPolicy
+	case errors.As(err, &oe):
+		return exitOutside
 	}
 	return exitError
 }
