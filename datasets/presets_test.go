@@ -649,6 +649,9 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 					}
 				}
 			}
+			if e.Kind == sim.AuditCampaign {
+				continue // a business's mass send: no user, no price
+			}
 			p := pair{e.User, e.Business}
 			now := e.Day*24 + e.Hour
 			mk := r.plat.Markets[r.pop.Market[e.User]]
