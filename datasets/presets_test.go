@@ -218,12 +218,18 @@ func TestPresetWeChatService(t *testing.T) {
 		start int32 // hour the window opened
 	}
 	type ubm struct{ u, b, month int32 }
-	broadcasts, inWindow, replies, overFromAll := 0, 0, 0, 0
+	type bm struct{ b, month int32 }
+	broadcasts, inWindow, replies, overFromAll, massSends, fullMonths := 0, 0, 0, 0, 0, 0
 	for _, r := range runs {
 		if ch := r.plat.Channels; len(ch) > 0 && ch[0].UserCapPerPeriod != 0 {
 			t.Errorf("arm %s: a cap of %d a month across all accounts; WeChat caps each account only", r.arm, ch[0].UserCapPerPeriod)
 		}
+		if ch := r.plat.Channels; len(ch) > 0 && (ch[0].SendsPerPeriod != 4 || ch[0].PeriodDays != 30) {
+			t.Errorf("arm %s: %d mass sends per account in %d days; WeChat allows 4 a month", r.arm, ch[0].SendsPerPeriod, ch[0].PeriodDays)
+		}
 		perMonth := map[ubm]int{}
+		// Mass sends: the campaigns each account planned in a month.
+		sends := map[bm]int{}
 		fromAll := map[um]int{}
 		lastUser := map[pair]int32{} // hour of the user's last message
 		opened := map[pair]int32{}   // hour the current window opened
@@ -232,6 +238,15 @@ func TestPresetWeChatService(t *testing.T) {
 			now := e.Day*24 + e.Hour
 			p := pair{e.User, e.Business}
 			switch e.Kind {
+			case sim.AuditCampaign:
+				massSends++
+				k := bm{e.Business, e.Day / 30}
+				if sends[k]++; sends[k] > 4 {
+					t.Fatalf("arm %s: business %d made %d mass sends in month %d, at most 4 per account", r.arm, e.Business, sends[k], k.month)
+				}
+				if sends[k] == 4 {
+					fullMonths++
+				}
 			case sim.AuditConversation:
 				// A conversation event is a new window (48 h after the last).
 				opened[p] = now
@@ -268,7 +283,9 @@ func TestPresetWeChatService(t *testing.T) {
 	saw(t, "messages in a window", inWindow+replies)
 	// The cap is per account: a user who follows several gets more.
 	saw(t, "users with more than 4 broadcasts a month from all accounts together", overFromAll)
-	t.Logf("%d broadcasts; %d user-months above 4 from all accounts together; %d replies", broadcasts, overFromAll, replies)
+	saw(t, "mass sends", massSends)
+	t.Logf("%d broadcasts from %d mass sends (%d account-months at the limit of 4); %d user-months above 4 from all accounts together; %d replies",
+		broadcasts, massSends, fullMonths, overFromAll, replies)
 }
 
 func TestPresetWeChatSubscription(t *testing.T) {
@@ -867,6 +884,17 @@ func TestArmChannelsSubset(t *testing.T) {
 	want := `subset.yaml:13: compare.arms[0].channels[1]: "subscription" is not a channel of this arm's models (service_only, paid_push); channels offered: service_followup, paid_push`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a channel the arm does not offer:\n got %v\nwant %s", err, want)
+	}
+}
+
+// A negative limit of mass sends per period is refused with file, line,
+// field and the allowed range.
+func TestSendsPerPeriodBadInput(t *testing.T) {
+	requireModels(t)
+	_, err := datasets.Parse("wechat.yaml", []byte("name: wechat\nmodels:\n  subscription:\n    delivery: push\n    sends_per_period: -1\n"))
+	want := "wechat.yaml:5: models.subscription.sends_per_period: must be in [0, 250], got -1"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a negative limit of mass sends:\n got %v\nwant %s", err, want)
 	}
 }
 
