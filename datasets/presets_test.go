@@ -364,18 +364,26 @@ func checkEntryPoints(t *testing.T, r *run, hours float64) {
 
 func TestPresetWhatsAppBusiness2025(t *testing.T) {
 	runs := runPreset(t, "whatsapp-business-2025")
-	var marketing, tiered, freeUtil, capped, overInExempt int
+	var marketing, tiered, freeUtil, capped, overInExempt, inEntry int
 	for _, r := range runs {
 		us := r.plat.MarketIndex("US")
 		if us < 0 {
 			t.Fatal("no US market")
 		}
+		// Click-to-WhatsApp ads (entry points) and, in the ads arm, Status
+		// ads open a free window of 72 h in every arm.
+		checkEntryPoints(t, r, 72)
+		entryH := int32(r.plat.Service.FreeEntryHours)
+		entryUntil := map[pair]int32{}
 		type bd struct{ b, day int32 }
 		type ud struct{ u, day int32 }
 		unique := map[bd]map[int32]bool{}
 		perUser := map[ud]int{}
 		var want sim.Micros // rate card over the priced deliveries
 		for _, e := range r.events {
+			if e.Kind == sim.AuditWrite && e.FromAd && !e.NoRoom {
+				entryUntil[pair{e.User, e.Business}] = e.Day*24 + e.Hour + entryH
+			}
 			if e.Kind != sim.AuditDeliver || r.channel(e) != "paid_push" {
 				continue
 			}
@@ -417,20 +425,15 @@ func TestPresetWhatsAppBusiness2025(t *testing.T) {
 				freeUtil++
 				continue
 			}
+			if e.Day*24+e.Hour < entryUntil[pair{e.User, e.Business}] {
+				inEntry++ // inside the 72 h after an ad click: free
+				continue
+			}
 			want += r.plat.Channels[e.Channel].Price[mk][e.Category]
 		}
-		got := r.revenue(sim.SourceMessages)
-		switch r.arm {
-		case "paid_push":
-			// No ads, so no free entry point: every priced delivery pays the rate card.
-			if got != want {
-				t.Errorf("arm %s: message revenue %d µUSD, rate card gives %d", r.arm, got, want)
-			}
-		case "paid_push_ads":
-			// Deliveries inside a free entry point pay nothing.
-			if got > want || got == 0 {
-				t.Errorf("arm %s: message revenue %d µUSD, want in (0, %d]", r.arm, got, want)
-			}
+		// Every priced delivery outside a free entry window pays the rate card.
+		if got := r.revenue(sim.SourceMessages); got != want || (r.arm != "service" && got == 0) {
+			t.Errorf("arm %s: message revenue %d µUSD, rate card gives %d", r.arm, got, want)
 		}
 		if s := r.revenue(sim.SourceService); s != 0 {
 			t.Errorf("arm %s: service replies earned %d µUSD, want free", r.arm, s)
@@ -440,6 +443,8 @@ func TestPresetWhatsAppBusiness2025(t *testing.T) {
 	saw(t, "deliveries outside the window (tiers)", tiered)
 	saw(t, "utility messages inside the window", freeUtil)
 	saw(t, "per-user marketing cap", capped)
+	saw(t, "template messages inside a free entry window", inEntry)
+	t.Logf("%d template messages free inside the 72 h after an ad click", inEntry)
 	// Sends a week are too few at the preset's defaults for 3 marketing
 	// messages a day to one user to be common; the rules test checks the
 	// exempt markets with more.
@@ -626,21 +631,27 @@ func rateCard(t *testing.T, prefix string) map[string]sim.Micros {
 // template outside the window and outside an open conversation opens a
 // business-initiated one for 24 h, messages inside either are free; each
 // business's first 1,000 conversations of a 30-day month are free (on the
-// day they run out, the day's bill is cut pro rata, rounded down).
+// day they run out, the day's bill is cut pro rata, rounded down); a
+// conversation a user opens from a click-to-WhatsApp ad (an entry point)
+// is free, does not count in the 1,000, and every message in the 72 h
+// after it is free.
 func TestPresetWhatsAppBusiness2022(t *testing.T) {
 	runs := runPreset(t, "whatsapp-business-2022")
 	bi := rateCard(t, "whatsapp_2022.business_initiated.")
 	ui := rateCard(t, "whatsapp_2022.user_initiated.")
 	const allowance = 1000
-	var conversations, biOpened, freeInside int
+	var conversations, biOpened, freeInside, freeEntry, inEntry int
 	for _, r := range runs {
+		checkEntryPoints(t, r, 72)
+		entryH := int32(r.plat.Service.FreeEntryHours)
 		m := r.pop.M
 		left := make([]int64, m)
 		n := make([]int64, m)
 		due := make([][2]sim.Micros, m) // service (user-initiated), messages (business-initiated)
 		want := make([][2]sim.Micros, m)
 		lastWrite := map[pair]int32{}
-		convUntil := map[pair]int32{} // end of a business-initiated conversation
+		convUntil := map[pair]int32{}  // end of a business-initiated conversation
+		entryUntil := map[pair]int32{} // end of the free window after an ad click
 		day := int32(-1)
 		settle := func() {
 			for b := range n {
@@ -676,9 +687,16 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 			case sim.AuditWrite:
 				if !e.NoRoom {
 					lastWrite[p] = now
+					if e.FromAd {
+						entryUntil[p] = now + entryH
+					}
 				}
 			case sim.AuditConversation:
 				conversations++
+				if now < entryUntil[p] {
+					freeEntry++ // opened from an ad: free, not in the allowance
+					continue
+				}
 				if now < convUntil[p] {
 					freeInside++ // a reply inside a business-initiated conversation
 					continue
@@ -686,6 +704,10 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 				n[e.Business]++
 				due[e.Business][0] += ui[mk]
 			case sim.AuditDeliver:
+				if now < entryUntil[p] {
+					inEntry++
+					continue // inside the free entry window
+				}
 				last, ok := lastWrite[p]
 				if (ok && now < last+24) || now < convUntil[p] {
 					continue // inside an open conversation: free
@@ -713,6 +735,9 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 	saw(t, "user-initiated conversations", conversations)
 	saw(t, "business-initiated conversations", biOpened)
 	saw(t, "replies inside a business-initiated conversation", freeInside)
+	saw(t, "free conversations opened from click-to-WhatsApp ads", freeEntry)
+	saw(t, "template messages inside a free entry window", inEntry)
+	t.Logf("%d conversations, %d of them free from ads; %d templates free inside the 72 h after an ad", conversations, freeEntry, inEntry)
 }
 
 // TestPriceTableMissingMarket: a price table of a preset that leaves out a
