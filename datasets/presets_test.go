@@ -290,8 +290,11 @@ func TestPresetWeChatService(t *testing.T) {
 
 func TestPresetWeChatSubscription(t *testing.T) {
 	runs := runPreset(t, "wechat-subscription")
-	folder := 0
+	folder, massSends := 0, 0
 	for _, r := range runs {
+		if ch := r.plat.Channels; len(ch) > 0 && (ch[0].SendsPerPeriod != 1 || ch[0].PeriodDays != 1) {
+			t.Errorf("arm %s: %d mass sends per account in %d days; WeChat allows 1 a day", r.arm, ch[0].SendsPerPeriod, ch[0].PeriodDays)
+		}
 		for _, d := range r.res.Daily {
 			if d.SendsPush != 0 {
 				t.Fatalf("arm %s day %d: %d pushes", r.arm, d.Day, d.SendsPush)
@@ -302,7 +305,15 @@ func TestPresetWeChatSubscription(t *testing.T) {
 			day int32
 		}
 		perDay := map[pd]int{}
+		sends := map[pd]int{} // mass sends of an account a day
 		for _, e := range r.events {
+			if e.Kind == sim.AuditCampaign {
+				massSends++
+				k := pd{pair{-1, e.Business}, e.Day}
+				if sends[k]++; sends[k] > 1 {
+					t.Fatalf("arm %s day %d: business %d made %d mass sends, at most 1 a day", r.arm, e.Day, e.Business, sends[k])
+				}
+			}
 			if e.Kind != sim.AuditDeliver {
 				continue
 			}
@@ -318,6 +329,7 @@ func TestPresetWeChatSubscription(t *testing.T) {
 		}
 	}
 	saw(t, "folder messages", folder)
+	saw(t, "mass sends", massSends)
 }
 
 func TestPresetMessengerServiceContacts(t *testing.T) {
