@@ -218,12 +218,18 @@ func TestPresetWeChatService(t *testing.T) {
 		start int32 // hour the window opened
 	}
 	type ubm struct{ u, b, month int32 }
-	broadcasts, inWindow, replies, overFromAll := 0, 0, 0, 0
+	type bm struct{ b, month int32 }
+	broadcasts, inWindow, replies, overFromAll, massSends, fullMonths := 0, 0, 0, 0, 0, 0
 	for _, r := range runs {
 		if ch := r.plat.Channels; len(ch) > 0 && ch[0].UserCapPerPeriod != 0 {
 			t.Errorf("arm %s: a cap of %d a month across all accounts; WeChat caps each account only", r.arm, ch[0].UserCapPerPeriod)
 		}
+		if ch := r.plat.Channels; len(ch) > 0 && (ch[0].SendsPerPeriod != 4 || ch[0].PeriodDays != 30) {
+			t.Errorf("arm %s: %d mass sends per account in %d days; WeChat allows 4 a month", r.arm, ch[0].SendsPerPeriod, ch[0].PeriodDays)
+		}
 		perMonth := map[ubm]int{}
+		// Mass sends: the campaigns each account planned in a month.
+		sends := map[bm]int{}
 		fromAll := map[um]int{}
 		lastUser := map[pair]int32{} // hour of the user's last message
 		opened := map[pair]int32{}   // hour the current window opened
@@ -232,6 +238,15 @@ func TestPresetWeChatService(t *testing.T) {
 			now := e.Day*24 + e.Hour
 			p := pair{e.User, e.Business}
 			switch e.Kind {
+			case sim.AuditCampaign:
+				massSends++
+				k := bm{e.Business, e.Day / 30}
+				if sends[k]++; sends[k] > 4 {
+					t.Fatalf("arm %s: business %d made %d mass sends in month %d, at most 4 per account", r.arm, e.Business, sends[k], k.month)
+				}
+				if sends[k] == 4 {
+					fullMonths++
+				}
 			case sim.AuditConversation:
 				// A conversation event is a new window (48 h after the last).
 				opened[p] = now
@@ -268,13 +283,18 @@ func TestPresetWeChatService(t *testing.T) {
 	saw(t, "messages in a window", inWindow+replies)
 	// The cap is per account: a user who follows several gets more.
 	saw(t, "users with more than 4 broadcasts a month from all accounts together", overFromAll)
-	t.Logf("%d broadcasts; %d user-months above 4 from all accounts together; %d replies", broadcasts, overFromAll, replies)
+	saw(t, "mass sends", massSends)
+	t.Logf("%d broadcasts from %d mass sends (%d account-months at the limit of 4); %d user-months above 4 from all accounts together; %d replies",
+		broadcasts, massSends, fullMonths, overFromAll, replies)
 }
 
 func TestPresetWeChatSubscription(t *testing.T) {
 	runs := runPreset(t, "wechat-subscription")
-	folder := 0
+	folder, massSends := 0, 0
 	for _, r := range runs {
+		if ch := r.plat.Channels; len(ch) > 0 && (ch[0].SendsPerPeriod != 1 || ch[0].PeriodDays != 1) {
+			t.Errorf("arm %s: %d mass sends per account in %d days; WeChat allows 1 a day", r.arm, ch[0].SendsPerPeriod, ch[0].PeriodDays)
+		}
 		for _, d := range r.res.Daily {
 			if d.SendsPush != 0 {
 				t.Fatalf("arm %s day %d: %d pushes", r.arm, d.Day, d.SendsPush)
@@ -285,7 +305,15 @@ func TestPresetWeChatSubscription(t *testing.T) {
 			day int32
 		}
 		perDay := map[pd]int{}
+		sends := map[pd]int{} // mass sends of an account a day
 		for _, e := range r.events {
+			if e.Kind == sim.AuditCampaign {
+				massSends++
+				k := pd{pair{-1, e.Business}, e.Day}
+				if sends[k]++; sends[k] > 1 {
+					t.Fatalf("arm %s day %d: business %d made %d mass sends, at most 1 a day", r.arm, e.Day, e.Business, sends[k])
+				}
+			}
 			if e.Kind != sim.AuditDeliver {
 				continue
 			}
@@ -301,6 +329,7 @@ func TestPresetWeChatSubscription(t *testing.T) {
 		}
 	}
 	saw(t, "folder messages", folder)
+	saw(t, "mass sends", massSends)
 }
 
 func TestPresetMessengerServiceContacts(t *testing.T) {
@@ -347,18 +376,26 @@ func checkEntryPoints(t *testing.T, r *run, hours float64) {
 
 func TestPresetWhatsAppBusiness2025(t *testing.T) {
 	runs := runPreset(t, "whatsapp-business-2025")
-	var marketing, tiered, freeUtil, capped, overInExempt int
+	var marketing, tiered, freeUtil, capped, overInExempt, inEntry int
 	for _, r := range runs {
 		us := r.plat.MarketIndex("US")
 		if us < 0 {
 			t.Fatal("no US market")
 		}
+		// Click-to-WhatsApp ads (entry points) and, in the ads arm, Status
+		// ads open a free window of 72 h in every arm.
+		checkEntryPoints(t, r, 72)
+		entryH := int32(r.plat.Service.FreeEntryHours)
+		entryUntil := map[pair]int32{}
 		type bd struct{ b, day int32 }
 		type ud struct{ u, day int32 }
 		unique := map[bd]map[int32]bool{}
 		perUser := map[ud]int{}
 		var want sim.Micros // rate card over the priced deliveries
 		for _, e := range r.events {
+			if e.Kind == sim.AuditWrite && e.FromAd && !e.NoRoom {
+				entryUntil[pair{e.User, e.Business}] = e.Day*24 + e.Hour + entryH
+			}
 			if e.Kind != sim.AuditDeliver || r.channel(e) != "paid_push" {
 				continue
 			}
@@ -400,20 +437,15 @@ func TestPresetWhatsAppBusiness2025(t *testing.T) {
 				freeUtil++
 				continue
 			}
+			if e.Day*24+e.Hour < entryUntil[pair{e.User, e.Business}] {
+				inEntry++ // inside the 72 h after an ad click: free
+				continue
+			}
 			want += r.plat.Channels[e.Channel].Price[mk][e.Category]
 		}
-		got := r.revenue(sim.SourceMessages)
-		switch r.arm {
-		case "paid_push":
-			// No ads, so no free entry point: every priced delivery pays the rate card.
-			if got != want {
-				t.Errorf("arm %s: message revenue %d µUSD, rate card gives %d", r.arm, got, want)
-			}
-		case "paid_push_ads":
-			// Deliveries inside a free entry point pay nothing.
-			if got > want || got == 0 {
-				t.Errorf("arm %s: message revenue %d µUSD, want in (0, %d]", r.arm, got, want)
-			}
+		// Every priced delivery outside a free entry window pays the rate card.
+		if got := r.revenue(sim.SourceMessages); got != want || (r.arm != "service" && got == 0) {
+			t.Errorf("arm %s: message revenue %d µUSD, rate card gives %d", r.arm, got, want)
 		}
 		if s := r.revenue(sim.SourceService); s != 0 {
 			t.Errorf("arm %s: service replies earned %d µUSD, want free", r.arm, s)
@@ -423,6 +455,8 @@ func TestPresetWhatsAppBusiness2025(t *testing.T) {
 	saw(t, "deliveries outside the window (tiers)", tiered)
 	saw(t, "utility messages inside the window", freeUtil)
 	saw(t, "per-user marketing cap", capped)
+	saw(t, "template messages inside a free entry window", inEntry)
+	t.Logf("%d template messages free inside the 72 h after an ad click", inEntry)
 	// Sends a week are too few at the preset's defaults for 3 marketing
 	// messages a day to one user to be common; the rules test checks the
 	// exempt markets with more.
@@ -609,21 +643,27 @@ func rateCard(t *testing.T, prefix string) map[string]sim.Micros {
 // template outside the window and outside an open conversation opens a
 // business-initiated one for 24 h, messages inside either are free; each
 // business's first 1,000 conversations of a 30-day month are free (on the
-// day they run out, the day's bill is cut pro rata, rounded down).
+// day they run out, the day's bill is cut pro rata, rounded down); a
+// conversation a user opens from a click-to-WhatsApp ad (an entry point)
+// is free, does not count in the 1,000, and every message in the 72 h
+// after it is free.
 func TestPresetWhatsAppBusiness2022(t *testing.T) {
 	runs := runPreset(t, "whatsapp-business-2022")
 	bi := rateCard(t, "whatsapp_2022.business_initiated.")
 	ui := rateCard(t, "whatsapp_2022.user_initiated.")
 	const allowance = 1000
-	var conversations, biOpened, freeInside int
+	var conversations, biOpened, freeInside, freeEntry, inEntry int
 	for _, r := range runs {
+		checkEntryPoints(t, r, 72)
+		entryH := int32(r.plat.Service.FreeEntryHours)
 		m := r.pop.M
 		left := make([]int64, m)
 		n := make([]int64, m)
 		due := make([][2]sim.Micros, m) // service (user-initiated), messages (business-initiated)
 		want := make([][2]sim.Micros, m)
 		lastWrite := map[pair]int32{}
-		convUntil := map[pair]int32{} // end of a business-initiated conversation
+		convUntil := map[pair]int32{}  // end of a business-initiated conversation
+		entryUntil := map[pair]int32{} // end of the free window after an ad click
 		day := int32(-1)
 		settle := func() {
 			for b := range n {
@@ -649,6 +689,9 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 					}
 				}
 			}
+			if e.Kind == sim.AuditCampaign {
+				continue // a business's mass send: no user, no price
+			}
 			p := pair{e.User, e.Business}
 			now := e.Day*24 + e.Hour
 			mk := r.plat.Markets[r.pop.Market[e.User]]
@@ -656,9 +699,16 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 			case sim.AuditWrite:
 				if !e.NoRoom {
 					lastWrite[p] = now
+					if e.FromAd {
+						entryUntil[p] = now + entryH
+					}
 				}
 			case sim.AuditConversation:
 				conversations++
+				if now < entryUntil[p] {
+					freeEntry++ // opened from an ad: free, not in the allowance
+					continue
+				}
 				if now < convUntil[p] {
 					freeInside++ // a reply inside a business-initiated conversation
 					continue
@@ -666,6 +716,10 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 				n[e.Business]++
 				due[e.Business][0] += ui[mk]
 			case sim.AuditDeliver:
+				if now < entryUntil[p] {
+					inEntry++
+					continue // inside the free entry window
+				}
 				last, ok := lastWrite[p]
 				if (ok && now < last+24) || now < convUntil[p] {
 					continue // inside an open conversation: free
@@ -693,6 +747,9 @@ func TestPresetWhatsAppBusiness2022(t *testing.T) {
 	saw(t, "user-initiated conversations", conversations)
 	saw(t, "business-initiated conversations", biOpened)
 	saw(t, "replies inside a business-initiated conversation", freeInside)
+	saw(t, "free conversations opened from click-to-WhatsApp ads", freeEntry)
+	saw(t, "template messages inside a free entry window", inEntry)
+	t.Logf("%d conversations, %d of them free from ads; %d templates free inside the 72 h after an ad", conversations, freeEntry, inEntry)
 }
 
 // TestPriceTableMissingMarket: a price table of a preset that leaves out a
@@ -864,6 +921,17 @@ func TestArmChannelsSubset(t *testing.T) {
 	want := `subset.yaml:13: compare.arms[0].channels[1]: "subscription" is not a channel of this arm's models (service_only, paid_push); channels offered: service_followup, paid_push`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("a channel the arm does not offer:\n got %v\nwant %s", err, want)
+	}
+}
+
+// A negative limit of mass sends per period is refused with file, line,
+// field and the allowed range.
+func TestSendsPerPeriodBadInput(t *testing.T) {
+	requireModels(t)
+	_, err := datasets.Parse("wechat.yaml", []byte("name: wechat\nmodels:\n  subscription:\n    delivery: push\n    sends_per_period: -1\n"))
+	want := "wechat.yaml:5: models.subscription.sends_per_period: must be in [0, 250], got -1"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a negative limit of mass sends:\n got %v\nwant %s", err, want)
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 // Subscription: users follow a business, which may send each follower at
 // most N messages a period, into a folder (WeChat subscription accounts: 1
 // a day, not pushed) or as pushes (WeChat service accounts: 4 a month from
-// each account). The business may pay a monthly fee per follower;
+// each account), and may be limited to M mass sends a period however many
+// followers each reaches (WeChat service accounts: 4 a month per account).
+// The business may pay a monthly fee per follower;
 // users may pay a monthly channel subscription of which the platform keeps
 // a share (WhatsApp channel subscriptions, 2025).
 type Subscription struct{ P SubscriptionParams }
@@ -23,8 +25,13 @@ type SubscriptionParams struct {
 	// together. WeChat's service accounts have no such cap: a follower
 	// gets at most 4 a month from each account, which is
 	// messages_per_period (a cap per business and user).
-	UserCapPerPeriod int    `yaml:"user_cap_per_period" range:"0,250" doc:"messages a user receives per period from all businesses together (0: no cap); a cap per business and user is messages_per_period"`
-	Delivery         string `yaml:"delivery" enum:"folder,push" doc:"folder (pull) or push"`
+	UserCapPerPeriod int `yaml:"user_cap_per_period" range:"0,250" doc:"messages a user receives per period from all businesses together (0: no cap); a cap per business and user is messages_per_period"`
+	// SendsPerPeriod limits the mass sends (campaigns, each to all the
+	// business's followers) one business may make per period, however
+	// many followers each reaches (WeChat service accounts: 4 a month per
+	// account). Campaigns beyond it are skipped, not deferred.
+	SendsPerPeriod int    `yaml:"sends_per_period" range:"0,250" doc:"mass sends (campaigns to all followers) a business may make per period (0: no limit); campaigns beyond it are skipped"`
+	Delivery       string `yaml:"delivery" enum:"folder,push" doc:"folder (pull) or push"`
 	// PricePerMessage: USD per delivered message, by market (0: free).
 	PricePerMessage Prices `yaml:"price_per_message" range:"0,100" doc:"USD per delivered message, by market"`
 	// FeePerFollower: USD a month a business pays per follower.
@@ -66,7 +73,8 @@ func (m *Subscription) Apply(p *sim.Platform) error {
 	ch := sim.Channel{
 		Name: subscriptionChannel, Source: sim.SourceSubscriptions, Delivery: sim.Folder, Audience: sim.Followers,
 		CapPerPeriod: m.P.MessagesPerPeriod, PeriodDays: m.P.PeriodDays, UserCapPerPeriod: m.P.UserCapPerPeriod,
-		Adoption: m.P.Adoption,
+		SendsPerPeriod: m.P.SendsPerPeriod,
+		Adoption:       m.P.Adoption,
 	}
 	if m.P.Delivery == "push" {
 		ch.Delivery = sim.Push

@@ -149,6 +149,17 @@ func (r *runner) planCampaigns(b, d int) {
 		cnt := int(math.Floor(next))
 		r.sendCredit[k] = next - float64(cnt)
 		cnt = min(cnt, maxChannelCampaigns, maxCampaigns-n)
+		if lim := chs[ci].SendsPerPeriod; lim > 0 && cnt > 0 {
+			// The platform's limit of mass sends per business and
+			// period (WeChat: 4 a month per service account): the
+			// campaigns beyond it are skipped, their credit spent, not
+			// carried into the next period.
+			if pi := int32(d / chs[ci].PeriodDays); r.massPeriod[k] != pi {
+				r.massPeriod[k], r.massSent[k] = pi, 0
+			}
+			cnt = min(cnt, lim-int(r.massSent[k]))
+			r.massSent[k] += int32(max(cnt, 0))
+		}
 		if cnt <= 0 {
 			continue
 		}
@@ -165,6 +176,10 @@ func (r *runner) planCampaigns(b, d int) {
 				r.campCat[c] = Marketing
 			}
 			r.campChan[c] = uint8(ci)
+			if r.audit != nil {
+				r.auditCamp = append(r.auditCamp, AuditEvent{Day: int32(d), Hour: r.campHour[c], User: -1, Business: int32(b),
+					Kind: AuditCampaign, Channel: int8(ci), Category: r.campCat[c], Limit: -1})
+			}
 			n++
 		}
 		aud |= r.chAud[ci]

@@ -96,11 +96,16 @@ func (r *runner) adaptive() bool { return r.pop.Cfg.Business.SendPolicy == "adap
 
 // maxRate is the most campaigns a week an adaptive business plans on
 // channel ci: max_sends_per_week, and no more than the channel's cap per
-// period allows one user to receive.
+// period allows one user to receive or its limit of mass sends per period
+// allows the business to send.
 func (r *runner) maxRate(ci int) float64 {
 	x := r.pop.Cfg.Business.MaxSendsPerWeek
-	if ch := &r.plat.Channels[ci]; ch.CapPerPeriod > 0 {
+	ch := &r.plat.Channels[ci]
+	if ch.CapPerPeriod > 0 {
 		x = math.Min(x, 7*float64(ch.CapPerPeriod)/float64(ch.PeriodDays))
+	}
+	if ch.SendsPerPeriod > 0 {
+		x = math.Min(x, 7*float64(ch.SendsPerPeriod)/float64(ch.PeriodDays))
 	}
 	return math.Max(x, minRate)
 }

@@ -128,6 +128,10 @@ type runner struct {
 	// current revision period and in the run.
 	sendRate   []float64
 	sendCredit []float64
+	// massSent is the campaigns sent in period massPeriod of the channel
+	// (its SendsPerPeriod limit per business; nil when no channel has one).
+	massSent   []int32
+	massPeriod []int32
 	unitPrice  []float64
 	meanPrice  []float64 // per channel, over the population's markets and categories
 	belief     []belief
@@ -163,8 +167,11 @@ type runner struct {
 
 	ws    []*worker
 	audit [][]AuditEvent // per block
-	day   Daily          // ledger charges of the current day
-	daily []Daily
+	// auditCamp is the day's planned campaigns (AuditCampaign), in
+	// business order, reported before the blocks' events.
+	auditCamp []AuditEvent
+	day       Daily // ledger charges of the current day
+	daily     []Daily
 }
 
 type worker struct {
@@ -271,6 +278,13 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	nch := len(plat.Channels)
 	r.sendRate = make([]float64, m*nch)
 	r.sendCredit = make([]float64, m*nch)
+	for _, ch := range plat.Channels {
+		if ch.SendsPerPeriod > 0 {
+			r.massSent = make([]int32, m*nch)
+			r.massPeriod = make([]int32, m*nch)
+			break
+		}
+	}
 	r.unitPrice = make([]float64, m*nch)
 	r.period = make([]chanAcc, m*nch)
 	r.belief = make([]belief, m*nch)
@@ -354,6 +368,7 @@ func (r *runner) initUserConstants() {
 func (r *runner) prologue(d int) {
 	r.quotaOf = r.quotaOf[:0]
 	r.campaigns = 0
+	r.auditCamp = r.auditCamp[:0]
 	for b := 0; b < r.m; b++ {
 		r.campCount[b], r.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
 		r.planCampaigns(b, d)
@@ -611,7 +626,7 @@ func (r *runner) epilogue(d int) {
 	}
 	r.daily = append(r.daily, day)
 	if r.audit != nil {
-		var all []AuditEvent
+		all := append([]AuditEvent(nil), r.auditCamp...)
 		for _, evs := range r.audit {
 			all = append(all, evs...)
 		}

@@ -86,6 +86,12 @@ type Channel struct {
 	// UserCapPerPeriod is the most messages a user receives on this channel,
 	// from all businesses together, in a period of PeriodDays days.
 	UserCapPerPeriod int
+	// SendsPerPeriod is the most campaigns (mass sends, each to the
+	// channel's whole audience) one business may send on this channel in
+	// a period of PeriodDays days, however many users each reaches
+	// (WeChat service accounts: 4 a month per account). A campaign beyond
+	// it is not sent: it is skipped, not deferred to the next period.
+	SendsPerPeriod int
 	// UserCapPerDay is the most marketing messages a user receives on this
 	// channel from all businesses together in a day, except in the markets
 	// of UserCapExempt (WhatsApp: off in the EEA, the UK, Japan and Korea).
@@ -232,7 +238,11 @@ func (p *Platform) AddChannel(c Channel) error {
 	if len(p.Channels) >= MaxChannels {
 		return fmt.Errorf("sim: at most %d proactive channels in one arm", MaxChannels)
 	}
-	if c.CapPerPeriod > 0 || c.UserCapPerPeriod > 0 {
+	if c.CapPerPeriod < 0 || c.UserCapPerPeriod < 0 || c.SendsPerPeriod < 0 {
+		return fmt.Errorf("sim: channel %s: caps per period must be >= 0 (0: no cap), got %d per pair, %d per user, %d sends per business",
+			c.Name, c.CapPerPeriod, c.UserCapPerPeriod, c.SendsPerPeriod)
+	}
+	if c.CapPerPeriod > 0 || c.UserCapPerPeriod > 0 || c.SendsPerPeriod > 0 {
 		if c.PeriodDays <= 0 {
 			return fmt.Errorf("sim: channel %s: a cap per period needs period days > 0", c.Name)
 		}

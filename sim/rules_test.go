@@ -77,12 +77,26 @@ func randomArm(t *testing.T, i int) (sim.Config, []sim.Model) {
 	cfg.Behaviour.EntryConversationsPerDay = 0.3 * s.Float64()
 	cfg.Behaviour.EntrySizeElasticity = 2 * s.Float64()
 	cfg.Behaviour.EntryAdShare = s.Float64()
+	// A limit of mass sends per business and period on the subscription
+	// channel, and fixed schedules in some scenarios (an adaptive business
+	// plans within the limits, a fixed one runs into them), drawn after
+	// the entry points for the same reason.
+	for _, m := range ms {
+		if sub, ok := m.(*models.Subscription); ok {
+			sub.P.SendsPerPeriod = s.IntN(4)
+		}
+	}
+	if s.Float64() < 0.3 {
+		cfg.Business.SendPolicy = "fixed"
+	}
 	return cfg, ms
 }
 
 // eraArm is one of the fixed scenarios of the rules test: a WeChat
-// service account (4 pushes a month from each account, 5 messages a 48 h
-// window, replies included), WhatsApp since 2025 (a per-user marketing cap
+// service account (4 mass sends a month per account, each follower
+// receiving at most 4 a month from each account; 5 messages a 48 h
+// window, replies included; fixed schedules of about 17 campaigns a
+// month, so that the account's limit binds), WhatsApp since 2025 (a per-user marketing cap
 // but in DE and UK), WhatsApp's 2018 notifications (utility
 // templates only, free in the window, a price per message outside it) and
 // WhatsApp's 2022 conversations (a price per business- and user-initiated
@@ -96,12 +110,14 @@ func eraArm(t *testing.T, era string) (sim.Config, []sim.Model) {
 	cfg.Behaviour.ReactRate = 0.05
 	switch era {
 	case "wechat-service":
+		cfg.Business.SendPolicy = "fixed"
 		return cfg, []sim.Model{
 			newModel(t, "service_only", func(p *models.ServiceOnlyParams) {
 				p.WindowHours, p.MaxMessagesPerWindow = 48, 5
 			}),
 			newModel(t, "subscription", func(p *models.SubscriptionParams) {
 				p.Delivery, p.MessagesPerPeriod, p.PeriodDays, p.UserCapPerPeriod = "push", 4, 30, 0
+				p.SendsPerPeriod = 4
 			}),
 		}
 	case "whatsapp-2018":
@@ -213,6 +229,14 @@ type ruleChecker struct {
 	// acrossAccounts is, per channel with a cap per business and user,
 	// the most messages a user got from all businesses in one period.
 	acrossAccounts map[int8]int
+	// massSends counts the campaigns (mass sends) of each business on
+	// each channel in each period of the channel; mostMass is the most
+	// in one period by one business, per channel; planned holds the
+	// day's campaigns (business, channel, hour), which every delivery
+	// and refusal must belong to.
+	massSends map[[3]int32]int
+	mostMass  map[int8]int
+	planned   map[[3]int32]bool
 }
 
 // bizRating is the checker's own quality rating and messaging tier of a
@@ -240,7 +264,8 @@ func newRuleChecker(t *testing.T, pop *sim.Population, plat *sim.Platform) *rule
 		lastWrite: map[pair]int32{}, winSent: map[pair]int{}, rating: make([]bizRating, pop.M),
 		ads: map[[2]int32]int{}, optOut: map[int32]bool{}, known: map[int32]map[int32]bool{},
 		freeUntil: map[pair]int32{}, convN: make([]int64, pop.M), convDue: make([][sim.NumSources]sim.Micros, pop.M),
-		freeLeft: make([]int64, pop.M), spend: make([][sim.NumSources]sim.Micros, pop.M), acrossAccounts: map[int8]int{}}
+		freeLeft: make([]int64, pop.M), spend: make([][sim.NumSources]sim.Micros, pop.M), acrossAccounts: map[int8]int{},
+		massSends: map[[3]int32]int{}, mostMass: map[int8]int{}, planned: map[[3]int32]bool{}}
 	for u := 0; u < pop.N; u++ {
 		for _, b := range pop.InitialFollows[u*pop.K : (u+1)*pop.K] {
 			if b >= 0 {
@@ -278,6 +303,10 @@ func (c *ruleChecker) events(evs []sim.AuditEvent) {
 				continue
 			}
 			c.fail("day %d: user %d wrote to business %d after its window shut, and no new conversation began", e.Day, want.u, want.b)
+		}
+		if e.Kind == sim.AuditCampaign {
+			c.campaign(e)
+			continue
 		}
 		if e.Kind != sim.AuditAdImpression && e.Kind != sim.AuditAdOptOut { // an ad takes no slot
 			if c.known[e.User] == nil {
@@ -378,6 +407,40 @@ func (c *ruleChecker) events(evs []sim.AuditEvent) {
 	c.settle()
 	c.rate()
 	c.day++
+	clear(c.planned)
+}
+
+// campaign counts a mass send of a business on a channel: at most the
+// channel's SendsPerPeriod in each of its periods (WeChat: 4 a month per
+// service account), however many followers each reached.
+func (c *ruleChecker) campaign(e sim.AuditEvent) {
+	if e.User != -1 || e.Channel < 0 || int(e.Channel) >= len(c.plat.Channels) {
+		c.fail("day %d: a campaign of business %d with user %d and channel %d", e.Day, e.Business, e.User, e.Channel)
+		return
+	}
+	ch := &c.plat.Channels[e.Channel]
+	c.planned[[3]int32{e.Business, int32(e.Channel), e.Hour}] = true
+	period := int32(0)
+	if ch.PeriodDays > 0 {
+		period = e.Day / int32(ch.PeriodDays)
+	}
+	k := [3]int32{e.Business, int32(e.Channel), period}
+	c.massSends[k]++
+	n := c.massSends[k]
+	c.mostMass[e.Channel] = max(c.mostMass[e.Channel], n)
+	if lim := ch.SendsPerPeriod; lim > 0 && n > lim {
+		c.fail("day %d: business %d made its mass send number %d on %s in period %d (%d days), at most %d",
+			e.Day, e.Business, n, ch.Name, period, ch.PeriodDays, lim)
+	}
+}
+
+// fromCampaign checks that a message on a channel belongs to a campaign
+// its business planned on that channel for that hour of the day.
+func (c *ruleChecker) fromCampaign(e sim.AuditEvent) {
+	if !c.planned[[3]int32{e.Business, int32(e.Channel), e.Hour}] {
+		c.fail("day %d: a message of business %d to user %d on %s at hour %d, with no campaign of the business then",
+			e.Day, e.Business, e.User, c.plat.Channels[e.Channel].Name, e.Hour)
+	}
 }
 
 // conversation books a new conversation of the pair: the window it opens
@@ -444,6 +507,7 @@ func (c *ruleChecker) settle() {
 // checker's own counts, as they stand before it.
 func (c *ruleChecker) refusal(e sim.AuditEvent, p pair) {
 	c.refused++
+	c.fromCampaign(e)
 	ch := &c.plat.Channels[e.Channel]
 	now := e.Day*24 + e.Hour
 	last, wrote := c.lastWrite[p]
@@ -489,6 +553,18 @@ func (c *ruleChecker) eraChecks(name string, res *sim.Result, paid sim.Micros) {
 		if c.replies == 0 {
 			c.fail("no reply: the window's cap of 5, replies included, was not checked")
 		}
+		// 4 mass sends a month per account: the fixed schedules ask for
+		// more, so some account must have reached the limit.
+		over := 0
+		for _, s := range res.Channels {
+			if s.Channel == "subscription" && s.SendsPerWeekStart*30/7 > 4 {
+				over++
+			}
+		}
+		if got := c.mostMass[ci]; got != 4 || over == 0 {
+			c.fail("most mass sends by one account in a month %d, want the limit 4; %d accounts scheduled more than 4 a month", got, over)
+		}
+		c.t.Logf("%d accounts scheduled more than 4 mass sends a month; the most one sent in a month: %d", over, c.mostMass[ci])
 	case "whatsapp-2018":
 		if tot.PlatformRevenue[sim.SourceMessages] == 0 || paid == 0 {
 			c.fail("notifications earned nothing")
@@ -638,6 +714,7 @@ func (c *ruleChecker) price(e sim.AuditEvent, p pair, ch *sim.Channel, open bool
 
 func (c *ruleChecker) deliver(e sim.AuditEvent, p pair) {
 	c.checked++
+	c.fromCampaign(e)
 	if c.sentOn == nil {
 		c.sentOn = map[int32]uint8{}
 	}
@@ -834,9 +911,9 @@ func TestRulesNeverBroken(t *testing.T) {
 			t.Logf("%v: %d deliveries checked, %d blocked by rules (%d refusals checked, %d by the daily marketing cap, "+
 				"%d user-days over it in exempt markets); %d blocks, %d of them by followers; "+
 				"%d conversations (%d in a row with no room), %d replies; %d ads; %d businesses rated, %d of them red some day; "+
-				"%d µUSD for messages and service recounted; most from all accounts in a period %v; %d businesses delivered on several channels",
+				"%d µUSD for messages and service recounted; most from all accounts in a period %v; most mass sends by one business in a period %v; %d businesses delivered on several channels",
 				plat.Models, c.checked, sumBlocked(res), c.refused, c.refusedDayCap, c.exemptOverCap, tot.Blocks, tot.FollowsBlocked,
-				c.newConvs, c.freshSlots, c.replies, c.adsChecked, rated, red, paid, c.acrossAccounts, several)
+				c.newConvs, c.freshSlots, c.replies, c.adsChecked, rated, red, paid, c.acrossAccounts, c.mostMass, several)
 		})
 	}
 }

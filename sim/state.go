@@ -115,6 +115,12 @@ const (
 	// the day loop never queued (they count in SendsBlocked) are not
 	// audited.
 	AuditRefused
+	// AuditCampaign is a campaign (a mass send) a business planned for
+	// the day: Business, Channel, Hour and Category are set, User is -1.
+	// A campaign skipped for the channel's limit of sends per business and
+	// period (Channel.SendsPerPeriod) is not planned, so not audited. The
+	// day's campaigns come first among its events, in business order.
+	AuditCampaign
 )
 
 // AuditEvent is one event of a run, reported to RunSpec.Audit so tests can
