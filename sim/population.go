@@ -448,8 +448,8 @@ func MemoryEstimate(cfg *Config) int64 {
 	blocks := n/defaultBlockSize + 1
 	// Per business: the day's records and accumulators, and per channel
 	// it may use (two, as a hybrid arm has) the send rate, belief,
-	// period's and run's counts and the result row.
-	perBiz := int64(208+24+2*320) + blocks*8
+	// period's and run's counts, the exit rule's state and the result row.
+	perBiz := int64(208+24+2*(320+16)) + blocks*8
 	return n*perUser + m*perBiz
 }
 
