@@ -124,15 +124,7 @@ func TestNotebookIntervalAt11DF(t *testing.T) {
 	db := emptyDB(t)
 	cfg := sim.DefaultConfig()
 	cfg.Users, cfg.Businesses, cfg.Days = 300, 10, 14
-	var arms []experiment.Arm
-	for _, name := range []string{"service_only", "paid_push"} {
-		f, _ := sim.Lookup(name)
-		m, err := f.New(f.NewParams())
-		if err != nil {
-			t.Fatal(err)
-		}
-		arms = append(arms, experiment.Arm{Name: name, Models: []sim.Model{m}})
-	}
+	arms := defaultArms(t, "service_only", "paid_push")
 	sink := &store.Sink{DB: db, BatchID: "twelve", Scenario: "small", ScenarioHash: "h", Version: "test"}
 	if err := experiment.Run(ctx, experiment.Spec{Config: cfg, Arms: arms, Replicates: 12, Seed: 3}, "h", sink); err != nil {
 		t.Fatal(err)

@@ -39,13 +39,12 @@ func smallDB(t *testing.T) *store.DB {
 	return db
 }
 
-// runSmallBatch stores the small comparison under batchID with this seed.
-func runSmallBatch(t *testing.T, db *store.DB, batchID string, seed uint64) {
+// defaultArms is one arm per model name, each the model at its default
+// parameters.
+func defaultArms(t *testing.T, names ...string) []experiment.Arm {
 	t.Helper()
-	cfg := sim.DefaultConfig()
-	cfg.Users, cfg.Businesses, cfg.Days = 1500, 30, 30
 	var arms []experiment.Arm
-	for _, name := range []string{"service_only", "paid_push"} {
+	for _, name := range names {
 		f, _ := sim.Lookup(name)
 		m, err := f.New(f.NewParams())
 		if err != nil {
@@ -53,6 +52,15 @@ func runSmallBatch(t *testing.T, db *store.DB, batchID string, seed uint64) {
 		}
 		arms = append(arms, experiment.Arm{Name: name, Models: []sim.Model{m}})
 	}
+	return arms
+}
+
+// runSmallBatch stores the small comparison under batchID with this seed.
+func runSmallBatch(t *testing.T, db *store.DB, batchID string, seed uint64) {
+	t.Helper()
+	cfg := sim.DefaultConfig()
+	cfg.Users, cfg.Businesses, cfg.Days = 1500, 30, 30
+	arms := defaultArms(t, "service_only", "paid_push")
 	sink := &store.Sink{DB: db, BatchID: batchID, Scenario: "small", ScenarioHash: "h", Version: "test"}
 	spec := experiment.Spec{Config: cfg, Arms: arms, Replicates: 3, Seed: seed}
 	if err := experiment.Run(context.Background(), spec, "h", sink); err != nil {

@@ -51,15 +51,7 @@ func sweepDBWith(t *testing.T, comparison bool) *store.DB {
 		cfg := sim.DefaultConfig()
 		cfg.Users, cfg.Businesses, cfg.Days = 1000, 20, 20
 		cfg.Business.SendsPerWeekMean = r
-		var arms []experiment.Arm
-		for _, name := range []string{"service_only", "paid_push"} {
-			f, _ := sim.Lookup(name)
-			m, err := f.New(f.NewParams())
-			if err != nil {
-				t.Fatal(err)
-			}
-			arms = append(arms, experiment.Arm{Name: name, Models: []sim.Model{m}})
-		}
+		arms := defaultArms(t, "service_only", "paid_push")
 		hash := fmt.Sprintf("h%d", i)
 		sink := &store.Sink{DB: db, BatchID: sweepID, Scenario: "rates", ScenarioHash: hash, Version: "test",
 			Params: meta.Points[i], KeyPrefix: fmt.Sprintf("%s/p%d/", sweepID, i)}
