@@ -156,6 +156,11 @@ type Target struct {
 	outputLine             int
 	doseLine               int
 	horizonLine            int
+	// at names the target in problems (default targets[i]): a scorecard's
+	// targets are facts of a facts file; again marks a second run of the
+	// same output (a ratio's against run), checked once.
+	at    string
+	again bool
 }
 
 // Curve is a calibration's dose–response curve: the target (by index)
@@ -598,14 +603,21 @@ func (sw *Sweep) CheckOutputs(columns []string) error {
 		have[strings.ToLower(c)] = true
 	}
 	for i, tg := range sw.Targets {
+		at := tg.at
+		if at == "" {
+			at = fmt.Sprintf("targets[%d]", i)
+		}
+		if tg.again {
+			continue
+		}
 		for _, w := range outputWords(tg.Output) {
 			if !have[strings.ToLower(w)] {
-				ps.add(tg.outputLine, fmt.Sprintf("targets[%d].output", i), "no column %q in run_totals; the columns: %s", w, strings.Join(columns, ", "))
+				ps.add(tg.outputLine, at+".output", "no column %q in run_totals; the columns: %s", w, strings.Join(columns, ", "))
 			}
 		}
 		for _, w := range outputWords(tg.Dose) {
 			if !have[strings.ToLower(w)] {
-				ps.add(tg.doseLine, fmt.Sprintf("targets[%d].dose", i), "no column %q in run_totals; the columns: %s", w, strings.Join(columns, ", "))
+				ps.add(tg.doseLine, at+".dose", "no column %q in run_totals; the columns: %s", w, strings.Join(columns, ", "))
 			}
 		}
 	}

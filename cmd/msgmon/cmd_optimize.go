@@ -39,6 +39,8 @@ type evaluator struct {
 	// (0: the whole run), by target.
 	targetArms []string
 	horizons   []int
+	// reps: measure also returns each replicate's values.
+	reps bool
 }
 
 func newEvaluator(ctx context.Context, o *sweepOptions, sw *datasets.Sweep, extraCols []store.SweepColumn) (*evaluator, error) {
@@ -105,6 +107,11 @@ func midpoint(sw *datasets.Sweep) []any {
 type measurement struct {
 	Mean, SD []float64
 	N        int
+	// Reps are the expressions' values replicate by replicate (by
+	// expression, in the order of the replicates' seeds), when asked for
+	// (evaluator.reps): paired differences and ratios of two sets of
+	// changes on the same seeds.
+	Reps [][]float64
 }
 
 // upper and lower are the 95 % t-interval bounds of expression i.
@@ -198,6 +205,26 @@ func (e *evaluator) measure(ctx context.Context, x []float64, extras [][]dataset
 				sd = 0
 			}
 			m.Mean, m.SD = append(m.Mean, mean), append(m.SD, sd)
+		}
+		if e.reps {
+			var sel []string
+			for _, ex := range exprs[j] {
+				sel = append(sel, fmt.Sprintf("CAST((%s)::DOUBLE AS DOUBLE)", ex))
+			}
+			t, err := e.db.QueryReadOnly(ctx, fmt.Sprintf("SELECT %s FROM %s WHERE %s ORDER BY replicate", strings.Join(sel, ", "), from, where))
+			if err != nil {
+				return nil, inputError{fmt.Errorf("%s: an output expression does not work on run_totals (%s): %w", e.sw.File(), strings.Join(exprs[j], "; "), err)}
+			}
+			m.Reps = make([][]float64, len(exprs[j]))
+			for _, row := range t.Rows {
+				for k := range exprs[j] {
+					v, ok := row[k].(float64)
+					if !ok {
+						v = math.NaN()
+					}
+					m.Reps[k] = append(m.Reps[k], v)
+				}
+			}
 		}
 		out[j] = m
 	}

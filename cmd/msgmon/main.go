@@ -32,6 +32,7 @@ const (
 	exitInput       = 2   // bad command line or scenario: fix the input
 	exitNoPolicy    = 3   // optimize: no policy met the constraints
 	exitOutside     = 4   // calibrate: targets outside their tolerance (--check, or a --save refused)
+	exitFactFails   = 5   // scorecard: a fact failed
 	exitInterrupted = 130 // SIGINT
 	exitTerminated  = 143 // SIGTERM
 )
@@ -90,6 +91,7 @@ func exitCode(err error, sig os.Signal) int {
 	var ie inputError
 	var fe infeasibleError
 	var oe outsideError
+	var ff factFailedError
 	switch {
 	case errors.As(err, &se) || errors.As(err, &ie):
 		return exitInput
@@ -97,6 +99,8 @@ func exitCode(err error, sig os.Signal) int {
 		return exitNoPolicy
 	case errors.As(err, &oe):
 		return exitOutside
+	case errors.As(err, &ff):
+		return exitFactFails
 	}
 	return exitError
 }
@@ -145,7 +149,7 @@ DuckDB database for SQL.`,
 	root.AddCommand(
 		newRunCommand(), newCompareCommand(), newQueryCommand(), newExportCommand(),
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
-		newBenchCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(), newRobustCommand(),
+		newBenchCommand(), newScorecardCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(), newRobustCommand(),
 	)
 	root.PersistentPreRunE = checkFlags
 	wrapArgs(root)

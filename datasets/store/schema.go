@@ -629,6 +629,7 @@ func schemaSQL() []string {
 		studyRunsDDL,
 		studyShardsDDL,
 		calibrationDDL,
+		scorecardDDL,
 		robustDDL,
 		plausibleDDL,
 		dailyUSDView(),
