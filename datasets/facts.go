@@ -508,3 +508,75 @@ func (f *Facts) ScenarioFor(i int) (*Scenario, error) {
 	}
 	return ParseWith(filepath.Join("datasets", "scenarios", ft.Scenario+".yaml"), base, ft.set)
 }
+
+// FactsRef is a calibration study's facts: key: the facts file (relative
+// to the study; empty: the embedded scorecard) and the ids of the facts to
+// fit (empty: every fact measured on the study's scenario that has a value
+// and a closed band).
+type FactsRef struct {
+	File string   `yaml:"file"`
+	IDs  []string `yaml:"ids"`
+}
+
+// factTargets appends the study's facts to its targets. A fact is a
+// target with its value and, as tolerance, the wider half of its band, so
+// that a fit inside every tolerance is inside every band; directions
+// (against:) and inputs are checks, not targets.
+func factTargets(sw *Sweep, root *yaml.Node, ps *problems) {
+	ref := sw.Facts
+	line := lineOf(root, "facts")
+	var f *Facts
+	var err error
+	if ref.File == "" {
+		f, err = DefaultFacts()
+	} else {
+		p := ref.File
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(sw.file), p)
+		}
+		f, err = LoadFacts(p)
+	}
+	if err != nil {
+		ps.add(line, "facts.file", "%v", err)
+		return
+	}
+	all := len(ref.IDs) == 0
+	if f, err = f.Select(ref.IDs); err != nil {
+		ps.add(lineOf(root, "facts.ids"), "facts.ids", "%v", err)
+		return
+	}
+	n := 0
+	for i, ft := range f.Facts {
+		at := fmt.Sprintf("facts.ids[%d]", i)
+		closed := ft.Band.Low != nil && ft.Band.High != nil
+		usable := ft.Scenario == sw.Base && ft.Input == "" && closed
+		if !usable {
+			if !all {
+				ps.add(lineOf(root, "facts.ids"), at, "fact %s cannot be a target of this study: a target is a fact measured on the study's scenario (%s; the fact's: %s) with a closed band, not an input",
+					ft.ID, sw.Base, ft.Scenario)
+			}
+			continue
+		}
+		// A direction with a closed band aims at the band's middle.
+		v := ft.Value
+		if math.IsNaN(v) {
+			v = (*ft.Band.Low + *ft.Band.High) / 2
+		}
+		tol := math.Max(v-*ft.Band.Low, *ft.Band.High-v)
+		tg := Target{Name: ft.ID, Arm: ft.Arm, Horizon: ft.Horizon, Output: ft.Output, Value: v,
+			Tolerance: tol, Source: ft.Source + ", " + ft.SourceDate, ValueRow: ft.ValueRow, ToleranceRow: ft.Band.WithinRow,
+			set: ft.set, line: line, outputLine: line, horizonLine: line, at: "facts " + ft.ID}
+		if a := ft.Against; a != nil {
+			if a.Arm != "" && a.Arm != ft.Arm {
+				ps.add(line, at, "fact %s divides by a run of another arm (%s); a calibration target's ratio runs one arm", ft.ID, a.Arm)
+				continue
+			}
+			tg.against, tg.ratio = a.set, true
+		}
+		sw.Targets = append(sw.Targets, tg)
+		n++
+	}
+	if n == 0 {
+		ps.add(line, "facts", "no fact of %s is measured on %s with a value and a closed band; name the study's scenario after the facts' or list ids:", f.File(), sw.Base)
+	}
+}

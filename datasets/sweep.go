@@ -71,6 +71,10 @@ type Sweep struct {
 	Targets []Target `yaml:"targets"`
 	// Budget bounds the evaluations of optimize and calibrate.
 	Budget int `yaml:"budget"`
+	// Facts, for design: calibrate, adds the facts of a facts file (the
+	// scorecard) measured on the study's scenario as targets: each fact's
+	// value, with its band's wider half as the tolerance.
+	Facts *FactsRef `yaml:"facts"`
 	// Curve, for design: calibrate, draws the model's dose–response at
 	// the fitted values over more doses than the targets have: target
 	// Target's set: with Path at each of Values.
@@ -161,7 +165,18 @@ type Target struct {
 	// same output (a ratio's against run), checked once.
 	at    string
 	again bool
+	// against, of a fact's ratio target: the changes of the run its
+	// output is divided by (on the same seeds); ratio says it is one.
+	against []Override
+	ratio   bool
 }
+
+// TargetRatio reports whether target i is a ratio: its output over the
+// output of the run with AgainstOverrides(i).
+func (sw *Sweep) TargetRatio(i int) bool { return sw.Targets[i].ratio }
+
+// AgainstOverrides are the changes of the run target i is divided by.
+func (sw *Sweep) AgainstOverrides(i int) []Override { return sw.Targets[i].against }
 
 // Curve is a calibration's dose–response curve: the target (by index)
 // whose runs it repeats, the key path it varies and the values.
@@ -294,6 +309,9 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 		if sw.Design == "optimize" && (sw.Objective.Maximize == "") == (sw.Objective.Minimize == "") {
 			ps.add(line("objective"), "objective", "give one of maximize: or minimize:, an output such as platform_revenue_usd")
 		}
+		if sw.Design == "calibrate" && sw.Facts != nil {
+			factTargets(sw, root, ps)
+		}
 		if sw.Design == "calibrate" && len(sw.Targets) == 0 {
 			ps.add(line("targets"), "targets", "list the target table: rows with set:, output: and value:")
 		}
@@ -342,6 +360,9 @@ func ParseSweep(file string, data []byte, base func(name string) (string, []byte
 	}
 	if ts := valueOf(root, "targets"); ts != nil {
 		for i := range sw.Targets {
+			if sw.Targets[i].at != "" {
+				continue // a fact's, checked with its facts file
+			}
 			tg := &sw.Targets[i]
 			if i < len(ts.Content) {
 				tg.line = ts.Content[i].Line

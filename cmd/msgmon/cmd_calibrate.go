@@ -279,6 +279,21 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 		}
 		ev.targetArms[i], ev.horizons[i] = t.Arm, t.Horizon
 	}
+	// A ratio target (a scorecard's direction) divides its output by the
+	// output of a second run on the same seeds, measured after the
+	// targets: against[i] is its index among the runs (-1: none).
+	against := make([]int, len(sw.Targets))
+	for i, t := range sw.Targets {
+		against[i] = -1
+		if !sw.TargetRatio(i) {
+			continue
+		}
+		against[i] = len(extras)
+		extras = append(extras, sw.AgainstOverrides(i))
+		labels = append(labels, t.Name+" (against)")
+		exprs = append(exprs, []string{t.Output})
+		ev.targetArms, ev.horizons = append(ev.targetArms, t.Arm), append(ev.horizons, t.Horizon)
+	}
 	t0 := time.Now()
 	doses := map[string][]float64{}
 	// Whether each target's output was a number at some point, over the
@@ -295,10 +310,14 @@ func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check boo
 			return nil, err
 		}
 		evaluated++
-		y := make([]float64, len(ms))
-		d := make([]float64, len(ms))
-		for i, m := range ms {
+		y := make([]float64, len(sw.Targets))
+		d := make([]float64, len(sw.Targets))
+		for i := range sw.Targets {
+			m := ms[i]
 			y[i], d[i] = m.Mean[0], math.NaN()
+			if k := against[i]; k >= 0 {
+				y[i] /= ms[k].Mean[0]
+			}
 			if len(m.Mean) > 1 {
 				d[i] = m.Mean[1]
 			}
