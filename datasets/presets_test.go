@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -28,7 +29,8 @@ func presets(t *testing.T) []string {
 		}
 	}
 	want := []string{"broadcast-lists", "hybrid-2026", "messenger-service-contacts", "wechat-service",
-		"wechat-subscription", "whatsapp-business-2018", "whatsapp-business-2022", "whatsapp-business-2025", "whatsapp-status-ads"}
+		"wechat-subscription", "whatsapp-business-2018", "whatsapp-business-2022", "whatsapp-business-2025", "whatsapp-status-ads",
+		"world-2025"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("presets %v, want %v", names, want)
 	}
@@ -37,8 +39,8 @@ func presets(t *testing.T) []string {
 
 // structural are the keys whose numbers size and seed a run rather than
 // describe a platform: they need no calibration row. Market and category
-// shares would be structure too, but no preset sets them (they keep the
-// default scenario's).
+// shares would be structure too, but only world-2025 sets them, and it
+// reads its market shares from calibration rows like any other number.
 var structural = map[string]bool{
 	"name": true, "description": true, "seed": true, "replicates": true, "users": true,
 	"businesses": true, "days": true, "max_follows": true, "graph.edges_per_user": true,
@@ -375,12 +377,35 @@ func checkEntryPoints(t *testing.T, r *run, hours float64) {
 }
 
 func TestPresetWhatsAppBusiness2025(t *testing.T) {
-	runs := runPreset(t, "whatsapp-business-2025")
+	checkPerMessageRules(t, runPreset(t, "whatsapp-business-2025"), []string{"DE", "UK"})
+}
+
+// checkPerMessageRules checks the rules of WhatsApp since 1 Jul 2025 from
+// the audit trail of a preset's runs: no marketing to US numbers, at most
+// the per-user cap of marketing messages a day except in the exempt
+// markets (exactly those), tier limits outside the window, utility free
+// inside it, every message free inside the 72 h after an ad click, and
+// every other delivery paid at the preset's rate card.
+func checkPerMessageRules(t *testing.T, runs []*run, exemptMarkets []string) {
+	t.Helper()
 	var marketing, tiered, freeUtil, capped, overInExempt, inEntry int
 	for _, r := range runs {
 		us := r.plat.MarketIndex("US")
 		if us < 0 {
 			t.Fatal("no US market")
+		}
+		for _, ch := range r.plat.Channels {
+			if ch.Name != "paid_push" {
+				continue
+			}
+			if ch.UserCapPerDay != 2 {
+				t.Errorf("arm %s: a per-user cap of %d marketing messages a day, want 2 (whatsapp.user_marketing_cap_per_day)", r.arm, ch.UserCapPerDay)
+			}
+			for m, code := range r.plat.Markets {
+				if want := slices.Contains(exemptMarkets, code); ch.UserCapExempt[m] != want {
+					t.Errorf("arm %s: market %s exempt from the per-user cap: %v, want %v", r.arm, code, ch.UserCapExempt[m], want)
+				}
+			}
 		}
 		// Click-to-WhatsApp ads (entry points) and, in the ads arm, Status
 		// ads open a free window of 72 h in every arm.
@@ -408,7 +433,7 @@ func TestPresetWhatsAppBusiness2025(t *testing.T) {
 				k := ud{e.User, e.Day}
 				perUser[k]++
 				code := r.plat.Markets[mk]
-				exempt := code == "DE" || code == "UK" // EEA and UK: the cap is off
+				exempt := slices.Contains(exemptMarkets, code) // EEA and UK: the cap is off
 				switch {
 				case exempt && perUser[k] == 3:
 					overInExempt++
@@ -460,7 +485,132 @@ func TestPresetWhatsAppBusiness2025(t *testing.T) {
 	// Sends a week are too few at the preset's defaults for 3 marketing
 	// messages a day to one user to be common; the rules test checks the
 	// exempt markets with more.
-	t.Logf("%d user-days in DE and UK with more than the cap of 2", overInExempt)
+	t.Logf("%d user-days in %v with more than the cap of 2", overInExempt, exemptMarkets)
+}
+
+// TestPresetWorld2025: the world preset keeps WhatsApp's rules of 2025 in
+// each of its markets (no marketing to US numbers; the per-user cap but in
+// the EEA markets DE, IT and FR and in the UK; tiers; utility free in the
+// window; 72 h free after an ad click), every priced delivery pays its rate
+// card, and money is conserved (runPreset).
+func TestPresetWorld2025(t *testing.T) {
+	checkPerMessageRules(t, runPreset(t, "world-2025"), []string{"DE", "IT", "FR", "UK"})
+}
+
+// TestWorldRateCard: the world preset's loaded prices are its calibration
+// rows, market by market (world.marketing.<market> and
+// world.utility.<market>, OTHER at .default), and so are its markets'
+// shares of users (world.users_share.<market>); India's marketing costs
+// more than five times its utility (the card: 0.0107 against 0.0014 USD;
+// DOMAIN, in INR: 0.7846 against 0.115), and on the world's mix of users
+// (the markets marketing reaches, by their shares) marketing costs several
+// times utility. Every assumption of the world's tables the preset reads
+// has a range to sweep around it (rows .min and .max).
+func TestWorldRateCard(t *testing.T) {
+	requireModels(t)
+	cal, err := datasets.Calibration()
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(id string) datasets.CalRow {
+		t.Helper()
+		r, ok := cal.Lookup(id)
+		if !ok {
+			t.Fatalf("no calibration row %s", id)
+		}
+		return r
+	}
+	sc, err := datasets.Embedded("world-2025")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := sc.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plat *sim.Platform
+	for _, a := range spec.Arms {
+		if a.Name == "paid_push" {
+			if plat, err = sim.NewPlatform(&spec.Config, a.Models...); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if plat == nil {
+		t.Fatal("no paid_push arm")
+	}
+	var ch *sim.Channel
+	for i := range plat.Channels {
+		if plat.Channels[i].Name == "paid_push" {
+			ch = &plat.Channels[i]
+		}
+	}
+	if ch == nil {
+		t.Fatal("the paid_push arm has no paid_push channel")
+	}
+	share := map[string]float64{}
+	for _, m := range spec.Config.Markets {
+		share[m.Code] = m.Share
+	}
+	if len(plat.Markets) != 16 {
+		t.Errorf("%d markets, want the 15 largest with a rate-card row and OTHER", len(plat.Markets))
+	}
+	var mixMarketing, mixUtility float64
+	for m, code := range plat.Markets {
+		key := code
+		if code == "OTHER" {
+			key = "default"
+		}
+		for _, c := range []struct {
+			cat sim.MsgCategory
+			id  string
+		}{{sim.Marketing, "world.marketing." + key}, {sim.Utility, "world.utility." + key}} {
+			if got, want := ch.Price[m][c.cat], sim.USD(row(c.id).Value); got != want {
+				t.Errorf("%s: price %d µUSD, calibration row %s gives %d", code, got, c.id, want)
+			}
+		}
+		if got, want := share[code], row("world.users_share."+code).Value; got != want {
+			t.Errorf("%s: share of users %g, calibration row world.users_share.%s gives %g", code, got, code, want)
+		}
+		if ch.MarketingBlocked[m] != (code == "US") {
+			t.Errorf("%s: marketing blocked %v, want only US", code, ch.MarketingBlocked[m])
+		}
+		if !ch.MarketingBlocked[m] {
+			mixMarketing += share[code] * float64(ch.Price[m][sim.Marketing])
+			mixUtility += share[code] * float64(ch.Price[m][sim.Utility])
+		}
+	}
+	in := plat.MarketIndex("IN")
+	if in < 0 {
+		t.Fatal("no IN market")
+	}
+	if r := float64(ch.Price[in][sim.Marketing]) / float64(ch.Price[in][sim.Utility]); r <= 5 {
+		t.Errorf("India: marketing %.1f times utility, want more than 5", r)
+	}
+	if mixMarketing < 3*mixUtility {
+		t.Errorf("on the world's mix marketing costs %.0f µUSD and utility %.0f: want marketing several (3+) times utility", mixMarketing, mixUtility)
+	}
+	t.Logf("world's mix (markets marketing reaches, by share of users): marketing %.0f µUSD, utility %.0f µUSD a message (%.1f times)",
+		mixMarketing, mixUtility, mixMarketing/mixUtility)
+	data, err := datasets.EmbeddedYAML("world-2025")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assumptions := 0
+	for _, m := range regexp.MustCompile(`!cal ([^\s,\]}]+)`).FindAllStringSubmatch(string(data), -1) {
+		r := row(m[1])
+		if !r.Assumption() || !strings.HasPrefix(r.ID, "world.") {
+			continue
+		}
+		assumptions++
+		lo, hi := row(r.ID+".min"), row(r.ID+".max")
+		if !lo.Assumption() || !hi.Assumption() || lo.Value > r.Value || r.Value > hi.Value || lo.Value >= hi.Value {
+			t.Errorf("%s = %g: range rows .min %g, .max %g do not bracket it", r.ID, r.Value, lo.Value, hi.Value)
+		}
+	}
+	if assumptions == 0 {
+		t.Error("the world preset reads no assumption of its own: the adoption and OTHER's prices are not public")
+	}
 }
 
 func TestPresetWhatsAppBusiness2018(t *testing.T) {
@@ -783,6 +933,11 @@ func TestPresetArms(t *testing.T) {
 	standalone := map[string]bool{"messenger-service-contacts/marketing_messages": true}
 	want := map[string][]datasets.Arm{
 		"whatsapp-business-2025": {
+			{Name: "service", Models: []string{"service_only"}},
+			{Name: "paid_push", Models: []string{"service_only", "paid_push"}},
+			{Name: "paid_push_ads", Models: []string{"service_only", "paid_push", "status_ads"}},
+		},
+		"world-2025": {
 			{Name: "service", Models: []string{"service_only"}},
 			{Name: "paid_push", Models: []string{"service_only", "paid_push"}},
 			{Name: "paid_push_ads", Models: []string{"service_only", "paid_push", "status_ads"}},
