@@ -463,7 +463,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if push {
 		w.day.SendsPush++
 		w.seg[r.pop.Segment[u]].PushesReceived++
-		opened = xOpen < r.beh.ReadPush
+		p := r.beh.ReadPush
+		if r.beh.Attention > 0 {
+			p *= attentionFactor(r.beh.Attention, w.got)
+		}
+		opened = xOpen < p
 		dx = r.beh.AnnoyPush * r.unwanted(rel)
 		a = r.annoyAt(u, t, dx)
 		annoyed = true
@@ -472,7 +476,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		}
 	} else {
 		w.day.SendsFolder++
-		opened = xOpen < r.beh.OpenFolder
+		p := r.beh.OpenFolder
+		if r.beh.Attention > 0 {
+			p *= attentionFactor(r.beh.Attention, w.got)
+		}
+		opened = xOpen < p
 		if opened {
 			w.day.OpensFolder++
 			dx = r.beh.AnnoyFolder * r.unwanted(rel)
@@ -480,6 +488,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			annoyed = true
 		}
 	}
+	w.got++ // the next message of the day competes with this one
 	if opened {
 		w.biz[b].opens++
 		ca.opens++
@@ -528,6 +537,16 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 			w.unfollow(u, j, d, h, true)
 		}
 	}
+}
+
+// attentionFactor is f(n) = 1/(1 + a·n), the share of its configured
+// read or open probability that a message keeps when the user has already
+// received n proactive messages that day (a = Behaviour.Attention): f(0) =
+// 1, f falls with n, and the expected reads of a day of N messages,
+// p·Σ_{n<N} f(n), still grow with N, by about p·ln(1 + a·N)/a
+// (models/ODD.md, 7.7 step 6).
+func attentionFactor(a float64, n int) float64 {
+	return 1 / (1 + a*float64(n))
 }
 
 // firstReaction counts u in UsersReacted the first time a message makes u

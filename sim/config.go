@@ -171,6 +171,13 @@ type Behaviour struct {
 	// Proactive messages.
 	ReadPush   float64 `yaml:"read_push" range:"0,1" doc:"probability a pushed message is read"`
 	OpenFolder float64 `yaml:"open_folder" range:"0,1" doc:"probability a folder message is opened"`
+	// Attention makes a day's proactive messages compete for the user's
+	// attention: a message is read (push) or opened (folder) with
+	// read_push or open_folder times 1/(1 + Attention·n), where n is the
+	// proactive messages (push or folder, from any business) the user has
+	// already received that day. 0: no competition, every message at the
+	// configured rate. models/ODD.md, 7.7 step 6.
+	Attention float64 `yaml:"attention" range:"0,10" doc:"competition for attention: a message is read or opened with the configured rate times 1/(1 + attention*n), n the proactive messages the user already got that day"`
 	// Click is the probability that a read marketing message of relevance
 	// ClickRelevance is clicked; the probability is proportional to the
 	// message's relevance (capped at 1), so more relevant content,
@@ -267,7 +274,7 @@ func DefaultConfig() Config {
 			// msgmon.fit.*; models/ODD.md "Calibration and validation"):
 			// ConversationsPerDay, ReactRate, ReactShape, ReactBase.
 			ConversationsPerDay: 0.171, KnownBusinessShare: 0.5, ServiceConversion: 0.05,
-			ReadPush: 0.8, OpenFolder: 0.025, Click: 0.1, ClickRelevance: 0.41, UtilityClick: 0.15,
+			ReadPush: 0.8, OpenFolder: 0.025, Attention: 0, Click: 0.1, ClickRelevance: 0.41, UtilityClick: 0.15,
 			Conversion: 0.05, UtilityRelevance: 0.9,
 			AnnoyPush: 1, AnnoyFolder: 0.2, AnnoyAd: 0.3, AnnoyUnanswered: 0.5, AnnoyBase: 0.1,
 			AnnoyHalfLife: 7,

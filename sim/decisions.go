@@ -142,7 +142,13 @@ func (r *runner) revisionDue(b, d int) (period int, ok bool) {
 // priorValue is what business b expects a message on channel ci to earn
 // before it has sent any: the chance it is opened (read for a push, opened
 // for a folder message), clicked and converts at the population's rates,
-// times the business's own conversion value.
+// times the business's own conversion value. The open rate is the one of a
+// message that meets no competition for attention (f(0) = 1 of
+// attentionFactor): a business does not see how many messages its
+// followers get from others. What that competition costs its messages
+// reaches it through its evidence, the value of the conversions its
+// messages' clicks caused, which the attenuated opens already thin
+// (revise).
 func (r *runner) priorValue(b, ci int) float64 {
 	open := r.beh.ReadPush
 	if r.plat.Channels[ci].Delivery == Folder {

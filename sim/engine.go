@@ -186,7 +186,12 @@ type worker struct {
 	ch   []chanAcc // per business and channel, like runner.period
 	ev   []event
 	sent [MaxChannels]int // marketing messages a user got today, by channel
-	blk  int
+	// got is the proactive messages (any channel, business and category)
+	// the current user has received so far today: the n of the attention
+	// curve (attentionFactor). A user's day runs in one call of userDay,
+	// so a counter per worker is all the state it needs.
+	got int
+	blk int
 	// gotMsg and gotAd: the current user was reached today.
 	gotMsg, gotAd bool
 	// msgDay is the current user-day's message stream, made on the day's
@@ -486,6 +491,7 @@ func (w *worker) userDay(u, d int) {
 	if len(ev) > 0 {
 		sortEvents(ev)
 		w.sent = [MaxChannels]int{}
+		w.got = 0
 		w.ev = ev
 		for w.evPos = 0; w.evPos < len(w.ev); w.evPos++ {
 			e := w.ev[w.evPos]
