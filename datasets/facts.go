@@ -88,6 +88,10 @@ type Fact struct {
 	// Input names a quantity of the loaded scenario (no run): one of
 	// InputQuantities.
 	Input string `yaml:"input"`
+	// ByMarket: the scorecard also shows what businesses were charged by
+	// market in the fact's runs (view market_summary), the breakdown that
+	// explains a revenue figure.
+	ByMarket bool `yaml:"by_market"`
 
 	set        []Override
 	line       int

@@ -26,6 +26,17 @@ type ScorecardFact struct {
 	Model, Half float64 // the model's figure and its 95 % half-width (NaN: none)
 	Pass        bool
 	Source      string
+	// Markets, of a fact with by_market: what businesses were charged by
+	// market in its runs.
+	Markets []MarketShare
+}
+
+// MarketShare is one market's part of a revenue figure: its users (mean
+// over the replicates), its share of the charges, and the charges per
+// user and year and messages per user and week there.
+type MarketShare struct {
+	Market                                 string
+	Users, Share, PerUserYear, PerUserWeek float64
 }
 
 // ScorecardReport is the report of one msgmon scorecard.
@@ -185,6 +196,20 @@ func (r *ScorecardReport) WritePDF(w io.Writer) error {
 		d.charts(ch)
 	} else {
 		return err
+	}
+	for _, f := range r.Facts {
+		if len(f.Markets) == 0 {
+			continue
+		}
+		d.space(10)
+		d.para(textStyle(titleFont, 11, inkColor), fmt.Sprintf("%s by market (%s, %s)", f.ID, f.Scenario, f.Arm), 0)
+		d.space(4)
+		var rows [][]string
+		for _, m := range f.Markets {
+			rows = append(rows, []string{m.Market, fmt.Sprintf("%.0f", m.Users), fmt.Sprintf("%.1f %%", 100*m.Share),
+				fmt.Sprintf("%.3f", m.PerUserYear), fmt.Sprintf("%.2f", m.PerUserWeek)})
+		}
+		d.table([]string{"market", "users", "share of charges", "USD per user and year", "messages per user and week"}, rows)
 	}
 	d.space(10)
 	d.para(textStyle(titleFont, 11, inkColor), "What each fact is, its band and its source", 0)

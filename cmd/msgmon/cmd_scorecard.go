@@ -92,6 +92,7 @@ type factResult struct {
 	pass      bool
 	sweepID   string
 	measure   string
+	markets   []reports.MarketShare // by_market: charges by market
 }
 
 func runScorecard(ctx context.Context, o *scorecardOptions, stdout, stderr io.Writer) error {
@@ -204,6 +205,30 @@ func runScorecard(ctx context.Context, o *scorecardOptions, stdout, stderr io.Wr
 			ev.db.Close()
 			return err
 		}
+		for _, m := range ms {
+			if ft := &facts.Facts[m.Fact]; ft.ByMarket && !m.Against {
+				t, err := ev.db.QueryReadOnly(ctx, fmt.Sprintf(`SELECT market, avg(n_users)::DOUBLE AS users,
+	sum(message_charges) / nullif(sum(sum(message_charges)) OVER (), 0) AS share,
+	avg(message_charges_per_user_year) AS per_user_year, avg(messages_per_user_week) AS per_user_week
+FROM market_summary WHERE batch_id = '%s' AND run_id IN (SELECT run_id FROM runs WHERE params->>'target' = '%s')
+GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.id, strings.ReplaceAll(ft.ID, "'", "''")))
+				if err != nil {
+					ev.db.Close()
+					return err
+				}
+				for _, row := range t.Rows {
+					f := func(v any) float64 {
+						x, ok := v.(float64)
+						if !ok {
+							return math.NaN()
+						}
+						return x
+					}
+					results[m.Fact].markets = append(results[m.Fact].markets, reports.MarketShare{Market: fmt.Sprint(row[0]),
+						Users: f(row[1]), Share: f(row[2]), PerUserYear: f(row[3]), PerUserWeek: f(row[4])})
+				}
+			}
+		}
 		ev.db.Close()
 		// The fact's own run, then (for a ratio) the run it is divided by.
 		for j, m := range ms {
@@ -270,7 +295,8 @@ func runScorecard(ctx context.Context, o *scorecardOptions, stdout, stderr io.Wr
 			SweepID: r.sweepID, FactsFile: facts.File(), Scale: o.Scale, Version: version()})
 		view = append(view, reports.ScorecardFact{ID: ft.ID, Quantity: ft.Quantity, Unit: ft.Unit, Scenario: ft.Scenario, Arm: ft.Arm,
 			Measure: r.measure, Observed: ft.Value, Low: ft.Band.LowOr(math.Inf(-1)), High: ft.Band.HighOr(math.Inf(1)),
-			Significant: ft.Band.Significant, Basis: ft.Band.Basis, Model: r.model, Half: r.half, Pass: r.pass, Source: ft.Source + ", " + ft.SourceDate})
+			Significant: ft.Band.Significant, Basis: ft.Band.Basis, Model: r.model, Half: r.half, Pass: r.pass, Source: ft.Source + ", " + ft.SourceDate,
+			Markets: r.markets})
 	}
 	if err := db.WriteScorecard(ctx, rows); err != nil {
 		return err
@@ -347,6 +373,18 @@ func printScorecard(w io.Writer, rs []factResult, f *datasets.Facts, scale float
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.fact.ID, r.fact.Scenario, obs, band, model, pass)
 	}
 	tw.Flush()
+	for _, r := range rs {
+		if len(r.markets) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s by market (%s, %s; what businesses were charged for messages):\n", r.fact.ID, r.fact.Scenario, r.fact.Arm)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "market\tusers\tshare of charges\tUSD per user and year\tmessages per user and week\t")
+		for _, m := range r.markets {
+			fmt.Fprintf(tw, "%s\t%.0f\t%.1f %%\t%.3f\t%.2f\t\n", m.Market, m.Users, 100*m.Share, m.PerUserYear, m.PerUserWeek)
+		}
+		tw.Flush()
+	}
 	fmt.Fprintf(w, "\n* the 95 %% interval must lie inside the band too. Facts from %s, %d replicates, scale %g.\n", f.File(), f.Replicates, scale)
 }
 
