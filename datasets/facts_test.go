@@ -93,3 +93,42 @@ func TestFactsProblems(t *testing.T) {
 		t.Errorf("duplicate id: %v", err)
 	}
 }
+
+// TestStudyFromFacts: a calibration study's facts: adds the scorecard's
+// facts measured on its scenario with a closed band (the WeChat direction
+// as a ratio aiming at its band's middle), and refuses a named fact that
+// cannot be a target.
+func TestStudyFromFacts(t *testing.T) {
+	sw, err := LoadSweep("studies/scorecard.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	ratios := 0
+	for i, tg := range sw.Targets {
+		names = append(names, tg.Name)
+		if sw.TargetRatio(i) {
+			ratios++
+			if tg.Name != "wechat.reads_fall_with_accounts" || math.Abs(tg.Value-0.735) > 1e-12 || math.Abs(tg.Tolerance-0.235) > 1e-12 {
+				t.Errorf("ratio target %s: %v ± %v", tg.Name, tg.Value, tg.Tolerance)
+			}
+		}
+	}
+	if len(names) != 7 || ratios != 1 {
+		t.Fatalf("targets %v (%d ratios)", names, ratios)
+	}
+	study := `name: x
+scenario: default
+design: calibrate
+facts: {ids: [whatsapp.cap_lowers_volume]}
+parameters:
+  - {path: behaviour.react_rate, min: 0.001, max: 1}
+`
+	_, err = ParseSweep("s.yaml", []byte(study), func(name string) (string, []byte, error) {
+		b, err := EmbeddedYAML(name)
+		return name, b, err
+	})
+	if err == nil || !strings.Contains(err.Error(), "s.yaml:4: facts.ids[0]: fact whatsapp.cap_lowers_volume cannot be a target") {
+		t.Fatalf("open band as a target: %v", err)
+	}
+}
