@@ -273,12 +273,12 @@ func DefaultConfig() Config {
 			// Calibrated (datasets/calibration/fitted.csv, rows
 			// msgmon.fit.*; models/ODD.md "Calibration and validation"):
 			// ConversationsPerDay, ReactRate, ReactShape, ReactBase.
-			ConversationsPerDay: 0.171, KnownBusinessShare: 0.5, ServiceConversion: 0.05,
-			ReadPush: 0.8, OpenFolder: 0.025, Attention: 0, Click: 0.1, ClickRelevance: 0.41, UtilityClick: 0.15,
+			ConversationsPerDay: 0.185, KnownBusinessShare: 0.5, ServiceConversion: 0.05,
+			ReadPush: 0.8, OpenFolder: 0.0339, Attention: 0.868, Click: 0.1, ClickRelevance: 0.41, UtilityClick: 0.15,
 			Conversion: 0.05, UtilityRelevance: 0.9,
 			AnnoyPush: 1, AnnoyFolder: 0.2, AnnoyAd: 0.3, AnnoyUnanswered: 0.5, AnnoyBase: 0.1,
 			AnnoyHalfLife: 7,
-			ReactRate:     0.00501, ReactShape: 2.55, ReactBase: 0.0943, MuteShare: 0.5, BlockShare: 0.1,
+			ReactRate:     0.00188, ReactShape: 3.98, ReactBase: 0.095, MuteShare: 0.5, BlockShare: 0.1,
 			AdOptOutRate: 0.002, AdOptOutShape: 2, AdViewDrop: 0.05,
 			NaturalUnfollow: 0.001,
 			BassP:           0.03, BassQ: 0.38, PotentialFollows: 3,
