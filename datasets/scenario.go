@@ -86,14 +86,14 @@ type Arm struct {
 type RobustSpec struct {
 	Vectors    int    `yaml:"vectors" doc:"plausible vectors drawn from the set in proportion to their weights (2 to 1000)"`
 	Replicates int    `yaml:"replicates" range:"1,1000" doc:"runs per arm and vector, with common random numbers across the arms"`
-	Plausible  string `yaml:"plausible" doc:"plausible set: an embedded one (datasets/plausible/<name>.csv, e.g. push-disable) or a CSV file, relative to the scenario file"`
+	Plausible  string `yaml:"plausible" doc:"plausible set: an embedded one (datasets/plausible/<name>.csv, e.g. scorecard) or a CSV file, relative to the scenario file"`
 }
 
 // Defaults of the robust: section.
 const (
 	DefaultRobustVectors    = 20
 	DefaultRobustReplicates = 2
-	DefaultPlausible        = "push-disable"
+	DefaultPlausible        = "scorecard"
 	MaxRobustVectors        = 1000
 )
 

@@ -123,11 +123,11 @@ func TestParseDefaults(t *testing.T) {
 	if o := s.Models[0].Params.(*otherParams); o.Rate != 0.5 {
 		t.Errorf("test_other: ~ should keep the default rate, got %g", o.Rate)
 	}
-	if r := s.Robust; r.Vectors != 20 || r.Replicates != 2 || r.Plausible != "push-disable" {
-		t.Errorf("robust: %+v, want 20 vectors, 2 replicates, push-disable", r)
+	if r := s.Robust; r.Vectors != 20 || r.Replicates != 2 || r.Plausible != "scorecard" {
+		t.Errorf("robust: %+v, want 20 vectors, 2 replicates, scorecard", r)
 	}
 	part := mustParse(t, "dir/minimal.yaml", "models:\n  test_other: ~\nrobust: {vectors: 4}\n")
-	if r := part.Robust; r.Vectors != 4 || r.Replicates != 2 || r.Plausible != "push-disable" {
+	if r := part.Robust; r.Vectors != 4 || r.Replicates != 2 || r.Plausible != "scorecard" {
 		t.Errorf("robust: {vectors: 4} gives %+v, want the other keys' defaults", r)
 	}
 }
@@ -229,7 +229,7 @@ func TestParseProblems(t *testing.T) {
 		{"robust: no replicate", good + "robust:\n  replicates: 0\n",
 			[]string{"bad.yaml:21: robust.replicates: must be in [1, 1000], got 0"}},
 		{"robust: empty plausible set", good + "robust:\n  plausible: \"\"\n",
-			[]string{"bad.yaml:21: robust.plausible: empty; name an embedded plausible set (push-disable"}},
+			[]string{"bad.yaml:21: robust.plausible: empty; name an embedded plausible set (scorecard"}},
 		{"robust: unknown key", good + "robust:\n  vector: 3\n",
 			[]string{"bad.yaml:21: robust.vector: unknown key (did you mean vectors?)"}},
 		{"empty file", "", []string{"bad.yaml: empty file: a scenario needs at least a models: section"}},

@@ -44,14 +44,14 @@ func TestCalibratedDefaultsCheck(t *testing.T) {
 }
 
 // TestEmbeddedPlausibleStillFits runs the calibration's check at vectors
-// of the embedded plausible set (datasets/plausible/push-disable.csv, the
+// of the embedded plausible set (datasets/plausible/scorecard.csv, the
 // one msgmon robust uses by default): the one of largest weight and the
 // one farthest from the data. Each must still meet every target within
 // its tolerance, as it did when ABC accepted it; if the model has changed
 // so that one does not, draw the set again (the command is in the file's
 // comments and in README, "How much to trust the numbers").
 func TestEmbeddedPlausibleStillFits(t *testing.T) {
-	ps, err := datasets.EmbeddedPlausible("push-disable")
+	ps, err := datasets.EmbeddedPlausible("scorecard")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +74,11 @@ func TestEmbeddedPlausibleStillFits(t *testing.T) {
 		ovFile := writeFile(t, dir, fmt.Sprintf("v%d.yaml", v.ID), ov.String())
 		db := filepath.Join(dir, fmt.Sprintf("v%d.duckdb", v.ID))
 		if _, _, err := msgmon(t, context.Background(), "calibrate", "--check", "--no-report", "--overlay", ovFile,
-			filepath.Join("..", "..", "datasets", "studies", "push-disable.yaml"), "--db", db); err != nil && exitCode(err, nil) != exitOutside {
+			filepath.Join("..", "..", "datasets", "studies", "scorecard.yaml"), "--db", db); err != nil && exitCode(err, nil) != exitOutside {
 			t.Fatal(err)
 		}
 		var d float64
-		for _, r := range fitRows(t, db, "push-disable") {
+		for _, r := range fitRows(t, db, "scorecard-fit") {
 			d = max(d, math.Abs(r.fitted-r.observed)/r.tol)
 		}
 		t.Logf("vector %d (weight %.3f): distance %.3f now, %.3f when accepted", v.ID, v.Weight, d, v.Distance)

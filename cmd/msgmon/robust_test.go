@@ -439,7 +439,7 @@ func TestRobustBadInput(t *testing.T) {
 		{[]string{"--plausible", badRow}, badRow + ":4: weight: -1: must be above 0"},
 		{[]string{"--plausible", badPath}, badPath + ":2: behaviour.react_rat: vector 1: 0.003 (the scenario key behaviour.react_rat: unknown key (did you mean react_rate?)"},
 		{[]string{"--plausible", badValue}, badValue + ":3: behaviour.react_shape: vector 2: 50 (the scenario key behaviour.react_shape: must be in [0.1, 10], got 50)"},
-		{[]string{"--plausible", "nosuch"}, "--plausible nosuch: no such embedded plausible set (push-disable"},
+		{[]string{"--plausible", "nosuch"}, "--plausible nosuch: no such embedded plausible set (scorecard"},
 		{[]string{"--baseline", "nosuch"}, "--baseline nosuch: not an arm of this comparison"},
 		{[]string{"--arm", "service"}, "robust compares arms with service: choose at least one other arm"},
 		{[]string{"--arm", "service+paid_push"}, "--arm service+paid_push leaves out the baseline service"},
