@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -329,7 +330,8 @@ GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.id, strings.ReplaceA
 
 // inputErrorOf marks a facts file's problem as bad input (exit 2).
 func inputErrorOf(err error) error {
-	if _, ok := err.(*datasets.ScenarioError); ok {
+	var se *datasets.ScenarioError
+	if errors.As(err, &se) {
 		return err
 	}
 	return inputError{err}
