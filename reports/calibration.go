@@ -157,11 +157,13 @@ func (r *CalibrationReport) WritePDF(w io.Writer) error {
 		d.charts(ch)
 	}
 	if r.Plausible != nil && len(r.Plausible.Paths) >= 2 { // one parameter: the table says it
-		ch, err := PlausibleChart(r.Plausible)
+		chs, err := PlausibleCharts(r.Plausible)
 		if err != nil {
 			return err
 		}
-		d.charts(ch)
+		for _, ch := range chs {
+			d.charts(ch)
+		}
 	}
 	_, err := d.c.WriteTo(w)
 	return err
@@ -187,10 +189,15 @@ type PlausibleView struct {
 	Summary string
 }
 
-// PlausibleChart draws every pair of parameters of the plausible set:
+// plausiblePanels is the most pairs drawn on one page (two rows of
+// three): more parameters give more pages, not smaller panels.
+const plausiblePanels = 6
+
+// PlausibleCharts draw every pair of parameters of the plausible set:
 // one dot a vector, its area in proportion to its weight, and a cross at
-// the point the set was drawn from.
-func PlausibleChart(v *PlausibleView) (*Chart, error) {
+// the point the set was drawn from; at most plausiblePanels pairs a chart,
+// a chart a page.
+func PlausibleCharts(v *PlausibleView) ([]*Chart, error) {
 	n := len(v.Paths)
 	if n < 2 || len(v.X) == 0 {
 		return nil, fmt.Errorf("reports: plausible chart: needs two parameters and a vector")
@@ -231,8 +238,17 @@ func PlausibleChart(v *PlausibleView) (*Chart, error) {
 			plots = append(plots, p)
 		}
 	}
-	grid := gridOf(plots, 3)
-	return &Chart{Name: "plausible", Title: "The plausible set, parameter against parameter",
-		Caption: v.Summary + " Dots: the vectors, their area in proportion to their weight; cross: the point the set was drawn from.",
-		Grid:    grid}, nil
+	var out []*Chart
+	pages := (len(plots) + plausiblePanels - 1) / plausiblePanels
+	for k := 0; k < pages; k++ {
+		c := &Chart{Name: "plausible", Title: "The plausible set, parameter against parameter",
+			Caption: v.Summary + " Dots: the vectors, their area in proportion to their weight; cross: the point the set was drawn from.",
+			Grid:    gridOf(plots[k*plausiblePanels:min(len(plots), (k+1)*plausiblePanels)], 3)}
+		if pages > 1 {
+			c.Name = fmt.Sprintf("plausible-%d", k+1)
+			c.Title += fmt.Sprintf(" (%d of %d)", k+1, pages)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -49,12 +49,15 @@ func TestCalibrationReportPlausible(t *testing.T) {
 		v.X = append(v.X, []float64{1 + f/10, 2 - f/10, 3 + f/5, 4})
 		v.Weights = append(v.Weights, 1+f)
 	}
-	ch, err := reports.PlausibleChart(v)
+	chs, err := reports.PlausibleCharts(v)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(chs) != 1 {
+		t.Fatalf("%d charts for 6 pairs, want one page", len(chs))
+	}
 	pairs := map[string]bool{}
-	for _, row := range ch.Grid {
+	for _, row := range chs[0].Grid {
 		for _, p := range row {
 			if p != nil {
 				pairs[p.X.Label.Text+"/"+p.Y.Label.Text] = true
@@ -79,7 +82,7 @@ func TestCalibrationReportPlausible(t *testing.T) {
 		t.Errorf("%d pages (%v), want 3: the fit, the dose-response chart, the plausible set", n, err)
 	}
 	one := &reports.PlausibleView{Paths: []string{"a"}, X: [][]float64{{1}}, Weights: []float64{1}, Start: []float64{1}}
-	if _, err := reports.PlausibleChart(one); err == nil {
+	if _, err := reports.PlausibleCharts(one); err == nil {
 		t.Error("a chart of one parameter")
 	}
 	// A calibration of one parameter gets its report all the same,
@@ -91,5 +94,53 @@ func TestCalibrationReportPlausible(t *testing.T) {
 	}
 	if n, err := pdfPages(b.Bytes()); err != nil || n != 2 {
 		t.Errorf("one parameter: %d pages (%v), want 2", n, err)
+	}
+}
+
+// TestPlausibleChartsPaged: six parameters have 15 pairs; they are drawn
+// six to a page (three pages), every pair once, so that no panel is too
+// small to read (the set of the scorecard fit has six parameters).
+func TestPlausibleChartsPaged(t *testing.T) {
+	paths := []string{"p.a", "p.b", "p.c", "p.d", "p.e", "p.f"}
+	v := &reports.PlausibleView{Paths: paths, Start: []float64{1, 2, 3, 4, 5, 6}, Summary: "2 vectors."}
+	v.X = [][]float64{{1, 2, 3, 4, 5, 6}, {1.1, 2.1, 3.1, 4.1, 5.1, 6.1}}
+	v.Weights = []float64{1, 2}
+	chs, err := reports.PlausibleCharts(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chs) != 3 {
+		t.Fatalf("%d charts, want 3 pages of at most 6 pairs", len(chs))
+	}
+	pairs := map[string]bool{}
+	for _, c := range chs {
+		n := 0
+		for _, row := range c.Grid {
+			for _, p := range row {
+				if p != nil {
+					n++
+					key := p.X.Label.Text + "/" + p.Y.Label.Text
+					if pairs[key] {
+						t.Errorf("pair %s drawn twice", key)
+					}
+					pairs[key] = true
+				}
+			}
+		}
+		if n > 6 {
+			t.Errorf("%s: %d panels on one page", c.Title, n)
+		}
+	}
+	if len(pairs) != 15 {
+		t.Errorf("%d pairs, want 15", len(pairs))
+	}
+	r := &reports.CalibrationReport{Study: "s", ID: "sweep-s-1", Version: "v", DB: "r.duckdb", Plausible: v,
+		Targets: []reports.CalibrationTarget{{Name: "k", Observed: 0.1, Tolerance: 0.02, Fitted: 0.1, Inside: true, Dose: 1, DoseValue: 1}}}
+	var b bytes.Buffer
+	if err := r.WritePDF(&b); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := pdfPages(b.Bytes()); err != nil || n != 5 {
+		t.Errorf("%d pages (%v), want 5: the fit, the dose-response chart, three of pairs", n, err)
 	}
 }

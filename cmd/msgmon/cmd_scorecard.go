@@ -305,8 +305,12 @@ GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.id, strings.ReplaceA
 	fmt.Fprintf(stdout, "\nStored in %s (table scorecard, scorecard_id '%s').\n", o.DB, id)
 	if !o.NoReport {
 		pdf := filepath.Join(filepath.Dir(o.DB), id+".pdf")
-		summary := fmt.Sprintf("%d of %d facts pass, measured on %s at %g times their users and businesses, %d replicates each (common random numbers).",
-			len(results)-failed, len(results), strings.Join(facts.Scenarios(), ", "), o.Scale, facts.Replicates)
+		size := "at the facts' own sizes"
+		if o.Scale != 1 {
+			size = fmt.Sprintf("at %g times their users and businesses", o.Scale)
+		}
+		summary := fmt.Sprintf("%d of %d facts pass, measured on %s %s, %d replicates each (common random numbers).",
+			len(results)-failed, len(results), strings.Join(facts.Scenarios(), ", "), size, facts.Replicates)
 		if o.Overlay != "" {
 			summary += " Overlay: " + o.Overlay + "."
 		}
