@@ -37,6 +37,9 @@ type decoder struct {
 	// calBad holds the !cal scalars already reported, which the decoder
 	// then leaves alone instead of reporting them again.
 	calBad map[*yaml.Node]bool
+	// calKeys maps the key path (as an override writes it) of every
+	// value read with !cal to its row id.
+	calKeys map[string]string
 }
 
 // step counts a node against maxNodes and reports false once over.
@@ -760,6 +763,10 @@ func (d *decoder) calibrate(n *yaml.Node, path string, depth int) {
 			return
 		}
 		delete(d.calBad, n)
+		if d.calKeys == nil {
+			d.calKeys = map[string]string{}
+		}
+		d.calKeys[dotted(path)] = id
 		n.Tag, n.Style = "!!float", 0
 		n.Value = strconv.FormatFloat(row.Value, 'g', -1, 64)
 		if row.Value == math.Trunc(row.Value) && math.Abs(row.Value) < 1<<53 {

@@ -41,6 +41,8 @@ type Scenario struct {
 	Robust RobustSpec `yaml:"robust" doc:"msgmon robust: the comparison over behaviour vectors drawn from a plausible set"`
 
 	file string // for problems found after loading
+	// calKeys: the calibration row id of every key path read with !cal.
+	calKeys map[string]string
 }
 
 // ModelSpec is one entry of the models: mapping.
@@ -87,6 +89,13 @@ type RobustSpec struct {
 	Vectors    int    `yaml:"vectors" doc:"plausible vectors drawn from the set in proportion to their weights (2 to 1000)"`
 	Replicates int    `yaml:"replicates" range:"1,1000" doc:"runs per arm and vector, with common random numbers across the arms"`
 	Plausible  string `yaml:"plausible" doc:"plausible set: an embedded one (datasets/plausible/<name>.csv, e.g. scorecard) or a CSV file, relative to the scenario file"`
+	// Assumptions, Draw and Fix choose the assumptions each slot draws
+	// from their ranges (datasets/ranges/assumptions.csv) besides its
+	// behaviour vector: all of the scenario's (Scenario.Assumptions) by
+	// default, only Draw's when given, never Fix's.
+	Assumptions bool     `yaml:"assumptions" doc:"draw each slot's assumptions from their ranges (datasets/ranges/assumptions.csv) as well as its behaviour vector (default true; false: behaviour only)"`
+	Draw        []string `yaml:"draw" doc:"draw only these assumptions (key paths, e.g. user.tolerance_median); the others keep the scenario's values"`
+	Fix         []string `yaml:"fix" doc:"hold these assumptions (key paths) at the scenario's values"`
 }
 
 // Defaults of the robust: section.
@@ -118,7 +127,7 @@ const (
 // newScenario returns a scenario holding the defaults.
 func newScenario() *Scenario {
 	return &Scenario{Seed: DefaultSeed, Replicates: DefaultReplicates, Config: sim.DefaultConfig(),
-		Robust: RobustSpec{Vectors: DefaultRobustVectors, Replicates: DefaultRobustReplicates, Plausible: DefaultPlausible}}
+		Robust: RobustSpec{Vectors: DefaultRobustVectors, Replicates: DefaultRobustReplicates, Plausible: DefaultPlausible, Assumptions: true}}
 }
 
 // maxFileSize bounds a scenario file; scenarios are hand-written.
@@ -177,6 +186,7 @@ func fromRoot(name string, root *yaml.Node, ps *problems) (*Scenario, error) {
 	s.file = name
 	d := &decoder{ps: ps}
 	d.calibrate(root, "", 0)
+	s.calKeys = d.calKeys
 	d.hooks = map[reflect.Type]func(*yaml.Node, reflect.Value, string){
 		reflect.TypeFor[[]ModelSpec](): d.models,
 	}
@@ -565,6 +575,7 @@ func (s *Scenario) check(ps *problems, root *yaml.Node) {
 	if v := s.Robust.Vectors; v < 2 || v > MaxRobustVectors {
 		add("robust.vectors", fmt.Sprintf("must be at least 2 (one behaviour shows no spread) and at most %d, got %d", MaxRobustVectors, v))
 	}
+	s.checkRobustAssumptions(add)
 	if strings.TrimSpace(s.Robust.Plausible) == "" {
 		add("robust.plausible", fmt.Sprintf("empty; name an embedded plausible set (%s) or a CSV file", strings.Join(EmbeddedPlausibleNames(), ", ")))
 	}
