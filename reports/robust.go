@@ -43,6 +43,13 @@ type RobustData struct {
 	Base    string
 	Metrics []RobustMetric
 	Values  [][][][]float64
+	// Inputs name what varies from slot to slot (the behaviour vector's
+	// parameters, then the drawn assumptions); X[k][j] is input j in slot
+	// k. Without them the analysis has no sensitivity.
+	Inputs []string
+	X      [][]float64
+	// Assumptions is how many of the inputs are assumptions (the last).
+	Assumptions int
 }
 
 // Robust is the analysis of a robust study.
@@ -58,6 +65,10 @@ type Robust struct {
 	Pairs                   []RobustRow     // head to head: each pair of the other arms, the better mean first, each metric
 	Rankings                []RobustRanking // by metric
 	Version                 string
+	// Inputs vary from slot to slot, Assumptions of them drawn from
+	// their ranges; each row's Effects rank them.
+	Inputs      []string
+	Assumptions int
 }
 
 // RobustRow is one arm's difference to the base on one metric over the
@@ -86,6 +97,10 @@ type RobustRow struct {
 	SEMedian float64
 	// PRanking is the metric's ranking probability (RobustRanking.P).
 	PRanking float64
+	// Effects rank the inputs by how strongly the slot differences
+	// follow them (|Spearman's rho|, largest first); empty when the
+	// study has no inputs.
+	Effects []InputEffect
 }
 
 // RobustRanking is the ranking of all arms on one metric by their mean
@@ -130,7 +145,15 @@ func AnalyseRobust(d RobustData) (*Robust, error) {
 			}
 		}
 	}
-	r := &Robust{Base: d.Base, Arms: d.Arms, Vectors: n, Replicates: reps, Metrics: d.Metrics}
+	if len(d.Inputs) > 0 && len(d.X) != n {
+		return nil, fmt.Errorf("reports: robust: %d slots of inputs for %d slots", len(d.X), n)
+	}
+	for k, x := range d.X {
+		if len(x) != len(d.Inputs) {
+			return nil, fmt.Errorf("reports: robust: slot %d has %d inputs, want %d", k, len(x), len(d.Inputs))
+		}
+	}
+	r := &Robust{Base: d.Base, Arms: d.Arms, Vectors: n, Replicates: reps, Metrics: d.Metrics, Inputs: d.Inputs, Assumptions: d.Assumptions}
 	// slotMean[k][a][m]: the slot's mean over replicates.
 	slotMean := make([][][]float64, n)
 	for k := range d.Values {
@@ -217,6 +240,7 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 	reps := len(d.Values[0][a][m])
 	row := RobustRow{Arm: d.Arms[a], Ref: d.Arms[ref], Metric: met, SEMedian: math.NaN(), PRanking: pRanking}
 	var ses []float64
+	var slots []int
 	for k := range n {
 		diff := make([]float64, reps)
 		for i := range reps {
@@ -228,6 +252,7 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 			continue
 		}
 		row.Diffs = append(row.Diffs, dk)
+		slots = append(slots, k)
 		switch {
 		case dk == 0:
 			row.Ties++
@@ -244,6 +269,7 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 	if len(ses) > 0 {
 		row.SEMedian = Percentile(ses, 0.5)
 	}
+	row.Effects = effects(d, slots, row.Diffs)
 	return row
 }
 
@@ -490,7 +516,7 @@ func (r *Robust) Write(w io.Writer) error {
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
 		fmt.Fprintln(w, "  "+r.Sentence(row))
 	}
-	return nil
+	return r.writeEffects(w)
 }
 
 // RobustColumns are the fields of a robust row in CSV and JSON, as in the
@@ -664,6 +690,8 @@ func (r *Robust) WritePDF(w io.Writer) error {
 		}
 		d.table([]string{"arm", "against", "metric", "mean diff", "90 % range", "P(better)", "ties"}, rows)
 	}
+	d.space(10)
+	r.effectsPage(d)
 	d.space(6)
 	d.para(textStyle(bodyFont, 9, mutedColor), fmt.Sprintf("msgmon %s; the runs are batch %s (runs.params holds each behaviour's slot and vector), the table in robust_results.", r.Version, r.StudyID), 0)
 	ch, err := r.ForestChart()

@@ -59,3 +59,49 @@ func (db *DB) WriteRobust(ctx context.Context, studyID string, rows []RobustRow)
 	}
 	return db.replaceRows(ctx, "robust results", "robust_results", "study_id", studyID, vals)
 }
+
+// robustSensitivityDDL: one row per study, arm, arm it is compared with,
+// metric and input of msgmon robust: how strongly the paired difference
+// follows an input that varies from slot to slot (a behaviour vector's
+// parameter or an assumption drawn from its range), as Spearman's rank
+// correlation over the slots (rho, its two-sided p-value, its rank among
+// the row's inputs by |rho|, and whether it holds at 5 % after Bonferroni
+// over the inputs). A self-contained CREATE, so an older file only gains
+// an empty table; a study analysed again replaces its rows.
+const robustSensitivityDDL = `CREATE TABLE IF NOT EXISTS robust_sensitivity (
+	study_id       VARCHAR NOT NULL,
+	against        VARCHAR NOT NULL,
+	arm            VARCHAR NOT NULL,
+	metric         VARCHAR NOT NULL,
+	input          VARCHAR NOT NULL,
+	rank           INTEGER NOT NULL,
+	rho            DOUBLE,
+	p_value        DOUBLE,
+	slots          INTEGER NOT NULL,
+	significant    BOOLEAN NOT NULL,
+	created_at     TIMESTAMP NOT NULL
+)`
+
+// SensitivityRow is one row of robust_sensitivity.
+type SensitivityRow struct {
+	StudyID, Against, Arm, Metric, Input string
+	Rank                                 int
+	Rho, P                               float64
+	Slots                                int
+	Significant                          bool
+}
+
+// WriteRobustSensitivity replaces the sensitivity rows of the study
+// studyID with rows, in one transaction.
+func (db *DB) WriteRobustSensitivity(ctx context.Context, studyID string, rows []SensitivityRow) error {
+	now := time.Now().UTC()
+	var vals [][]any
+	for _, r := range rows {
+		if r.StudyID != studyID {
+			return fmt.Errorf("store: robust sensitivity: a row of study %s among those of %s", r.StudyID, studyID)
+		}
+		vals = append(vals, []any{r.StudyID, r.Against, r.Arm, r.Metric, r.Input, r.Rank, finiteOrNull(r.Rho), finiteOrNull(r.P),
+			r.Slots, r.Significant, now})
+	}
+	return db.replaceRows(ctx, "robust sensitivity", "robust_sensitivity", "study_id", studyID, vals)
+}

@@ -631,6 +631,8 @@ func schemaSQL() []string {
 		calibrationDDL,
 		scorecardDDL,
 		robustDDL,
+		robustSensitivityDDL,
+		discoveryDDL,
 		plausibleDDL,
 		dailyUSDView(),
 		runTotals,
