@@ -69,6 +69,9 @@ type Robust struct {
 	// their ranges; each row's Effects rank them.
 	Inputs      []string
 	Assumptions int
+	// Discoveries are scenario discoveries on the study, each a page of
+	// the report.
+	Discoveries []*Discovery
 }
 
 // RobustRow is one arm's difference to the base on one metric over the
@@ -703,6 +706,11 @@ func (r *Robust) WritePDF(w io.Writer) error {
 	d.space(4)
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
 		d.para(textStyle(bodyFont, 10, inkColor), r.Sentence(row), 8)
+	}
+	for _, x := range r.Discoveries {
+		if err := x.page(d); err != nil {
+			return err
+		}
 	}
 	_, err = d.c.WriteTo(w)
 	return err
