@@ -141,10 +141,6 @@ func LoadCases(ctx context.Context, db *store.DB, batchID string, q Question) (*
 		return nil, fmt.Errorf("no robust study or sweep %s in the database (the latest: %s)", batchID, strings.Join(known, ", "))
 	}
 	c := &Cases{BatchID: batchID, Design: str(meta.Rows[0][0])}
-	var cols []store.SweepColumn
-	if err := json.Unmarshal([]byte(str(meta.Rows[0][1])), &cols); err != nil {
-		return nil, fmt.Errorf("batch %s: its parameters: %w", batchID, err)
-	}
 	arms, err := db.Query(ctx, fmt.Sprintf(`SELECT DISTINCT arm FROM runs WHERE batch_id = %s ORDER BY arm`, quote(batchID)))
 	if err != nil {
 		return nil, err
@@ -197,44 +193,21 @@ func LoadCases(ctx context.Context, db *store.DB, batchID string, q Question) (*
 		}
 		value[k][str(r[1])] = v
 	}
-	pts, err := db.Query(ctx, fmt.Sprintf(`SELECT point, CAST(params AS VARCHAR) FROM sweep_points WHERE sweep_id = %s ORDER BY point`, quote(batchID)))
+	in, err := LoadInputs(ctx, db, batchID)
 	if err != nil {
 		return nil, err
 	}
-	// Inputs: the batch's numeric columns, by key path.
-	var paths, names []string
-	for _, col := range cols {
-		if col.Type == "DOUBLE" || col.Type == "INTEGER" || col.Type == "BIGINT" {
-			if col.Column == "vector" {
-				continue // an id, not a quantity
-			}
-			paths, names = append(paths, col.Path), append(names, col.Column)
-		}
-	}
+	paths := in.Paths
 	var X [][]float64
 	skipped := 0
-	for _, r := range pts.Rows {
-		k := int(toInt(r[0]))
+	for k, x := range in.X {
 		v := value[k]
-		if v == nil {
+		if v == nil || x == nil {
 			skipped++
 			continue // not run yet
 		}
-		var params map[string]any
-		if err := json.Unmarshal([]byte(str(r[1])), &params); err != nil {
-			return nil, fmt.Errorf("batch %s point %d: %w", batchID, k, err)
-		}
-		x := make([]float64, len(names))
-		ok := true
-		for j, n := range names {
-			f, isNum := params[n].(float64)
-			if !isNum {
-				ok = false
-			}
-			x[j] = f
-		}
 		a, b := v[q.Arm], v[q.Than]
-		if !ok || a == nil || b == nil || math.IsNaN(a[0]) || math.IsNaN(b[0]) {
+		if a == nil || b == nil || math.IsNaN(a[0]) || math.IsNaN(b[0]) {
 			skipped++
 			continue
 		}
@@ -290,6 +263,60 @@ func LoadCases(ctx context.Context, db *store.DB, batchID string, q Question) (*
 		return nil, fmt.Errorf("batch %s varies no numeric input over its %d cases: nothing to discover", batchID, len(c.X))
 	}
 	return c, nil
+}
+
+// Inputs are what a batch varies: its numeric columns by key path, and
+// X[k] their values at point (slot) k, nil for a point without them.
+type Inputs struct {
+	Paths []string
+	X     [][]float64
+}
+
+// LoadInputs reads the inputs of batch batchID from its sweep_points.
+func LoadInputs(ctx context.Context, db *store.DB, batchID string) (*Inputs, error) {
+	meta, err := db.Query(ctx, fmt.Sprintf(`SELECT CAST(parameters AS VARCHAR), points FROM sweeps WHERE sweep_id = %s`, quote(batchID)))
+	if err != nil {
+		return nil, err
+	}
+	if len(meta.Rows) == 0 {
+		return nil, fmt.Errorf("no robust study or sweep %s in the database", batchID)
+	}
+	var cols []store.SweepColumn
+	if err := json.Unmarshal([]byte(str(meta.Rows[0][0])), &cols); err != nil {
+		return nil, fmt.Errorf("batch %s: its parameters: %w", batchID, err)
+	}
+	in := &Inputs{X: make([][]float64, int(toInt(meta.Rows[0][1])))}
+	var names []string
+	for _, col := range cols {
+		if (col.Type == "DOUBLE" || col.Type == "INTEGER" || col.Type == "BIGINT") && col.Column != "vector" { // vector: an id, not a quantity
+			in.Paths, names = append(in.Paths, col.Path), append(names, col.Column)
+		}
+	}
+	pts, err := db.Query(ctx, fmt.Sprintf(`SELECT point, CAST(params AS VARCHAR) FROM sweep_points WHERE sweep_id = %s ORDER BY point`, quote(batchID)))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range pts.Rows {
+		k := int(toInt(r[0]))
+		if k < 0 || k >= len(in.X) {
+			continue
+		}
+		var params map[string]any
+		if err := json.Unmarshal([]byte(str(r[1])), &params); err != nil {
+			return nil, fmt.Errorf("batch %s point %d: %w", batchID, k, err)
+		}
+		x := make([]float64, len(names))
+		ok := true
+		for j, n := range names {
+			f, isNum := params[n].(float64)
+			ok = ok && isNum
+			x[j] = f
+		}
+		if ok {
+			in.X[k] = x
+		}
+	}
+	return in, nil
 }
 
 // DiscoverOptions are PRIM's and CART's settings.
@@ -538,4 +565,59 @@ func (x *Discovery) sortedInputs(b discover.Box) []discover.Restriction {
 	rs := x.Data.Restrictions(b)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].QuasiP < rs[j].QuasiP })
 	return rs
+}
+
+// LoadRobustStudy analyses robust study id from the database alone, as
+// msgmon robust does after its runs: arms, base, slots and replicates
+// from its sweeps row (and robust_results for a study whose spec does not
+// name its base), the inputs from sweep_points, the figures from
+// run_totals.
+func LoadRobustStudy(ctx context.Context, db *store.DB, id string) (*Robust, error) {
+	t, err := db.Query(ctx, fmt.Sprintf(`SELECT design, spec, points, replicates FROM sweeps WHERE sweep_id = %s`, quote(id)))
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Rows) == 0 || str(t.Rows[0][0]) != "robust" {
+		return nil, fmt.Errorf("%s is not a robust study in the database", id)
+	}
+	var spec struct {
+		Scenario, Plausible, Base string
+		Arms                      []string
+		Assumptions               int
+	}
+	if err := json.Unmarshal([]byte(str(t.Rows[0][1])), &spec); err != nil {
+		return nil, fmt.Errorf("robust study %s: its spec: %w", id, err)
+	}
+	if spec.Base == "" {
+		seen, err := db.Query(ctx, fmt.Sprintf(`SELECT DISTINCT arm FROM robust_results WHERE study_id = %s`, quote(id)))
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range spec.Arms {
+			if !slices.ContainsFunc(seen.Rows, func(r []any) bool { return str(r[0]) == a }) {
+				spec.Base = a
+			}
+		}
+		if spec.Base == "" {
+			return nil, fmt.Errorf("robust study %s: its base is not recorded; run the same msgmon robust command first", id)
+		}
+	}
+	slots, reps := int(toInt(t.Rows[0][2])), int(toInt(t.Rows[0][3]))
+	d, err := LoadRobust(ctx, db, id, spec.Base, spec.Arms, slots, reps, RobustMetrics())
+	if err != nil {
+		return nil, err
+	}
+	in, err := LoadInputs(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(in.X, func(x []float64) bool { return x == nil }) {
+		d.Inputs, d.X, d.Assumptions = in.Paths, in.X, spec.Assumptions
+	}
+	r, err := AnalyseRobust(*d)
+	if err != nil {
+		return nil, err
+	}
+	r.StudyID, r.Scenario, r.Plausible = id, spec.Scenario, spec.Plausible
+	return r, nil
 }

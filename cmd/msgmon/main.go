@@ -149,7 +149,7 @@ DuckDB database for SQL.`,
 	root.AddCommand(
 		newRunCommand(), newCompareCommand(), newQueryCommand(), newExportCommand(),
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
-		newBenchCommand(), newScorecardCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(), newRobustCommand(),
+		newBenchCommand(), newScorecardCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(), newRobustCommand(), newDiscoverCommand(),
 	)
 	root.PersistentPreRunE = checkFlags
 	wrapArgs(root)
