@@ -29,6 +29,21 @@ const (
 	purposeBilling    // draws of billers (periodic fees), per business and day
 )
 
+// Purposes and seed changes of the studies built on runs (package
+// datasets/study), which derive scenario seeds rather than draws within a
+// run. Their values are fixed: every stored study's seeds come from them.
+const (
+	// PurposeRobustSlot keys the stream of a robust study's slot seeds:
+	// slot k's scenario seed is the first draw of
+	// NewStream(seed, PurposeRobustSlot, k, 0).
+	PurposeRobustSlot uint64 = 0x0b05_7a11
+	// FreshSeedXOR changes a scenario's seed to one it shares no random
+	// numbers with: optimize re-measures its best policy at seed ^
+	// FreshSeedXOR, to tell whether the policy keeps its constraints on
+	// seeds the search never saw.
+	FreshSeedXOR uint64 = 0x5eed5eed
+)
+
 const golden = 0x9e3779b97f4a7c15
 
 // Never is the waiting time of an event with zero probability.

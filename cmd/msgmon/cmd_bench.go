@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/sim"
 )
 
@@ -55,12 +56,12 @@ go tool pprof.`,
 			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
 			cfg.Business.SendPolicy = sendPolicy
 			if err := cfg.Validate(); err != nil {
-				return inputError{err}
+				return inputError{Err: err}
 			}
 			if msg := datasets.FewUsersPerBusiness(users, businesses); msg != "" {
 				return usageErr("--businesses %d: %s", businesses, msg)
 			}
-			if err := checkMemory("bench", &cfg); err != nil {
+			if err := study.CheckMemory("bench", &cfg); err != nil {
 				return err
 			}
 			var ms []sim.Model
@@ -73,7 +74,7 @@ go tool pprof.`,
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "population: %d users, %d businesses, %d days; models: %d; estimated peak memory of one run %.0f MiB\n",
-				users, businesses, days, len(ms), float64(peakMemory(&cfg))/(1<<20))
+				users, businesses, days, len(ms), float64(study.PeakMemory(&cfg))/(1<<20))
 			t0 := time.Now()
 			pop, err := sim.NewPopulationContext(cmd.Context(), &cfg, 1)
 			if err != nil {
@@ -88,7 +89,7 @@ go tool pprof.`,
 				// Into a temporary file next to it, renamed once complete.
 				f, err := os.CreateTemp(filepath.Dir(cpuProfile), "."+filepath.Base(cpuProfile)+".*")
 				if err != nil {
-					return inputError{fmt.Errorf("--cpuprofile: %w", err)}
+					return inputError{Err: fmt.Errorf("--cpuprofile: %w", err)}
 				}
 				if err := pprof.StartCPUProfile(f); err != nil {
 					f.Close()

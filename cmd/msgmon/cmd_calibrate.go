@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,8 +15,8 @@ import (
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/reports"
-	"github.com/msgmon/msgmon/sim/experiment/design"
 )
 
 type calibrateOptions struct {
@@ -152,30 +150,30 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		}
 		sw.AsCheck()
 	}
-	if err := o.abcOptions.check(sw, o.Force); err != nil {
+	if err := o.ABCOptions.Check(sw, o.Force); err != nil {
 		return err
 	}
-	ev, err := newEvaluator(ctx, &o.sweepOptions, sw, []store.SweepColumn{{Path: "target", Column: "target", Type: "VARCHAR"}})
+	ev, err := study.NewEvaluator(ctx, studyOptions(o.DB, o.Parallel, o.Workers, false, nil, stderr), sw, []store.SweepColumn{{Path: "target", Column: "target", Type: "VARCHAR"}})
 	if err != nil {
 		return err
 	}
-	defer ev.db.Close()
-	cal, err := calibrate(ctx, ev, sw, o.Check, stderr)
+	defer ev.DB.Close()
+	cal, err := study.Calibrate(ctx, ev, sw, o.Check)
 	if err != nil {
 		return err
 	}
-	cal.file = path
-	cal.print(stdout)
-	if err := ev.db.WriteCalibration(ctx, cal.rows()); err != nil {
+	cal.File = path
+	printCalibration(cal, stdout)
+	if err := ev.DB.WriteCalibration(ctx, cal.Rows()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nThe fit is stored in %s (table calibration_fits, sweep_id '%s').\n", o.DB, ev.id)
+	fmt.Fprintf(stdout, "\nThe fit is stored in %s (table calibration_fits, sweep_id '%s').\n", o.DB, ev.ID)
 	// Named by the calibration's id: the same study (and check) makes
 	// the same report from the same stored runs, so it is written over;
 	// another study or check gets its own.
-	pdf := filepath.Join(filepath.Dir(o.DB), "calibration-"+strings.TrimPrefix(ev.id, "sweep-")+".pdf")
+	pdf := filepath.Join(filepath.Dir(o.DB), "calibration-"+strings.TrimPrefix(ev.ID, "sweep-")+".pdf")
 	if !o.NoReport {
-		if err := cal.report(pdf, o.DB, true); err != nil {
+		if err := calibrationReport(cal, pdf, o.DB, true); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Report: %s\n", pdf)
@@ -184,8 +182,8 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 	// printed and stored, the report and plausible set are made, but no
 	// overlay is written without --force, and the command says so last.
 	var failed error
-	if out := cal.outside(); len(out) > 0 {
-		what := cal.describeOutside(out)
+	if out := cal.Outside(); len(out) > 0 {
+		what := cal.DescribeOutside(out)
 		switch {
 		case o.Check:
 			failed = outsideError{fmt.Errorf("calibrate --check: %s", what)}
@@ -197,7 +195,7 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		}
 	}
 	if o.Save != "" && failed == nil {
-		out, err := cal.overlay()
+		out, err := cal.Overlay()
 		if err != nil {
 			return err
 		}
@@ -207,23 +205,27 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 		fmt.Fprintf(stdout, "Overlay of the fitted values written to %s (msgmon compare SCENARIO --overlay %s)\n", o.Save, o.Save)
 	}
 	// The plausible set, once the fit is printed and stored.
-	if s := o.abcOptions.settings(); s != nil {
-		if err := cal.drawPlausible(s, stderr); err != nil {
+	if s := o.ABCOptions.Settings(); s != nil {
+		if err := cal.DrawPlausible(s, stderr); err != nil {
 			return err
 		}
-		cal.printPlausible(stdout)
-		if err := ev.db.WritePlausible(ctx, ev.id, cal.plausibleRows()); err != nil {
+		printPlausible(cal, stdout)
+		if err := ev.DB.WritePlausible(ctx, ev.ID, cal.PlausibleRows()); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "\nEvery vector ABC evaluated is stored in table plausible_vectors (sweep_id '%s'; the plausible set: final).\n", ev.id)
+		fmt.Fprintf(stdout, "\nEvery vector ABC evaluated is stored in table plausible_vectors (sweep_id '%s'; the plausible set: final).\n", ev.ID)
 		if o.SavePlausible != "" {
-			if err := cal.savePlausible(o.SavePlausible); err != nil {
+			csv, err := cal.PlausibleCSV(o.SavePlausible)
+			if err != nil {
+				return err
+			}
+			if err := reports.WriteBytes(o.SavePlausible, csv); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "Plausible set written to %s (msgmon robust SCENARIO --plausible %s)\n", o.SavePlausible, o.SavePlausible)
 		}
 		if !o.NoReport {
-			if err := cal.report(pdf, o.DB, true); err != nil {
+			if err := calibrationReport(cal, pdf, o.DB, true); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdout, "Report, with the plausible set: %s\n", pdf)
@@ -232,270 +234,18 @@ func runCalibrate(ctx context.Context, o *calibrateOptions, path string, stdout,
 	return failed
 }
 
-// calibration is a fit and what it found, target by target.
-type calibration struct {
-	sw      *datasets.Sweep
-	id      string
-	file    string
-	fit     *design.FitResult
-	doses   []float64 // the dose each target's runs delivered at the fit (NaN: no dose:)
-	elapsed time.Duration
-	check   bool         // measured at the scenario's values, no search
-	curve   [][2]float64 // dose, response at the fit over the curve's doses
-	abc     *design.ABCResult
-	abcSet  *design.ABCSettings
-	abcTime time.Duration
-	model   design.Model // the targets at a parameter vector, for ABC
-}
-
-// calibrate fits the sweep's parameters to its targets: weighted least
-// squares with weights 1/tolerance² (each residual in units of its
-// tolerance; 1 for a target without one), so that the cost is the sum of
-// squared standardised residuals and a parameter vector whose residuals
-// are all within ±1 fits every pattern.
-//
-// With check, there is no search: the targets are measured once at the
-// base scenario's own values of the parameters.
-func calibrate(ctx context.Context, ev *evaluator, sw *datasets.Sweep, check bool, stderr io.Writer) (*calibration, error) {
-	var extras [][]datasets.Override
-	var labels []string
-	var exprs [][]string
-	target := make([]float64, len(sw.Targets))
-	weights := make([]float64, len(sw.Targets))
-	ev.targetArms = make([]string, len(sw.Targets))
-	ev.horizons = make([]int, len(sw.Targets))
-	for i, t := range sw.Targets {
-		extras = append(extras, sw.TargetOverrides(i))
-		labels = append(labels, t.Name)
-		ex := []string{t.Output}
-		if t.Dose != "" {
-			ex = append(ex, t.Dose)
-		}
-		exprs = append(exprs, ex)
-		target[i] = t.Value
-		weights[i] = 1
-		if t.Tolerance > 0 {
-			weights[i] = 1 / (t.Tolerance * t.Tolerance)
-		}
-		ev.targetArms[i], ev.horizons[i] = t.Arm, t.Horizon
-	}
-	// A ratio target (a scorecard's direction) divides its output by the
-	// output of a second run on the same seeds, measured after the
-	// targets: against[i] is its index among the runs (-1: none).
-	against := make([]int, len(sw.Targets))
-	for i, t := range sw.Targets {
-		against[i] = -1
-		if !sw.TargetRatio(i) {
-			continue
-		}
-		against[i] = len(extras)
-		extras = append(extras, sw.AgainstOverrides(i))
-		labels = append(labels, t.Name+" (against)")
-		exprs = append(exprs, []string{t.Output})
-		ev.targetArms, ev.horizons = append(ev.targetArms, t.Arm), append(ev.horizons, t.Horizon)
-	}
-	t0 := time.Now()
-	doses := map[string][]float64{}
-	// Whether each target's output was a number at some point, over the
-	// evaluations; and the first error of the model.
-	number := make([]bool, len(sw.Targets))
-	evaluated := 0
-	var modelErr error
-	model := func(x []float64) ([]float64, error) {
-		ms, err := ev.measure(ctx, x, extras, labels, exprs)
-		if err != nil {
-			if modelErr == nil {
-				modelErr = err
-			}
-			return nil, err
-		}
-		evaluated++
-		y := make([]float64, len(sw.Targets))
-		d := make([]float64, len(sw.Targets))
-		for i := range sw.Targets {
-			m := ms[i]
-			y[i], d[i] = m.Mean[0], math.NaN()
-			if k := against[i]; k >= 0 {
-				y[i] /= ms[k].Mean[0]
-			}
-			if len(m.Mean) > 1 {
-				d[i] = m.Mean[1]
-			}
-			number[i] = number[i] || !(math.IsNaN(y[i]) || math.IsInf(y[i], 0))
-		}
-		doses[fmt.Sprint(x)] = d
-		if isTerminal(stderr) {
-			fmt.Fprintf(stderr, "\revaluation %d", ev.next/len(extras))
-		}
-		return y, nil
-	}
-	var fit *design.FitResult
-	var err error
-	if check {
-		fit, err = evaluateAt(sw, model, target, weights)
-	} else {
-		fit, err = search(sw, model, target, weights)
-	}
-	if isTerminal(stderr) {
-		fmt.Fprintln(stderr)
-	}
-	if modelErr == nil && evaluated > 0 {
-		for i, ok := range number {
-			if !ok {
-				// No fit can use it: the study's expression is wrong.
-				where := "at the point evaluated"
-				if evaluated > 1 {
-					where = fmt.Sprintf("at all %d points evaluated", evaluated)
-				}
-				return nil, usageErr("%s:%d: targets[%d].output: %q is not a number (NULL, NaN or infinite: a division by zero?) %s; change the expression, e.g. guard a denominator with greatest(x, 1)",
-					sw.File(), sw.TargetLine(i), i, sw.Targets[i].Output, where)
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	c := &calibration{sw: sw, id: ev.id, fit: fit, doses: doses[fmt.Sprint(fit.X)], elapsed: time.Since(t0), check: check}
-	if cv := sw.Curve; cv != nil {
-		// The dose–response at the fit, over the curve's doses: the
-		// curve's target repeated with each value.
-		tg := sw.Targets[cv.Target]
-		var ex [][]datasets.Override
-		var lb []string
-		var es [][]string
-		// The curve's arms and horizons for now, the targets' again after
-		// (model measures the targets).
-		arms, horizons := ev.targetArms, ev.horizons
-		defer func() { ev.targetArms, ev.horizons = arms, horizons }()
-		ev.targetArms, ev.horizons = nil, nil
-		for k, v := range cv.Values {
-			ex = append(ex, sw.CurveOverrides(k))
-			lb = append(lb, fmt.Sprintf("curve %s=%g", cv.Path, v))
-			es = append(es, []string{tg.Output, tg.Dose})
-			ev.targetArms, ev.horizons = append(ev.targetArms, tg.Arm), append(ev.horizons, tg.Horizon)
-		}
-		ms, err := ev.measure(ctx, fit.X, ex, lb, es)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			c.curve = append(c.curve, [2]float64{m.Mean[1], m.Mean[0]})
-		}
-		c.elapsed = time.Since(t0)
-	}
-	c.model = model // for the plausible set
-	return c, nil
-}
-
-// search is the calibration's search: a Latin hypercube over the box
-// (4 points per parameter, at least 6, at most a third of the budget) and
-// then Nelder–Mead from its best point with the rest of the budget. The
-// survey's cost has a long ridge (rate and shape trade off) and more than
-// one basin; from the middle of the box alone Nelder–Mead can stop on the
-// wrong side of it.
-func search(sw *datasets.Sweep, model design.Model, target, weights []float64) (*design.FitResult, error) {
-	box := sw.Box()
-	n0 := min(max(6, 4*len(box)), sw.Budget/3)
-	var x0 []float64
-	best := math.Inf(1)
-	if n0 > 0 {
-		starts, err := design.LatinHypercube(box, n0, sw.Seed)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range starts {
-			y, err := model(x)
-			if err != nil {
-				return nil, err
-			}
-			if c := weightedCost(y, target, weights); c < best {
-				best, x0 = c, x
-			}
-		}
-	}
-	fit, err := design.Fit(box, model, target, weights, x0, &design.FitSettings{MaxEvaluations: sw.Budget - n0, Tolerance: 1e-6})
-	if fit != nil {
-		fit.Evaluations += n0
-	}
-	return fit, err
-}
-
-// weightedCost is Σ w_i (y_i - t_i)², +Inf if an output is not a number.
-func weightedCost(y, target, weights []float64) float64 {
-	var c float64
-	for i := range y {
-		r := y[i] - target[i]
-		if math.IsNaN(r) || math.IsInf(r, 0) {
-			return math.Inf(1)
-		}
-		c += weights[i] * r * r
-	}
-	return c
-}
-
-// evaluateAt is the fit's result at the base scenario's values, without a
-// search: one evaluation.
-func evaluateAt(sw *datasets.Sweep, model design.Model, target, weights []float64) (*design.FitResult, error) {
-	x, err := sw.BaseValues()
-	if err != nil {
-		return nil, inputError{err}
-	}
-	y, err := model(x)
-	if err != nil {
-		return nil, err
-	}
-	fit := &design.FitResult{X: x, Outputs: y, Residuals: make([]float64, len(y)), Evaluations: 1, Converged: true}
-	var ss float64
-	for i := range y {
-		r := y[i] - target[i]
-		fit.Residuals[i] = r
-		fit.Cost += weights[i] * r * r
-		ss += r * r
-	}
-	fit.RMSE = math.Sqrt(ss / float64(len(y)))
-	return fit, nil
-}
-
-// inside reports whether target i's fitted value is within its tolerance.
-func (c *calibration) inside(i int) bool {
-	t := c.sw.Targets[i]
-	return t.Tolerance > 0 && math.Abs(c.fit.Outputs[i]-t.Value) <= t.Tolerance
-}
-
-// outside are the targets with a tolerance whose fitted (or, for a
-// check, measured) value is not within it: a value that is not a number
-// is outside. A target without a tolerance is never outside.
-func (c *calibration) outside() []int {
-	var out []int
-	for i, t := range c.sw.Targets {
-		if t.Tolerance > 0 && !c.inside(i) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// describeOutside says how many targets are outside their tolerance and,
-// for each, what the model gave against what was observed.
-func (c *calibration) describeOutside(out []int) string {
-	var parts []string
-	for _, i := range out {
-		t := c.sw.Targets[i]
-		parts = append(parts, fmt.Sprintf("%s (model %.4g, observed %.4g ± %.3g)", datasets.ClipQ(t.Name), c.fit.Outputs[i], t.Value, t.Tolerance))
-	}
-	return fmt.Sprintf("%d of %d targets outside their tolerance: %s", len(out), len(c.sw.Targets), strings.Join(parts, ", "))
-}
-
-func (c *calibration) print(w io.Writer) {
-	sw, fit := c.sw, c.fit
-	if c.check {
-		fmt.Fprintf(w, "Check %s (%s): the targets at the scenario's own values, in %s\n\n", sw.Name, c.id, c.elapsed.Round(time.Second))
+// printCalibration prints the fit (or check): the parameters, each
+// target against what was observed, and the sources.
+func printCalibration(c *study.Calibration, w io.Writer) {
+	sw, fit := c.Sweep, c.Fit
+	if c.Check {
+		fmt.Fprintf(w, "Check %s (%s): the targets at the scenario's own values, in %s\n\n", sw.Name, c.ID, c.Elapsed.Round(time.Second))
 	} else {
 		fmt.Fprintf(w, "Calibrate %s (%s): %d evaluations of %d targets in %s; converged: %v\n\n",
-			sw.Name, c.id, fit.Evaluations, len(sw.Targets), c.elapsed.Round(time.Second), fit.Converged)
+			sw.Name, c.ID, fit.Evaluations, len(sw.Targets), c.Elapsed.Round(time.Second), fit.Converged)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	if c.check {
+	if c.Check {
 		fmt.Fprintln(tw, "parameter\tvalue\trange\t")
 	} else {
 		fmt.Fprintln(tw, "parameter\tfitted\trange\t")
@@ -508,7 +258,7 @@ func (c *calibration) print(w io.Writer) {
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	model := "fitted"
-	if c.check {
+	if c.Check {
 		model = "model"
 	}
 	fmt.Fprintf(tw, "target\tarm\thorizon\tdose\tobserved\t%s\ttolerance\tinside\t\n", model)
@@ -518,17 +268,17 @@ func (c *calibration) print(w io.Writer) {
 		if t.Horizon > 0 {
 			h = fmt.Sprintf("%d d", t.Horizon)
 		}
-		if !math.IsNaN(c.doses[i]) {
-			dose = fmt.Sprintf("%.2f/wk", c.doses[i])
+		if !math.IsNaN(c.Doses[i]) {
+			dose = fmt.Sprintf("%.2f/wk", c.Doses[i])
 		}
 		if t.Tolerance > 0 {
 			tol, in = fmt.Sprintf("±%.3g", t.Tolerance), "no"
-			if c.inside(i) {
+			if c.Inside(i) {
 				in = "yes"
 				n++
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4g\t%.4g\t%s\t%s\t\n", t.Name, c.armOf(i), h, dose, t.Value, fit.Outputs[i], tol, in)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.4g\t%.4g\t%s\t%s\t\n", t.Name, c.ArmOf(i), h, dose, t.Value, fit.Outputs[i], tol, in)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%d of %d targets inside their tolerance; weighted cost %.3g (sum of (residual / tolerance)²), RMSE %.4f\n",
@@ -539,138 +289,39 @@ func (c *calibration) print(w io.Writer) {
 	}
 }
 
-func (c *calibration) armOf(i int) string {
-	if a := c.sw.Targets[i].Arm; a != "" {
-		return a
-	}
-	return c.sw.Arms[len(c.sw.Arms)-1]
-}
-
-// fitted are the fitted values as overrides, in the order of parameters.
-func (c *calibration) fitted() []datasets.Override {
-	var out []datasets.Override
-	for i, p := range c.sw.Parameters {
-		out = append(out, datasets.Override{Path: p.Path, Value: c.fit.X[i]})
-	}
-	return out
-}
-
-func (c *calibration) rows() []store.CalibrationRow {
-	params := map[string]float64{}
-	for i, p := range c.sw.Parameters {
-		params[p.Path] = c.fit.X[i]
-	}
-	pj, _ := json.Marshal(params)
-	var rows []store.CalibrationRow
-	for i, t := range c.sw.Targets {
-		tol, dv := math.NaN(), math.NaN()
-		if t.DoseValue != nil {
-			dv = *t.DoseValue
-		}
-		if t.Tolerance > 0 {
-			tol = t.Tolerance
-		}
-		rows = append(rows, store.CalibrationRow{SweepID: c.id, Name: c.sw.Name, Target: t.Name, Arm: c.armOf(i), Horizon: t.Horizon,
-			Output: t.Output, Observed: t.Value, Tolerance: tol, Fitted: c.fit.Outputs[i], Inside: c.inside(i),
-			Dose: c.doses[i], DoseValue: dv, Source: t.Source, Parameters: string(pj), Version: version()})
-	}
-	return rows
-}
-
-func fmtOverrides(os []datasets.Override) string {
-	var parts []string
-	for _, o := range os {
-		parts = append(parts, o.String())
-	}
-	return strings.Join(parts, ", ")
-}
-
-// report writes the calibration's PDF: the fit table and the dose–response
-// chart.
-func (c *calibration) report(path, db string, force bool) error {
-	r := &reports.CalibrationReport{Study: c.sw.Name, ID: c.id, Version: version(), DB: db, Curve: c.curve}
-	for i, p := range c.sw.Parameters {
-		b := c.sw.Box()[i]
-		r.Parameters = append(r.Parameters, [3]string{p.Path, fmt.Sprintf("%.4g", c.fit.X[i]), fmt.Sprintf("[%g, %g]", b.Lo, b.Hi)})
+// calibrationReport writes the calibration's PDF: the fit table and the
+// dose–response chart, and the plausible set once drawn.
+func calibrationReport(c *study.Calibration, path, db string, force bool) error {
+	r := &reports.CalibrationReport{Study: c.Sweep.Name, ID: c.ID, Version: version(), DB: db, Curve: c.Curve}
+	for i, p := range c.Sweep.Parameters {
+		b := c.Sweep.Box()[i]
+		r.Parameters = append(r.Parameters, [3]string{p.Path, fmt.Sprintf("%.4g", c.Fit.X[i]), fmt.Sprintf("[%g, %g]", b.Lo, b.Hi)})
 	}
 	n := 0
-	for i, row := range c.rows() {
+	for i, row := range c.Rows() {
 		t := reports.CalibrationTarget{Name: row.Target, Arm: row.Arm, Source: row.Source, Horizon: row.Horizon,
-			Observed: row.Observed, Tolerance: c.sw.Targets[i].Tolerance, Fitted: row.Fitted, Inside: row.Inside,
+			Observed: row.Observed, Tolerance: c.Sweep.Targets[i].Tolerance, Fitted: row.Fitted, Inside: row.Inside,
 			Dose: row.Dose, DoseValue: row.DoseValue}
 		if t.Inside {
 			n++
 		}
 		r.Targets = append(r.Targets, t)
 	}
-	how := fmt.Sprintf("after %d evaluations", c.fit.Evaluations)
-	if c.check {
+	how := fmt.Sprintf("after %d evaluations", c.Fit.Evaluations)
+	if c.Check {
 		how = "at the scenario's own values (a check, no search)"
 	}
-	if c.abc != nil {
-		ps := c.plausibleSet()
-		v := &reports.PlausibleView{Paths: ps.Paths, Start: c.fit.X,
+	if c.ABC != nil {
+		ps := c.PlausibleSet()
+		v := &reports.PlausibleView{Paths: ps.Paths, Start: c.Fit.X,
 			Summary: fmt.Sprintf("%d vectors drawn by ABC (population Monte Carlo, %d generations, %d evaluations), effective sample size %.1f; each meets every target within %g x its tolerance.",
-				len(ps.Vectors), len(c.abc.Epsilons), c.abc.Evaluations, c.abc.ESS(), c.abcSet.Epsilon)}
+				len(ps.Vectors), len(c.ABC.Epsilons), c.ABC.Evaluations, c.ABC.ESS(), c.ABCSettings.Epsilon)}
 		for _, x := range ps.Vectors {
 			v.X, v.Weights = append(v.X, x.Values), append(v.Weights, x.Weight)
 		}
 		r.Plausible = v
 	}
 	r.Summary = fmt.Sprintf("%s (%s): %d of %d targets inside their tolerance %s; weighted cost %.3g "+
-		"(the sum of squared residuals in units of each target's tolerance).", c.file, c.id, n, len(r.Targets), how, c.fit.Cost)
+		"(the sum of squared residuals in units of each target's tolerance).", c.File, c.ID, n, len(r.Targets), how, c.Fit.Cost)
 	return reports.SaveCalibration(r, path, force)
-}
-
-// overlay is the text of --save: the fitted keys only, each with its
-// range, and the study, version and fit in comments.
-func (c *calibration) overlay() ([]byte, error) {
-	var b strings.Builder
-	n := 0
-	for i := range c.sw.Targets {
-		if c.inside(i) {
-			n++
-		}
-	}
-	fmt.Fprintf(&b, "# msgmon overlay: the values msgmon calibrate fitted, and nothing else.\n")
-	fmt.Fprintf(&b, "# Study %s (sweep %s), msgmon %s, %s.\n", c.file, c.id, version(), time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(&b, "# Fit: %d of %d targets inside their tolerance; weighted cost %.3g.\n", n, len(c.sw.Targets), c.fit.Cost)
-	for i, t := range c.sw.Targets {
-		in := "outside"
-		if c.inside(i) {
-			in = "inside"
-		}
-		fmt.Fprintf(&b, "#   %s: observed %.4g ± %.3g, fitted %.4g (%s; %s)\n", t.Name, t.Value, t.Tolerance, c.fit.Outputs[i], in, t.Source)
-	}
-	fmt.Fprintf(&b, "# Apply it to any scenario or preset: msgmon compare SCENARIO --overlay FILE\n")
-	// Group the key paths by their first key, in the parameters' order.
-	var groups []string
-	keys := map[string][]int{}
-	for i, p := range c.sw.Parameters {
-		g, _, _ := strings.Cut(p.Path, ".")
-		if _, ok := keys[g]; !ok {
-			groups = append(groups, g)
-		}
-		keys[g] = append(keys[g], i)
-	}
-	for _, g := range groups {
-		for _, i := range keys[g] {
-			p := c.sw.Parameters[i]
-			bx := c.sw.Box()[i]
-			_, rest, nested := strings.Cut(p.Path, ".")
-			if !nested {
-				fmt.Fprintf(&b, "%s: %s  # fitted in [%g, %g]\n", p.Path, strconv.FormatFloat(c.fit.X[i], 'g', 6, 64), bx.Lo, bx.Hi)
-				continue
-			}
-			if i == keys[g][0] {
-				fmt.Fprintf(&b, "%s:\n", g)
-			}
-			fmt.Fprintf(&b, "  %s: %s  # fitted in [%g, %g]\n", rest, strconv.FormatFloat(c.fit.X[i], 'g', 6, 64), bx.Lo, bx.Hi)
-		}
-	}
-	// What it says must read back as an overlay.
-	if _, err := datasets.ParseOverlay("overlay", []byte(b.String())); err != nil {
-		return nil, err
-	}
-	return []byte(b.String()), nil
 }

@@ -72,7 +72,7 @@ With no file it runs the embedded default scenario.`,
 			if err != nil {
 				return err
 			}
-			if shard.shard != nil {
+			if shard.run != nil {
 				shard.shardDone(cmd.OutOrStdout(), o.DB)
 				return nil
 			}

@@ -75,7 +75,7 @@ func runMerge(ctx context.Context, o *mergeOptions, out string, shards []string,
 	}
 	var me *store.MergeError
 	if errors.As(err, &me) {
-		return inputError{err}
+		return inputError{Err: err}
 	}
 	if err != nil && rep != nil && rep.Committed {
 		// Stopped while the commit was under way: it completed.

@@ -93,7 +93,7 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 		}
 		nb, err := reports.ParseNotebook(f, src)
 		if err != nil {
-			return inputError{err}
+			return inputError{Err: err}
 		}
 		if !slices.ContainsFunc(nb.Cells, func(c *reports.Cell) bool { return c.Kind == reports.SQL }) {
 			// notebooks/*.md also matches notebooks/README.md: a file
@@ -148,7 +148,7 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 		if err != nil {
 			var ce *reports.CellError
 			if errors.As(err, &ce) {
-				return inputError{err}
+				return inputError{Err: err}
 			}
 			return err
 		}
@@ -156,7 +156,7 @@ func runNotebooks(ctx context.Context, o *notebookOptions, files []string, stdou
 		paths, err := nb.Save(out, meta, o.Force)
 		if err != nil {
 			if errors.Is(err, reports.ErrExists) {
-				return inputError{err}
+				return inputError{Err: err}
 			}
 			return err
 		}

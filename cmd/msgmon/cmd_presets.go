@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/study"
 )
 
 func newPresetsCommand() *cobra.Command {
@@ -70,10 +71,10 @@ func newValidateCommand() *cobra.Command {
 					names[i] = a.Name
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: ok (%d users, %d businesses, %d days, arms: %s; a run needs about %d MiB of memory)\n",
-					path, sc.Users, sc.Businesses, sc.Days, strings.Join(names, ", "), memoryNeed(&sc.Config)>>20)
+					path, sc.Users, sc.Businesses, sc.Days, strings.Join(names, ", "), study.PeakMemory(&sc.Config)>>20)
 			}
 			if bad > 0 {
-				return inputError{fmt.Errorf("%d of %d scenario files have problems", bad, len(args))}
+				return inputError{Err: fmt.Errorf("%d of %d scenario files have problems", bad, len(args))}
 			}
 			return nil
 		},

@@ -50,7 +50,7 @@ sweep_<name>_summary for each sweep.`,
 			// size prints in bounded memory.
 			err = db.QueryOneTo(cmd.Context(), args[0], cmd.OutOrStdout(), format)
 			if errors.Is(err, store.ErrSeveralStatements) {
-				return inputError{fmt.Errorf("query: the SQL holds several statements and query prints one result: %w", err)}
+				return inputError{Err: fmt.Errorf("query: the SQL holds several statements and query prints one result: %w", err)}
 			}
 			return sqlInput(err)
 		},

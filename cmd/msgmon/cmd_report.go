@@ -104,7 +104,7 @@ func runReport(ctx context.Context, o *reportOptions, out io.Writer) error {
 	if err != nil {
 		var se *reports.SelectionError
 		if errors.As(err, &se) {
-			return inputError{err}
+			return inputError{Err: err}
 		}
 		return err
 	}
@@ -122,7 +122,7 @@ func runReport(ctx context.Context, o *reportOptions, out io.Writer) error {
 	}
 	paths, err := rep.Save(pdf, o.PNG, o.Force)
 	if errors.Is(err, reports.ErrExists) {
-		return inputError{err}
+		return inputError{Err: err}
 	}
 	if err != nil {
 		return err

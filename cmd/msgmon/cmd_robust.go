@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -19,8 +15,8 @@ import (
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/reports"
-	"github.com/msgmon/msgmon/sim"
 )
 
 type robustOptions struct {
@@ -101,32 +97,6 @@ msgmon merge, run the same command on the merged database to analyse it.`,
 	return c
 }
 
-// robustPurpose keys the stream of the slots' seeds.
-const robustPurpose = 0x0b05_7a11
-
-// slotSeed is the scenario seed of slot k of a robust study whose
-// scenario has seed: the first draw of sim.NewStream(seed, robustPurpose,
-// k, 0), a counter-based generator, so it depends only on (seed, k).
-func slotSeed(seed uint64, k int) uint64 {
-	s := sim.NewStream(seed, robustPurpose, k, 0)
-	return s.Uint64()
-}
-
-// robustPlan is a robust study: its slots' scenarios and what they came
-// from.
-type robustPlan struct {
-	sc     *datasets.Scenario // the base, with flags
-	set    *datasets.PlausibleSet
-	draw   []int // vector index of each slot
-	slots  []*datasets.Scenario
-	arms   []string
-	base   string
-	id     string
-	name   string   // the study's name: robust-<scenario>
-	params []string // runs.params of each slot
-	cols   []string // view columns of the set's paths
-}
-
 func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, stderr io.Writer) error {
 	plan, err := planRobust(o, args)
 	if err != nil {
@@ -135,17 +105,17 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 	if err := checkPaths(robustReads(o, plan, args), robustWrites(o, plan)); err != nil {
 		return err
 	}
-	db, err := executeRobust(ctx, o, plan, args, stderr)
+	db, err := study.ExecuteRobust(ctx, studyOptions(o.DB, o.Parallel, o.Workers, o.Quiet, &o.Shard, stderr), plan)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if o.Shard.shard != nil {
+	if o.Shard.run != nil {
 		o.Shard.shardDone(stdout, o.DB)
 		fmt.Fprintf(stdout, "then analyse it: the same msgmon robust command with --db on the merged database (it runs nothing new)\n")
 		return nil
 	}
-	data, err := reports.LoadRobust(ctx, db, plan.id, plan.base, plan.arms, len(plan.slots), plan.sc.Robust.Replicates, reports.RobustMetrics())
+	data, err := reports.LoadRobust(ctx, db, plan.ID, plan.Baseline, plan.Arms, len(plan.Slots), plan.Scenario.Robust.Replicates, reports.RobustMetrics())
 	if err != nil {
 		return err
 	}
@@ -153,22 +123,22 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 	if err != nil {
 		return err
 	}
-	r.StudyID, r.Scenario, r.Plausible, r.Version = plan.id, plan.sc.Name, plan.set.File, version()
-	r.SetVectors, r.ESS = len(plan.set.Vectors), plan.set.ESS()
-	if err := db.WriteRobust(ctx, plan.id, r.StoreRows()); err != nil {
+	r.StudyID, r.Scenario, r.Plausible, r.Version = plan.ID, plan.Scenario.Name, plan.Set.File, version()
+	r.SetVectors, r.ESS = len(plan.Set.Vectors), plan.Set.ESS()
+	if err := db.WriteRobust(ctx, plan.ID, r.StoreRows()); err != nil {
 		return err
 	}
 	if err := r.WriteFormat(stdout, o.Format); err != nil {
 		return err
 	}
 	note := notes(o.Format, stdout, stderr)
-	runs := len(plan.slots) * len(plan.arms) * plan.sc.Robust.Replicates
+	runs := len(plan.Slots) * len(plan.Arms) * plan.Scenario.Robust.Replicates
 	fmt.Fprintf(note, "\n%d runs stored in %s (study %s); query them with: msgmon query --db %s \"SELECT * FROM %s\" (one row per run, with its slot and vector) or \"SELECT * FROM robust_results WHERE study_id = '%s'\"\n",
-		runs, o.DB, plan.id, o.DB, store.SweepView(plan.name), plan.id)
+		runs, o.DB, plan.ID, o.DB, store.SweepView(plan.Name), plan.ID)
 	if o.NoReport {
 		return nil
 	}
-	pdf := filepath.Join(filepath.Dir(o.DB), plan.id+".pdf") // robust-<scenario>-<hash>.pdf
+	pdf := filepath.Join(filepath.Dir(o.DB), plan.ID+".pdf") // robust-<scenario>-<hash>.pdf
 	if err := reports.SaveRobust(r, pdf, true); err != nil {
 		return err
 	}
@@ -210,12 +180,12 @@ func loadPlausible(value, relTo, from string) (*datasets.PlausibleSet, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, usageErr("%s %s: no such embedded plausible set (%s) or file %s", from, datasets.Clip(value), strings.Join(datasets.EmbeddedPlausibleNames(), ", "), datasets.Clip(path))
 	}
-	return nil, inputError{fmt.Errorf("%s %s: %w", from, datasets.Clip(value), clipPathError(err))}
+	return nil, inputError{Err: fmt.Errorf("%s %s: %w", from, datasets.Clip(value), clipPathError(err))}
 }
 
-var robustColumn = regexp.MustCompile(`[^A-Za-z0-9_]+`)
-
-func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
+// planRobust checks the command line's arms and baseline, loads the
+// plausible set and plans the study.
+func planRobust(o *robustOptions, args []string) (*study.RobustPlan, error) {
 	sc, err := o.load(args)
 	if err != nil {
 		return nil, err
@@ -265,90 +235,12 @@ func planRobust(o *robustOptions, args []string) (*robustPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The overrides before each vector: the overlay, then the flags that
-	// size the run.
-	var before []datasets.Override
-	if o.Overlay != "" {
-		ov, err := datasets.ReadOverlay(o.Overlay)
-		if err != nil {
-			return nil, err
-		}
-		before = append(before, ov.Overrides...)
-	}
-	before = append(before,
-		datasets.Override{Path: "users", Value: sc.Users},
-		datasets.Override{Path: "businesses", Value: sc.Businesses},
-		datasets.Override{Path: "days", Value: sc.Days},
-		datasets.Override{Path: "replicates", Value: sc.Robust.Replicates})
-	// Every vector must make a valid scenario, drawn or not: a set with
-	// one that does not is wrong for this scenario.
-	plan := &robustPlan{sc: sc, set: set, arms: arms, base: base, name: "robust-" + sc.Name}
-	if err := set.Check(name, data, before); err != nil {
-		return nil, err
-	}
-	plan.draw = set.Draw(sc.Robust.Vectors, sc.Seed)
-	// Column names in the view: the last key of each path, or the whole
-	// path when two end the same.
-	count := map[string]int{}
-	for _, p := range set.Paths {
-		count[p[strings.LastIndex(p, ".")+1:]]++
-	}
-	for _, p := range set.Paths {
-		c := p[strings.LastIndex(p, ".")+1:]
-		if count[c] > 1 || c == "vector" || c == "point" {
-			c = p
-		}
-		plan.cols = append(plan.cols, robustColumn.ReplaceAllString(c, "_"))
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "robust\x00%s\x00%s\x00", sc.Name, strings.Join(arms, "\x00"))
-	for k, i := range plan.draw {
-		s, err := set.ScenarioWith(name, data, before, i, nil)
-		if err != nil {
-			return nil, err
-		}
-		s.Seed = slotSeed(sc.Seed, k)
-		hash, err := s.Hash()
-		if err != nil {
-			return nil, err
-		}
-		plan.slots = append(plan.slots, s)
-		fmt.Fprintf(h, "%d\x00%d\x00%s\x00", k, set.Vectors[i].ID, hash)
-	}
-	plan.id = "robust-" + sc.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
-	for k, i := range plan.draw {
-		m := map[string]any{"sweep": plan.name, "sweep_id": plan.id, "point": k, "vector": set.Vectors[i].ID}
-		for j, c := range plan.cols {
-			m[c] = set.Vectors[i].Values[j]
-		}
-		b, _ := json.Marshal(m)
-		plan.params = append(plan.params, string(b))
-	}
-	return plan, nil
-}
-
-// executeRobust runs (or resumes) every slot of the plan into the
-// database, as a sweep whose points are the slots, and returns it open.
-func executeRobust(ctx context.Context, o *robustOptions, plan *robustPlan, args []string, stderr io.Writer) (*store.DB, error) {
-	sc := plan.sc
-	R := sc.Robust.Replicates
 	file := "preset " + o.Preset
 	if len(args) > 0 {
 		file = args[0]
 	} else if o.Preset == "" {
 		file = "preset default"
 	}
-	spec, _ := json.Marshal(map[string]any{"scenario": sc.Name, "file": file, "overlay": o.Overlay, "plausible": plan.set.File,
-		"vectors": len(plan.slots), "replicates": R, "arms": plan.arms, "seed": sc.Seed})
-	meta := store.SweepMeta{ID: plan.id, Name: plan.name, File: file, Design: "robust", Replicates: R, Spec: string(spec),
-		Columns: []store.SweepColumn{{Path: "vector", Column: "vector", Type: "INTEGER"}}, Points: plan.params}
-	for j, p := range plan.set.Paths {
-		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p, Column: plan.cols[j], Type: "DOUBLE"})
-	}
-	st := study{meta: meta, kind: "robust", scen: plan.slots, arms: plan.arms,
-		status: fmt.Sprintf("%s: %d behaviours x %d arms x %d replicates, %%d at a time", sc.Name, len(plan.slots), len(plan.arms), R)}
-	for k := range plan.slots {
-		st.index = append(st.index, k)
-	}
-	return executeStudy(ctx, studyFlags{DB: o.DB, Parallel: o.Parallel, Workers: o.Workers, Quiet: o.Quiet, Shard: &o.Shard}, st, stderr)
+	return study.PlanRobust(study.RobustOptions{Scenario: sc, Set: set, Arms: arms, Baseline: base,
+		Source: name, Data: data, Overlay: o.Overlay, File: file})
 }

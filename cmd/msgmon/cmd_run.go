@@ -11,13 +11,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/sim/experiment"
 )
 
@@ -89,85 +89,70 @@ func newBatchID() string {
 
 // runScenario runs the scenario's arms into the database.
 func runScenario(ctx context.Context, o *runOptions, sc *datasets.Scenario, progressOut io.Writer) (*runOutcome, error) {
-	if err := checkMemory(sc.Name, &sc.Config); err != nil {
+	if err := study.CheckMemory(sc.Name, &sc.Config); err != nil {
 		return nil, err
 	}
-	spec, err := sc.Spec()
+	parallel, workers := study.RunsAtOnce(o.Parallel, o.Workers, sc.Replicates, &sc.Config)
+	var only []string
+	if len(o.Arms) > 0 {
+		only = o.Arms
+	}
+	// The point's sink gets its database once the point is known to run.
+	pt, sink, err := study.PointRuns(sc, study.PointSetup{Batch: newBatchID(), Version: version(), Arms: only, Workers: workers})
 	if err != nil {
 		return nil, err
 	}
-	if len(o.Arms) > 0 {
-		var kept []experiment.Arm
-		for _, name := range o.Arms {
-			i := slices.IndexFunc(spec.Arms, func(a experiment.Arm) bool { return a.Name == name })
-			if i < 0 {
-				var names []string
-				for _, a := range spec.Arms {
-					names = append(names, a.Name)
-				}
+	var arms []string
+	for _, a := range pt.Spec.Arms {
+		arms = append(arms, a.Name)
+	}
+	if len(only) > 0 {
+		var names []string
+		for _, a := range sc.Arms() {
+			names = append(names, a.Name)
+		}
+		for _, name := range only {
+			if !slices.Contains(names, name) {
 				return nil, unknownArm(name, names)
 			}
-			kept = append(kept, spec.Arms[i])
 		}
-		spec.Arms = kept
 	}
-	if len(spec.Arms) == 0 {
+	if len(arms) == 0 {
 		return nil, usageErr("scenario %s enables no model: nothing to run", sc.Name)
-	}
-	parallel, workers := runsAtOnce(o.Parallel, o.Workers, spec.Replicates, &sc.Config)
-	spec.Workers = workers
-	hash, err := sc.Hash()
-	if err != nil {
-		return nil, err
-	}
-	js, err := sc.JSON()
-	if err != nil {
-		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
 		return nil, err
 	}
-	db, err := openStore(ctx, o.DB, progressOut)
+	db, err := study.OpenStore(ctx, o.DB, progressOut)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	sink := &store.Sink{DB: db, BatchID: newBatchID(), Scenario: sc.Name, ScenarioHash: hash,
-		ScenarioJSON: string(js), Version: version()}
-	if !o.Quiet && isTerminal(progressOut) {
-		bar := progressbar.NewOptions(100, progressbar.OptionSetWriter(progressOut),
-			progressbar.OptionSetDescription(fmt.Sprintf("%s: %d arms x %d replicates, %d at a time", sc.Name, len(spec.Arms), spec.Replicates, parallel)),
-			progressbar.OptionShowElapsedTimeOnFinish(), progressbar.OptionSetPredictTime(true),
-			progressbar.OptionClearOnFinish())
-		spec.Progress = func(done, total int) { _ = bar.Set(done * 100 / total) }
-		defer bar.Finish()
-	}
+	sink.DB = db
 	// Each replicate runs its arms in turn on its own population;
 	// replicates run side by side.
-	points := []experiment.Point{{Spec: spec, Hash: hash, Sink: sink}}
-	if o.shard != nil && o.shard.shard != nil {
+	points := []experiment.Point{pt}
+	if o.shard != nil && o.shard.run != nil {
 		// One shard of a study: a batch, run keys and seeds that come from
 		// the study, never from the machine.
-		var arms []string
-		for _, a := range spec.Arms {
-			arms = append(arms, a.Name)
-		}
-		sink.BatchID = studyID("compare", hash, arms)
+		sink.BatchID = study.StudyID("compare", pt.Hash, arms)
 		sink.KeyPrefix = sink.BatchID + "/"
-		st := store.Study{ID: sink.BatchID, Kind: "compare", Name: sc.Name, Hash: hash, Version: version()}
-		if err := o.shard.shardPoints(ctx, db, st, points, []string{sink.KeyPrefix}); err != nil {
+		st := store.Study{ID: sink.BatchID, Kind: "compare", Name: sc.Name, Hash: pt.Hash, Version: version()}
+		if err := o.shard.run.Points(ctx, db, st, points, []string{sink.KeyPrefix}); err != nil {
 			return nil, err
 		}
 	}
-	if err := experiment.RunPoints(ctx, points, parallel, spec.Progress); err != nil {
+	var bar io.Writer
+	if !o.Quiet && isTerminal(progressOut) {
+		bar = progressOut
+	}
+	progress, finish := study.Bar(bar, fmt.Sprintf("%s: %d arms x %d replicates, %d at a time", sc.Name, len(arms), pt.Spec.Replicates, parallel))
+	defer finish()
+	if err := experiment.RunPoints(ctx, points, parallel, progress); err != nil {
 		return nil, err
 	}
 	slices.Sort(sink.RunIDs) // in the order they were stored, which parallel replicates change
-	out := &runOutcome{batchID: sink.BatchID, runIDs: sink.RunIDs}
-	for _, a := range spec.Arms {
-		out.arms = append(out.arms, a.Name)
-	}
-	return out, nil
+	return &runOutcome{batchID: sink.BatchID, runIDs: sink.RunIDs, arms: arms}, nil
 }
 
 func isTerminal(w io.Writer) bool {

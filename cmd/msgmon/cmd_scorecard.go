@@ -18,6 +18,7 @@ import (
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/models"
 	"github.com/msgmon/msgmon/reports"
 )
@@ -183,38 +184,38 @@ func runScorecard(ctx context.Context, o *scorecardOptions, stdout, stderr io.Wr
 			}
 			sw.ApplyOverlay(ov)
 		}
-		ev, err := newEvaluator(ctx, &o.sweepOptions, sw, []store.SweepColumn{{Path: "target", Column: "target", Type: "VARCHAR"}})
+		ev, err := study.NewEvaluator(ctx, studyOptions(o.DB, o.Parallel, o.Workers, false, nil, stderr), sw, []store.SweepColumn{{Path: "target", Column: "target", Type: "VARCHAR"}})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "scorecard: %s: %d runs of %d arms (sweep %s)\n", sc, len(sw.Targets)*facts.Replicates, len(sw.Targets), ev.id)
+		fmt.Fprintf(stderr, "scorecard: %s: %d runs of %d arms (sweep %s)\n", sc, len(sw.Targets)*facts.Replicates, len(sw.Targets), ev.ID)
 		var extras [][]datasets.Override
 		var labels []string
 		var exprs [][]string
-		ev.targetArms = make([]string, len(sw.Targets))
-		ev.horizons = make([]int, len(sw.Targets))
-		ev.reps = true
+		ev.TargetArms = make([]string, len(sw.Targets))
+		ev.Horizons = make([]int, len(sw.Targets))
+		ev.Reps = true
 		for i, t := range sw.Targets {
 			extras = append(extras, sw.TargetOverrides(i))
 			labels = append(labels, t.Name)
 			exprs = append(exprs, []string{t.Output})
-			ev.targetArms[i], ev.horizons[i] = t.Arm, t.Horizon
+			ev.TargetArms[i], ev.Horizons[i] = t.Arm, t.Horizon
 		}
 		own := map[int][]float64{}
-		got, err := ev.measure(ctx, nil, extras, labels, exprs)
+		got, err := ev.Measure(ctx, nil, extras, labels, exprs)
 		if err != nil {
-			ev.db.Close()
+			ev.DB.Close()
 			return err
 		}
 		for _, m := range ms {
 			if ft := &facts.Facts[m.Fact]; ft.ByMarket && !m.Against {
-				t, err := ev.db.QueryReadOnly(ctx, fmt.Sprintf(`SELECT market, avg(n_users)::DOUBLE AS users,
+				t, err := ev.DB.QueryReadOnly(ctx, fmt.Sprintf(`SELECT market, avg(n_users)::DOUBLE AS users,
 	sum(message_charges) / nullif(sum(sum(message_charges)) OVER (), 0) AS share,
 	avg(message_charges_per_user_year) AS per_user_year, avg(messages_per_user_week) AS per_user_week
 FROM market_summary WHERE batch_id = '%s' AND run_id IN (SELECT run_id FROM runs WHERE params->>'target' = '%s')
-GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.id, strings.ReplaceAll(ft.ID, "'", "''")))
+GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.ID, strings.ReplaceAll(ft.ID, "'", "''")))
 				if err != nil {
-					ev.db.Close()
+					ev.DB.Close()
 					return err
 				}
 				for _, row := range t.Rows {
@@ -230,7 +231,7 @@ GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.id, strings.ReplaceA
 				}
 			}
 		}
-		ev.db.Close()
+		ev.DB.Close()
 		// The fact's own run, then (for a ratio) the run it is divided by.
 		for j, m := range ms {
 			r := &results[m.Fact]
@@ -239,7 +240,7 @@ GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.id, strings.ReplaceA
 			if n > 1 {
 				se = sd / math.Sqrt(float64(n))
 			}
-			r.sweepID = ev.id
+			r.sweepID = ev.ID
 			if !m.Against {
 				r.model, r.se, r.n, r.measure = mean, se, n, "value"
 				own[m.Fact] = got[j].Reps[0]
@@ -281,7 +282,7 @@ GROUP BY market ORDER BY share DESC NULLS LAST, market`, ev.id, strings.ReplaceA
 	}
 	id := scorecardID(facts, o.Scale, o.Overlay)
 	printScorecard(stdout, results, facts, o.Scale)
-	if db, err = openStore(ctx, o.DB, stderr); err != nil {
+	if db, err = study.OpenStore(ctx, o.DB, stderr); err != nil {
 		return err
 	}
 	defer db.Close()
@@ -338,7 +339,7 @@ func inputErrorOf(err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	return inputError{err}
+	return inputError{Err: err}
 }
 
 // scorecardID names a scorecard by what decides its figures: the facts

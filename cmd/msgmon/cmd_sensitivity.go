@@ -118,7 +118,7 @@ func runSensitivity(ctx context.Context, o *sensitivityOptions, path string, std
 		return err
 	}
 	defer db.Close()
-	if o.Shard.shard != nil {
+	if o.Shard.run != nil {
 		// The analysis needs every point: it runs on the merged database.
 		o.Shard.shardDone(stdout, o.DB)
 		return nil
@@ -233,7 +233,7 @@ func pointMeans(ctx context.Context, db *store.DB, view, arm, out string, n int)
 // inputOrError marks a refusal to overwrite as the user's to fix.
 func inputOrError(err error) error {
 	if errors.Is(err, reports.ErrExists) {
-		return inputError{err}
+		return inputError{Err: err}
 	}
 	return err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/reports"
 )
 
@@ -93,17 +94,17 @@ func loadSweep(path string) (*sweepPlan, error) {
 		if errors.As(err, &se) {
 			return nil, err
 		}
-		return nil, inputError{err}
+		return nil, inputError{Err: err}
 	}
 	pts, err := sw.PointsOf()
 	if err != nil {
-		return nil, inputError{err}
+		return nil, inputError{Err: err}
 	}
 	plan := &sweepPlan{sweep: sw, points: pts}
 	for _, pt := range pts {
 		s, err := sw.Scenario(pt)
 		if err != nil {
-			return nil, inputError{err}
+			return nil, inputError{Err: err}
 		}
 		plan.scen = append(plan.scen, s)
 	}
@@ -131,7 +132,7 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		fmt.Fprintf(stdout, "sweep %s (%s): %d points, %d runs, design %s\n", sw.Name, id, len(plan.points), runs, sw.Design)
 		need := int64(0)
 		for _, s := range plan.scen {
-			need = max(need, memoryNeed(&s.Config))
+			need = max(need, study.PeakMemory(&s.Config))
 		}
 		fmt.Fprintf(stdout, "a run needs up to about %d MiB of memory (a shard task: that times the runs it makes at a time)\n\n", need>>20)
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -150,7 +151,7 @@ func runSweep(ctx context.Context, o *sweepOptions, path string, stdout, stderr 
 		return err
 	}
 	defer db.Close()
-	if o.Shard.shard != nil {
+	if o.Shard.run != nil {
 		o.Shard.shardDone(stdout, o.DB)
 		return nil
 	}
@@ -192,11 +193,11 @@ func executeSweep(ctx context.Context, o *sweepOptions, plan *sweepPlan, path st
 		}
 		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p.Path, Column: sw.Columns()[i], Type: typ})
 	}
-	st := study{meta: meta, kind: "sweep", scen: plan.scen,
-		status: fmt.Sprintf("%s: %d points, %d runs, %%d at a time", sw.Name, len(plan.points), runs)}
+	st := study.Study{Meta: meta, Kind: "sweep", Scenarios: plan.scen,
+		Status: fmt.Sprintf("%s: %d points, %d runs, %%d at a time", sw.Name, len(plan.points), runs)}
 	for _, pt := range plan.points {
-		st.meta.Points = append(st.meta.Points, sw.PointParams(id, pt))
-		st.index = append(st.index, pt.Index)
+		st.Meta.Points = append(st.Meta.Points, sw.PointParams(id, pt))
+		st.Index = append(st.Index, pt.Index)
 	}
-	return executeStudy(ctx, studyFlags{DB: o.DB, Parallel: o.Parallel, Workers: o.Workers, Quiet: o.Quiet, Shard: &o.Shard}, st, stderr)
+	return study.Execute(ctx, studyOptions(o.DB, o.Parallel, o.Workers, o.Quiet, &o.Shard, stderr), st)
 }

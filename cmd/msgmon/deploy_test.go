@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/sim/experiment"
 )
 
@@ -80,13 +81,13 @@ func TestKubernetesManifests(t *testing.T) {
 		return ""
 	}
 
-	study := read("study-job.yaml")
-	n := study.Spec.Completions
-	if study.Spec.CompletionMode != "Indexed" || n < 1 || study.Spec.Parallelism < 1 || study.Spec.Parallelism > n {
+	studyJob := read("study-job.yaml")
+	n := studyJob.Spec.Completions
+	if studyJob.Spec.CompletionMode != "Indexed" || n < 1 || studyJob.Spec.Parallelism < 1 || studyJob.Spec.Parallelism > n {
 		t.Errorf("study job: completionMode %q, completions %d, parallelism %d; want Indexed, parallelism 1..completions",
-			study.Spec.CompletionMode, n, study.Spec.Parallelism)
+			studyJob.Spec.CompletionMode, n, studyJob.Spec.Parallelism)
 	}
-	args := study.Spec.Template.Spec.Containers[0].Args
+	args := studyJob.Spec.Template.Spec.Containers[0].Args
 	cmd, rest, err := newRootCommand().Find(args)
 	if err != nil || !slices.Contains([]string{"compare", "sweep", "sensitivity"}, cmd.Name()) {
 		t.Fatalf("study job runs msgmon %v: %v; want compare, sweep or sensitivity", args, err)
@@ -102,7 +103,7 @@ func TestKubernetesManifests(t *testing.T) {
 	// Pod k gets JOB_COMPLETION_INDEX=k and writes shard k+1 of n.
 	var want []string
 	for k := 0; k < n; k++ {
-		sh, _, err := shardFromEnv(func(v string) string {
+		sh, _, err := study.ShardFromEnv(func(v string) string {
 			if v == "JOB_COMPLETION_INDEX" {
 				return strconv.Itoa(k)
 			}
@@ -112,7 +113,7 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("index %d: shard %v, %v", k, sh, err)
 			continue
 		}
-		want = append(want, shardPath(db, *sh))
+		want = append(want, study.ShardPath(db, *sh))
 	}
 
 	merge := read("merge-job.yaml")
@@ -133,7 +134,7 @@ func TestKubernetesManifests(t *testing.T) {
 	if m[1] != db {
 		t.Errorf("merge job writes %s, want %s (the study's --db)", m[1], db)
 	}
-	if a, b := claim(study, filepath.Dir(db)), claim(merge, filepath.Dir(db)); a == "" || a != b {
+	if a, b := claim(studyJob, filepath.Dir(db)), claim(merge, filepath.Dir(db)); a == "" || a != b {
 		t.Errorf("%s is claim %q in the study job and %q in the merge job; want one shared volume", filepath.Dir(db), a, b)
 	}
 	recipe, err := os.ReadFile(filepath.Join("deploy", "k8s", "Containerfile"))

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/reports"
 )
 
@@ -295,7 +296,7 @@ func TestTooLargeRefused(t *testing.T) {
 	if err := os.WriteFile(scen, []byte(huge), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if availableMemory() > 200<<30 {
+	if study.AvailableMemory() > 200<<30 {
 		t.Skip("this machine has room for 50 million users")
 	}
 	_, _, err := msgmon(t, context.Background(), "run", scen, "--db", filepath.Join(dir, "r.duckdb"))

@@ -21,6 +21,7 @@ import (
 
 	"github.com/msgmon/msgmon/datasets"
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	_ "github.com/msgmon/msgmon/models" // registers the monetization models
 	"github.com/msgmon/msgmon/reports"
 )
@@ -37,12 +38,11 @@ const (
 	exitTerminated  = 143 // SIGTERM
 )
 
-// inputError marks errors the user fixes by changing the input.
-type inputError struct{ error }
+// inputError marks errors the user fixes by changing the input; the
+// study runner's are the same type.
+type inputError = study.InputError
 
-func (e inputError) Unwrap() error { return e.error }
-
-func usageErr(format string, args ...any) error { return inputError{fmt.Errorf(format, args...)} }
+func usageErr(format string, args ...any) error { return study.InputErrorf(format, args...) }
 
 // clipPathError is err with the file name of the *fs.PathError in it
 // clipped (datasets.Clip), as every value a message echoes is: a name of
@@ -251,9 +251,9 @@ func sqlInput(err error) error {
 	}
 	if s := err.Error(); strings.Contains(s, "Extension Autoloading Error") || strings.Contains(s, "Missing Extension Error") {
 		// CREATE SECRET, a URL, a format DuckDB loads on demand.
-		return inputError{fmt.Errorf("%w; msgmon runs SQL without DuckDB extensions (none is installed or loaded), so this statement cannot run here: use the DuckDB CLI on the database file for it", err)}
+		return inputError{Err: fmt.Errorf("%w; msgmon runs SQL without DuckDB extensions (none is installed or loaded), so this statement cannot run here: use the DuckDB CLI on the database file for it", err)}
 	}
-	return inputError{err}
+	return inputError{Err: err}
 }
 
 // wrapArgs makes the argument checks of c and its subcommands return
@@ -316,14 +316,4 @@ func openSealed(ctx context.Context, verb, path string) (*store.DB, error) {
 		return nil, usageErr("%s: no results database at %s; run msgmon compare first or pass --db", verb, path)
 	}
 	return store.OpenSealed(ctx, path)
-}
-
-// openStore opens the results database for writing and tells the user on
-// w what Open had to repair.
-func openStore(ctx context.Context, path string, w io.Writer) (*store.DB, error) {
-	db, err := store.Open(ctx, path)
-	if err == nil && db.Notice != "" {
-		fmt.Fprintln(w, "msgmon: note:", db.Notice)
-	}
-	return db, err
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/study"
 )
 
 // The memory estimate that refuses runs too large for the machine is
@@ -39,7 +40,7 @@ models:
 		if err != nil {
 			t.Fatal(err)
 		}
-		est := float64(peakMemory(&spec.Config))
+		est := float64(study.PeakMemory(&spec.Config))
 		cmd := exec.Command(bin, "run", scen, "--db", filepath.Join(dir, name+".duckdb"), "-q")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("%s: %v\n%s", name, err, out)

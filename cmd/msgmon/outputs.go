@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/msgmon/msgmon/datasets"
+	"github.com/msgmon/msgmon/datasets/study"
 )
 
 // The paths a command reads and writes, checked before it does any work:
@@ -261,20 +262,20 @@ func studyReads(sw *datasets.Sweep) []pathArg {
 
 // robustReads are the files msgmon robust reads: the scenario, the
 // overlay and a plausible set read from a file.
-func robustReads(o *robustOptions, plan *robustPlan, args []string) []pathArg {
+func robustReads(o *robustOptions, plan *study.RobustPlan, args []string) []pathArg {
 	r := o.reads(args)
-	if st, err := os.Stat(plan.set.File); err == nil && !st.IsDir() {
-		r = append(r, fileArg("the plausible set", plan.set.File))
+	if st, err := os.Stat(plan.Set.File); err == nil && !st.IsDir() {
+		r = append(r, fileArg("the plausible set", plan.Set.File))
 	}
 	return r
 }
 
 // robustWrites are the database and, unless --no-report or a shard, the
 // report next to it.
-func robustWrites(o *robustOptions, plan *robustPlan) []pathArg {
+func robustWrites(o *robustOptions, plan *study.RobustPlan) []pathArg {
 	w := dbArgs(o.DB)
-	if !o.NoReport && o.Shard.shard == nil {
-		w = append(w, fileArg("the robust report", filepath.Join(filepath.Dir(o.DB), plan.id+".pdf")))
+	if !o.NoReport && o.Shard.run == nil {
+		w = append(w, fileArg("the robust report", filepath.Join(filepath.Dir(o.DB), plan.ID+".pdf")))
 	}
 	return w
 }

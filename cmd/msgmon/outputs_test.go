@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/sim/experiment"
 )
 
@@ -74,7 +75,7 @@ func readBytes(t *testing.T, path string) []byte {
 func TestOutputsNeverNameInputs(t *testing.T) {
 	dir := t.TempDir()
 	db := tinyResults(t, dir)
-	study := writeFile(t, dir, "cal.yaml", tinyCalibration("default"))
+	calFile := writeFile(t, dir, "cal.yaml", tinyCalibration("default"))
 	base := writeFile(t, dir, "base.yaml", smallScenario)
 	onBase := writeFile(t, dir, "onbase.yaml", tinyCalibration("base.yaml"))
 	nbDir := filepath.Join(dir, "nb")
@@ -108,7 +109,7 @@ func TestOutputsNeverNameInputs(t *testing.T) {
 		"--replicates", "1", "--db", shard, "-q", "--shard", "1/1"); err != nil {
 		t.Fatal(err)
 	}
-	shard = shardPath(shard, experiment.Shard{Index: 1, Count: 1})
+	shard = study.ShardPath(shard, experiment.Shard{Index: 1, Count: 1})
 	shardLink := filepath.Join(dir, "merged.duckdb")
 	if err := os.Symlink(shard, shardLink); err != nil {
 		t.Fatal(err)
@@ -122,16 +123,16 @@ func TestOutputsNeverNameInputs(t *testing.T) {
 		keep   []string // files that must not change
 		absent []string // files that must not be made
 	}{
-		{append([]string{"calibrate", study, "--db", fresh, "--no-report", "--save-plausible", fresh}, abcFlags...),
+		{append([]string{"calibrate", calFile, "--db", fresh, "--no-report", "--save-plausible", fresh}, abcFlags...),
 			[]string{"--save-plausible " + fresh, "--db"}, nil, []string{fresh}},
-		{[]string{"calibrate", study, "--db", db, "--no-report", "--save", db, "--force"},
+		{[]string{"calibrate", calFile, "--db", db, "--no-report", "--save", db, "--force"},
 			[]string{"--save " + db, "--db"}, []string{db}, nil},
-		{append([]string{"calibrate", study, "--db", fresh, "--no-report", "--save", both, "--save-plausible", both}, abcFlags...),
+		{append([]string{"calibrate", calFile, "--db", fresh, "--no-report", "--save", both, "--save-plausible", both}, abcFlags...),
 			[]string{"--save-plausible " + both, "--save " + both}, nil, []string{fresh, both}},
-		{[]string{"calibrate", study, "--db", db, "--no-report", "--save", db + ".wal", "--force"},
+		{[]string{"calibrate", calFile, "--db", db, "--no-report", "--save", db + ".wal", "--force"},
 			[]string{"--save", "write-ahead log"}, []string{db}, []string{db + ".wal"}},
-		{[]string{"calibrate", study, "--db", fresh, "--no-report", "--save", dir + "/./" + filepath.Base(study), "--force"},
-			[]string{"--save", "study", "cal.yaml"}, []string{study}, []string{fresh}},
+		{[]string{"calibrate", calFile, "--db", fresh, "--no-report", "--save", dir + "/./" + filepath.Base(calFile), "--force"},
+			[]string{"--save", "study", "cal.yaml"}, []string{calFile}, []string{fresh}},
 		{[]string{"calibrate", onBase, "--db", fresh, "--no-report", "--save", base, "--force"},
 			[]string{"--save", "base scenario", "base.yaml"}, []string{base}, []string{fresh}},
 		{[]string{"report", "--db", db, "--out", db, "--force"}, []string{"--out " + db, "--db"}, []string{db}, nil},

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/sim/experiment"
 )
 
@@ -76,7 +77,7 @@ func shardCompare(t *testing.T, scen, dir, name string, n int) string {
 		if _, _, err := msgmon(t, context.Background(), "compare", scen, "--db", db, "-q", "--shard", fmt.Sprintf("%d/%d", i, n)); err != nil {
 			t.Fatalf("shard %d/%d: %v", i, n, err)
 		}
-		shards = append(shards, shardPath(db, experiment.Shard{Index: i, Count: n}))
+		shards = append(shards, study.ShardPath(db, experiment.Shard{Index: i, Count: n}))
 	}
 	if _, _, err := msgmon(t, context.Background(), append([]string{"merge", db}, shards...)...); err != nil {
 		t.Fatalf("merge of %d shards: %v", n, err)
@@ -150,7 +151,7 @@ parameters:
 		if _, _, err := msgmon(t, context.Background(), "sweep", sweep, "--db", db, "-q", "--shard", fmt.Sprintf("%d/3", i)); err != nil {
 			t.Fatal(err)
 		}
-		shards = append(shards, shardPath(db, experiment.Shard{Index: i, Count: 3}))
+		shards = append(shards, study.ShardPath(db, experiment.Shard{Index: i, Count: 3}))
 	}
 	if _, _, err := msgmon(t, context.Background(), append([]string{"merge", db}, shards...)...); err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func TestMergeRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		sh, _ := experiment.ParseShard(shard)
-		return shardPath(db, sh)
+		return study.ShardPath(db, sh)
 	}
 	a := filepath.Join(dir, "a.duckdb")
 	a1, a2 := run(scen, a, "1/2"), run(scen, a, "2/2")
@@ -311,47 +312,5 @@ func TestBadShard(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("refused shards wrote files: %v", entries)
-	}
-}
-
-// The batch engines' environments give the shard: a Slurm array counted
-// from 0 or 1 or with a step, a Kubernetes Indexed Job with its count.
-func TestShardFromEnv(t *testing.T) {
-	for _, c := range []struct {
-		env   map[string]string
-		count int
-		want  string // the shard, or a piece of the error
-	}{
-		{map[string]string{}, 0, ""},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3", "SLURM_ARRAY_TASK_COUNT": "4"}, 0, "1/4"},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "4"}, 0, "4/4"},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "7", "SLURM_ARRAY_TASK_STEP": "2"}, 0, "3/4"},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "7", "SLURM_ARRAY_TASK_STEP": "2"}, 0, "not one of its tasks"},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "2"}, 0, "without SLURM_ARRAY_TASK_MIN"},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_MIN": "0"}, 0, "not a whole number"},
-		{map[string]string{"JOB_COMPLETION_INDEX": "0"}, 5, "1/5"},
-		{map[string]string{"JOB_COMPLETION_INDEX": "4", "MSGMON_SHARD_COUNT": "5"}, 0, "5/5"},
-		{map[string]string{"JOB_COMPLETION_INDEX": "5", "MSGMON_SHARD_COUNT": "5"}, 0, "the index I must be between 1 and 5"},
-		{map[string]string{"JOB_COMPLETION_INDEX": "1"}, 0, "pass --shard-count N or set MSGMON_SHARD_COUNT"},
-		{map[string]string{}, 3, "only for a Kubernetes Indexed Job"},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "9223372036854775807"}, 0, "not one of its tasks (the count N must be at most 100000"},
-		{map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "-9223372036854775807", "SLURM_ARRAY_TASK_MAX": "9223372036854775807"}, 0, "not one of its tasks"},
-		{map[string]string{"JOB_COMPLETION_INDEX": "0", "MSGMON_SHARD_COUNT": "99999999999"}, 0, "at most 100000"},
-		{map[string]string{"JOB_COMPLETION_INDEX": "0"}, 100001, "at most 100000"},
-	} {
-		sh, _, err := shardFromEnv(func(k string) string { return c.env[k] }, c.count)
-		got := ""
-		switch {
-		case err != nil:
-			got = err.Error()
-			if exitCode(err, nil) != exitInput {
-				t.Errorf("%v: exit code %d, want %d", c.env, exitCode(err, nil), exitInput)
-			}
-		case sh != nil:
-			got = sh.String()
-		}
-		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
-			t.Errorf("%v count %d: got %q, want %q", c.env, c.count, got, c.want)
-		}
 	}
 }

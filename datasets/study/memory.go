@@ -1,4 +1,4 @@
-package main
+package study
 
 import (
 	"bufio"
@@ -10,9 +10,9 @@ import (
 	"github.com/msgmon/msgmon/sim"
 )
 
-// availableMemory returns the bytes the kernel says can be allocated
+// AvailableMemory returns the bytes the kernel says can be allocated
 // without swapping (MemAvailable), or 0 when it cannot tell.
-func availableMemory() int64 {
+func AvailableMemory() int64 {
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return 0
@@ -31,9 +31,6 @@ func availableMemory() int64 {
 	return 0
 }
 
-// memoryNeed is what a run of cfg needs: peakMemory.
-func memoryNeed(cfg *sim.Config) int64 { return peakMemory(cfg) }
-
 // Peak memory of a process running one run at a time and storing it:
 // peakBase for the process and DuckDB; per user, peakPerUserFactor times
 // the population and run state sim.MemoryEstimate counts for users (the
@@ -48,7 +45,7 @@ func memoryNeed(cfg *sim.Config) int64 { return peakMemory(cfg) }
 // 1.07 and 0.88 kB a business measured for a second and a third channel
 // at 150,000 businesses), and the estimate assumes two, as an arm of the
 // base (service follow-ups) plus one model has. TestMemoryEstimateMatchesPeak
-// checks it against a user-heavy and a business-heavy run.
+// (cmd/msgmon) checks it against a user-heavy and a business-heavy run.
 const (
 	peakBase             = 110 << 20
 	peakPerUserFactor    = 1.41
@@ -58,8 +55,9 @@ const (
 	peakBlockSize        = 2048 // sim's users per block
 )
 
-// peakMemory estimates the peak resident memory of a run of cfg.
-func peakMemory(cfg *sim.Config) int64 {
+// PeakMemory estimates the peak resident memory of a process making a
+// run of cfg: what a run needs.
+func PeakMemory(cfg *sim.Config) int64 {
 	noBiz := *cfg
 	noBiz.Businesses = 0
 	users := float64(sim.MemoryEstimate(&noBiz))
@@ -68,15 +66,16 @@ func peakMemory(cfg *sim.Config) int64 {
 	return peakBase + int64(peakPerUserFactor*users) + m*peakPerBusiness + m*blocks*peakPerBusinessBlock
 }
 
-// checkMemory refuses a scenario that would not fit in this machine's
-// available memory before anything is built, saying how large it would be
-// and what to lower.
-func checkMemory(name string, cfg *sim.Config) error {
-	avail := availableMemory()
+// CheckMemory refuses a scenario (named name) that would not fit in this
+// machine's available memory before anything is built, saying how large
+// it would be and what to lower: an InputError. nil when it fits or the
+// available memory is unknown.
+func CheckMemory(name string, cfg *sim.Config) error {
+	avail := AvailableMemory()
 	if avail == 0 {
 		return nil
 	}
-	need := memoryNeed(cfg)
+	need := PeakMemory(cfg)
 	if need <= avail {
 		return nil
 	}
@@ -87,28 +86,28 @@ func checkMemory(name string, cfg *sim.Config) error {
 		mid := (lo + hi + 1) / 2
 		c := *cfg
 		c.Users = mid
-		if memoryNeed(&c) <= avail {
+		if PeakMemory(&c) <= avail {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
 	fit := lo
-	return usageErr("scenario %s needs about %.1f GiB of memory (users: %d, businesses: %d, max_follows: %d) but %.1f GiB are available; lower users to at most %d, or businesses or max_follows",
+	return InputErrorf("scenario %s needs about %.1f GiB of memory (users: %d, businesses: %d, max_follows: %d) but %.1f GiB are available; lower users to at most %d, or businesses or max_follows",
 		name, float64(need)/(1<<30), cfg.Users, cfg.Businesses, cfg.MaxFollows, float64(avail)/(1<<30), max(fit, 0))
 }
 
-// runsAtOnce returns how many runs to simulate at a time and how many
+// RunsAtOnce returns how many runs to simulate at a time and how many
 // workers each gets, for a job of runs independent runs of cfg. A value
-// given on the command line is kept; 0 chooses: one run per core (per
-// workers cores if workers is given), no more than there are runs, and
-// fewer when memory is short; the cores are shared among them. Results
-// depend on neither.
+// given (above 0) is kept; 0 chooses: one run per core (per workers cores
+// if workers is given), no more than there are runs, and fewer when
+// memory is short; the cores are shared among them. Results depend on
+// neither.
 //
 // Runs side by side on one worker each keep the cores busier than one run
 // on all of them, which waits at the end of every simulated day for its
 // slowest block.
-func runsAtOnce(parallel, workers, runs int, cfg *sim.Config) (int, int) {
+func RunsAtOnce(parallel, workers, runs int, cfg *sim.Config) (int, int) {
 	cores := runtime.GOMAXPROCS(0)
 	if parallel == 0 {
 		parallel = cores
@@ -116,8 +115,8 @@ func runsAtOnce(parallel, workers, runs int, cfg *sim.Config) (int, int) {
 			parallel = max(1, cores/workers)
 		}
 		parallel = max(1, min(parallel, runs))
-		if avail := availableMemory(); avail > 0 {
-			parallel = max(1, min(parallel, int((avail-peakBase)/(peakMemory(cfg)-peakBase))))
+		if avail := AvailableMemory(); avail > 0 {
+			parallel = max(1, min(parallel, int((avail-peakBase)/(PeakMemory(cfg)-peakBase))))
 		}
 	}
 	if workers == 0 {
