@@ -76,15 +76,15 @@ func (x *Discovery) TradeoffChart() (*Chart, error) {
 			plots = append(plots, lim)
 		}
 	}
-	return &Chart{Name: "discover", Title: "Where the answer " + x.Interest + ": " + x.Question.String(),
-		Caption: fmt.Sprintf("Left: each step of a box's peeling trajectory (PRIM, peel %.2g, minimum mass %.2g) as coverage and density; ring: the chosen box; dashed: the share of the cases of interest among all %d (%.2f). "+
-			"Right: box 1's limits on each input it restricts (bar), over the input's range in the cases (grey).", x.Peel, x.MinMass, x.Data.Len(), x.Share),
+	return &Chart{Name: "discover", Title: "Where the answer " + x.Interest,
+		Caption: fmt.Sprintf("Question: "+x.Question.String()+". Left: each step of a box's peeling trajectory (PRIM, peel %.2g, minimum mass %.2g) as coverage and density; ring: the chosen box; dashed: the share of the cases of interest among all %d (%.2f). "+
+			"Right: box 1's limits on each input it restricts (bar), over the input's range in the cases (grey); - is an open end.", x.Peel, x.MinMass, x.Data.Len(), x.Share),
 		Grid: [][]*plot.Plot{plots}}, nil
 }
 
 func fmtLimit(v float64, inside bool) string {
 	if !inside {
-		return "*"
+		return "-"
 	}
 	return fmtG3(v)
 }

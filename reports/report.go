@@ -231,6 +231,20 @@ func (d *pdfDoc) table(header []string, rows [][]string) {
 	body := textStyle(bodyFont, size, inkColor)
 	head := textStyle(titleFont, size, inkColor)
 	lh := body.Height("Xg") * 1.35
+	// A table longer than a page goes on in pieces, each with its header.
+	// The first piece fills what is left of this page when that holds a
+	// few rows.
+	if per := int(d.content().Size().Y/lh) - 4; per > 0 && len(rows) > per {
+		first := int((d.y-d.content().Min.Y)/lh) - 4
+		if first < 5 {
+			first = per
+		}
+		d.table(header, rows[:first])
+		for i := first; i < len(rows); i += per {
+			d.table(header, rows[i:min(i+per, len(rows))])
+		}
+		return
+	}
 	d.room(lh * vg.Length(len(rows)+3))
 	cell := func(sty text.Style, i int, s string, y vg.Length) {
 		x := margin

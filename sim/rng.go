@@ -37,6 +37,11 @@ const (
 	// slot k's scenario seed is the first draw of
 	// NewStream(seed, PurposeRobustSlot, k, 0).
 	PurposeRobustSlot uint64 = 0x0b05_7a11
+	// PurposeRobustAssumptions keys the Latin hypercube of a robust
+	// study's assumptions: its seed is the first draw of
+	// NewStream(seed, PurposeRobustAssumptions, slots, 0), so the same
+	// scenario seed and number of slots draw the same assumptions.
+	PurposeRobustAssumptions uint64 = 0x0a55_0e55
 	// FreshSeedXOR changes a scenario's seed to one it shares no random
 	// numbers with: optimize re-measures its best policy at seed ^
 	// FreshSeedXOR, to tell whether the policy keeps its constraints on

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/msgmon/msgmon/datasets/store"
+	"github.com/msgmon/msgmon/datasets/study"
 	"github.com/msgmon/msgmon/reports"
 )
 
@@ -126,7 +127,7 @@ func runDiscover(ctx context.Context, o *discoverOptions, stdout, stderr io.Writ
 	if !fileExists(o.DB) {
 		return usageErr("discover: no results database at %s; run msgmon robust or msgmon sweep first, or pass --db", o.DB)
 	}
-	db, err := openStore(ctx, o.DB, stderr)
+	db, err := study.OpenStore(ctx, o.DB, stderr)
 	if err != nil {
 		return err
 	}

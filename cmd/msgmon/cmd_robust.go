@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -22,6 +23,7 @@ import (
 type robustOptions struct {
 	runOptions
 	Baseline string
+	List     bool
 	NoReport bool
 	Format   string
 	Shard    shardOptions
@@ -94,13 +96,51 @@ msgmon merge, run the same command on the merged database to analyse it.`,
 	o.Shard.AddFlags(c.Flags())
 	c.Flags().StringVar(&o.Baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
 	c.Flags().BoolVar(&o.NoReport, "no-report", false, "do not write the PDF report")
+	c.Flags().BoolVar(&o.List, "list-assumptions", false, "list the scenario's assumptions, their ranges and what a slot draws, and run nothing")
 	return c
+}
+
+// listAssumptions prints the scenario's assumptions: those a slot draws,
+// those it holds and why.
+func listAssumptions(w io.Writer, plan *study.RobustPlan) error {
+	_, fixed, err := plan.Scenario.Assumptions()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Scenario %s: each of the %d slots draws %d assumptions from their ranges (%s; a Latin hypercube over the slots) and the plausible set's %d parameters (%s):\n\n",
+		plan.Scenario.Name, len(plan.Slots), len(plan.Assumptions), datasets.RangesFile, len(plan.Set.Paths), strings.Join(plan.Set.Paths, ", "))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "assumption\tvalue\tlow\thigh\tdistribution\tfrom\thow the range was chosen\t")
+	for _, a := range plan.Assumptions {
+		v, _ := plan.Scenario.Number(a.Path)
+		from := a.Range.Where()
+		if a.Cal != "" {
+			from = "!cal " + a.Cal
+		}
+		fmt.Fprintf(tw, "%s\t%g\t%g\t%g\t%s\t%s\t%s\t\n", a.Path, v, a.Range.Low, a.Range.High, a.Range.Distribution, from, a.Range.Basis)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(fixed) > 0 {
+		fmt.Fprintf(w, "\nHeld at the scenario's values (not drawn):\n")
+		for _, a := range fixed {
+			fmt.Fprintf(w, "  %s: %s\n", a.Path, a.Range.Basis)
+		}
+	}
+	if s := plan.Scenario.Robust; !s.Assumptions || len(s.Draw) > 0 || len(s.Fix) > 0 {
+		fmt.Fprintf(w, "\nThe scenario's robust: section (or --assumptions) chooses: assumptions %v, draw %v, fix %v.\n", s.Assumptions, s.Draw, s.Fix)
+	}
+	return nil
 }
 
 func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, stderr io.Writer) error {
 	plan, err := planRobust(o, args)
 	if err != nil {
 		return err
+	}
+	if o.List {
+		return listAssumptions(stdout, plan)
 	}
 	if err := checkPaths(robustReads(o, plan, args), robustWrites(o, plan)); err != nil {
 		return err
@@ -119,6 +159,10 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 	if err != nil {
 		return err
 	}
+	data.Inputs, data.Assumptions = plan.Paths, len(plan.Assumptions)
+	for k := range plan.Slots {
+		data.X = append(data.X, plan.X(k))
+	}
 	r, err := reports.AnalyseRobust(*data)
 	if err != nil {
 		return err
@@ -126,6 +170,9 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 	r.StudyID, r.Scenario, r.Plausible, r.Version = plan.ID, plan.Scenario.Name, plan.Set.File, version()
 	r.SetVectors, r.ESS = len(plan.Set.Vectors), plan.Set.ESS()
 	if err := db.WriteRobust(ctx, plan.ID, r.StoreRows()); err != nil {
+		return err
+	}
+	if err := db.WriteRobustSensitivity(ctx, plan.ID, r.SensitivityRows()); err != nil {
 		return err
 	}
 	if err := r.WriteFormat(stdout, o.Format); err != nil {

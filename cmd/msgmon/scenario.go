@@ -25,9 +25,10 @@ type scenarioOptions struct {
 	// msgmon robust: --replicates sets robust.replicates (runs per arm
 	// and plausible vector) instead of the scenario's replicates, and
 	// --vectors and --plausible set the rest of robust:.
-	robust    bool
-	Vectors   int
-	Plausible string
+	robust      bool
+	Vectors     int
+	Plausible   string
+	Assumptions bool
 
 	flags *pflag.FlagSet // to tell a flag set to 0 from one not given
 
@@ -42,7 +43,8 @@ func (o *scenarioOptions) AddFlags(f *pflag.FlagSet) {
 	if o.robust {
 		f.IntVar(&o.Replicates, "replicates", 0, "runs per arm and plausible vector (overrides the scenario's robust.replicates; default 2)")
 		f.IntVar(&o.Vectors, "vectors", 0, "plausible vectors to draw (overrides robust.vectors; default 20)")
-		f.StringVar(&o.Plausible, "plausible", "", "plausible set: an embedded one (msgmon robust --help lists them) or a CSV file (overrides robust.plausible; default push-disable)")
+		f.StringVar(&o.Plausible, "plausible", "", "plausible set: an embedded one (msgmon robust --help lists them) or a CSV file (overrides robust.plausible; default scorecard)")
+		f.BoolVar(&o.Assumptions, "assumptions", true, "draw each slot's assumptions from their ranges as well as its behaviour (overrides robust.assumptions; --assumptions=false: behaviour only)")
 	} else {
 		f.IntVar(&o.Replicates, "replicates", 0, "override the scenario's replicates")
 	}
@@ -107,6 +109,9 @@ func (o *scenarioOptions) load(args []string) (*datasets.Scenario, error) {
 	}
 	if set("vectors") {
 		sc.Robust.Vectors, given["robust.vectors"] = o.Vectors, flagValue{"vectors", o.Vectors}
+	}
+	if set("assumptions") {
+		sc.Robust.Assumptions = o.Assumptions
 	}
 	if set("plausible") {
 		sc.Robust.Plausible, given["robust.plausible"] = o.Plausible, flagValue{"plausible", o.Plausible}

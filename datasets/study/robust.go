@@ -50,7 +50,30 @@ type RobustPlan struct {
 	ID     string   // the study's id: robust-<scenario>-<hash of every slot and the arms>
 	Name   string   // the study's name: robust-<scenario>
 	Params []string // runs.params of each slot
-	Cols   []string // view columns of the set's paths
+	// Paths are the inputs that vary from slot to slot: the set's paths,
+	// then the assumptions'; Cols their view columns.
+	Paths []string
+	Cols  []string
+	// Assumptions are drawn for every slot from their ranges (the
+	// scenario's robust: section says which), Values[k] slot k's.
+	Assumptions []datasets.Assumption
+	Values      [][]float64
+}
+
+// AssumptionsSeed is the seed of the Latin hypercube of a robust study's
+// assumptions over n slots.
+func AssumptionsSeed(seed uint64, n int) uint64 {
+	s := sim.NewStream(seed, sim.PurposeRobustAssumptions, n, 0)
+	return s.Uint64()
+}
+
+// X is slot k's inputs, in the order of Paths.
+func (p *RobustPlan) X(k int) []float64 {
+	x := append([]float64(nil), p.Set.Vectors[p.Draw[k]].Values...)
+	if p.Values != nil {
+		x = append(x, p.Values[k]...)
+	}
+	return x
 }
 
 var robustColumn = regexp.MustCompile(`[^A-Za-z0-9_]+`)
@@ -84,13 +107,28 @@ func PlanRobust(o RobustOptions) (*RobustPlan, error) {
 		return nil, err
 	}
 	plan.Draw = set.Draw(sc.Robust.Vectors, sc.Seed)
+	// The assumptions each slot draws from their ranges, by a Latin
+	// hypercube over the slots keyed by the scenario's seed.
+	var err error
+	if plan.Assumptions, err = sc.RobustAssumptions(set.Paths); err != nil {
+		return nil, err
+	}
+	if len(plan.Assumptions) > 0 {
+		if plan.Values, err = datasets.AssumptionDraws(plan.Assumptions, len(plan.Draw), AssumptionsSeed(sc.Seed, len(plan.Draw))); err != nil {
+			return nil, err
+		}
+	}
+	plan.Paths = append([]string(nil), set.Paths...)
+	for _, a := range plan.Assumptions {
+		plan.Paths = append(plan.Paths, a.Path)
+	}
 	// Column names in the view: the last key of each path, or the whole
 	// path when two end the same.
 	count := map[string]int{}
-	for _, p := range set.Paths {
+	for _, p := range plan.Paths {
 		count[p[strings.LastIndex(p, ".")+1:]]++
 	}
-	for _, p := range set.Paths {
+	for _, p := range plan.Paths {
 		c := p[strings.LastIndex(p, ".")+1:]
 		if count[c] > 1 || c == "vector" || c == "point" {
 			c = p
@@ -100,7 +138,11 @@ func PlanRobust(o RobustOptions) (*RobustPlan, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "robust\x00%s\x00%s\x00", sc.Name, strings.Join(o.Arms, "\x00"))
 	for k, i := range plan.Draw {
-		s, err := set.ScenarioWith(o.Source, o.Data, before, i, nil)
+		var after []datasets.Override
+		if plan.Values != nil {
+			after = sc.AssumptionOverrides(plan.Assumptions, plan.Values[k])
+		}
+		s, err := set.ScenarioWith(o.Source, o.Data, before, i, after)
 		if err != nil {
 			return nil, err
 		}
@@ -115,8 +157,8 @@ func PlanRobust(o RobustOptions) (*RobustPlan, error) {
 	plan.ID = "robust-" + sc.Name + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 	for k, i := range plan.Draw {
 		m := map[string]any{"sweep": plan.Name, "sweep_id": plan.ID, "point": k, "vector": set.Vectors[i].ID}
-		for j, c := range plan.Cols {
-			m[c] = set.Vectors[i].Values[j]
+		for j, x := range plan.X(k) {
+			m[plan.Cols[j]] = x
 		}
 		b, _ := json.Marshal(m)
 		plan.Params = append(plan.Params, string(b))
@@ -131,10 +173,10 @@ func ExecuteRobust(ctx context.Context, o Options, plan *RobustPlan) (*store.DB,
 	sc := plan.Scenario
 	R := sc.Robust.Replicates
 	spec, _ := json.Marshal(map[string]any{"scenario": sc.Name, "file": plan.File, "overlay": plan.Overlay, "plausible": plan.Set.File,
-		"vectors": len(plan.Slots), "replicates": R, "arms": plan.Arms, "seed": sc.Seed})
+		"vectors": len(plan.Slots), "replicates": R, "arms": plan.Arms, "seed": sc.Seed, "base": plan.Baseline, "assumptions": len(plan.Assumptions)})
 	meta := store.SweepMeta{ID: plan.ID, Name: plan.Name, File: plan.File, Design: "robust", Replicates: R, Spec: string(spec),
 		Columns: []store.SweepColumn{{Path: "vector", Column: "vector", Type: "INTEGER"}}, Points: plan.Params}
-	for j, p := range plan.Set.Paths {
+	for j, p := range plan.Paths {
 		meta.Columns = append(meta.Columns, store.SweepColumn{Path: p, Column: plan.Cols[j], Type: "DOUBLE"})
 	}
 	st := Study{Meta: meta, Kind: "robust", Scenarios: plan.Slots, Arms: plan.Arms,
