@@ -47,8 +47,18 @@ top of --overlay) and a seed of its own, derived from the scenario's seed
 and k alone (a counter-based stream), so every slot has its own
 population and random numbers; within a slot every arm runs
 robust.replicates times (default 2) on the same ones, as in compare.
-Slot k is exactly msgmon compare with the vector as an overlay (on top of
-any --overlay), --seed the slot's seed (runs.scenario_json shows it) and --replicates R.
+
+Each slot also draws the scenario's assumptions, every number no public
+source gives (datasets/ranges/assumptions.csv: a low, a high, a
+distribution and how the range was chosen), from a Latin hypercube over
+the slots keyed by the scenario's seed and the number of slots: each of
+the N equal slices of every range holds one slot. --list-assumptions shows
+them; the scenario's robust: section holds some at its values (fix: [key
+paths]), draws only some (draw: [...]) or none (assumptions: false, or
+--assumptions=false: behaviour alone, as before assumptions had ranges).
+Slot k is exactly msgmon compare with the vector and its assumptions as an
+overlay (on top of any --overlay; sweep_points.params has them), --seed
+the slot's seed (runs.scenario_json shows it) and --replicates R.
 
 For each arm and metric (compare's headline figures: weekly reach of
 messages and of ads, push and folder messages per user and week, users lost
@@ -65,6 +75,12 @@ slots where the arm sends more; a slot with no difference at all is a tie,
 not better, and the ties are counted); the median standard error within a slot, the
 replicate noise in that spread ("-" with one replicate); and per metric
 the probability that a slot ranks all the arms as their overall means do.
+Then, per arm pair and metric, the inputs the difference depends on most:
+Spearman's rank correlation of each input (a vector's parameter or an
+assumption) with the slot differences (Helton & Davis 2003), * where it
+is significant at 5 % after Bonferroni over the inputs (table
+robust_sensitivity has every input). msgmon discover then finds where in
+the inputs an answer holds or fails.
 
 The plausible set is an embedded one (datasets/plausible/<name>.csv:
 ` + strings.Join(datasets.EmbeddedPlausibleNames(), ", ") + `) or a CSV file, relative to the scenario file when

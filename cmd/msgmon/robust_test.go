@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/msgmon/msgmon/datasets/store"
 	"github.com/msgmon/msgmon/sim"
 )
@@ -299,7 +301,12 @@ func TestRobustSlotsAreCompares(t *testing.T) {
 		if !ok || rate != want[0] {
 			t.Errorf("slot %v: vector %d, react_rate %v; the fixture has %v", k, vec, rate, want)
 		}
-		ov := writeFile(t, dir, fmt.Sprintf("ov%v.yaml", k), fmt.Sprintf("behaviour:\n  react_rate: %v\n  conversations_per_day: %v\n", want[0], want[1]))
+		// The slot's overlay: its vector and the assumptions it drew,
+		// every input the study's parameters name, at the slot's values.
+		ov := writeFile(t, dir, fmt.Sprintf("ov%v.yaml", k), slotOverlay(t, d, int(k)))
+		if !strings.Contains(slotOverlay(t, d, int(k)), fmt.Sprintf("react_rate: %v", want[0])) {
+			t.Errorf("slot %v: the overlay lacks the vector's react_rate %v", k, want[0])
+		}
 		cdb := filepath.Join(dir, fmt.Sprintf("c%v.duckdb", k))
 		args := append([]string{"compare", "-q", "--no-report", "--replicates", "1", "--overlay", ov,
 			"--seed", strconv.FormatUint(seed, 10), "--db", cdb}, size...)
@@ -458,4 +465,61 @@ func TestRobustBadInput(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, "*.duckdb")); len(m) > 0 {
 		t.Errorf("bad input left a database: %v", m)
 	}
+}
+
+// slotOverlay is slot k's inputs (the study's parameters at the slot's
+// values) as an overlay file's text.
+func slotOverlay(t *testing.T, d *store.DB, k int) string {
+	t.Helper()
+	ctx := context.Background()
+	tb, err := d.Query(ctx, fmt.Sprintf(`SELECT CAST(s.parameters AS VARCHAR), CAST(p.params AS VARCHAR) FROM sweeps s JOIN sweep_points p USING (sweep_id) WHERE p.point = %d`, k))
+	if err != nil || len(tb.Rows) != 1 {
+		t.Fatalf("slot %d: %v %v", k, err, tb)
+	}
+	var cols []store.SweepColumn
+	var params map[string]any
+	if err := json.Unmarshal([]byte(tb.Rows[0][0].(string)), &cols); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(tb.Rows[0][1].(string)), &params); err != nil {
+		t.Fatal(err)
+	}
+	// A model's table by market (models.status_ads.cpm.IN) is written
+	// whole, as the slot's scenario has it: an overlay's table replaces
+	// the model's default one.
+	sj, err := d.Query(ctx, fmt.Sprintf(`SELECT scenario_json FROM runs WHERE CAST(json_extract(params, '$.point') AS INTEGER) = %d LIMIT 1`, k))
+	if err != nil || len(sj.Rows) != 1 {
+		t.Fatalf("slot %d: %v", k, err)
+	}
+	var scen map[string]any
+	if err := json.Unmarshal([]byte(fmt.Sprint(sj.Rows[0][0])), &scen); err != nil {
+		t.Fatal(err)
+	}
+	root := map[string]any{}
+	for _, c := range cols {
+		if c.Column == "vector" {
+			continue
+		}
+		segs := strings.Split(c.Path, ".")
+		if segs[0] == "models" && len(segs) > 3 {
+			var v any = scen
+			for _, s := range segs[:len(segs)-1] {
+				v = v.(map[string]any)[s]
+			}
+			segs, params[c.Column] = segs[:len(segs)-1], v
+		}
+		m := root
+		for _, s := range segs[:len(segs)-1] {
+			if m[s] == nil {
+				m[s] = map[string]any{}
+			}
+			m = m[s].(map[string]any)
+		}
+		m[segs[len(segs)-1]] = params[c.Column]
+	}
+	out, err := yaml.Marshal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
