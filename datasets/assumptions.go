@@ -118,10 +118,20 @@ func isMarketCode(s string) bool {
 // of robust.fix nor the paths in exclude (the plausible set's, which the
 // slot's behaviour vector sets).
 func (s *Scenario) RobustAssumptions(exclude []string) ([]Assumption, error) {
+	t, err := AssumptionRanges()
+	if err != nil {
+		return nil, err
+	}
+	return s.RobustAssumptionsWith(t, exclude)
+}
+
+// RobustAssumptionsWith is RobustAssumptions with the ranges of t (the
+// embedded table, or the table With a user's file).
+func (s *Scenario) RobustAssumptionsWith(t *Ranges, exclude []string) ([]Assumption, error) {
 	if !s.Robust.Assumptions {
 		return nil, nil
 	}
-	drawn, _, err := s.Assumptions()
+	drawn, _, err := s.assumptionsOf(t)
 	if err != nil {
 		return nil, err
 	}
@@ -174,13 +184,7 @@ func (s *Scenario) checkRobustAssumptions(add func(path, msg string)) {
 				continue
 			}
 			msg := fmt.Sprintf("%s is not an assumption of this scenario with a range (%s)", ClipQ(p), RangesFile)
-			sg := suggest(p, names)
-			if sg == "" {
-				if k := slices.IndexFunc(names, func(n string) bool { return strings.HasPrefix(n, p) }); k >= 0 {
-					sg = names[k]
-				}
-			}
-			if sg != "" {
+			if sg := suggestPath(p, names); sg != "" {
 				msg += fmt.Sprintf("; did you mean %s?", sg)
 			}
 			add(path, msg+"; msgmon robust --list-assumptions names them")
@@ -275,4 +279,17 @@ func lookup(v any, path string) any {
 func (s *Scenario) Number(path string) (float64, bool) {
 	x, ok := lookup(s.tree(), path).(float64)
 	return x, ok
+}
+
+// suggestPath is the known key path closest to p, or the first that
+// starts with it; "" when none is close.
+func suggestPath(p string, known []string) string {
+	if sg := suggest(p, known); sg != "" {
+		return sg
+	}
+	slices.Sort(known)
+	if k := slices.IndexFunc(known, func(n string) bool { return strings.HasPrefix(n, p) }); k >= 0 {
+		return known[k]
+	}
+	return ""
 }

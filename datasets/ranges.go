@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -244,4 +246,54 @@ func (t *Ranges) Keys() []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// ReadRanges reads a ranges file of the embedded table's format
+// (RangesFile): a user's own ranges for some of the assumptions.
+func ReadRanges(path string) (*Ranges, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := Calibration()
+	if err != nil {
+		return nil, err
+	}
+	return ParseRanges(path, data, cal)
+}
+
+// With returns the table with user's ranges in place of its own. A user
+// range must be of an assumption the table has (a key path or a
+// calibration row); anything else is an error naming its line.
+func (t *Ranges) With(user *Ranges) (*Ranges, error) {
+	out := &Ranges{byKey: maps.Clone(t.byKey), byCal: maps.Clone(t.byCal), rows: slices.Clone(t.rows)}
+	var errs []error
+	for _, r := range user.rows {
+		m, id, kind := out.byKey, r.Key, "key"
+		if r.Cal != "" {
+			m, id, kind = out.byCal, r.Cal, "cal"
+		}
+		if _, ok := m[id]; !ok {
+			var known []string
+			for k := range m {
+				known = append(known, k)
+			}
+			msg := fmt.Sprintf("%s: %s %s is not an assumption of %s; a ranges file changes the ranges of those", r.Where(), kind, ClipQ(id), RangesFile)
+			if sg := suggestPath(id, known); sg != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", sg)
+			}
+			errs = append(errs, errors.New(msg))
+			continue
+		}
+		m[id] = r
+		for i := range out.rows {
+			if (kind == "key" && out.rows[i].Key == id) || (kind == "cal" && out.rows[i].Cal == id) {
+				out.rows[i] = r
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -23,6 +23,7 @@ import (
 type robustOptions struct {
 	runOptions
 	Baseline string
+	Ranges   string
 	List     bool
 	NoReport bool
 	Format   string
@@ -112,6 +113,7 @@ msgmon merge, run the same command on the merged database to analyse it.`,
 	o.Shard.AddFlags(c.Flags())
 	c.Flags().StringVar(&o.Baseline, "baseline", "", "arm the others are compared with (default: the scenario's baseline)")
 	c.Flags().BoolVar(&o.NoReport, "no-report", false, "do not write the PDF report")
+	c.Flags().StringVar(&o.Ranges, "ranges", "", "a CSV of your own ranges for some assumptions, in the format of datasets/ranges/assumptions.csv (key,cal,low,high,distribution,basis)")
 	c.Flags().BoolVar(&o.List, "list-assumptions", false, "list the scenario's assumptions, their ranges and what a slot draws, and run nothing")
 	return c
 }
@@ -304,6 +306,23 @@ func planRobust(o *robustOptions, args []string) (*study.RobustPlan, error) {
 	} else if o.Preset == "" {
 		file = "preset default"
 	}
+	var ranges *datasets.Ranges
+	if o.Ranges != "" {
+		user, err := datasets.ReadRanges(o.Ranges)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usageErr("--ranges %s: no such file", datasets.Clip(o.Ranges))
+		}
+		if err != nil {
+			return nil, usageErr("--ranges: %v", err)
+		}
+		embedded, err := datasets.AssumptionRanges()
+		if err != nil {
+			return nil, err
+		}
+		if ranges, err = embedded.With(user); err != nil {
+			return nil, usageErr("--ranges: %v", err)
+		}
+	}
 	return study.PlanRobust(study.RobustOptions{Scenario: sc, Set: set, Arms: arms, Baseline: base,
-		Source: name, Data: data, Overlay: o.Overlay, File: file})
+		Source: name, Data: data, Overlay: o.Overlay, File: file, Ranges: ranges})
 }

@@ -264,6 +264,9 @@ func studyReads(sw *datasets.Sweep) []pathArg {
 // overlay and a plausible set read from a file.
 func robustReads(o *robustOptions, plan *study.RobustPlan, args []string) []pathArg {
 	r := o.reads(args)
+	if o.Ranges != "" {
+		r = append(r, fileArg("--ranges", o.Ranges))
+	}
 	if st, err := os.Stat(plan.Set.File); err == nil && !st.IsDir() {
 		r = append(r, fileArg("the plausible set", plan.Set.File))
 	}

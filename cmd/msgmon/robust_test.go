@@ -451,6 +451,15 @@ func TestRobustBadInput(t *testing.T) {
 		{[]string{"--arm", "service"}, "robust compares arms with service: choose at least one other arm"},
 		{[]string{"--arm", "service+paid_push"}, "--arm service+paid_push leaves out the baseline service"},
 		{[]string{"--plausible", writeFile(t, dir, "empty.csv", "# c\nvector,weight,distance,behaviour.react_rate\n")}, "no vectors"},
+		// Assumptions: a range whose low is above its high, an
+		// assumption that does not exist, a ranges file that is not
+		// there, a robust: section naming a key without a range.
+		{[]string{"--ranges", writeFile(t, dir, "lohi.csv", "key,cal,low,high,distribution,basis\nuser.tolerance_median,,6,1.5,uniform,a guess\n")},
+			"lohi.csv:2: user.tolerance_median: low 6 must be below high 1.5"},
+		{[]string{"--ranges", writeFile(t, dir, "unknown.csv", "key,cal,low,high,distribution,basis\nuser.tolerance,,1,2,uniform,a guess\n")},
+			"unknown.csv:2: key \"user.tolerance\" is not an assumption of datasets/ranges/assumptions.csv; a ranges file changes the ranges of those (did you mean user.tolerance_median?)"},
+		{[]string{"--ranges", filepath.Join(dir, "nosuch.csv")}, "--ranges " + filepath.Join(dir, "nosuch.csv") + ": no such file"},
+		{[]string{writeFile(t, dir, "fix.yaml", feeScenario+"  fix: [user.tolerance]\n")}, "fix.yaml:13: robust.fix[0]: \"user.tolerance\" is not an assumption of this scenario with a range"},
 	}
 	for _, c := range cases {
 		_, _, err := msgmon(t, ctx, append([]string{"robust", "-q", "--no-report", "--db", db}, c.args...)...)

@@ -39,6 +39,8 @@ type RobustOptions struct {
 	// File is the scenario's file, or "preset NAME", for the sweep's
 	// record.
 	File string
+	// Ranges are the assumptions' ranges (nil: the embedded table).
+	Ranges *datasets.Ranges
 }
 
 // RobustPlan is a robust study: its slots' scenarios and what they came
@@ -110,7 +112,13 @@ func PlanRobust(o RobustOptions) (*RobustPlan, error) {
 	// The assumptions each slot draws from their ranges, by a Latin
 	// hypercube over the slots keyed by the scenario's seed.
 	var err error
-	if plan.Assumptions, err = sc.RobustAssumptions(set.Paths); err != nil {
+	ranges := o.Ranges
+	if ranges == nil {
+		if ranges, err = datasets.AssumptionRanges(); err != nil {
+			return nil, err
+		}
+	}
+	if plan.Assumptions, err = sc.RobustAssumptionsWith(ranges, set.Paths); err != nil {
 		return nil, err
 	}
 	if len(plan.Assumptions) > 0 {
