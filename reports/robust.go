@@ -50,6 +50,9 @@ type RobustData struct {
 	X      [][]float64
 	// Assumptions is how many of the inputs are assumptions (the last).
 	Assumptions int
+	// ArmModels, when given, are the models each arm runs, so that a
+	// model's parameters are tested only for the arms that run it.
+	ArmModels map[string][]string
 }
 
 // Robust is the analysis of a robust study.
@@ -102,8 +105,10 @@ type RobustRow struct {
 	PRanking float64
 	// Effects rank the inputs by how strongly the slot differences
 	// follow them (|Spearman's rho|, largest first); empty when the
-	// study has no inputs.
+	// study has no inputs. Tested counts the inputs tested (the
+	// Bonferroni count).
 	Effects []InputEffect
+	Tested  int
 }
 
 // RobustRanking is the ranking of all arms on one metric by their mean
@@ -272,7 +277,7 @@ func diffRow(d RobustData, a, ref, m int, pRanking float64) RobustRow {
 	if len(ses) > 0 {
 		row.SEMedian = Percentile(ses, 0.5)
 	}
-	row.Effects = effects(d, slots, row.Diffs)
+	row.Effects, row.Tested = effects(d, a, ref, slots, row.Diffs)
 	return row
 }
 

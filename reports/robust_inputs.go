@@ -88,13 +88,24 @@ func Spearman(x, y []float64) (rho, p float64) {
 
 // effects ranks the inputs by |rho| with the differences d of the slots
 // slots.
-func effects(d RobustData, slots []int, diffs []float64) []InputEffect {
+// An input that is a parameter of a model neither arm runs
+// (models.<name>.…, when d.ArmModels says which models each arm runs)
+// cannot move the difference and is not tested. tested counts the inputs
+// that are.
+func effects(d RobustData, a, ref int, slots []int, diffs []float64) (out []InputEffect, tested int) {
 	if len(d.Inputs) == 0 || len(d.X) != len(d.Values) {
-		return nil
+		return nil, 0
 	}
-	var out []InputEffect
 	x := make([]float64, len(slots))
 	for j, name := range d.Inputs {
+		if d.ArmModels != nil {
+			if m, ok := strings.CutPrefix(name, "models."); ok {
+				m = m[:max(strings.Index(m, "."), 0)]
+				if !slices.Contains(d.ArmModels[d.Arms[a]], m) && !slices.Contains(d.ArmModels[d.Arms[ref]], m) {
+					continue
+				}
+			}
+		}
 		for i, k := range slots {
 			x[i] = d.X[k][j]
 		}
@@ -102,6 +113,7 @@ func effects(d RobustData, slots []int, diffs []float64) []InputEffect {
 		if math.IsNaN(rho) {
 			continue // held at one value, or too few slots
 		}
+		tested++
 		out = append(out, InputEffect{Input: name, Rho: rho, P: p})
 	}
 	slices.SortStableFunc(out, func(a, b InputEffect) int {
@@ -113,7 +125,7 @@ func effects(d RobustData, slots []int, diffs []float64) []InputEffect {
 		}
 		return strings.Compare(a.Input, b.Input)
 	})
-	return out
+	return out, tested
 }
 
 // topEffects is how many inputs a row names in tables and sentences.
@@ -134,7 +146,7 @@ func (r *Robust) writeEffects(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\nWhat each difference depends on most over the %d behaviours (%d inputs vary: the plausible set's and %d assumptions drawn from their ranges):\n",
 		r.Vectors, len(r.Inputs), r.Assumptions)
-	fmt.Fprintf(w, "%s; * = significant at 5 %% after Bonferroni over the %d inputs (p < %.2g).\n\n", SensitivityMethod, len(r.Inputs), 0.05/float64(len(r.Inputs)))
+	fmt.Fprintf(w, "%s; * = significant at 5 %% after Bonferroni over the inputs that can move the pair (a model's parameters only where an arm runs the model).\n\n", SensitivityMethod)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "arm\tagainst\tmetric\tfirst\tsecond\tthird\t")
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
@@ -142,7 +154,7 @@ func (r *Robust) writeEffects(w io.Writer) error {
 		for i := range topEffects {
 			c := "-"
 			if i < len(row.Effects) {
-				c = effectCell(row.Effects[i], len(r.Inputs))
+				c = effectCell(row.Effects[i], row.Tested)
 			}
 			cells = append(cells, c)
 		}
@@ -155,7 +167,7 @@ func (r *Robust) writeEffects(w io.Writer) error {
 func (r *Robust) EffectSentence(row RobustRow) string {
 	var sig []string
 	for _, e := range row.Effects {
-		if e.Significant(len(r.Inputs)) {
+		if e.Significant(row.Tested) {
 			sig = append(sig, fmt.Sprintf("%s (rank correlation %+.2f, p %.2g)", e.Input, e.Rho, e.P))
 		}
 	}
@@ -180,7 +192,7 @@ func (r *Robust) SensitivityRows() []store.SensitivityRow {
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
 		for i, e := range row.Effects {
 			out = append(out, store.SensitivityRow{StudyID: r.StudyID, Against: row.Ref, Arm: row.Arm, Metric: row.Metric.Column,
-				Input: e.Input, Rank: i + 1, Rho: e.Rho, P: e.P, Slots: len(row.Diffs), Significant: e.Significant(len(r.Inputs))})
+				Input: e.Input, Rank: i + 1, Rho: e.Rho, P: e.P, Slots: len(row.Diffs), Significant: e.Significant(row.Tested)})
 		}
 	}
 	return out
@@ -196,8 +208,8 @@ func (r *Robust) effectsPage(d *pdfDoc) {
 	d.space(4)
 	d.para(textStyle(bodyFont, 10, mutedColor), fmt.Sprintf("%d inputs vary from behaviour to behaviour: the plausible set's parameters and %d assumptions, each drawn from its range "+
 		"(datasets/ranges/assumptions.csv) by a Latin hypercube over the %d behaviours. For each difference, the three inputs with the largest rank correlation "+
-		"with it; %s. * marks a correlation significant at 5 %% after Bonferroni over the %d inputs (p < %.2g). Table robust_sensitivity has every input.",
-		len(r.Inputs), r.Assumptions, r.Vectors, SensitivityMethod, len(r.Inputs), 0.05/float64(len(r.Inputs))), 0)
+		"with it; %s. * marks a correlation significant at 5 %% after Bonferroni over the inputs that can move the pair (a model's parameters only where one of the two arms runs the model). Table robust_sensitivity has every input tested.",
+		len(r.Inputs), r.Assumptions, r.Vectors, SensitivityMethod), 0)
 	d.space(4)
 	var rows [][]string
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
@@ -205,7 +217,7 @@ func (r *Robust) effectsPage(d *pdfDoc) {
 		for i := range topEffects {
 			c := "-"
 			if i < len(row.Effects) {
-				c = effectCell(row.Effects[i], len(r.Inputs))
+				c = effectCell(row.Effects[i], row.Tested)
 			}
 			cells = append(cells, c)
 		}
@@ -214,7 +226,7 @@ func (r *Robust) effectsPage(d *pdfDoc) {
 	d.table([]string{"arm", "against", "metric", "first", "second", "third"}, rows)
 	d.space(6)
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
-		if len(row.Effects) > 0 && row.Effects[0].Significant(len(r.Inputs)) {
+		if len(row.Effects) > 0 && row.Effects[0].Significant(row.Tested) {
 			d.para(textStyle(bodyFont, 10, inkColor), r.EffectSentence(row), 8)
 		}
 	}

@@ -82,6 +82,16 @@ func TestRobustEffects(t *testing.T) {
 	if len(rows) != 2 || rows[0].Input != "a" || rows[0].Rank != 1 || !rows[0].Significant || rows[1].Rank != 2 {
 		t.Errorf("stored rows %+v", rows)
 	}
+	// A parameter of a model neither arm runs is not tested.
+	d.Inputs[1] = "models.status_ads.ctr"
+	d.ArmModels = map[string][]string{"b": {"service_only"}, "x": {"service_only", "paid_push"}}
+	r, err = AnalyseRobust(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := r.Rows[0].Effects; len(e) != 1 || e[0].Input != "a" || r.Rows[0].Tested != 1 {
+		t.Errorf("effects %+v, tested %d; want a alone, 1 tested (the held input has no rank correlation)", e, r.Rows[0].Tested)
+	}
 	// Inputs for the wrong number of slots are refused.
 	d.X = d.X[:n-1]
 	if _, err := AnalyseRobust(d); err == nil {

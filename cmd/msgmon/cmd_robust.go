@@ -178,6 +178,10 @@ func runRobust(ctx context.Context, o *robustOptions, args []string, stdout, std
 		return err
 	}
 	data.Inputs, data.Assumptions = plan.Paths, len(plan.Assumptions)
+	data.ArmModels = map[string][]string{}
+	for _, a := range plan.Scenario.Arms() {
+		data.ArmModels[a.Name] = a.Models
+	}
 	for k := range plan.Slots {
 		data.X = append(data.X, plan.X(k))
 	}
