@@ -10,7 +10,6 @@ import (
 	"math"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -342,11 +341,16 @@ type Discovery struct {
 	// that answer.
 	Interest string
 	Share    float64
-	Data     *discover.Data
-	Boxes    []discover.Found
-	Tree     *discover.Tree
-	Leaves   []discover.Box // of interest, share ≥ 0.5
-	Coverage float64
+	// Data are the cases over the inputs the boxes were peeled on,
+	// TreeData over every input (the tree's).
+	Data, TreeData *discover.Data
+	// Associated counts the inputs significantly associated with the
+	// answer, Peeled those the boxes were peeled on in the end.
+	Associated, Peeled int
+	Boxes              []discover.Found
+	Tree               *discover.Tree
+	Leaves             []discover.Box // of interest, share ≥ 0.5
+	Coverage           float64
 	// Peel, MinMass and Depth are PRIM's peel alpha and minimum mass and
 	// the tree's depth.
 	Peel, MinMass float64
@@ -414,10 +418,67 @@ func Discover(c *Cases, q Question, opt DiscoverOptions) (*Discovery, error) {
 	choose := func(t *discover.Trajectory) int {
 		return t.BestDensity(opt.Coverage * t.Steps[0].Coverage)
 	}
+	// With many inputs and few cases, peeling takes a little off many
+	// inputs that each explain nothing (Bryant & Lempert 2010 on
+	// interpretability). PRIM peels the inputs associated with the
+	// answer: those whose rank correlation with it (Spearman, the answer
+	// as 0 or 1) is significant at 5 % after Bonferroni over the inputs,
+	// or the five strongest when none is; each restriction's quasi-p
+	// then says how much it adds. The tree sees every input.
+	yf := make([]float64, n)
+	for i, v := range y {
+		if v {
+			yf[i] = 1
+		}
+	}
+	type assoc struct {
+		name   string
+		rho, p float64
+	}
+	var as []assoc
+	col := make([]float64, n)
+	for j, name := range c.Inputs {
+		for i := range c.X {
+			col[i] = c.X[i][j]
+		}
+		if rho, p := Spearman(col, yf); !math.IsNaN(rho) {
+			as = append(as, assoc{name, rho, p})
+		}
+	}
+	slices.SortStableFunc(as, func(a, b assoc) int { return cmpAbs(b.rho, a.rho) })
+	var keep []string
+	for _, a := range as {
+		if a.p < 0.05/float64(len(as)) {
+			keep = append(keep, a.name)
+		}
+	}
+	selected := len(keep)
+	if len(keep) == 0 {
+		for _, a := range as[:min(5, len(as))] {
+			keep = append(keep, a.name)
+		}
+	}
+	all := d
+	pick := func() error {
+		x := make([][]float64, len(c.X))
+		for i := range c.X {
+			for _, name := range keep {
+				x[i] = append(x[i], c.X[i][slices.Index(c.Inputs, name)])
+			}
+		}
+		var err error
+		d, err = discover.NewData(x, keep, y)
+		return err
+	}
+	if err := pick(); err != nil {
+		return nil, err
+	}
 	found, err := d.Cover(opt.PRIM, opt.Boxes, choose)
 	if err != nil {
 		return nil, fmt.Errorf("batch %s: %w", c.BatchID, err)
 	}
+	boxData := d
+	d = all
 	if opt.Tree.MaxDepth == 0 {
 		opt.Tree.MaxDepth = 3
 	}
@@ -428,15 +489,16 @@ func Discover(c *Cases, q Question, opt DiscoverOptions) (*Discovery, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%g", c.BatchID, q.String(), interest, opt.Boxes, opt.Coverage)
 	return &Discovery{ID: "discover-" + hex.EncodeToString(h.Sum(nil))[:12], Question: q, Cases: c, Interest: interest,
-		Share: float64(k) / float64(n), Data: d, Boxes: found, Tree: tree, Leaves: tree.LeavesOfInterest(0.5), Coverage: opt.Coverage,
-		Peel: opt.PRIM.PeelAlpha, MinMass: opt.PRIM.MinMass, Depth: opt.Tree.MaxDepth}, nil
+		Share: float64(k) / float64(n), Data: boxData, TreeData: d, Boxes: found, Tree: tree, Leaves: tree.LeavesOfInterest(0.5), Coverage: opt.Coverage,
+		Peel: opt.PRIM.PeelAlpha, MinMass: opt.PRIM.MinMass, Depth: opt.Tree.MaxDepth,
+		Associated: selected, Peeled: len(keep)}, nil
 }
 
 // where is a box's restrictions in words: "tolerance_median below 0.4 and
 // cpm above 3.2", with each limit's quasi-p.
-func (x *Discovery) where(b discover.Box, withP bool) string {
+func (x *Discovery) where(d *discover.Data, b discover.Box, withP bool) string {
 	var parts []string
-	for _, r := range x.Data.Restrictions(b) {
+	for _, r := range d.Restrictions(b) {
 		var s string
 		switch {
 		case r.Lower && r.Upper:
@@ -469,13 +531,13 @@ func (x *Discovery) verb() string {
 func (x *Discovery) Sentence(i int) string {
 	b := x.Boxes[i].Box
 	return fmt.Sprintf("\"%s\" %s when %s: %.0f %% of the cases where it %s (coverage), density %.2f, %.0f %% of all cases (%d of %d).",
-		x.Question, x.verb(), x.where(b, false), 100*b.Coverage, x.verb(), b.Density, 100*b.Mass, b.N, x.Data.Len())
+		x.Question, x.verb(), x.where(x.Data, b, false), 100*b.Coverage, x.verb(), b.Density, 100*b.Mass, b.N, x.Data.Len())
 }
 
 // LeafSentence is a CART leaf of interest in words.
 func (x *Discovery) LeafSentence(b discover.Box) string {
 	return fmt.Sprintf("where %s: it %s in %d of %d cases (%.0f %%), %.0f %% of all the cases where it %s.",
-		x.where(b, false), x.verb(), b.NInterest, b.N, 100*b.Density, 100*b.Coverage, x.verb())
+		x.where(x.TreeData, b, false), x.verb(), b.NInterest, b.N, 100*b.Density, 100*b.Coverage, x.verb())
 }
 
 // Write prints the discovery: the question, the boxes with their limits
@@ -485,8 +547,9 @@ func (x *Discovery) Write(w io.Writer) error {
 	fmt.Fprintf(w, "Question: %s.\n", x.Question)
 	fmt.Fprintf(w, "Batch %s (%s): %d cases, %d inputs vary; the answer %s in %d of them (%.0f %%): those are the cases of interest.\n",
 		c.BatchID, c.Design, len(c.Holds), len(c.Inputs), x.Interest, int(math.Round(x.Share*float64(len(c.Holds)))), 100*x.Share)
-	fmt.Fprintf(w, "PRIM (Friedman & Fisher 1999; Bryant & Lempert 2010): peel %.2g, paste, minimum mass %.2g; each box the densest step covering at least %.0f %% of the cases of interest left.\n\n",
+	fmt.Fprintf(w, "PRIM (Friedman & Fisher 1999; Bryant & Lempert 2010): peel %.2g, paste, minimum mass %.2g; each box the densest step covering at least %.0f %% of the cases of interest left;\n",
 		x.Peel, x.MinMass, 100*x.Coverage)
+	fmt.Fprintf(w, "%s\n\n", x.selection())
 	if len(x.Boxes) == 0 {
 		fmt.Fprintf(w, "No box: no step of the peeling trajectory is denser than the cases of interest are among all (%.2f).\n", x.Share)
 	}
@@ -520,9 +583,9 @@ func (x *Discovery) Write(w io.Writer) error {
 
 // limitsJSON is a box's restricted inputs as {"input": [lo, hi]}, null for
 // an open end.
-func (x *Discovery) limitsJSON(b discover.Box) string {
+func limitsJSON(d *discover.Data, b discover.Box) string {
 	m := map[string][2]any{}
-	for _, r := range x.Data.Restrictions(b) {
+	for _, r := range d.Restrictions(b) {
 		var lo, hi any
 		if r.Lower {
 			lo = r.Limit.Lo
@@ -541,30 +604,23 @@ func (x *Discovery) StoreRows() []store.DiscoveryRow {
 	var out []store.DiscoveryRow
 	base := store.DiscoveryRow{DiscoveryID: x.ID, BatchID: x.Cases.BatchID, Question: x.Question.String(), Interest: x.Interest,
 		Cases: x.Data.Len(), Version: x.Version}
-	row := func(kind string, box, step int, chosen bool, b discover.Box, sentence string) store.DiscoveryRow {
+	row := func(d *discover.Data, kind string, box, step int, chosen bool, b discover.Box, sentence string) store.DiscoveryRow {
 		r := base
 		r.Kind, r.Box, r.Step, r.Chosen = kind, box, step, chosen
 		r.Inside, r.InterestInside, r.Coverage, r.Density, r.Mass, r.Restricted = b.N, b.NInterest, b.Coverage, b.Density, b.Mass, b.Restricted
-		r.Limits, r.Sentence = x.limitsJSON(b), sentence
+		r.Limits, r.Sentence = limitsJSON(d, b), sentence
 		return r
 	}
 	for i, f := range x.Boxes {
-		out = append(out, row("box", i+1, f.Step, true, f.Box, x.Sentence(i)))
+		out = append(out, row(x.Data, "box", i+1, f.Step, true, f.Box, x.Sentence(i)))
 		for s, st := range f.Trajectory.Steps {
-			out = append(out, row("step", i+1, s, s == f.Step, st, x.where(st, false)))
+			out = append(out, row(x.Data, "step", i+1, s, s == f.Step, st, x.where(x.Data, st, false)))
 		}
 	}
 	for i, b := range x.Leaves {
-		out = append(out, row("leaf", i+1, 0, false, b, x.LeafSentence(b)))
+		out = append(out, row(x.TreeData, "leaf", i+1, 0, false, b, x.LeafSentence(b)))
 	}
 	return out
-}
-
-// sortedInputs returns the inputs box b restricts, by quasi-p.
-func (x *Discovery) sortedInputs(b discover.Box) []discover.Restriction {
-	rs := x.Data.Restrictions(b)
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].QuasiP < rs[j].QuasiP })
-	return rs
 }
 
 // LoadRobustStudy analyses robust study id from the database alone, as
@@ -620,4 +676,26 @@ func LoadRobustStudy(ctx context.Context, db *store.DB, id string) (*Robust, err
 	}
 	r.StudyID, r.Scenario, r.Plausible = id, spec.Scenario, spec.Plausible
 	return r, nil
+}
+
+func cmpAbs(a, b float64) int {
+	switch {
+	case math.Abs(a) < math.Abs(b):
+		return -1
+	case math.Abs(a) > math.Abs(b):
+		return 1
+	}
+	return 0
+}
+
+// selection says which inputs PRIM peeled.
+func (x *Discovery) selection() string {
+	n := len(x.Cases.Inputs)
+	var s string
+	if x.Associated > 0 {
+		s = fmt.Sprintf("Peeled on the %d of %d inputs whose rank correlation with the answer is significant (5 %%, Bonferroni)", x.Associated, n)
+	} else {
+		s = fmt.Sprintf("No input's rank correlation with the answer is significant (5 %%, Bonferroni over %d): peeled on the 5 strongest", n)
+	}
+	return s + fmt.Sprintf(" (%s); each restriction's quasi-p says how much it adds.", strings.Join(x.Data.Names(), ", "))
 }

@@ -104,7 +104,8 @@ func (x *Discovery) page(d *pdfDoc) error {
 	d.para(textStyle(bodyFont, 10, mutedColor), fmt.Sprintf("Batch %s: %d cases (each a behaviour slot or sweep point, the means over its replicates), %d inputs vary. "+
 		"The answer %s in %.0f %% of the cases: those are the cases of interest. PRIM (Friedman & Fisher 1999), as scenario discovery uses it (Bryant & Lempert 2010), "+
 		"peels the inputs' ranges to boxes dense in them; coverage is the share of the cases of interest a box holds, density the share of its cases that are of interest. "+
-		"Table discovery holds every box, step and leaf (discovery_id %s).", c.BatchID, len(c.Holds), len(c.Inputs), x.Interest, 100*x.Share, x.ID), 0)
+		"%s The quasi-p-value of a restriction is the chance that a box as dense would arise without it. "+
+		"Table discovery holds every box, step and leaf (discovery_id %s).", c.BatchID, len(c.Holds), len(c.Inputs), x.Interest, 100*x.Share, x.selection(), x.ID), 0)
 	d.space(8)
 	if len(x.Boxes) == 0 {
 		d.para(textStyle(bodyFont, 10, inkColor), "No box is denser than the cases of interest are among all.", 0)

@@ -409,6 +409,16 @@ func TestRobustShardsMerge(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatal("no rows")
 	}
+	// The study draws assumptions besides the vectors: its parameters
+	// name them, and the slots differ in them.
+	od, err := store.OpenReadOnly(ctx, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := scalar(t, od, `SELECT count(DISTINCT json_extract(params, '$.tolerance_median')) FROM sweep_points`); n != 3 {
+		t.Errorf("the 3 slots drew %v tolerances, want 3 (a Latin hypercube over the slots)", n)
+	}
+	od.Close()
 	sameRows(t, "2 shards merged", studyRows(t, merged), want)
 	again, errOut, err := msgmon(t, ctx, "robust", scen, "--vectors", "3", "--db", merged, "-q", "--no-report", "--format", "csv")
 	if err != nil {
