@@ -458,6 +458,9 @@ func Discover(c *Cases, q Question, opt DiscoverOptions) (*Discovery, error) {
 			keep = append(keep, a.name)
 		}
 	}
+	if len(keep) == 0 { // every case of interest: no input correlates
+		keep = slices.Clone(c.Inputs)
+	}
 	all := d
 	pick := func() error {
 		x := make([][]float64, len(c.X))

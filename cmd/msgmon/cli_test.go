@@ -156,6 +156,8 @@ func TestBadInputExitsTwoEverywhere(t *testing.T) {
 		{[]string{"calibrate", none}, "no such file or directory"},
 		{[]string{"merge", filepath.Join(dir, "out.duckdb"), none}, "name the shard databases the shards wrote"},
 		{[]string{"robust", "--vectors", "1"}, "--vectors 1: must be at least 2"},
+		{[]string{"discover", "--db", dbPath, "--batch", "robust-nosuch-1", "--arm", "a", "--than", "b"}, "no robust study or sweep robust-nosuch-1"},
+		{[]string{"discover", "--db", dbPath, "--batch", "x", "--arm", "a", "--than", "b", "--metric", "nosuch"}, "--metric nosuch: unknown"},
 		{[]string{"scorecard", "--facts", none}, "no such file; give a facts file"},
 		{[]string{"scorecard", "--scale", "0"}, "--scale 0: must be between 0.01 and 10"},
 		{[]string{"scorecard", "--fact", "no.such.fact", "--db", dbPath}, "has no fact \"no.such.fact\""},
