@@ -125,7 +125,7 @@ type Cases struct {
 // replicates. An arm or metric the batch does not have is an error that
 // names those it has.
 func LoadCases(ctx context.Context, db *store.DB, batchID string, q Question) (*Cases, error) {
-	meta, err := db.Query(ctx, fmt.Sprintf(`SELECT design, CAST(parameters AS VARCHAR) FROM sweeps WHERE sweep_id = %s`, quote(batchID)))
+	meta, err := db.Query(ctx, fmt.Sprintf(`SELECT design FROM sweeps WHERE sweep_id = %s`, quote(batchID)))
 	if err != nil {
 		return nil, err
 	}
