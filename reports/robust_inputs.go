@@ -150,15 +150,7 @@ func (r *Robust) writeEffects(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "arm\tagainst\tmetric\tfirst\tsecond\tthird\t")
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
-		cells := []string{row.Arm, row.Ref, row.Metric.Label}
-		for i := range topEffects {
-			c := "-"
-			if i < len(row.Effects) {
-				c = effectCell(row.Effects[i], row.Tested)
-			}
-			cells = append(cells, c)
-		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t")+"\t")
+		fmt.Fprintln(tw, strings.Join(effectCells(row), "\t")+"\t")
 	}
 	return tw.Flush()
 }
@@ -213,15 +205,7 @@ func (r *Robust) effectsPage(d *pdfDoc) {
 	d.space(4)
 	var rows [][]string
 	for _, row := range slices.Concat(r.Rows, r.Pairs) {
-		cells := []string{row.Arm, row.Ref, row.Metric.Label}
-		for i := range topEffects {
-			c := "-"
-			if i < len(row.Effects) {
-				c = effectCell(row.Effects[i], row.Tested)
-			}
-			cells = append(cells, c)
-		}
-		rows = append(rows, cells)
+		rows = append(rows, effectCells(row))
 	}
 	d.table([]string{"arm", "against", "metric", "first", "second", "third"}, rows)
 	d.space(6)
@@ -230,4 +214,18 @@ func (r *Robust) effectsPage(d *pdfDoc) {
 			d.para(textStyle(bodyFont, 10, inkColor), r.EffectSentence(row), 8)
 		}
 	}
+}
+
+// effectCells are a row's arm, the arm it is compared with, the metric
+// and its topEffects strongest inputs ("-" where there are fewer).
+func effectCells(row RobustRow) []string {
+	cells := []string{row.Arm, row.Ref, row.Metric.Label}
+	for i := range topEffects {
+		c := "-"
+		if i < len(row.Effects) {
+			c = effectCell(row.Effects[i], row.Tested)
+		}
+		cells = append(cells, c)
+	}
+	return cells
 }
