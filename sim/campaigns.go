@@ -380,7 +380,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int16(d)
 	if countTier && r.limited[b] {
-		q := &r.quota[w.blk*r.m+b]
+		q := &w.quota[b]
 		if *q <= 0 {
 			w.day.SendsBlocked++
 			return

@@ -92,15 +92,16 @@ type runner struct {
 
 	// Businesses.
 	followers []int32
-	// blockFollowers and quota hold, at [k*m+b], the followers of business
-	// b in block k and b's tier quota there today: block-major, so that
-	// workers on different blocks do not write to the same cache lines.
-	blockFollowers []int32
-	quota          []int32
+	// blockFollowers holds, at [k*m+b], the followers of business b in
+	// block k (nil when the table would be large: see fillQuota).
+	// Block-major, so that workers on different blocks do not write to the
+	// same cache lines. A block's users follow a business at most once
+	// each, so a count fits in 16 bits.
+	blockFollowers []uint16
 	limited        []bool
 	// quotaOf lists today's businesses under a tier limit, with the limit
 	// and the followers it is shared by; the worker that takes block k
-	// fills row k of quota from them (fillQuota).
+	// fills its quota for the block from them (fillQuota).
 	quotaOf []tierQuota
 	// freeLeft is each business's free conversations left this month
 	// (only with a monthly allowance).
@@ -192,6 +193,9 @@ type worker struct {
 	// so a counter per worker is all the state it needs.
 	got int
 	blk int
+	// quota is each tier-limited business's unique users outside the
+	// window left today in block blk (fillQuota).
+	quota []int32
 	// gotMsg and gotAd: the current user was reached today.
 	gotMsg, gotAd bool
 	// msgDay is the current user-day's message stream, made on the day's
@@ -275,8 +279,9 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 		r.chanSent = make([]uint8, n*MaxChannels)
 	}
 	r.followers = make([]int32, m)
-	r.blockFollowers = make([]int32, r.nblocks*m)
-	r.quota = make([]int32, r.nblocks*m)
+	if keepBlockFollowers(r.nblocks, m, n) {
+		r.blockFollowers = make([]uint16, r.nblocks*m)
+	}
 	r.limited = make([]bool, m)
 	r.uses = make([]uint8, m)
 	r.rated = -1
@@ -323,7 +328,8 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.ws = make([]*worker, r.workers)
 	for i := range r.ws {
 		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ch: make([]chanAcc, m*nch), ev: make([]event, 0, 64),
-			seg: padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
+			quota: make([]int32, m),
+			seg:   padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
 		if plat.Service.FreeConversationsPerMonth > 0 {
 			r.ws[i].conv = make([]convAcc, m)
 		}
@@ -397,7 +403,7 @@ func (r *runner) parallelBlocks(d int) {
 					return
 				}
 				w.blk = k
-				r.fillQuota(k)
+				w.fillQuota(k)
 				if r.audit != nil {
 					r.audit[k] = r.audit[k][:0]
 				}

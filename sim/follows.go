@@ -7,7 +7,6 @@ func (r *runner) initFollows() {
 	k := r.k
 	for u := 0; u < r.n; u++ {
 		row := r.pop.InitialFollows[u*k : (u+1)*k]
-		blk := u / r.bs
 		r.us[u].nextLapse = noDay
 		for j, b := range row {
 			if b < 0 {
@@ -20,7 +19,9 @@ func (r *runner) initFollows() {
 			r.us[u].nextLapse = min(r.us[u].nextLapse, sl.expire)
 			r.us[u].nslots++
 			r.followers[b]++
-			r.blockFollowers[blk*r.m+int(b)]++
+			if r.blockFollowers != nil {
+				r.blockFollowers[u/r.bs*r.m+int(b)]++
+			}
 		}
 	}
 	for b := 0; b < r.m; b++ {
@@ -119,7 +120,9 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	r.us[u].nextLapse = min(r.us[u].nextLapse, sl.expire)
 	b := int(sl.biz)
-	r.blockFollowers[w.blk*r.m+b]++
+	if r.blockFollowers != nil {
+		r.blockFollowers[w.blk*r.m+b]++
+	}
 	w.biz[b].followDelta++
 	w.biz[b].follows++
 	w.day.FollowsGained++
@@ -137,7 +140,9 @@ func (w *worker) endFollow(u, j, d int) {
 	b := int(sl.biz)
 	sl.flags &^= fFollowing | fMuted
 	sl.expire = noDay
-	r.blockFollowers[w.blk*r.m+b]--
+	if r.blockFollowers != nil {
+		r.blockFollowers[w.blk*r.m+b]--
+	}
 	w.biz[b].followDelta--
 	r.us[u].lastChange = int32(d)
 }

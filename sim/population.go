@@ -449,7 +449,10 @@ func MemoryEstimate(cfg *Config) int64 {
 	// Per business: the day's records and accumulators, and per channel
 	// it may use (two, as a hybrid arm has) the send rate, belief,
 	// period's and run's counts, the exit rule's state and the result row.
-	perBiz := int64(208+24+2*(320+16)) + blocks*8
+	perBiz := int64(208+24+2*(320+16)) + 4 // and a worker's tier quota
+	if keepBlockFollowers(int(blocks), int(m), int(n)) {
+		perBiz += blocks * 2 // followers by block (fillQuota)
+	}
 	return n*perUser + m*perBiz
 }
 
