@@ -378,7 +378,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		}
 		return
 	}
-	countTier := len(ch.Tiers) > 0 && !inWindow && sl.tierDay != int16(d)
+	countTier := len(ch.Tiers) > 0 && !inWindow && !sl.tierDayIs(d)
 	if countTier && r.limited[b] {
 		q := &w.quota[b]
 		if *q <= 0 {
@@ -389,11 +389,11 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	// Delivered.
 	if countTier {
-		sl.tierDay = int16(d)
+		sl.setTierDay(d)
 		w.biz[b].uniqueOutside++
 	}
 	if ch.CapPerPeriod > 0 {
-		sl.periodSent++
+		sl.periods += slotSentUnit
 	}
 	if ch.UserCapPerPeriod > 0 {
 		r.chanSent[u*MaxChannels+ci]++
@@ -578,11 +578,7 @@ func (w *worker) allowed(u int, sl *slot, ch *Channel, ci, d int, now int32, inW
 		return false
 	}
 	if ch.CapPerPeriod > 0 {
-		pi := uint16(d / ch.PeriodDays)
-		if sl.periodIdx != pi {
-			sl.periodIdx, sl.periodSent = pi, 0
-		}
-		if int(sl.periodSent) >= ch.CapPerPeriod {
+		if sl.periodSent(d/ch.PeriodDays) >= ch.CapPerPeriod {
 			return false
 		}
 	}

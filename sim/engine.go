@@ -263,7 +263,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.sDecide = streamBase(seed, purposeDecision)
 
 	n, m, k := r.n, r.m, r.k
-	if pop.Cfg.Days >= math.MaxInt16 { // tierDay is an int16
+	if pop.Cfg.Days > maxSlotDays { // a slot's packed counters hold days in 12 bits
 		return nil, fmt.Errorf("sim: %d days is more than a run can hold", pop.Cfg.Days)
 	}
 	r.slots = make([]slot, n*k)

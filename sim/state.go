@@ -1,6 +1,9 @@
 package sim
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // noHour marks "never" in hour fields.
 const noHour int32 = math.MinInt32 / 2
@@ -15,7 +18,7 @@ const (
 
 // slot is one relationship of a user with a business: a follow, a contact
 // (the user wrote), or a block. Slots live in one flat array, K per user
-// (a row), and a slot keeps all its fields together (28 bytes): the daily
+// (a row), and a slot keeps all its fields together (24 bytes): the daily
 // scan reads a user's row, which runner.parallelBlocks prefetches a few
 // users ahead, and the campaigns and conversations that follow find the
 // rest of the slot already in cache. (Kept apart, the fields only messages
@@ -28,16 +31,44 @@ type slot struct {
 	flags    uint8
 	winMsgs  uint8 // business messages in the current service window
 
-	freeUntil  int32 // end hour of a free entry point (after an ad click)
-	lastSend   int32 // hour of the business's last proactive message
-	tierDay    int16 // day the user last counted against the business's tier
-	periodIdx  uint16
-	periodSent uint8
+	freeUntil int32 // end hour of a free entry point (after an ad click)
+	lastSend  int32 // hour of the business's last proactive message
+	// periods packs three counters of a slot's rules into 32 bits, since
+	// days fit in 12 (a run has at most 3,650): 1 + the day the user last
+	// counted against the business's tier (0: never; bits 0-11), the
+	// period of the channel's cap per business and user (bits 12-23), and
+	// the messages delivered in it (bits 24-31; the cap is at most 255).
+	periods uint32
+}
+
+const (
+	tierDayBits  = 0xfff
+	periodShift  = 12
+	periodBits   = 0xfff << periodShift
+	sentShift    = 24
+	maxSlotDays  = tierDayBits - 1 // the last day the packed counters can hold
+	slotSentUnit = 1 << sentShift
+)
+
+// tierDay reports whether the user counted against the business's tier on
+// day d.
+func (s *slot) tierDayIs(d int) bool { return s.periods&tierDayBits == uint32(d+1) }
+
+func (s *slot) setTierDay(d int) { s.periods = s.periods&^tierDayBits | uint32(d+1) }
+
+// periodSent returns the messages delivered in period pi of the channel's
+// cap per business and user, starting the period's count when pi is a new
+// one.
+func (s *slot) periodSent(pi int) int {
+	if p := uint32(pi) << periodShift; s.periods&periodBits != p {
+		s.periods = s.periods&tierDayBits | p
+	}
+	return int(s.periods >> sentShift)
 }
 
 // freshSlot is a slot of business b with no history.
 func freshSlot(b int32) slot {
-	return slot{biz: b, lastUser: noHour, expire: noDay, freeUntil: noHour, lastSend: noHour, tierDay: -1}
+	return slot{biz: b, lastUser: noHour, expire: noDay, freeUntil: noHour, lastSend: noHour}
 }
 
 // userState is what the day loop reads of a user every day, and what most
@@ -84,7 +115,7 @@ func expireDay(d int32) uint16 {
 	return uint16(d)
 }
 
-const slotBytes = 28
+const slotBytes = 24
 
 // AuditKind is the kind of an audited event.
 type AuditKind uint8
@@ -199,3 +230,6 @@ type bizAcc struct {
 	spend                                    [NumSources]Micros
 	revenue, serviceCost                     Micros
 }
+
+// A slot is 24 bytes: 12 slots a user are 288.
+var _ = [1]struct{}{}[unsafe.Sizeof(slot{})-slotBytes]
