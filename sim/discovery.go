@@ -112,7 +112,7 @@ func (w *worker) discover(u, d int) {
 	} else {
 		cs := g.Contacts(u)
 		v := int(cs[int(y*float64(len(cs)))%len(cs)])
-		b = r.snapPrev[v*r.k+int(z*float64(r.k))%r.k]
+		b = r.snap[v*r.k+int(z*float64(r.k))%r.k]
 		if b < 0 || s.Float64() >= float64(in[r.pop.Category[b]]) {
 			return
 		}

@@ -83,8 +83,12 @@ type runner struct {
 	view     []viewer    // what a visit to the Updates tab reads
 	chanIdx  []uint16    // N*MaxChannels, per-user period caps
 	chanSent []uint8
-	snapPrev []int32
-	snapNext []int32
+	// snap holds, K per user, the businesses each user followed at the
+	// end of the day before (-1 for a slot not followed): what word of
+	// mouth reads of a contact, whatever block the contact is in and
+	// whether its day ran yet. It is brought up to date after each day's
+	// blocks, for the users whose follows changed (worker.changed).
+	snap []int32
 	// The probability of a discovery or word-of-mouth event a day (graph
 	// mode), and the share of it that is discovery.
 	discProb  []float32
@@ -217,6 +221,9 @@ type worker struct {
 	// conv counts each business's conversations of the day under a
 	// monthly allowance of free ones (nil: none; charged at once).
 	conv []convAcc
+	// changed lists the users whose follows changed today, whose
+	// snapshots (runner.snap) are rewritten when the day's blocks are done.
+	changed []int32
 	// seg counts events by user segment over the whole run (integers:
 	// their sum over workers does not depend on scheduling).
 	seg []SegmentSummary
@@ -419,6 +426,12 @@ func (r *runner) parallelBlocks(d int) {
 		}(w)
 	}
 	wg.Wait()
+	for _, w := range r.ws {
+		for _, u := range w.changed {
+			r.writeSnapshot(int(u), r.snap)
+		}
+		w.changed = w.changed[:0]
+	}
 }
 
 func (w *worker) emit(e AuditEvent) {
@@ -541,8 +554,8 @@ func (w *worker) userDay(u, d int) {
 	if r.pop.Graph == nil || st.nextDisc == int32(d) {
 		w.discover(u, d)
 	}
-	if r.snapNext != nil && st.lastChange >= int32(d-1) {
-		r.writeSnapshot(u, r.snapNext)
+	if r.snap != nil && st.lastChange == int32(d) {
+		w.changed = append(w.changed, int32(u))
 	}
 }
 
@@ -643,9 +656,6 @@ func (r *runner) epilogue(d int) {
 			all = append(all, evs...)
 		}
 		r.spec.Audit(all)
-	}
-	if r.snapNext != nil {
-		r.snapPrev, r.snapNext = r.snapNext, r.snapPrev
 	}
 }
 

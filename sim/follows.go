@@ -8,6 +8,7 @@ func (r *runner) initFollows() {
 	for u := 0; u < r.n; u++ {
 		row := r.pop.InitialFollows[u*k : (u+1)*k]
 		r.us[u].nextLapse = noDay
+		r.us[u].lastChange = -1
 		for j, b := range row {
 			if b < 0 {
 				break
@@ -28,13 +29,10 @@ func (r *runner) initFollows() {
 		r.sum[b].FollowersStart = int64(r.followers[b])
 	}
 	if r.pop.Graph != nil {
-		r.snapPrev = make([]int32, r.n*k)
-		r.snapNext = make([]int32, r.n*k)
-		adviseHuge(r.snapPrev)
-		adviseHuge(r.snapNext)
+		r.snap = make([]int32, r.n*k)
+		adviseHuge(r.snap)
 		for u := 0; u < r.n; u++ {
-			r.writeSnapshot(u, r.snapPrev)
-			r.writeSnapshot(u, r.snapNext)
+			r.writeSnapshot(u, r.snap)
 		}
 	}
 }

@@ -440,7 +440,7 @@ func MemoryEstimate(cfg *Config) int64 {
 	perUser := int64(1+4*7+4*c+8) + // traits
 		k*4 + // initial follows
 		k*int64(slotBytes) + // slots
-		2*k*4 + // word-of-mouth snapshots
+		k*4 + // word-of-mouth snapshot
 		int64(unsafe.Sizeof(userState{})+unsafe.Sizeof(viewer{})) + 8 + MaxChannels*3 // run state: records, discovery rates, period caps
 	if cfg.Graph.Kind != "fully_mixed" {
 		perUser += 2 * int64(cfg.Graph.EdgesPerUser) * 4 * 3 // CSR plus growth lists
