@@ -670,12 +670,9 @@ func TestPresetWhatsAppBusiness2018(t *testing.T) {
 // initialFollows returns the follows of day 0.
 func initialFollows(r *run) map[pair]bool {
 	m := map[pair]bool{}
-	k := r.pop.K
 	for u := 0; u < r.pop.N; u++ {
-		for _, b := range r.pop.InitialFollows[u*k : (u+1)*k] {
-			if b >= 0 {
-				m[pair{int32(u), b}] = true
-			}
+		for _, b := range r.pop.InitialFollows(u, nil) {
+			m[pair{int32(u), b}] = true
 		}
 	}
 	return m

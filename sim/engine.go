@@ -94,6 +94,9 @@ type runner struct {
 	discProb  []float32
 	discShare []float32
 
+	// followsStart is the follows at the start of the run, by segment.
+	followsStart []int64
+
 	// Businesses.
 	followers []int32
 	// blockFollowers holds, at [k*m+b], the followers of business b in
@@ -286,6 +289,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 		r.chanSent = make([]uint8, n*MaxChannels)
 	}
 	r.followers = make([]int32, m)
+	r.followsStart = make([]int64, 3*len(pop.Cfg.Markets))
 	if keepBlockFollowers(r.nblocks, m, n) {
 		r.blockFollowers = make([]uint16, r.nblocks*m)
 	}
@@ -729,6 +733,7 @@ func (r *runner) segments() []SegmentSummary {
 	for i := range segs {
 		segs[i].Market = r.plat.Markets[i/3]
 		segs[i].ToleranceBand = ToleranceBands[i%3]
+		segs[i].FollowsStart = r.followsStart[i]
 		for _, w := range r.ws {
 			x := &w.seg[i]
 			s := &segs[i]
@@ -751,11 +756,6 @@ func (r *runner) segments() []SegmentSummary {
 	for u := 0; u < r.n; u++ {
 		s := &segs[r.pop.Segment[u]]
 		s.Users++
-		for _, b := range r.pop.InitialFollows[u*r.k : (u+1)*r.k] {
-			if b >= 0 {
-				s.FollowsStart++
-			}
-		}
 		for j := 0; j < int(r.us[u].nslots); j++ {
 			if r.slots[u*r.k+j].flags&fFollowing != 0 {
 				s.FollowsEnd++

@@ -5,14 +5,13 @@ package sim
 
 func (r *runner) initFollows() {
 	k := r.k
+	row := make([]int32, 0, k)
 	for u := 0; u < r.n; u++ {
-		row := r.pop.InitialFollows[u*k : (u+1)*k]
+		row = r.pop.InitialFollows(u, row)
 		r.us[u].nextLapse = noDay
 		r.us[u].lastChange = -1
+		r.followsStart[r.pop.Segment[u]] += int64(len(row))
 		for j, b := range row {
-			if b < 0 {
-				break
-			}
 			es := newStream(r.sExpire, u, 0).sub(int(b))
 			sl := freshSlot(b)
 			sl.flags, sl.expire = fFollowing, expireDay(es.Geometric(r.beh.NaturalUnfollow))

@@ -61,15 +61,13 @@ type Population struct {
 	// Graph is nil for a fully mixed population.
 	Graph *Graph
 
-	// InitialFollows holds N*K business ids, -1 for an empty slot.
-	InitialFollows []int32
-
 	catBiz [][]int32 // businesses of each category
 	// allCats: every category has businesses, so draws need not skip any.
 	allCats bool
 	// interestTotal is each user's summed interest in the categories that
 	// have businesses, the normaliser of pickCategory.
 	interestTotal []float64
+	followBase    uint64    // the initial follows' stream (InitialFollows)
 	catSize       []alias   // within a category, by size
 	catShare      []float64 // share of businesses per category (for advertiser picks)
 }
@@ -100,9 +98,7 @@ func NewPopulationContext(ctx context.Context, cfg *Config, seed uint64) (*Popul
 	if err := p.drawGraph(ctx, seed); err != nil {
 		return nil, err
 	}
-	if err := p.drawInitialFollows(ctx, seed); err != nil {
-		return nil, err
-	}
+	p.drawInitialFollows(seed)
 	return p, nil
 }
 
@@ -394,36 +390,33 @@ func (p *Population) pickCategory(u int, x float64) int {
 	return last
 }
 
-func (p *Population) drawInitialFollows(ctx context.Context, seed uint64) error {
-	p.InitialFollows = make([]int32, p.N*p.K)
-	for i := range p.InitialFollows {
-		p.InitialFollows[i] = -1
-	}
-	base := streamBase(seed, purposeInitialFollows)
-	for u := 0; u < p.N; u++ {
-		if err := stopped(ctx, u); err != nil {
-			return err
+// drawInitialFollows keys the initial follows' stream. They are not kept
+// (K business ids a user, 48 bytes at 12 slots): each run draws a user's
+// again from the user's own stream (InitialFollows), the same every time.
+func (p *Population) drawInitialFollows(seed uint64) {
+	p.followBase = streamBase(seed, purposeInitialFollows)
+}
+
+// InitialFollows appends to dst[:0] the businesses user u follows when a
+// run starts, at most K, in the order of the user's slots.
+func (p *Population) InitialFollows(u int, dst []int32) []int32 {
+	row := dst[:0]
+	s := newStream(p.followBase, u, 0)
+	k := s.Poisson(p.Cfg.User.FollowsAtStart)
+	for i := 0; i < k && len(row) < p.K; i++ {
+		b := p.pickBusiness(u, &s)
+		if b < 0 {
+			break
 		}
-		s := newStream(base, u, 0)
-		k := s.Poisson(p.Cfg.User.FollowsAtStart)
-		row := p.InitialFollows[u*p.K : (u+1)*p.K]
-		n := 0
-		for i := 0; i < k && n < p.K; i++ {
-			b := p.pickBusiness(u, &s)
-			if b < 0 {
-				break
-			}
-			dup := false
-			for _, x := range row[:n] {
-				dup = dup || x == b
-			}
-			if !dup {
-				row[n] = b
-				n++
-			}
+		dup := false
+		for _, x := range row {
+			dup = dup || x == b
+		}
+		if !dup {
+			row = append(row, b)
 		}
 	}
-	return nil
+	return row
 }
 
 // relevance of a marketing message of business b to user u.
@@ -438,7 +431,6 @@ func MemoryEstimate(cfg *Config) int64 {
 	n, m, k := int64(cfg.Users), int64(cfg.Businesses), int64(cfg.MaxFollows)
 	c := int64(len(cfg.Categories))
 	perUser := int64(1+4*7+4*c+8) + // traits
-		k*4 + // initial follows
 		k*int64(slotBytes) + // slots
 		k*4 + // word-of-mouth snapshot
 		int64(unsafe.Sizeof(userState{})+unsafe.Sizeof(viewer{})) + 8 + MaxChannels*3 // run state: records, discovery rates, period caps

@@ -267,14 +267,12 @@ func newRuleChecker(t *testing.T, pop *sim.Population, plat *sim.Platform) *rule
 		freeLeft: make([]int64, pop.M), spend: make([][sim.NumSources]sim.Micros, pop.M), acrossAccounts: map[int8]int{},
 		massSends: map[[3]int32]int{}, mostMass: map[int8]int{}, planned: map[[3]int32]bool{}}
 	for u := 0; u < pop.N; u++ {
-		for _, b := range pop.InitialFollows[u*pop.K : (u+1)*pop.K] {
-			if b >= 0 {
-				c.follow[pair{int32(u), b}] = true
-				if c.known[int32(u)] == nil {
-					c.known[int32(u)] = map[int32]bool{}
-				}
-				c.known[int32(u)][b] = true
+		for _, b := range pop.InitialFollows(u, nil) {
+			c.follow[pair{int32(u), b}] = true
+			if c.known[int32(u)] == nil {
+				c.known[int32(u)] = map[int32]bool{}
 			}
+			c.known[int32(u)][b] = true
 		}
 	}
 	return c
@@ -1027,10 +1025,8 @@ func checkSegments(t *testing.T, pop *sim.Population, res *sim.Result) {
 func checkFollows(t *testing.T, pop *sim.Population, res *sim.Result) {
 	t.Helper()
 	var active int64
-	for _, b := range pop.InitialFollows {
-		if b >= 0 {
-			active++
-		}
+	for u := 0; u < pop.N; u++ {
+		active += int64(len(pop.InitialFollows(u, nil)))
 	}
 	for _, d := range res.Daily {
 		active += d.FollowsGained - d.Unfollows - d.FollowsBlocked
