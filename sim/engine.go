@@ -85,10 +85,6 @@ type runner struct {
 	chanSent []uint8
 	snapPrev []int32
 	snapNext []int32
-	// The probability of a discovery or word-of-mouth event a day (graph
-	// mode), and the share of it that is discovery.
-	discProb  []float32
-	discShare []float32
 
 	// Businesses.
 	followers []int32
@@ -148,13 +144,6 @@ type runner struct {
 	q7blocks   []int32
 	sum        []BusinessSummary
 
-	// Discovery.
-	discCat   []float64 // per category, hazard per day of interest weight 1
-	discAlias []alias
-	discW     []float64
-	discP     []float64 // p part of each business's weight (for attribution)
-	womRate   float64
-
 	// Status ads.
 	advAlias []alias   // per category, advertisers by size
 	advBiz   [][]int32 // per category
@@ -163,6 +152,8 @@ type runner struct {
 	// Streams.
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
+	// The processes' own state.
+	disc  discState  // discovery (discovery.go)
 	entry entryState // entry points (entrypoints.go)
 
 	ws    []*worker
@@ -355,16 +346,14 @@ func (r *runner) initUserConstants() {
 	if r.pop.Graph == nil {
 		return
 	}
-	r.discProb = make([]float32, n)
-	r.discShare = make([]float32, n)
 	for u := 0; u < n; u++ {
 		lp, lq := r.discoveryHazard(u)
 		if t := lp + lq; t > 0 {
-			r.discProb[u] = float32(-math.Expm1(-t * float64(r.pop.FollowPropensity[u])))
-			r.discShare[u] = float32(lp / t)
+			r.disc.discProb[u] = float32(-math.Expm1(-t * float64(r.pop.FollowPropensity[u])))
+			r.disc.discShare[u] = float32(lp / t)
 		}
 		s := newStream(r.sDisc, u, 0).sub(-1)
-		r.us[u].nextDisc = s.Geometric(float64(r.discProb[u])) - 1
+		r.us[u].nextDisc = s.Geometric(float64(r.disc.discProb[u])) - 1
 	}
 }
 
