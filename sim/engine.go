@@ -144,17 +144,13 @@ type runner struct {
 	q7blocks   []int32
 	sum        []BusinessSummary
 
-	// Status ads.
-	advAlias []alias   // per category, advertisers by size
-	advBiz   [][]int32 // per category
-	advCat   alias     // categories by number of advertisers
-
 	// Streams.
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
 	// The processes' own state.
-	disc  discState  // discovery (discovery.go)
-	entry entryState // entry points (entrypoints.go)
+	status statusState // Status ads (status.go)
+	disc   discState   // discovery (discovery.go)
+	entry  entryState  // entry points (entrypoints.go)
 
 	ws    []*worker
 	audit [][]AuditEvent // per block
