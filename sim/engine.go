@@ -135,9 +135,6 @@ type runner struct {
 	period     []chanAcc
 	chRun      []chanAcc
 	chSum      []ChannelSummary
-	answerProb []float32
-	loadEWMA   []float64
-	convToday  []int64
 	tier       []int8
 	redDays    []int16
 	q7sends    []int32
@@ -148,6 +145,7 @@ type runner struct {
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
 	// The processes' own state.
+	conv   convState   // conversations (conversations.go)
 	status statusState // Status ads (status.go)
 	disc   discState   // discovery (discovery.go)
 	entry  entryState  // entry points (entrypoints.go)
@@ -289,9 +287,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.campHour = make([]int32, m*maxCampaigns)
 	r.campCat = make([]MsgCategory, m*maxCampaigns)
 	r.sendFrac = make([]float32, m)
-	r.answerProb = make([]float32, m)
-	r.loadEWMA = make([]float64, m)
-	r.convToday = make([]int64, m)
+	r.initConversations()
 	r.tier = make([]int8, m)
 	r.redDays = make([]int16, m)
 	r.q7sends = make([]int32, m*7)
@@ -561,12 +557,12 @@ func (r *runner) epilogue(d int) {
 			*x = bizAcc{}
 		}
 		r.followers[b] += int32(a.followDelta)
-		r.convToday[b] = a.conversations
-		if a.conversations > 0 || r.loadEWMA[b] > 0 {
-			if r.loadEWMA[b] == 0 {
-				r.loadEWMA[b] = float64(a.conversations)
+		r.conv.convToday[b] = a.conversations
+		if a.conversations > 0 || r.conv.loadEWMA[b] > 0 {
+			if r.conv.loadEWMA[b] == 0 {
+				r.conv.loadEWMA[b] = float64(a.conversations)
 			} else {
-				r.loadEWMA[b] += (float64(a.conversations) - r.loadEWMA[b]) / 28
+				r.conv.loadEWMA[b] += (float64(a.conversations) - r.conv.loadEWMA[b]) / 28
 			}
 		}
 		r.q7sends[b*7+ring] = int32(a.qualitySends)
