@@ -98,9 +98,6 @@ type runner struct {
 	// and the followers it is shared by; the worker that takes block k
 	// fills row k of quota from them (fillQuota).
 	quotaOf []tierQuota
-	// freeLeft is each business's free conversations left this month
-	// (only with a monthly allowance).
-	freeLeft []int64
 	// uses has bit i set when business b uses channel i; tierCh is the
 	// channel whose messaging tiers and quality rating apply to b (rated:
 	// the arm's channel that has them, -1 for none); chAud is the slot
@@ -149,6 +146,7 @@ type runner struct {
 	status statusState // Status ads (status.go)
 	disc   discState   // discovery (discovery.go)
 	entry  entryState  // entry points (entrypoints.go)
+	bill   billState   // billing (billing.go)
 
 	ws    []*worker
 	audit [][]AuditEvent // per block
@@ -311,9 +309,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 			r.ws[i].conv = make([]convAcc, m)
 		}
 	}
-	if plat.Service.FreeConversationsPerMonth > 0 {
-		r.freeLeft = make([]int64, m)
-	}
+	r.initBilling()
 	if spec.Audit != nil {
 		r.audit = make([][]AuditEvent, r.nblocks)
 	}
@@ -592,7 +588,7 @@ func (r *runner) epilogue(d int) {
 		}
 	}
 	day.Campaigns = r.campaigns
-	if r.freeLeft != nil {
+	if r.bill.freeLeft != nil {
 		r.settleConversations(d)
 	}
 	for _, bl := range r.plat.Billers {
