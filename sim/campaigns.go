@@ -72,7 +72,7 @@ func (r *runner) assignChannels() error {
 			used = append(used, ch.Name)
 			k := b*nch + i
 			r.sendCredit[k] = float64(r.pop.SendPhase[b])
-			r.sendRate[k] = float64(r.pop.SendsPerWeek[b])
+			r.dec.sendRate[k] = float64(r.pop.SendsPerWeek[b])
 			if i == r.rated {
 				r.tierCh[b] = int8(i)
 				r.tier[b] = int8(ch.StartTier)
@@ -81,28 +81,13 @@ func (r *runner) assignChannels() error {
 		}
 		s.Channel = strings.Join(used, "+")
 	}
-	// Mean price per message of each channel over markets and categories:
-	// what a business expects to pay before it has paid for messages of
-	// its own.
-	r.meanPrice = make([]float64, nch)
-	for i := range chs {
-		ch := &chs[i]
-		v := 0.0
-		for mk, mc := range r.pop.Cfg.Markets {
-			for _, cat := range r.pop.Cfg.Categories {
-				share := mc.Share * cat.Share
-				v += share * ((1-cat.UtilityShare)*ch.Price[mk][Marketing].Dollars() + cat.UtilityShare*ch.Price[mk][Utility].Dollars())
-			}
-		}
-		r.meanPrice[i] = v
-	}
 	// Period 0: each business sets its rates (adaptive) and planning
 	// prices from its prior.
 	for b := 0; b < r.m; b++ {
 		r.revise(b, 0, -1)
 		for i := range chs {
 			if k := b*nch + i; r.uses[b]&(1<<i) != 0 {
-				r.chSum[k] = ChannelSummary{Business: b, Channel: chs[i].Name, SendsPerWeekStart: r.sendRate[k]}
+				r.dec.chSum[k] = ChannelSummary{Business: b, Channel: chs[i].Name, SendsPerWeekStart: r.dec.sendRate[k]}
 			}
 		}
 	}
@@ -145,7 +130,7 @@ func (r *runner) planCampaigns(b, d int) {
 		k := b*nch + ci
 		// Campaigns a day at a rate of sendRate a week: the whole part
 		// of a running credit that starts at the business's phase.
-		next := r.sendCredit[k] + r.sendRate[k]/7
+		next := r.sendCredit[k] + r.dec.sendRate[k]/7
 		cnt := int(math.Floor(next))
 		r.sendCredit[k] = next - float64(cnt)
 		cnt = min(cnt, maxChannelCampaigns, maxCampaigns-n)
@@ -184,7 +169,7 @@ func (r *runner) planCampaigns(b, d int) {
 		}
 		aud |= r.chAud[ci]
 		windowOnly = windowOnly && chs[ci].Audience == WindowOnly
-		cost += float64(cnt) * r.unitPrice[k]
+		cost += float64(cnt) * r.dec.unitPrice[k]
 	}
 	if n > 0 {
 		r.campCount[b] = uint8(n)

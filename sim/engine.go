@@ -115,23 +115,13 @@ type runner struct {
 	campChan  []uint8
 	campaigns int64 // campaigns planned today, all businesses
 	sendFrac  []float32
-	// Per business and channel, at [b*len(Channels)+i]: campaigns a week,
-	// the running credit of the schedule, the price per message a
-	// business expects (dollars), and what its messages did in the
-	// current revision period and in the run.
-	sendRate   []float64
+	// The running credit of the schedule per business and channel, at
+	// [b*len(Channels)+i].
 	sendCredit []float64
 	// massSent is the campaigns sent in period massPeriod of the channel
 	// (its SendsPerPeriod limit per business; nil when no channel has one).
 	massSent   []int32
 	massPeriod []int32
-	unitPrice  []float64
-	meanPrice  []float64 // per channel, over the population's markets and categories
-	belief     []belief
-	chState    []channelState
-	period     []chanAcc
-	chRun      []chanAcc
-	chSum      []ChannelSummary
 	tier       []int8
 	redDays    []int16
 	q7sends    []int32
@@ -142,11 +132,12 @@ type runner struct {
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
 	// The processes' own state.
-	conv   convState   // conversations (conversations.go)
-	status statusState // Status ads (status.go)
-	disc   discState   // discovery (discovery.go)
-	entry  entryState  // entry points (entrypoints.go)
-	bill   billState   // billing (billing.go)
+	conv   convState     // conversations (conversations.go)
+	dec    decisionState // business decisions (decisions.go)
+	status statusState   // Status ads (status.go)
+	disc   discState     // discovery (discovery.go)
+	entry  entryState    // entry points (entrypoints.go)
+	bill   billState     // billing (billing.go)
 
 	ws    []*worker
 	audit [][]AuditEvent // per block
@@ -264,7 +255,6 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.uses = make([]uint8, m)
 	r.rated = -1
 	nch := len(plat.Channels)
-	r.sendRate = make([]float64, m*nch)
 	r.sendCredit = make([]float64, m*nch)
 	for _, ch := range plat.Channels {
 		if ch.SendsPerPeriod > 0 {
@@ -273,12 +263,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 			break
 		}
 	}
-	r.unitPrice = make([]float64, m*nch)
-	r.period = make([]chanAcc, m*nch)
-	r.belief = make([]belief, m*nch)
-	r.chState = make([]channelState, m*nch)
-	r.chRun = make([]chanAcc, m*nch)
-	r.chSum = make([]ChannelSummary, m*nch)
+	r.initDecisions()
 	r.campChan = make([]uint8, m*maxCampaigns)
 	r.due = make([]dueInfo, m)
 	r.campCount = make([]uint8, m)
@@ -661,13 +646,13 @@ func (r *runner) channels() []ChannelSummary {
 				continue
 			}
 			k := b*nch + ci
-			c := r.chSum[k]
-			a := &r.chRun[k]
+			c := r.dec.chSum[k]
+			a := &r.dec.chRun[k]
 			c.Sends, c.Opens, c.Clicks, c.Conversions = a.sends, a.opens, a.clicks, a.conversions
 			c.Mutes, c.UnfollowsAnnoyed, c.Blocks = a.mutes, a.unfollows, a.blocks
 			c.Revenue, c.Spend = a.value, a.spend
-			c.SendsPerWeekEnd = r.sendRate[k]
-			st := &r.chState[k]
+			c.SendsPerWeekEnd = r.dec.sendRate[k]
+			st := &r.dec.chState[k]
 			c.Exits, c.Trials = int64(st.exits), int64(st.trials)
 			switch {
 			case st.out:
