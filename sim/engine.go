@@ -100,38 +100,21 @@ type runner struct {
 	quotaOf []tierQuota
 	// uses has bit i set when business b uses channel i; tierCh is the
 	// channel whose messaging tiers and quality rating apply to b (rated:
-	// the arm's channel that has them, -1 for none); chAud is the slot
-	// flags that put a user in channel i's audience.
-	uses   []uint8
-	tierCh []int8
-	rated  int
-	chAud  [MaxChannels]uint8
-	due    []dueInfo // what the daily scan needs of each business today
-	// Today's campaigns of b are at [b*maxCampaigns, +campCount[b]): hour,
-	// message category and channel of each.
-	campCount []uint8
-	campHour  []int32
-	campCat   []MsgCategory
-	campChan  []uint8
-	campaigns int64 // campaigns planned today, all businesses
-	sendFrac  []float32
-	// The running credit of the schedule per business and channel, at
-	// [b*len(Channels)+i].
-	sendCredit []float64
-	// massSent is the campaigns sent in period massPeriod of the channel
-	// (its SendsPerPeriod limit per business; nil when no channel has one).
-	massSent   []int32
-	massPeriod []int32
-	tier       []int8
-	redDays    []int16
-	q7sends    []int32
-	q7blocks   []int32
-	sum        []BusinessSummary
+	// the arm's channel that has them, -1 for none).
+	uses     []uint8
+	tierCh   []int8
+	rated    int
+	tier     []int8
+	redDays  []int16
+	q7sends  []int32
+	q7blocks []int32
+	sum      []BusinessSummary
 
 	// Streams.
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
 	// The processes' own state.
+	camp   campState     // campaigns (campaigns.go)
 	conv   convState     // conversations (conversations.go)
 	dec    decisionState // business decisions (decisions.go)
 	status statusState   // Status ads (status.go)
@@ -255,21 +238,8 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.uses = make([]uint8, m)
 	r.rated = -1
 	nch := len(plat.Channels)
-	r.sendCredit = make([]float64, m*nch)
-	for _, ch := range plat.Channels {
-		if ch.SendsPerPeriod > 0 {
-			r.massSent = make([]int32, m*nch)
-			r.massPeriod = make([]int32, m*nch)
-			break
-		}
-	}
+	r.initCampaigns()
 	r.initDecisions()
-	r.campChan = make([]uint8, m*maxCampaigns)
-	r.due = make([]dueInfo, m)
-	r.campCount = make([]uint8, m)
-	r.campHour = make([]int32, m*maxCampaigns)
-	r.campCat = make([]MsgCategory, m*maxCampaigns)
-	r.sendFrac = make([]float32, m)
 	r.initConversations()
 	r.tier = make([]int8, m)
 	r.redDays = make([]int16, m)
@@ -334,10 +304,10 @@ func (r *runner) initUserConstants() {
 // state at the end of day d-1.
 func (r *runner) prologue(d int) {
 	r.quotaOf = r.quotaOf[:0]
-	r.campaigns = 0
+	r.camp.campaigns = 0
 	r.auditCamp = r.auditCamp[:0]
 	for b := 0; b < r.m; b++ {
-		r.campCount[b], r.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
+		r.camp.campCount[b], r.camp.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
 		r.planCampaigns(b, d)
 		r.planService(b)
 	}
@@ -400,7 +370,7 @@ func (w *worker) userDay(u, d int) {
 	// follows that lapse today (only a follow has an expiry). Both look at
 	// the row as the day starts; the marked slots are handled after, in
 	// slot order.
-	cand := dueSlots(row, r.due)
+	cand := dueSlots(row, r.camp.due)
 	if int(st.nextLapse) <= d {
 		var lapse uint64
 		lapse, st.nextLapse = lapseSlots(row, d)
@@ -412,7 +382,7 @@ func (w *worker) userDay(u, d int) {
 		j := bits.TrailingZeros64(m)
 		sl := &row[j]
 		b := sl.biz
-		x := r.due[b]
+		x := r.camp.due[b]
 		// Each candidate is queued, left for wake or skipped for good.
 		// The tests are combined without branches: which way each goes
 		// depends on the user's history and is hard to predict.
@@ -430,8 +400,8 @@ func (w *worker) userDay(u, d int) {
 		if blocked|outside|shut != 0 {
 			continue
 		}
-		for c := 0; c < int(r.campCount[b]); c++ {
-			ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
+		for c := 0; c < int(r.camp.campCount[b]); c++ {
+			ev = append(ev, packEvent(r.camp.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 		}
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {
@@ -572,7 +542,7 @@ func (r *runner) epilogue(d int) {
 			r.revise(b, period, d)
 		}
 	}
-	day.Campaigns = r.campaigns
+	day.Campaigns = r.camp.campaigns
 	if r.bill.freeLeft != nil {
 		r.settleConversations(d)
 	}
