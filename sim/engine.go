@@ -63,6 +63,9 @@ func Run(ctx context.Context, pop *Population, plat *Platform, spec RunSpec) (*R
 	return r.result(), nil
 }
 
+// runner is one run of an arm: the day loop (prologue, parallelBlocks,
+// epilogue), the users' and businesses' state that several processes
+// share, and each process's own state, declared in the process's file.
 type runner struct {
 	pop         *Population
 	plat        *Platform
@@ -140,7 +143,7 @@ type worker struct {
 	r    *runner
 	day  Daily
 	biz  []bizAcc
-	ch   []chanAcc // per business and channel, like runner.period
+	ch   []chanAcc // per business and channel, like decisionState.period
 	ev   []event
 	sent [MaxChannels]int // marketing messages a user got today, by channel
 	// got is the proactive messages (any channel, business and category)
