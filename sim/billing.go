@@ -5,6 +5,23 @@ package sim
 
 import "math/bits"
 
+// billState is what billing keeps for a run besides the day's and the
+// businesses' books.
+type billState struct {
+	// freeLeft is each business's free conversations left this month
+	// (only with a monthly allowance).
+	freeLeft []int64
+}
+
+// initBilling allocates the billing state: the monthly allowances when the
+// platform gives one (settleConversations fills them on each month's
+// first day).
+func (r *runner) initBilling() {
+	if r.plat.Service.FreeConversationsPerMonth > 0 {
+		r.bill.freeLeft = make([]int64, r.m)
+	}
+}
+
 // charge books what business b pays the platform from source src: in its
 // own books and in the day's.
 func (w *worker) charge(b int, amount Micros, src Source) {
@@ -46,8 +63,8 @@ type convAcc struct {
 // worker saw which conversation.
 func (r *runner) settleConversations(d int) {
 	if d%30 == 0 {
-		for b := range r.freeLeft {
-			r.freeLeft[b] = int64(r.plat.Service.FreeConversationsPerMonth)
+		for b := range r.bill.freeLeft {
+			r.bill.freeLeft[b] = int64(r.plat.Service.FreeConversationsPerMonth)
 		}
 	}
 	l := ledger{r: r, d: d}
@@ -64,8 +81,8 @@ func (r *runner) settleConversations(d int) {
 		if a.n == 0 {
 			continue
 		}
-		free := min(r.freeLeft[b], a.n)
-		r.freeLeft[b] -= free
+		free := min(r.bill.freeLeft[b], a.n)
+		r.bill.freeLeft[b] -= free
 		for s, v := range a.due {
 			l.ChargeBusiness(b, ProRata(v, a.n-free, a.n), Source(s))
 		}

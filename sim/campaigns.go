@@ -11,6 +11,49 @@ import (
 	"strings"
 )
 
+// campState is what the campaign process keeps for a run: each business's
+// schedule on the channels it uses and its campaigns of the day.
+type campState struct {
+	chAud [MaxChannels]uint8 // the slot flags that put a user in channel i's audience
+	due   []dueInfo          // what the daily scan needs of each business today
+	// Today's campaigns of b are at [b*maxCampaigns, +campCount[b]): hour,
+	// message category and channel of each.
+	campCount []uint8
+	campHour  []int32
+	campCat   []MsgCategory
+	campChan  []uint8
+	campaigns int64     // campaigns planned today, all businesses
+	sendFrac  []float32 // the share of its audience each business sends to today (its budget)
+	// The running credit of the schedule per business and channel, at
+	// [b*len(Channels)+i].
+	sendCredit []float64
+	// massSent is the campaigns sent in period massPeriod of the channel
+	// (its SendsPerPeriod limit per business; nil when no channel has one).
+	massSent   []int32
+	massPeriod []int32
+}
+
+// initCampaigns allocates the campaign state; assignChannels then sets
+// the schedules and audiences.
+func (r *runner) initCampaigns() {
+	c := &r.camp
+	m, nch := r.m, len(r.plat.Channels)
+	c.sendCredit = make([]float64, m*nch)
+	for _, ch := range r.plat.Channels {
+		if ch.SendsPerPeriod > 0 {
+			c.massSent = make([]int32, m*nch)
+			c.massPeriod = make([]int32, m*nch)
+			break
+		}
+	}
+	c.campChan = make([]uint8, m*maxCampaigns)
+	c.due = make([]dueInfo, m)
+	c.campCount = make([]uint8, m)
+	c.campHour = make([]int32, m*maxCampaigns)
+	c.campCat = make([]MsgCategory, m*maxCampaigns)
+	c.sendFrac = make([]float32, m)
+}
+
 // assignChannels decides which of the arm's channels each business uses:
 // channel i independently of the others, when the business's uniform for
 // that channel's name falls below the channel's adoption. The uniform is a
@@ -28,11 +71,11 @@ func (r *runner) assignChannels() error {
 		ch := &chs[i]
 		switch ch.Audience {
 		case Followers:
-			r.chAud[i] = fFollowing
+			r.camp.chAud[i] = fFollowing
 		case Contacts:
-			r.chAud[i] = fWrote
+			r.camp.chAud[i] = fWrote
 		case WindowOnly:
-			r.chAud[i] = fFollowing | fWrote
+			r.camp.chAud[i] = fFollowing | fWrote
 		}
 		if len(ch.Tiers) > 0 || ch.Quality {
 			if r.rated >= 0 {
@@ -71,8 +114,8 @@ func (r *runner) assignChannels() error {
 			r.uses[b] |= 1 << i
 			used = append(used, ch.Name)
 			k := b*nch + i
-			r.sendCredit[k] = float64(r.pop.SendPhase[b])
-			r.sendRate[k] = float64(r.pop.SendsPerWeek[b])
+			r.camp.sendCredit[k] = float64(r.pop.SendPhase[b])
+			r.dec.sendRate[k] = float64(r.pop.SendsPerWeek[b])
 			if i == r.rated {
 				r.tierCh[b] = int8(i)
 				r.tier[b] = int8(ch.StartTier)
@@ -81,28 +124,13 @@ func (r *runner) assignChannels() error {
 		}
 		s.Channel = strings.Join(used, "+")
 	}
-	// Mean price per message of each channel over markets and categories:
-	// what a business expects to pay before it has paid for messages of
-	// its own.
-	r.meanPrice = make([]float64, nch)
-	for i := range chs {
-		ch := &chs[i]
-		v := 0.0
-		for mk, mc := range r.pop.Cfg.Markets {
-			for _, cat := range r.pop.Cfg.Categories {
-				share := mc.Share * cat.Share
-				v += share * ((1-cat.UtilityShare)*ch.Price[mk][Marketing].Dollars() + cat.UtilityShare*ch.Price[mk][Utility].Dollars())
-			}
-		}
-		r.meanPrice[i] = v
-	}
 	// Period 0: each business sets its rates (adaptive) and planning
 	// prices from its prior.
 	for b := 0; b < r.m; b++ {
 		r.revise(b, 0, -1)
 		for i := range chs {
 			if k := b*nch + i; r.uses[b]&(1<<i) != 0 {
-				r.chSum[k] = ChannelSummary{Business: b, Channel: chs[i].Name, SendsPerWeekStart: r.sendRate[k]}
+				r.dec.chSum[k] = ChannelSummary{Business: b, Channel: chs[i].Name, SendsPerWeekStart: r.dec.sendRate[k]}
 			}
 		}
 	}
@@ -145,20 +173,20 @@ func (r *runner) planCampaigns(b, d int) {
 		k := b*nch + ci
 		// Campaigns a day at a rate of sendRate a week: the whole part
 		// of a running credit that starts at the business's phase.
-		next := r.sendCredit[k] + r.sendRate[k]/7
+		next := r.camp.sendCredit[k] + r.dec.sendRate[k]/7
 		cnt := int(math.Floor(next))
-		r.sendCredit[k] = next - float64(cnt)
+		r.camp.sendCredit[k] = next - float64(cnt)
 		cnt = min(cnt, maxChannelCampaigns, maxCampaigns-n)
 		if lim := chs[ci].SendsPerPeriod; lim > 0 && cnt > 0 {
 			// The platform's limit of mass sends per business and
 			// period (WeChat: 4 a month per service account): the
 			// campaigns beyond it are skipped, their credit spent, not
 			// carried into the next period.
-			if pi := int32(d / chs[ci].PeriodDays); r.massPeriod[k] != pi {
-				r.massPeriod[k], r.massSent[k] = pi, 0
+			if pi := int32(d / chs[ci].PeriodDays); r.camp.massPeriod[k] != pi {
+				r.camp.massPeriod[k], r.camp.massSent[k] = pi, 0
 			}
-			cnt = min(cnt, lim-int(r.massSent[k]))
-			r.massSent[k] += int32(max(cnt, 0))
+			cnt = min(cnt, lim-int(r.camp.massSent[k]))
+			r.camp.massSent[k] += int32(max(cnt, 0))
 		}
 		if cnt <= 0 {
 			continue
@@ -168,41 +196,41 @@ func (r *runner) planCampaigns(b, d int) {
 		}
 		for i := 0; i < cnt; i++ {
 			c := b*maxCampaigns + n
-			r.campHour[c] = int32(8 + s.IntN(12))
-			first = min(first, r.campHour[c])
+			r.camp.campHour[c] = int32(8 + s.IntN(12))
+			first = min(first, r.camp.campHour[c])
 			if s.Float64() < util {
-				r.campCat[c] = Utility
+				r.camp.campCat[c] = Utility
 			} else {
-				r.campCat[c] = Marketing
+				r.camp.campCat[c] = Marketing
 			}
-			r.campChan[c] = uint8(ci)
+			r.camp.campChan[c] = uint8(ci)
 			if r.audit != nil {
-				r.auditCamp = append(r.auditCamp, AuditEvent{Day: int32(d), Hour: r.campHour[c], User: -1, Business: int32(b),
-					Kind: AuditCampaign, Channel: int8(ci), Category: r.campCat[c], Limit: -1})
+				r.auditCamp = append(r.auditCamp, AuditEvent{Day: int32(d), Hour: r.camp.campHour[c], User: -1, Business: int32(b),
+					Kind: AuditCampaign, Channel: int8(ci), Category: r.camp.campCat[c], Limit: -1})
 			}
 			n++
 		}
-		aud |= r.chAud[ci]
+		aud |= r.camp.chAud[ci]
 		windowOnly = windowOnly && chs[ci].Audience == WindowOnly
-		cost += float64(cnt) * r.unitPrice[k]
+		cost += float64(cnt) * r.dec.unitPrice[k]
 	}
 	if n > 0 {
-		r.campCount[b] = uint8(n)
-		r.due[b].due, r.due[b].aud = 1, aud
+		r.camp.campCount[b] = uint8(n)
+		r.camp.due[b].due, r.camp.due[b].aud = 1, aud
 		if windowOnly {
 			// The window is shut at every campaign of the day for a
 			// user whose last message came this early (or who never
 			// wrote: noHour).
-			r.due[b].shutBefore = int32(d)*24 + first - r.windowH
+			r.camp.due[b].shutBefore = int32(d)*24 + first - r.windowH
 		}
 	}
-	r.campaigns += int64(n)
+	r.camp.campaigns += int64(n)
 	// Budget: send to a share of the audience so the expected cost
 	// stays within the day's budget.
-	r.sendFrac[b] = 1
+	r.camp.sendFrac[b] = 1
 	cost *= float64(r.followers[b])
 	if budget := r.pop.BudgetDaily[b].Dollars(); cost > budget {
-		r.sendFrac[b] = float32(budget / cost)
+		r.camp.sendFrac[b] = float32(budget / cost)
 	}
 	// Messaging tiers: share the day's limit of unique users out among
 	// blocks by their followers, so the total never exceeds it. Quotas
@@ -251,7 +279,7 @@ func dueSlots(row []slot, due []dueInfo) (cand uint64) {
 // campaigns today admits a slot with these flags (campaign's first test,
 // blocks aside): followers need fFollowing, contacts fWrote, window either.
 func (r *runner) inAudience(b int32, flags uint8) bool {
-	m := r.due[b].aud
+	m := r.camp.due[b].aud
 	return m == 0 || flags&m != 0
 }
 
@@ -286,8 +314,8 @@ func (w *worker) wake(u, j, d int) {
 		}
 		w.skipped &^= bit
 	}
-	for c := 0; c < int(r.campCount[b]); c++ {
-		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+	for c := 0; c < int(r.camp.campCount[b]); c++ {
+		e := packEvent(r.camp.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
 		if e <= cur {
 			continue // past: it was turned away
 		}
@@ -307,13 +335,13 @@ func (w *worker) wake(u, j, d int) {
 // which campaign drops before asking the rules.
 func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
 	r := w.r
-	frac := float64(r.sendFrac[b])
+	frac := float64(r.camp.sendFrac[b])
 	if frac >= 1 && last == math.MaxUint64 {
-		w.day.SendsBlocked += int64(r.campCount[b]) // all of them
+		w.day.SendsBlocked += int64(r.camp.campCount[b]) // all of them
 		return
 	}
-	for c := 0; c < int(r.campCount[b]); c++ {
-		e := packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+	for c := 0; c < int(r.camp.campCount[b]); c++ {
+		e := packEvent(r.camp.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
 		if e > last {
 			continue
 		}
@@ -336,7 +364,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		return
 	}
 	b := int(sl.biz)
-	ci := int(r.campChan[b*maxCampaigns+c])
+	ci := int(r.camp.campChan[b*maxCampaigns+c])
 	ch := &r.plat.Channels[ci]
 	ca := &w.ch[b*len(r.plat.Channels)+ci]
 	following := sl.flags&fFollowing != 0
@@ -358,7 +386,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	// gives each the value it has when all are drawn in order.
 	var ms Stream
 	xOpen := -1.0 // not drawn yet
-	if frac := float64(r.sendFrac[b]); frac < 1 {
+	if frac := float64(r.camp.sendFrac[b]); frac < 1 {
 		ms = w.msgStream(u, d, b*maxCampaigns+c)
 		var xSend float64
 		xSend, xOpen = ms.pairAt(1)
@@ -368,7 +396,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	}
 	now := int32(d)*24 + h
 	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
-	cat := r.campCat[b*maxCampaigns+c]
+	cat := r.camp.campCat[b*maxCampaigns+c]
 	mk := int(r.pop.Market[u])
 	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
 		w.day.SendsBlocked++

@@ -7,15 +7,30 @@ package sim
 
 import "math"
 
+// convState is what the conversation process keeps of each business for a
+// run: the load it answers under.
+type convState struct {
+	answerProb []float32 // the probability that it answers a conversation today
+	loadEWMA   []float64 // 28-day EWMA of its conversations a day
+	convToday  []int64   // its conversations of the last day
+}
+
+// initConversations allocates the conversation state, with no load yet.
+func (r *runner) initConversations() {
+	r.conv.answerProb = make([]float32, r.m)
+	r.conv.loadEWMA = make([]float64, r.m)
+	r.conv.convToday = make([]int64, r.m)
+}
+
 // planService sets the probability that business b answers a
 // conversation today, from its capacity and yesterday's load.
 func (r *runner) planService(b int) {
 	// Service capacity: staffed for Capacity[b] times the usual load.
-	r.answerProb[b] = 1
-	if y := float64(r.convToday[b]); y > 0 && r.loadEWMA[b] > 0 {
-		capacity := r.pop.Capacity[b] * math.Max(r.loadEWMA[b], 1)
+	r.conv.answerProb[b] = 1
+	if y := float64(r.conv.convToday[b]); y > 0 && r.conv.loadEWMA[b] > 0 {
+		capacity := r.pop.Capacity[b] * math.Max(r.conv.loadEWMA[b], 1)
 		if y > capacity {
-			r.answerProb[b] = float32(capacity / y)
+			r.conv.answerProb[b] = float32(capacity / y)
 		}
 	}
 }
@@ -95,7 +110,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	s := newStream(r.sConv, u, d).sub(b + 1)
 	xAnswer, xBot := s.Pair()
 	xConv, xOpt := s.Pair()
-	if xAnswer >= float64(r.answerProb[b]) {
+	if xAnswer >= float64(r.conv.answerProb[b]) {
 		r.annoyAt(u, float64(d)+float64(h)/24, r.beh.AnnoyUnanswered)
 		return
 	}

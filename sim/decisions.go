@@ -18,6 +18,53 @@ const (
 	minRate = 1e-6
 )
 
+// decisionState is what the decision process keeps for a run: what each
+// business decided and learnt on each channel it uses.
+type decisionState struct {
+	// Per business and channel, at [b*len(Channels)+i]: campaigns a week,
+	// the price per message a business expects (dollars), what it has
+	// learnt and where it stands, and what its messages did in the
+	// current revision period and in the run.
+	sendRate  []float64
+	unitPrice []float64
+	meanPrice []float64 // per channel, over the population's markets and categories
+	belief    []belief
+	chState   []channelState
+	period    []chanAcc
+	chRun     []chanAcc
+	chSum     []ChannelSummary
+}
+
+// initDecisions allocates the decision state and sets each channel's mean
+// price, which the revisions of period 0 (assignChannels) plan with.
+func (r *runner) initDecisions() {
+	chs := r.plat.Channels
+	nch := len(chs)
+	m := r.m
+	r.dec.sendRate = make([]float64, m*nch)
+	r.dec.unitPrice = make([]float64, m*nch)
+	r.dec.period = make([]chanAcc, m*nch)
+	r.dec.belief = make([]belief, m*nch)
+	r.dec.chState = make([]channelState, m*nch)
+	r.dec.chRun = make([]chanAcc, m*nch)
+	r.dec.chSum = make([]ChannelSummary, m*nch)
+	// Mean price per message of each channel over markets and categories:
+	// what a business expects to pay before it has paid for messages of
+	// its own.
+	r.dec.meanPrice = make([]float64, nch)
+	for i := range chs {
+		ch := &chs[i]
+		v := 0.0
+		for mk, mc := range r.pop.Cfg.Markets {
+			for _, cat := range r.pop.Cfg.Categories {
+				share := mc.Share * cat.Share
+				v += share * ((1-cat.UtilityShare)*ch.Price[mk][Marketing].Dollars() + cat.UtilityShare*ch.Price[mk][Utility].Dollars())
+			}
+		}
+		r.dec.meanPrice[i] = v
+	}
+}
+
 // channelState is where a business stands on one channel under the
 // adaptive policy: sending, out of it, or sending a trial period to see
 // whether it pays again.
@@ -121,8 +168,8 @@ func (r *runner) closeChannels(b int) {
 		}
 		for _, w := range r.ws {
 			x := &w.ch[k]
-			r.period[k].add(x)
-			r.chRun[k].add(x)
+			r.dec.period[k].add(x)
+			r.dec.chRun[k].add(x)
 			*x = chanAcc{}
 		}
 	}
@@ -193,16 +240,16 @@ func (r *runner) revise(b, period, day int) {
 		if r.uses[b]&(1<<ci) == 0 {
 			continue
 		}
-		p := r.period[k]
-		r.period[k] = chanAcc{}
-		bel := &r.belief[k]
+		p := r.dec.period[k]
+		r.dec.period[k] = chanAcc{}
+		bel := &r.dec.belief[k]
 		bel.sends = beliefMemory*bel.sends + float64(p.sends)
 		bel.value = beliefMemory*bel.value + p.value.Dollars()
 		bel.lost = beliefMemory*bel.lost + float64(p.mutes+p.unfollows+p.blocks)
 		bel.spend = beliefMemory*bel.spend + p.spend.Dollars()
 		n := bel.sends + priorMessages
-		price := (bel.spend + priorMessages*r.meanPrice[ci]) / n
-		r.unitPrice[k] = price
+		price := (bel.spend + priorMessages*r.dec.meanPrice[ci]) / n
+		r.dec.unitPrice[k] = price
 		if !r.adaptive() {
 			continue
 		}
@@ -211,7 +258,7 @@ func (r *runner) revise(b, period, day int) {
 		cost := price + bel.lost/n*fv
 		hi := r.maxRate(ci)
 		habit := math.Min(math.Max(float64(r.pop.SendsPerWeek[b]), minRate), hi)
-		st := &r.chState[k]
+		st := &r.dec.chState[k]
 		// A revision is a losing one when a message is expected to cost
 		// more than it earns; sending, one whose period had no message
 		// of its own brings no evidence and leaves the count as it was.
@@ -236,7 +283,7 @@ func (r *runner) revise(b, period, day int) {
 			// Its prior expects a message to cost more than it
 			// earns (the price alone is known): it does not start.
 			st.out = true
-			r.sendRate[k] = 0
+			r.dec.sendRate[k] = 0
 		case st.out:
 			st.outFor++
 			if int(st.outFor) >= bt.TrialRevisions && !losing {
@@ -245,14 +292,14 @@ func (r *runner) revise(b, period, day int) {
 				// from its habit.
 				st.out, st.trial, st.outFor = false, true, 0
 				st.trials++
-				r.sendRate[k] = rateTo(habit)
+				r.dec.sendRate[k] = rateTo(habit)
 			}
 		case st.trial && losing:
 			// The trial did not pay: out again.
 			st.out, st.trial, st.outFor = true, false, 0
-			r.sendRate[k] = 0
+			r.dec.sendRate[k] = 0
 		default:
-			from := r.sendRate[k] // its habit at period 0 (set by initCampaigns)
+			from := r.dec.sendRate[k] // its habit at period 0 (set by assignChannels)
 			if st.trial {
 				st.trial, st.losing = false, 0
 			}
@@ -266,10 +313,10 @@ func (r *runner) revise(b, period, day int) {
 			if int(st.losing) >= bt.ExitRevisions {
 				st.out, st.outFor, st.losing = true, 0, 0
 				st.exits++
-				r.sendRate[k] = 0
+				r.dec.sendRate[k] = 0
 				break
 			}
-			r.sendRate[k] = rateTo(from)
+			r.dec.sendRate[k] = rateTo(from)
 		}
 		if r.spec.Revisions != nil {
 			state := "send"
@@ -282,7 +329,7 @@ func (r *runner) revise(b, period, day int) {
 			r.spec.Revisions(Revision{Day: day, Period: period, Business: b, Channel: ci,
 				Sends: p.sends, Conversions: p.conversions, Lost: p.mutes + p.unfollows + p.blocks, Value: p.value, Spend: p.spend,
 				ConversionValue: r.pop.ConvValue[b].Dollars(),
-				ExpValue:        value, ExpCost: cost, FollowerValue: fv, State: state, Rate: r.sendRate[k]})
+				ExpValue:        value, ExpCost: cost, FollowerValue: fv, State: state, Rate: r.dec.sendRate[k]})
 		}
 	}
 }

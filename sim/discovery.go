@@ -5,18 +5,38 @@ package sim
 
 import "math"
 
+// discState is what the discovery process keeps for a run: the hazards of
+// discovery by category and business, and on a social graph each user's
+// daily chance of a discovery or word-of-mouth event.
+type discState struct {
+	discCat   []float64 // per category, hazard per day of interest weight 1
+	discAlias []alias
+	discW     []float64
+	discP     []float64 // p part of each business's weight (for attribution)
+	womRate   float64
+	// The probability of a discovery or word-of-mouth event a day (graph
+	// mode), and the share of it that is discovery.
+	discProb  []float32
+	discShare []float32
+}
+
+// initDiscovery allocates the discovery state and sets the businesses'
+// hazards; on a graph the users' probabilities are set with the users'
+// other constants (initUserConstants).
 func (r *runner) initDiscovery() {
-	r.discCat = make([]float64, r.c)
-	r.discAlias = make([]alias, r.c)
-	r.discW = make([]float64, r.m)
-	r.discP = make([]float64, r.m)
+	r.disc.discCat = make([]float64, r.c)
+	r.disc.discAlias = make([]alias, r.c)
+	r.disc.discW = make([]float64, r.m)
+	r.disc.discP = make([]float64, r.m)
 	for b := 0; b < r.m; b++ {
-		r.discP[b] = r.beh.BassP * r.pop.Potential[b] / 365
+		r.disc.discP[b] = r.beh.BassP * r.pop.Potential[b] / 365
 	}
 	// Word of mouth samples a contact's slot: the rate per user-day that
 	// makes the adoption hazard q * (share of contacts following) * (interest/0.5).
-	r.womRate = 2 * r.beh.BassQ / 365 * float64(r.k)
+	r.disc.womRate = 2 * r.beh.BassQ / 365 * float64(r.k)
 	if r.pop.Graph != nil {
+		r.disc.discProb = make([]float32, r.n)
+		r.disc.discShare = make([]float32, r.n)
 		r.rebuildDiscovery(false)
 	}
 }
@@ -27,18 +47,18 @@ func (r *runner) initDiscovery() {
 func (r *runner) rebuildDiscovery(mixed bool) {
 	for c := 0; c < r.c; c++ {
 		bs := r.pop.catBiz[c]
-		w := r.discW[:len(bs)]
+		w := r.disc.discW[:len(bs)]
 		total := 0.0
 		for i, b := range bs {
-			x := r.discP[b]
+			x := r.disc.discP[b]
 			if mixed {
 				x += r.beh.BassQ / 365 * float64(r.followers[b]) / float64(r.n)
 			}
 			w[i] = x
 			total += x
 		}
-		r.discCat[c] = total
-		r.discAlias[c].rebuild(w)
+		r.disc.discCat[c] = total
+		r.disc.discAlias[c].rebuild(w)
 	}
 }
 
@@ -47,10 +67,10 @@ func (r *runner) rebuildDiscovery(mixed bool) {
 // (a factor on both) is applied.
 func (r *runner) discoveryHazard(u int) (lp, lq float64) {
 	for c, x := range r.pop.Interest[u*r.c : (u+1)*r.c] {
-		lp += 2 * float64(x) * r.discCat[c]
+		lp += 2 * float64(x) * r.disc.discCat[c]
 	}
 	if g := r.pop.Graph; g != nil && g.Degree(u) > 0 {
-		lq = r.womRate
+		lq = r.disc.womRate
 	}
 	return lp, lq
 }
@@ -68,8 +88,8 @@ func (w *worker) discover(u, d int) {
 			return
 		}
 		s = newStream(r.sDisc, u, d)
-		r.us[u].nextDisc = int32(d) + s.Geometric(float64(r.discProb[u]))
-		share = float64(r.discShare[u])
+		r.us[u].nextDisc = int32(d) + s.Geometric(float64(r.disc.discProb[u]))
+		share = float64(r.disc.discShare[u])
 	} else {
 		lp, _ = r.discoveryHazard(u)
 		if lp <= 0 {
@@ -92,7 +112,7 @@ func (w *worker) discover(u, d int) {
 		t := y * lp
 		c := len(in) - 1
 		for i, v := range in {
-			t -= 2 * float64(v) * r.discCat[i]
+			t -= 2 * float64(v) * r.disc.discCat[i]
 			if t < 0 {
 				c = i
 				break
@@ -102,12 +122,12 @@ func (w *worker) discover(u, d int) {
 		if len(bs) == 0 {
 			return
 		}
-		b = bs[r.discAlias[c].pick(z)]
+		b = bs[r.disc.discAlias[c].pick(z)]
 		if g == nil {
 			// Mixed population: attribute to word of mouth by the share of
 			// the q term in the business's hazard.
 			q := r.beh.BassQ / 365 * float64(r.followers[b]) / float64(r.n)
-			wom = s.Float64()*(q+r.discP[b]) < q
+			wom = s.Float64()*(q+r.disc.discP[b]) < q
 		}
 	} else {
 		cs := g.Contacts(u)

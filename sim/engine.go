@@ -63,6 +63,9 @@ func Run(ctx context.Context, pop *Population, plat *Platform, spec RunSpec) (*R
 	return r.result(), nil
 }
 
+// runner is one run of an arm: the day loop (prologue, parallelBlocks,
+// epilogue), the users' and businesses' state that several processes
+// share, and each process's own state, declared in the process's file.
 type runner struct {
 	pop         *Population
 	plat        *Platform
@@ -89,10 +92,6 @@ type runner struct {
 	// whether its day ran yet. It is brought up to date after each day's
 	// blocks, for the users whose follows changed (worker.changed).
 	snap []int32
-	// The probability of a discovery or word-of-mouth event a day (graph
-	// mode), and the share of it that is discovery.
-	discProb  []float32
-	discShare []float32
 
 	// followsStart is the follows at the start of the run, by segment.
 	followsStart []int64
@@ -110,68 +109,29 @@ type runner struct {
 	// and the followers it is shared by; the worker that takes block k
 	// fills its quota for the block from them (fillQuota).
 	quotaOf []tierQuota
-	// freeLeft is each business's free conversations left this month
-	// (only with a monthly allowance).
-	freeLeft []int64
 	// uses has bit i set when business b uses channel i; tierCh is the
 	// channel whose messaging tiers and quality rating apply to b (rated:
-	// the arm's channel that has them, -1 for none); chAud is the slot
-	// flags that put a user in channel i's audience.
-	uses   []uint8
-	tierCh []int8
-	rated  int
-	chAud  [MaxChannels]uint8
-	due    []dueInfo // what the daily scan needs of each business today
-	// Today's campaigns of b are at [b*maxCampaigns, +campCount[b]): hour,
-	// message category and channel of each.
-	campCount []uint8
-	campHour  []int32
-	campCat   []MsgCategory
-	campChan  []uint8
-	campaigns int64 // campaigns planned today, all businesses
-	sendFrac  []float32
-	// Per business and channel, at [b*len(Channels)+i]: campaigns a week,
-	// the running credit of the schedule, the price per message a
-	// business expects (dollars), and what its messages did in the
-	// current revision period and in the run.
-	sendRate   []float64
-	sendCredit []float64
-	// massSent is the campaigns sent in period massPeriod of the channel
-	// (its SendsPerPeriod limit per business; nil when no channel has one).
-	massSent   []int32
-	massPeriod []int32
-	unitPrice  []float64
-	meanPrice  []float64 // per channel, over the population's markets and categories
-	belief     []belief
-	chState    []channelState
-	period     []chanAcc
-	chRun      []chanAcc
-	chSum      []ChannelSummary
-	answerProb []float32
-	loadEWMA   []float64
-	convToday  []int64
-	tier       []int8
-	redDays    []int16
-	q7sends    []int32
-	q7blocks   []int32
-	sum        []BusinessSummary
-
-	// Discovery.
-	discCat   []float64 // per category, hazard per day of interest weight 1
-	discAlias []alias
-	discW     []float64
-	discP     []float64 // p part of each business's weight (for attribution)
-	womRate   float64
-
-	// Status ads.
-	advAlias []alias   // per category, advertisers by size
-	advBiz   [][]int32 // per category
-	advCat   alias     // categories by number of advertisers
+	// the arm's channel that has them, -1 for none).
+	uses     []uint8
+	tierCh   []int8
+	rated    int
+	tier     []int8
+	redDays  []int16
+	q7sends  []int32
+	q7blocks []int32
+	sum      []BusinessSummary
 
 	// Streams.
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
 
-	entry entryState // entry points (entrypoints.go)
+	// The processes' own state.
+	camp   campState     // campaigns (campaigns.go)
+	conv   convState     // conversations (conversations.go)
+	dec    decisionState // business decisions (decisions.go)
+	status statusState   // Status ads (status.go)
+	disc   discState     // discovery (discovery.go)
+	entry  entryState    // entry points (entrypoints.go)
+	bill   billState     // billing (billing.go)
 
 	ws    []*worker
 	audit [][]AuditEvent // per block
@@ -191,7 +151,7 @@ type worker struct {
 	r    *runner
 	day  Daily
 	biz  []bizAcc
-	ch   []chanAcc // per business and channel, like runner.period
+	ch   []chanAcc // per business and channel, like decisionState.period
 	ev   []event
 	sent [MaxChannels]int // marketing messages a user got today, by channel
 	// got is the proactive messages (any channel, business and category)
@@ -297,30 +257,9 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.uses = make([]uint8, m)
 	r.rated = -1
 	nch := len(plat.Channels)
-	r.sendRate = make([]float64, m*nch)
-	r.sendCredit = make([]float64, m*nch)
-	for _, ch := range plat.Channels {
-		if ch.SendsPerPeriod > 0 {
-			r.massSent = make([]int32, m*nch)
-			r.massPeriod = make([]int32, m*nch)
-			break
-		}
-	}
-	r.unitPrice = make([]float64, m*nch)
-	r.period = make([]chanAcc, m*nch)
-	r.belief = make([]belief, m*nch)
-	r.chState = make([]channelState, m*nch)
-	r.chRun = make([]chanAcc, m*nch)
-	r.chSum = make([]ChannelSummary, m*nch)
-	r.campChan = make([]uint8, m*maxCampaigns)
-	r.due = make([]dueInfo, m)
-	r.campCount = make([]uint8, m)
-	r.campHour = make([]int32, m*maxCampaigns)
-	r.campCat = make([]MsgCategory, m*maxCampaigns)
-	r.sendFrac = make([]float32, m)
-	r.answerProb = make([]float32, m)
-	r.loadEWMA = make([]float64, m)
-	r.convToday = make([]int64, m)
+	r.initCampaigns()
+	r.initDecisions()
+	r.initConversations()
 	r.tier = make([]int8, m)
 	r.redDays = make([]int16, m)
 	r.q7sends = make([]int32, m*7)
@@ -345,9 +284,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 			r.ws[i].conv = make([]convAcc, m)
 		}
 	}
-	if plat.Service.FreeConversationsPerMonth > 0 {
-		r.freeLeft = make([]int64, m)
-	}
+	r.initBilling()
 	if spec.Audit != nil {
 		r.audit = make([][]AuditEvent, r.nblocks)
 	}
@@ -372,16 +309,14 @@ func (r *runner) initUserConstants() {
 	if r.pop.Graph == nil {
 		return
 	}
-	r.discProb = make([]float32, n)
-	r.discShare = make([]float32, n)
 	for u := 0; u < n; u++ {
 		lp, lq := r.discoveryHazard(u)
 		if t := lp + lq; t > 0 {
-			r.discProb[u] = float32(-math.Expm1(-t * float64(r.pop.FollowPropensity[u])))
-			r.discShare[u] = float32(lp / t)
+			r.disc.discProb[u] = float32(-math.Expm1(-t * float64(r.pop.FollowPropensity[u])))
+			r.disc.discShare[u] = float32(lp / t)
 		}
 		s := newStream(r.sDisc, u, 0).sub(-1)
-		r.us[u].nextDisc = s.Geometric(float64(r.discProb[u])) - 1
+		r.us[u].nextDisc = s.Geometric(float64(r.disc.discProb[u])) - 1
 	}
 }
 
@@ -389,10 +324,10 @@ func (r *runner) initUserConstants() {
 // state at the end of day d-1.
 func (r *runner) prologue(d int) {
 	r.quotaOf = r.quotaOf[:0]
-	r.campaigns = 0
+	r.camp.campaigns = 0
 	r.auditCamp = r.auditCamp[:0]
 	for b := 0; b < r.m; b++ {
-		r.campCount[b], r.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
+		r.camp.campCount[b], r.camp.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
 		r.planCampaigns(b, d)
 		r.planService(b)
 	}
@@ -461,7 +396,7 @@ func (w *worker) userDay(u, d int) {
 	// follows that lapse today (only a follow has an expiry). Both look at
 	// the row as the day starts; the marked slots are handled after, in
 	// slot order.
-	cand := dueSlots(row, r.due)
+	cand := dueSlots(row, r.camp.due)
 	if int(st.nextLapse) <= d {
 		var lapse uint64
 		lapse, st.nextLapse = lapseSlots(row, d)
@@ -473,7 +408,7 @@ func (w *worker) userDay(u, d int) {
 		j := bits.TrailingZeros64(m)
 		sl := &row[j]
 		b := sl.biz
-		x := r.due[b]
+		x := r.camp.due[b]
 		// Each candidate is queued, left for wake or skipped for good.
 		// The tests are combined without branches: which way each goes
 		// depends on the user's history and is hard to predict.
@@ -491,8 +426,8 @@ func (w *worker) userDay(u, d int) {
 		if blocked|outside|shut != 0 {
 			continue
 		}
-		for c := 0; c < int(r.campCount[b]); c++ {
-			ev = append(ev, packEvent(r.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
+		for c := 0; c < int(r.camp.campCount[b]); c++ {
+			ev = append(ev, packEvent(r.camp.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
 		}
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {
@@ -599,12 +534,12 @@ func (r *runner) epilogue(d int) {
 			*x = bizAcc{}
 		}
 		r.followers[b] += int32(a.followDelta)
-		r.convToday[b] = a.conversations
-		if a.conversations > 0 || r.loadEWMA[b] > 0 {
-			if r.loadEWMA[b] == 0 {
-				r.loadEWMA[b] = float64(a.conversations)
+		r.conv.convToday[b] = a.conversations
+		if a.conversations > 0 || r.conv.loadEWMA[b] > 0 {
+			if r.conv.loadEWMA[b] == 0 {
+				r.conv.loadEWMA[b] = float64(a.conversations)
 			} else {
-				r.loadEWMA[b] += (float64(a.conversations) - r.loadEWMA[b]) / 28
+				r.conv.loadEWMA[b] += (float64(a.conversations) - r.conv.loadEWMA[b]) / 28
 			}
 		}
 		r.q7sends[b*7+ring] = int32(a.qualitySends)
@@ -633,8 +568,8 @@ func (r *runner) epilogue(d int) {
 			r.revise(b, period, d)
 		}
 	}
-	day.Campaigns = r.campaigns
-	if r.freeLeft != nil {
+	day.Campaigns = r.camp.campaigns
+	if r.bill.freeLeft != nil {
 		r.settleConversations(d)
 	}
 	for _, bl := range r.plat.Billers {
@@ -704,13 +639,13 @@ func (r *runner) channels() []ChannelSummary {
 				continue
 			}
 			k := b*nch + ci
-			c := r.chSum[k]
-			a := &r.chRun[k]
+			c := r.dec.chSum[k]
+			a := &r.dec.chRun[k]
 			c.Sends, c.Opens, c.Clicks, c.Conversions = a.sends, a.opens, a.clicks, a.conversions
 			c.Mutes, c.UnfollowsAnnoyed, c.Blocks = a.mutes, a.unfollows, a.blocks
 			c.Revenue, c.Spend = a.value, a.spend
-			c.SendsPerWeekEnd = r.sendRate[k]
-			st := &r.chState[k]
+			c.SendsPerWeekEnd = r.dec.sendRate[k]
+			st := &r.dec.chState[k]
 			c.Exits, c.Trials = int64(st.exits), int64(st.trials)
 			switch {
 			case st.out:

@@ -3,25 +3,36 @@ package sim
 // Status: visits to the Updates tab, statuses viewed, and the ads shown
 // between them.
 
+// statusState is what the Status process keeps for a run: the tables it
+// draws the advertiser of an ad from (the viewers' own records are
+// runner.view).
+type statusState struct {
+	advAlias []alias   // per category, advertisers by size
+	advBiz   [][]int32 // per category
+	advCat   alias     // categories by number of advertisers
+}
+
+// initAds sets the tables of advertisers by category, when the arm shows
+// ads.
 func (r *runner) initAds() {
 	if r.plat.Ads == nil {
 		return
 	}
-	r.advAlias = make([]alias, r.c)
-	r.advBiz = make([][]int32, r.c)
+	r.status.advAlias = make([]alias, r.c)
+	r.status.advBiz = make([][]int32, r.c)
 	counts := make([]float64, r.c)
 	for c := 0; c < r.c; c++ {
 		var w []float64
 		for _, b := range r.pop.catBiz[c] {
 			if r.pop.Advertiser[b] {
-				r.advBiz[c] = append(r.advBiz[c], b)
+				r.status.advBiz[c] = append(r.status.advBiz[c], b)
 				w = append(w, r.pop.Size[b])
 			}
 		}
-		r.advAlias[c] = newAlias(w)
+		r.status.advAlias[c] = newAlias(w)
 		counts[c] = float64(len(w))
 	}
-	r.advCat = newAlias(counts)
+	r.status.advCat = newAlias(counts)
 }
 
 // adAnnoyAt is annoyAt for the annoyance from ads, kept in u's viewer
@@ -76,12 +87,12 @@ func (w *worker) status(u, d int, h int32, s *Stream) {
 		if xTarget < ads.Targeting {
 			c = r.pop.pickCategory(u, xTarget/ads.Targeting)
 		} else {
-			c = r.advCat.pick((xTarget - ads.Targeting) / (1 - ads.Targeting))
+			c = r.status.advCat.pick((xTarget - ads.Targeting) / (1 - ads.Targeting))
 		}
-		if c < 0 || len(r.advBiz[c]) == 0 {
+		if c < 0 || len(r.status.advBiz[c]) == 0 {
 			continue
 		}
-		b := int(r.advBiz[c][r.advAlias[c].pick(xBiz)])
+		b := int(r.status.advBiz[c][r.status.advAlias[c].pick(xBiz)])
 		w.biz[b].impressions++
 		w.chargeBusiness(b, price, SourceAds)
 		shown++
