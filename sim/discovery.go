@@ -84,11 +84,11 @@ func (w *worker) discover(u, d int) {
 	var prob, share, lp float64
 	var s Stream
 	if g != nil {
-		if r.us[u].nextDisc != int32(d) {
+		if r.us[u].nextDisc != int16(d) {
 			return
 		}
 		s = newStream(r.sDisc, u, d)
-		r.us[u].nextDisc = int32(d) + s.Geometric(float64(r.disc.discProb[u]))
+		r.us[u].nextDisc = dayOf(int32(d) + s.Geometric(float64(r.disc.discProb[u])))
 		share = float64(r.disc.discShare[u])
 	} else {
 		lp, _ = r.discoveryHazard(u)

@@ -125,7 +125,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	w.day.FollowsGained++
 	w.seg[r.pop.Segment[u]].FollowsGained++
 	*src++
-	r.us[u].lastChange = int32(d)
+	r.us[u].lastChange = int16(d)
 	if w.r.audit != nil {
 		w.emit(AuditEvent{Day: int32(d), Hour: hour, User: int32(u), Business: int32(b), Kind: AuditFollow, Channel: -1})
 	}
@@ -141,7 +141,7 @@ func (w *worker) endFollow(u, j, d int) {
 		r.blockFollowers[w.blk*r.m+b]--
 	}
 	w.biz[b].followDelta--
-	r.us[u].lastChange = int32(d)
+	r.us[u].lastChange = int16(d)
 }
 
 func (w *worker) unfollow(u, j, d int, hour int32, annoyed bool) {

@@ -426,16 +426,19 @@ func (p *Population) relevance(u, b int) float32 {
 }
 
 // MemoryEstimate returns the bytes a population and one run of it take,
-// to refuse a scenario that would not fit before building it.
+// to refuse a scenario that would not fit before building it: what a run
+// holds while it runs (the population build's transient lists, about half
+// of that, are freed by then).
 func MemoryEstimate(cfg *Config) int64 {
 	n, m, k := int64(cfg.Users), int64(cfg.Businesses), int64(cfg.MaxFollows)
 	c := int64(len(cfg.Categories))
-	perUser := int64(1+4*7+4*c+8) + // traits
+	perUser := int64(2+4*7+4*c+8) + // traits: market and segment, seven rates, interests and their sum
 		k*int64(slotBytes) + // slots
-		k*4 + // word-of-mouth snapshot
-		int64(unsafe.Sizeof(userState{})+unsafe.Sizeof(viewer{})) + 8 + MaxChannels*3 // run state: records, discovery rates, period caps
+		int64(unsafe.Sizeof(userState{})+unsafe.Sizeof(viewer{})) + MaxChannels*3 // run state: records, period caps
 	if cfg.Graph.Kind != "fully_mixed" {
-		perUser += 2 * int64(cfg.Graph.EdgesPerUser) * 4 * 3 // CSR plus growth lists
+		perUser += 2*int64(cfg.Graph.EdgesPerUser)*4 + 4 + // the graph's rows
+			k*4 + // word-of-mouth snapshot
+			8 // discovery rates
 	}
 	blocks := n/defaultBlockSize + 1
 	// Per business: the day's records and accumulators, and per channel

@@ -81,8 +81,8 @@ type userState struct {
 	convRate   float32 // service needs a day
 	annoy      float32 // annoyance from messages,
 	annoyT     float32 // and the time (days) of its last update
-	nextDisc   int32   // day of u's next discovery event (graph mode)
-	lastChange int32   // last day u's follows changed (for the snapshot)
+	nextDisc   int16   // day of u's next discovery event (graph mode; at most maxDay)
+	lastChange int16   // last day u's follows changed (for the snapshot; -1: none)
 	nslots     uint8   // slots in use
 	flags      uint8   // uReachedMsg, uReachedAd, uAdOptOut, uReacted
 	// nextLapse is at or before the first day one of u's follows lapses
@@ -233,3 +233,12 @@ type bizAcc struct {
 
 // A slot is 24 bytes: 12 slots a user are 288.
 var _ = [1]struct{}{}[unsafe.Sizeof(slot{})-slotBytes]
+
+// maxDay stands for a day after any run's last (a run has at most 3,650);
+// dayOf stores a day in 16 bits, those past maxDay as maxDay.
+const maxDay = math.MaxInt16
+
+func dayOf(d int32) int16 { return int16(min(d, maxDay)) }
+
+// userState is 48 bytes.
+var _ = [1]struct{}{}[unsafe.Sizeof(userState{})-48]
