@@ -10,9 +10,9 @@ import (
 )
 
 // The same scenario and seed give identical metrics, per day and per
-// business, with 1, 2 and 8 workers and any GOMAXPROCS.
+// business, with 1, 2, 3 and 7 workers and any GOMAXPROCS.
 func TestSameResultsOnAnyWorkerCount(t *testing.T) {
-	cfg := smallConfig(9000, 60, 45) // several blocks of users
+	cfg := smallConfig(15000, 100, 45) // eight blocks of users
 	cfg.Behaviour.EntryConversationsPerDay = 0.1
 	ms := allModels(t)
 	pop, err := sim.NewPopulation(&cfg, 21)
@@ -26,7 +26,7 @@ func TestSameResultsOnAnyWorkerCount(t *testing.T) {
 	var ref *sim.Result
 	for _, procs := range []int{1, 4} {
 		old := runtime.GOMAXPROCS(procs)
-		for _, w := range []int{1, 2, 8} {
+		for _, w := range []int{1, 2, 3, 7} {
 			res, err := runWithSpec(pop, plat, sim.RunSpec{Seed: 5, Workers: w})
 			if err != nil {
 				t.Fatal(err)

@@ -97,7 +97,7 @@ func TestShardsMergeToTheSameRows(t *testing.T) {
 		t.Fatalf("the whole study stored only %d rows", len(want))
 	}
 	// 15 shards of 12 runs: three shards are empty and merge all the same.
-	for _, n := range []int{3, 15} {
+	for _, n := range []int{3, 7, 15} {
 		got := studyRows(t, shardCompare(t, scen, dir, fmt.Sprintf("split%d", n), n))
 		sameRows(t, fmt.Sprintf("%d shards merged", n), got, want)
 	}
