@@ -118,7 +118,7 @@ func (r *runner) assignChannels() error {
 			r.dec.sendRate[k] = float64(r.pop.SendsPerWeek[b])
 			if i == r.rated {
 				r.tierCh[b] = int8(i)
-				r.tier[b] = int8(ch.StartTier)
+				r.tiers.tier[b] = int8(ch.StartTier)
 				s.FinalTier, s.MinTier, s.MaxTier = ch.StartTier, ch.StartTier, ch.StartTier
 			}
 		}
@@ -152,7 +152,7 @@ func nameKey(name string) uint64 {
 // uses, the share of its audience its budget lets it send to, and its tier
 // quota.
 func (r *runner) planCampaigns(b, d int) {
-	r.limited[b] = false
+	r.tiers.limited[b] = false
 	uses := r.uses[b]
 	if uses == 0 {
 		return
@@ -238,10 +238,10 @@ func (r *runner) planCampaigns(b, d int) {
 	// could otherwise take a business over it.
 	if tc := r.tierCh[b]; tc >= 0 {
 		ch := &chs[tc]
-		if len(ch.Tiers) > 0 && int(r.tier[b]) < len(ch.Tiers) {
-			r.limited[b] = true
-			r.quotaOf = append(r.quotaOf, tierQuota{b: int32(b),
-				lim: int64(ch.Tiers[r.tier[b]]), f: max(int64(r.followers[b]), 1)})
+		if len(ch.Tiers) > 0 && int(r.tiers.tier[b]) < len(ch.Tiers) {
+			r.tiers.limited[b] = true
+			r.tiers.quotaOf = append(r.tiers.quotaOf, tierQuota{b: int32(b),
+				lim: int64(ch.Tiers[r.tiers.tier[b]]), f: max(int64(r.followers[b]), 1)})
 		}
 	}
 }
@@ -407,7 +407,7 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 		return
 	}
 	countTier := len(ch.Tiers) > 0 && !inWindow && !sl.tierDayIs(d)
-	if countTier && r.limited[b] {
+	if countTier && r.tiers.limited[b] {
 		q := &w.quota[b]
 		if *q <= 0 {
 			w.day.SendsBlocked++
@@ -469,8 +469,8 @@ func (w *worker) campaign(u, j, c, d int, h int32) {
 	if r.audit != nil {
 		limit := int32(-1)
 		if countTier || (len(ch.Tiers) > 0 && !inWindow) {
-			if int(r.tier[b]) < len(ch.Tiers) {
-				limit = int32(ch.Tiers[r.tier[b]])
+			if int(r.tiers.tier[b]) < len(ch.Tiers) {
+				limit = int32(ch.Tiers[r.tiers.tier[b]])
 			}
 		}
 		w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditDeliver,

@@ -113,28 +113,13 @@ type runner struct {
 
 	// Businesses.
 	followers []int32
-	// blockFollowers holds, at [k*m+b], the followers of business b in
-	// block k (nil when the table would be large: see fillQuota).
-	// Block-major, so that workers on different blocks do not write to the
-	// same cache lines. A block's users follow a business at most once
-	// each, so a count fits in 16 bits.
-	blockFollowers []uint16
-	limited        []bool
-	// quotaOf lists today's businesses under a tier limit, with the limit
-	// and the followers it is shared by; the worker that takes block k
-	// fills its quota for the block from them (fillQuota).
-	quotaOf []tierQuota
 	// uses has bit i set when business b uses channel i; tierCh is the
 	// channel whose messaging tiers and quality rating apply to b (rated:
 	// the arm's channel that has them, -1 for none).
-	uses     []uint8
-	tierCh   []int8
-	rated    int
-	tier     []int8
-	redDays  []int16
-	q7sends  []int32
-	q7blocks []int32
-	sum      []BusinessSummary
+	uses   []uint8
+	tierCh []int8
+	rated  int
+	sum    []BusinessSummary
 
 	// Streams.
 	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
@@ -147,6 +132,7 @@ type runner struct {
 	disc   discState     // discovery (discovery.go)
 	entry  entryState    // entry points (entrypoints.go)
 	bill   billState     // billing (billing.go)
+	tiers  tierState     // quality ratings and messaging tiers (ratings.go)
 
 	ws    []*worker
 	audit [][]AuditEvent // per block
@@ -265,20 +251,13 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	}
 	r.followers = make([]int32, m)
 	r.followsStart = make([]int64, 3*len(pop.Cfg.Markets))
-	if keepBlockFollowers(r.nblocks, m, n) {
-		r.blockFollowers = make([]uint16, r.nblocks*m)
-	}
-	r.limited = make([]bool, m)
 	r.uses = make([]uint8, m)
 	r.rated = -1
 	nch := len(plat.Channels)
 	r.initCampaigns()
 	r.initDecisions()
 	r.initConversations()
-	r.tier = make([]int8, m)
-	r.redDays = make([]int16, m)
-	r.q7sends = make([]int32, m*7)
-	r.q7blocks = make([]int32, m*7)
+	r.initTiers()
 	r.sum = make([]BusinessSummary, m)
 
 	if err := r.assignChannels(); err != nil {
@@ -338,7 +317,7 @@ func (r *runner) initUserConstants() {
 // prologue: business decisions and platform limits for day d, from the
 // state at the end of day d-1.
 func (r *runner) prologue(d int) {
-	r.quotaOf = r.quotaOf[:0]
+	r.tiers.quotaOf = r.tiers.quotaOf[:0]
 	r.camp.campaigns = 0
 	r.auditCamp = r.auditCamp[:0]
 	for b := 0; b < r.m; b++ {
@@ -557,8 +536,8 @@ func (r *runner) epilogue(d int) {
 				r.conv.loadEWMA[b] += (float64(a.conversations) - r.conv.loadEWMA[b]) / 28
 			}
 		}
-		r.q7sends[b*7+ring] = int32(a.qualitySends)
-		r.q7blocks[b*7+ring] = int32(a.qualityBlocks)
+		r.tiers.q7sends[b*7+ring] = int32(a.qualitySends)
+		r.tiers.q7blocks[b*7+ring] = int32(a.qualityBlocks)
 		s := &r.sum[b]
 		s.Sends += int64(a.sends)
 		s.Opens += int64(a.opens)

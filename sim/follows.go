@@ -19,8 +19,8 @@ func (r *runner) initFollows() {
 			r.us[u].nextLapse = min(r.us[u].nextLapse, sl.expire)
 			r.us[u].nslots++
 			r.followers[b]++
-			if r.blockFollowers != nil {
-				r.blockFollowers[u/r.bs*r.m+int(b)]++
+			if r.tiers.blockFollowers != nil {
+				r.tiers.blockFollowers[u/r.bs*r.m+int(b)]++
 			}
 		}
 	}
@@ -117,8 +117,8 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	r.us[u].nextLapse = min(r.us[u].nextLapse, sl.expire)
 	b := int(sl.biz)
-	if r.blockFollowers != nil {
-		r.blockFollowers[w.blk*r.m+b]++
+	if r.tiers.blockFollowers != nil {
+		r.tiers.blockFollowers[w.blk*r.m+b]++
 	}
 	w.biz[b].followDelta++
 	w.biz[b].follows++
@@ -137,8 +137,8 @@ func (w *worker) endFollow(u, j, d int) {
 	b := int(sl.biz)
 	sl.flags &^= fFollowing | fMuted
 	sl.expire = noDay
-	if r.blockFollowers != nil {
-		r.blockFollowers[w.blk*r.m+b]--
+	if r.tiers.blockFollowers != nil {
+		r.tiers.blockFollowers[w.blk*r.m+b]--
 	}
 	w.biz[b].followDelta--
 	r.us[u].lastChange = int16(d)
