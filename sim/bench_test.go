@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"runtime"
 	"testing"
 
 	_ "github.com/msgmon/msgmon/models"
@@ -79,4 +80,38 @@ func BenchmarkRun100kWithout(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) { benchConfig(b, 100_000, 2_000, 365, 1, c.set) })
 	}
+}
+
+// BenchmarkMemory100k reports what a population of 100k users and a run
+// of all four models on it allocate, per user (B/user: the population's
+// live heap and everything the run allocates, as TestMemoryEstimate
+// measures them), beside sim.MemoryEstimate's figure (est-B/user). The
+// businesses' share (2,000) is included in both.
+func BenchmarkMemory100k(b *testing.B) {
+	cfg := sim.DefaultConfig()
+	cfg.Users, cfg.Businesses, cfg.Days = 100_000, 2_000, 10
+	var perUser float64
+	for i := 0; i < b.N; i++ {
+		var before, afterPop, afterRun runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		pop, err := sim.NewPopulation(&cfg, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&afterPop)
+		plat, err := sim.NewPlatform(&cfg, allModels(b)...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: 1}); err != nil {
+			b.Fatal(err)
+		}
+		runtime.ReadMemStats(&afterRun)
+		perUser = (float64(afterPop.HeapAlloc) - float64(before.HeapAlloc) + float64(afterRun.TotalAlloc-afterPop.TotalAlloc)) / float64(cfg.Users)
+		runtime.KeepAlive(pop)
+	}
+	b.ReportMetric(perUser, "B/user")
+	b.ReportMetric(float64(sim.MemoryEstimate(&cfg))/float64(cfg.Users), "est-B/user")
 }
