@@ -2,7 +2,6 @@ package sim_test
 
 import (
 	"context"
-	"runtime"
 	"testing"
 
 	_ "github.com/msgmon/msgmon/models"
@@ -92,25 +91,8 @@ func BenchmarkMemory100k(b *testing.B) {
 	cfg.Users, cfg.Businesses, cfg.Days = 100_000, 2_000, 10
 	var perUser float64
 	for i := 0; i < b.N; i++ {
-		var before, afterPop, afterRun runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		pop, err := sim.NewPopulation(&cfg, 1)
-		if err != nil {
-			b.Fatal(err)
-		}
-		runtime.GC()
-		runtime.ReadMemStats(&afterPop)
-		plat, err := sim.NewPlatform(&cfg, allModels(b)...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: 1}); err != nil {
-			b.Fatal(err)
-		}
-		runtime.ReadMemStats(&afterRun)
-		perUser = (float64(afterPop.HeapAlloc) - float64(before.HeapAlloc) + float64(afterRun.TotalAlloc-afterPop.TotalAlloc)) / float64(cfg.Users)
-		runtime.KeepAlive(pop)
+		popBytes, runBytes := allocated(b, cfg)
+		perUser = (popBytes + runBytes) / float64(cfg.Users)
 	}
 	b.ReportMetric(perUser, "B/user")
 	b.ReportMetric(float64(sim.MemoryEstimate(&cfg))/float64(cfg.Users), "est-B/user")
