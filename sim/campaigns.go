@@ -16,10 +16,11 @@ import (
 type campState struct {
 	chAud [MaxChannels]uint8 // the slot flags that put a user in channel i's audience
 	due   []dueInfo          // what the daily scan needs of each business today
-	// Today's campaigns of b are at [b*maxCampaigns, +campCount[b]): hour,
-	// message category and channel of each.
+	// Today's campaigns of b are at [b*maxCampaigns, +campCount[b]): the
+	// event of each (its hour, as an event of slot 0: a user's is
+	// event.inSlot of it), message category and channel.
 	campCount []uint8
-	campHour  []int32
+	campEv    []event
 	campCat   []MsgCategory
 	campChan  []uint8
 	campaigns int64     // campaigns planned today, all businesses
@@ -49,7 +50,7 @@ func (r *runner) initCampaigns() {
 	c.campChan = make([]uint8, m*maxCampaigns)
 	c.due = make([]dueInfo, m)
 	c.campCount = make([]uint8, m)
-	c.campHour = make([]int32, m*maxCampaigns)
+	c.campEv = make([]event, m*maxCampaigns)
 	c.campCat = make([]MsgCategory, m*maxCampaigns)
 	c.sendFrac = make([]float32, m)
 }
@@ -196,8 +197,9 @@ func (r *runner) planCampaigns(b, d int) {
 		}
 		for i := 0; i < cnt; i++ {
 			c := b*maxCampaigns + n
-			r.camp.campHour[c] = int32(8 + s.IntN(12))
-			first = min(first, r.camp.campHour[c])
+			h := int32(8 + s.IntN(12))
+			r.camp.campEv[c] = packEvent(h, evCampaign, 0, n, int32(b))
+			first = min(first, h)
 			if s.Float64() < util {
 				r.camp.campCat[c] = Utility
 			} else {
@@ -205,7 +207,7 @@ func (r *runner) planCampaigns(b, d int) {
 			}
 			r.camp.campChan[c] = uint8(ci)
 			if r.audit != nil {
-				r.auditCamp = append(r.auditCamp, AuditEvent{Day: int32(d), Hour: r.camp.campHour[c], User: -1, Business: int32(b),
+				r.auditCamp = append(r.auditCamp, AuditEvent{Day: int32(d), Hour: h, User: -1, Business: int32(b),
 					Kind: AuditCampaign, Channel: int8(ci), Category: r.camp.campCat[c], Limit: -1})
 			}
 			n++
@@ -315,7 +317,7 @@ func (w *worker) wake(u, j, d int) {
 		w.skipped &^= bit
 	}
 	for c := 0; c < int(r.camp.campCount[b]); c++ {
-		e := packEvent(r.camp.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+		e := r.camp.campEv[int(b)*maxCampaigns+c].inSlot(j)
 		if e <= cur {
 			continue // past: it was turned away
 		}
@@ -341,7 +343,7 @@ func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
 		return
 	}
 	for c := 0; c < int(r.camp.campCount[b]); c++ {
-		e := packEvent(r.camp.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b)
+		e := r.camp.campEv[int(b)*maxCampaigns+c].inSlot(j)
 		if e > last {
 			continue
 		}

@@ -421,7 +421,7 @@ func (w *worker) userDay(u, d int) {
 			continue
 		}
 		for c := 0; c < int(r.camp.campCount[b]); c++ {
-			ev = append(ev, packEvent(r.camp.campHour[int(b)*maxCampaigns+c], evCampaign, j, c, b))
+			ev = append(ev, r.camp.campEv[int(b)*maxCampaigns+c].inSlot(j))
 		}
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {

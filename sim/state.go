@@ -193,11 +193,14 @@ func packEvent(hour int32, kind eventKind, slot, campaign int, biz int32) event 
 	return event(uint64(hour)<<44 | uint64(kind)<<42 | uint64(slot)<<35 | uint64(campaign)<<32 | uint64(uint32(biz)))
 }
 
-func (e event) hour() int32     { return int32(e >> 44) }
-func (e event) kind() eventKind { return eventKind(e>>42) & 3 }
-func (e event) slot() int       { return int(e>>35) & 127 }
-func (e event) campaign() int   { return int(e>>32) & 7 }
-func (e event) biz() int32      { return int32(uint32(e)) }
+func (e event) hour() int32 { return int32(e >> 44) }
+
+// inSlot is e, an event of slot 0, as an event of slot j.
+func (e event) inSlot(j int) event { return e | event(j)<<35 }
+func (e event) kind() eventKind    { return eventKind(e>>42) & 3 }
+func (e event) slot() int          { return int(e>>35) & 127 }
+func (e event) campaign() int      { return int(e>>32) & 7 }
+func (e event) biz() int32         { return int32(uint32(e)) }
 
 func sortEvents(ev []event) {
 	for i := 1; i < len(ev); i++ {
