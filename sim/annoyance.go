@@ -24,12 +24,20 @@ func (r *runner) annoyAt(u int, t float64, x float64) float64 {
 // own shape.
 // Since 1 - exp(-z) <= z, an x at or above z is no reaction without
 // computing the exp: the answer is the same, and that is the usual case.
+// Likewise for the power: with y = a/T at most 1 and a shape of at least
+// 1, y^shape <= y, also as computed (the exact power is below y, a
+// float64, and rounding is monotone; so are the products and the sum
+// after it), so an x at or above z with y in place of y^shape is no
+// reaction either, without math.Pow.
 func (r *runner) reacts(x float64, u int, a, dx, rate, base, shape float64) bool {
 	inv := 1 / float64(r.pop.Tolerance[u])
 	y := a * inv
 	if shape == 2 {
 		y *= y
 	} else {
+		if shape >= 1 && y <= 1 && x >= rate*y+base*dx*inv {
+			return false
+		}
 		y = math.Pow(y, shape)
 	}
 	z := rate*y + base*dx*inv
