@@ -357,11 +357,10 @@ func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
 	}
 }
 
-// campaign: business of slot j sends campaign c to u at hour h, if the
-// business chooses u and the platform's rules allow it.
-func (w *worker) campaign(u, j, c, d int, h int32) {
+// campaign: business of slot j (sl) sends campaign c to u at hour h, if
+// the business chooses u and the platform's rules allow it.
+func (w *worker) campaign(u int, sl *slot, j, c, d int, h int32) {
 	r := w.r
-	sl := &r.slots[u*r.k+j]
 	if sl.flags&fBlocked != 0 {
 		return
 	}

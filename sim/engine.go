@@ -420,8 +420,9 @@ func (w *worker) userDay(u, d int) {
 		if blocked|outside|shut != 0 {
 			continue
 		}
-		for c := 0; c < int(r.camp.campCount[b]); c++ {
-			ev = append(ev, r.camp.campEv[int(b)*maxCampaigns+c].inSlot(j))
+		i := int(b) * maxCampaigns
+		for _, e := range r.camp.campEv[i : i+int(r.camp.campCount[b])] {
+			ev = append(ev, e.inSlot(j))
 		}
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {
@@ -457,8 +458,8 @@ func (w *worker) userDay(u, d int) {
 			case evStatus:
 				w.status(u, d, e.hour(), &ss)
 			case evCampaign:
-				if r.slots[base+e.slot()].biz == e.biz() {
-					w.campaign(u, e.slot(), e.campaign(), d, e.hour())
+				if sl := &r.slots[base+e.slot()]; sl.biz == e.biz() {
+					w.campaign(u, sl, e.slot(), e.campaign(), d, e.hour())
 				}
 			}
 		}
