@@ -441,6 +441,7 @@ func (w *worker) campaign(u int, sl *slot, j, c, d int, h int32) {
 	if now < sl.freeUntil {
 		price = 0 // a free entry point (after an ad click): every message is free
 	}
+	seg := &w.seg[r.pop.Segment[u]]
 	if ch.ConversationHours > 0 {
 		// Priced per business-initiated conversation: this message opens
 		// one unless a conversation (the service window, or one the
@@ -449,12 +450,12 @@ func (w *worker) campaign(u int, sl *slot, j, c, d int, h int32) {
 			sl.freeUntil = now + int32(ch.ConversationHours)
 			w.chargeConversation(b, price, ch.Source)
 			ca.spend += price // before a monthly free allowance
-			w.seg[r.pop.Segment[u]].MessageCharges += price
+			seg.MessageCharges += price
 		}
 	} else {
 		w.charge(b, price, ch.Source)
 		ca.spend += price
-		w.seg[r.pop.Segment[u]].MessageCharges += price
+		seg.MessageCharges += price
 	}
 	ca.sends++
 	w.biz[b].sends++
@@ -488,10 +489,10 @@ func (w *worker) campaign(u int, sl *slot, j, c, d int, h int32) {
 	t := float64(d) + float64(h)/24
 	var opened, annoyed bool
 	var a, dx float64
-	w.seg[r.pop.Segment[u]].MessagesReceived++
+	seg.MessagesReceived++
 	if push {
 		w.day.SendsPush++
-		w.seg[r.pop.Segment[u]].PushesReceived++
+		seg.PushesReceived++
 		p := r.beh.ReadPush
 		if r.beh.Attention > 0 {
 			p *= attentionFactor(r.beh.Attention, w.got)
@@ -549,7 +550,7 @@ func (w *worker) campaign(u int, sl *slot, j, c, d int, h int32) {
 			ca.mutes++
 			w.biz[b].mutes++
 			w.day.Mutes++
-			w.seg[r.pop.Segment[u]].Mutes++
+			seg.Mutes++
 			if w.r.audit != nil {
 				w.emit(AuditEvent{Day: int32(d), Hour: h, User: int32(u), Business: int32(b), Kind: AuditMute, Channel: int8(ci)})
 			}
