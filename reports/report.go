@@ -245,6 +245,14 @@ func (d *pdfDoc) table(header []string, rows [][]string) {
 		}
 		return
 	}
+	// A table that fits a page but not what is left of this one is split
+	// when this page still holds a good part of it, rather than leaving
+	// the page empty below its heading.
+	if left := int((d.y-d.content().Min.Y)/lh) - 4; len(rows) > left && left >= 8 && d.y < d.content().Max.Y {
+		d.table(header, rows[:left])
+		d.table(header, rows[left:])
+		return
+	}
 	d.room(lh * vg.Length(len(rows)+3))
 	cell := func(sty text.Style, i int, s string, y vg.Length) {
 		x := margin
