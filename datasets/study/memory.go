@@ -39,8 +39,9 @@ func AvailableMemory() int64 {
 // Arrow batches and DuckDB's insert). Fitted to the peak resident memory
 // of msgmon run (every model, 5 days) at 20,000 to 3 M users and 400 to
 // 150,000 businesses (6 sizes; the fit's own factor on sim's estimate
-// came out 0.98, so it is taken as 1), which it gives within 11 % (the
-// smallest within 11 %, the others within 6 %), with one proactive channel
+// came out 0.98, so it is taken as 1), which it gives within 12 % (the
+// smallest 12 % under, the others within 7 %; 30 M users and 600,000
+// businesses 2 % over), with one proactive channel
 // per arm; each further channel a business may use adds peakPerChannel
 // (its per-channel state and its business_channels rows: 1.07 and 0.88 kB
 // a business measured for a second and a third channel at 150,000
