@@ -18,7 +18,7 @@ type ServiceOnlyParams struct {
 	// FreeEntryHours: WhatsApp's free entry point after a click-to-WhatsApp ad, 72 h.
 	FreeEntryHours float64 `yaml:"free_entry_hours" range:"0,720" doc:"free window after a click on an ad, hours"`
 	// MaxMessagesPerWindow: WeChat allows 5 business messages per 48 h window.
-	MaxMessagesPerWindow int `yaml:"max_messages_per_window" range:"0,1000" doc:"business messages per window (0: no cap)"`
+	MaxMessagesPerWindow int `yaml:"max_messages_per_window" range:"0,255" doc:"business messages per window (0: no cap; at most 255, the slot's 8-bit count)"`
 	// PricePerConversation: USD per user-started conversation; service
 	// replies are free on WhatsApp (pricing since 1 Jul 2025, DOMAIN), hence 0.
 	PricePerConversation Prices `yaml:"price_per_conversation" range:"0,100" doc:"USD per user-started conversation, by market"`

@@ -359,5 +359,8 @@ func NewPlatform(cfg *Config, models ...Model) (*Platform, error) {
 		}
 		p.Models = append(p.Models, m.Name())
 	}
+	if n := p.Service.MaxMessagesPerWindow; n < 0 || n > 255 {
+		return nil, fmt.Errorf("sim: business messages per window must be 0 (no cap) to 255 (a slot counts them in 8 bits), got %d", n)
+	}
 	return p, nil
 }

@@ -42,3 +42,25 @@ func TestTierQuotasWithoutTheTable(t *testing.T) {
 	}
 	t.Logf("sends refused: %d with tiers, %d without", limited.SendsBlocked, unlimited.SendsBlocked)
 }
+
+// A cap of business messages per window above 255 could never bind (a
+// slot counts them in 8 bits): NewPlatform refuses it, and takes 255.
+func TestWindowMessageCapFitsItsCounter(t *testing.T) {
+	cfg := smallConfig(100, 5, 1)
+	f, ok := sim.Lookup("service_only")
+	if !ok {
+		t.Fatal("service_only not registered")
+	}
+	for _, n := range []int{255, 256} {
+		p := f.NewParams().(*models.ServiceOnlyParams)
+		p.MaxMessagesPerWindow = n
+		m, err := f.New(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = sim.NewPlatform(&cfg, m)
+		if (err != nil) != (n > 255) {
+			t.Errorf("a cap of %d messages per window: NewPlatform said %v", n, err)
+		}
+	}
+}
