@@ -50,7 +50,7 @@ const (
 	slotSentUnit = 1 << sentShift
 )
 
-// tierDay reports whether the user counted against the business's tier on
+// tierDayIs reports whether the user counted against the business's tier on
 // day d.
 func (s *slot) tierDayIs(d int) bool { return s.periods&tierDayBits == uint32(d+1) }
 
