@@ -16,13 +16,12 @@ import (
 type campState struct {
 	chAud [MaxChannels]uint8 // the slot flags that put a user in channel i's audience
 	due   []dueInfo          // what the daily scan needs of each business today
-	// Today's campaigns of b are at [b*maxCampaigns, +campCount[b]): the
-	// event of each (its hour, as an event of slot 0: a user's is
-	// event.inSlot of it), message category and channel.
-	campCount []uint8
+	// Today's campaigns of all businesses, b's at [due[b].off,
+	// +due[b].n), one after another in business order, so that the few
+	// thousand of a day fill a few cache lines, not one a business: the
+	// event of each (its hour, channel and category, as an event of slot
+	// 0: a user's is event.inSlot of it).
 	campEv    []event
-	campCat   []MsgCategory
-	campChan  []uint8
 	campaigns int64     // campaigns planned today, all businesses
 	sendFrac  []float32 // the share of its audience each business sends to today (its budget)
 	// The running credit of the schedule per business and channel, at
@@ -47,11 +46,8 @@ func (r *runner) initCampaigns() {
 			break
 		}
 	}
-	c.campChan = make([]uint8, m*maxCampaigns)
 	c.due = make([]dueInfo, m)
-	c.campCount = make([]uint8, m)
 	c.campEv = make([]event, m*maxCampaigns)
-	c.campCat = make([]MsgCategory, m*maxCampaigns)
 	c.sendFrac = make([]float32, m)
 }
 
@@ -161,6 +157,7 @@ func (r *runner) planCampaigns(b, d int) {
 	chs := r.plat.Channels
 	nch := len(chs)
 	n := 0
+	off := int(r.camp.campaigns) // b's campaigns follow those of the businesses before it
 	first := int32(24)
 	windowOnly := true
 	var aud uint8
@@ -196,19 +193,17 @@ func (r *runner) planCampaigns(b, d int) {
 			s = newStream(r.sCamp, b, d)
 		}
 		for i := 0; i < cnt; i++ {
-			c := b*maxCampaigns + n
+			c := off + n
 			h := int32(8 + s.IntN(12))
-			r.camp.campEv[c] = packEvent(h, evCampaign, 0, n, int32(b))
 			first = min(first, h)
+			cat := Marketing
 			if s.Float64() < util {
-				r.camp.campCat[c] = Utility
-			} else {
-				r.camp.campCat[c] = Marketing
+				cat = Utility
 			}
-			r.camp.campChan[c] = uint8(ci)
+			r.camp.campEv[c] = packEvent(h, evCampaign, 0, n, int32(b)).withCampaign(ci, cat)
 			if r.audit != nil {
 				r.auditCamp = append(r.auditCamp, AuditEvent{Day: int32(d), Hour: h, User: -1, Business: int32(b),
-					Kind: AuditCampaign, Channel: int8(ci), Category: r.camp.campCat[c], Limit: -1})
+					Kind: AuditCampaign, Channel: int8(ci), Category: cat, Limit: -1})
 			}
 			n++
 		}
@@ -217,8 +212,7 @@ func (r *runner) planCampaigns(b, d int) {
 		cost += float64(cnt) * r.dec.unitPrice[k]
 	}
 	if n > 0 {
-		r.camp.campCount[b] = uint8(n)
-		r.camp.due[b].due, r.camp.due[b].aud = 1, aud
+		r.camp.due[b].n, r.camp.due[b].aud, r.camp.due[b].off = uint8(n), aud, int32(off)
 		if windowOnly {
 			// The window is shut at every campaign of the day for a
 			// user whose last message came this early (or who never
@@ -249,16 +243,25 @@ func (r *runner) planCampaigns(b, d int) {
 }
 
 // dueInfo is what the daily scan of a user's slots reads of a business:
-// 8 bytes, so that the table of a few thousand businesses stays in the
-// first-level cache.
+// 16 bytes (a power of two, for the index), so that the table of a few
+// thousand businesses stays in the first-level cache.
 type dueInfo struct {
-	due uint8 // 1: campaigns today
+	n   uint8 // campaigns today (0: none)
 	aud uint8 // slot flags that put a user in the audience (0: any)
 	_   [2]uint8
 	// shutBefore: a window-only channel's window is shut at every
 	// campaign today for a slot whose lastUser is at or before it;
 	// math.MinInt32 for other channels (and lastUser never is).
 	shutBefore int32
+	off        int32 // the first of today's campaigns in campState.campEv
+	_          int32
+}
+
+// today returns the events of business b's campaigns today (as events of
+// slot 0).
+func (c *campState) today(b int32) []event {
+	x := c.due[b]
+	return c.campEv[x.off : x.off+int32(x.n)]
 }
 
 // dueSlots returns the mask of the slots in row whose business has a
@@ -269,7 +272,7 @@ type dueInfo struct {
 func dueSlots(row []slot, due []dueInfo) (cand uint64) {
 	bit := uint64(1)
 	for i := range row {
-		if due[row[i].biz].due != 0 {
+		if due[row[i].biz].n != 0 {
 			cand |= bit
 		}
 		bit <<= 1
@@ -316,8 +319,8 @@ func (w *worker) wake(u, j, d int) {
 		}
 		w.skipped &^= bit
 	}
-	for c := 0; c < int(r.camp.campCount[b]); c++ {
-		e := r.camp.campEv[int(b)*maxCampaigns+c].inSlot(j)
+	for _, e := range r.camp.today(b) {
+		e = e.inSlot(j)
 		if e <= cur {
 			continue // past: it was turned away
 		}
@@ -339,12 +342,11 @@ func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
 	r := w.r
 	frac := float64(r.camp.sendFrac[b])
 	if frac >= 1 && last == math.MaxUint64 {
-		w.day.SendsBlocked += int64(r.camp.campCount[b]) // all of them
+		w.day.SendsBlocked += int64(r.camp.due[b].n) // all of them
 		return
 	}
-	for c := 0; c < int(r.camp.campCount[b]); c++ {
-		e := r.camp.campEv[int(b)*maxCampaigns+c].inSlot(j)
-		if e > last {
+	for c, e := range r.camp.today(b) {
+		if e.inSlot(j) > last {
 			continue
 		}
 		if frac < 1 {
@@ -357,15 +359,15 @@ func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
 	}
 }
 
-// campaign: business of slot j (sl) sends campaign c to u at hour h, if
-// the business chooses u and the platform's rules allow it.
-func (w *worker) campaign(u int, sl *slot, j, c, d int, h int32) {
+// campaign: business of slot j (sl) sends campaign e to u, if the
+// business chooses u and the platform's rules allow it.
+func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 	r := w.r
 	if sl.flags&fBlocked != 0 {
 		return
 	}
 	b := int(sl.biz)
-	ci := int(r.camp.campChan[b*maxCampaigns+c])
+	c, h, ci, cat := e.campaign(), e.hour(), e.channel(), e.category()
 	ch := &r.plat.Channels[ci]
 	ca := &w.ch[b*len(r.plat.Channels)+ci]
 	following := sl.flags&fFollowing != 0
@@ -397,7 +399,6 @@ func (w *worker) campaign(u int, sl *slot, j, c, d int, h int32) {
 	}
 	now := int32(d)*24 + h
 	inWindow := sl.lastUser != noHour && now < sl.lastUser+r.windowH
-	cat := r.camp.campCat[b*maxCampaigns+c]
 	mk := int(r.pop.Market[u])
 	if !w.allowed(u, sl, ch, ci, d, now, inWindow, cat, mk) {
 		w.day.SendsBlocked++

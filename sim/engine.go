@@ -321,7 +321,7 @@ func (r *runner) prologue(d int) {
 	r.camp.campaigns = 0
 	r.auditCamp = r.auditCamp[:0]
 	for b := 0; b < r.m; b++ {
-		r.camp.campCount[b], r.camp.due[b] = 0, dueInfo{shutBefore: math.MinInt32}
+		r.camp.due[b] = dueInfo{shutBefore: math.MinInt32}
 		r.planCampaigns(b, d)
 		r.planService(b)
 	}
@@ -420,8 +420,7 @@ func (w *worker) userDay(u, d int) {
 		if blocked|outside|shut != 0 {
 			continue
 		}
-		i := int(b) * maxCampaigns
-		for _, e := range r.camp.campEv[i : i+int(r.camp.campCount[b])] {
+		for _, e := range r.camp.campEv[x.off:][:x.n] {
 			ev = append(ev, e.inSlot(j))
 		}
 	}
@@ -459,7 +458,7 @@ func (w *worker) userDay(u, d int) {
 				w.status(u, d, e.hour(), &ss)
 			case evCampaign:
 				if sl := &r.slots[base+e.slot()]; sl.biz == e.biz() {
-					w.campaign(u, sl, e.slot(), e.campaign(), d, e.hour())
+					w.campaign(u, sl, e.slot(), e, d)
 				}
 			}
 		}

@@ -184,23 +184,50 @@ const (
 	evCampaign
 )
 
-// event is one event of a user's day packed into a sort key: hour (5 bits),
-// kind (2), slot (7), campaign (3), business (32). Sorting the keys orders
-// events by hour, then kind, slot, campaign and business: a fixed order.
+// event is one event of a user's day packed into a sort key: hour (5 bits,
+// 0-23), kind (2), slot (7), campaign (3), business (32), then a campaign's
+// channel (3) and message category (1). Sorting the keys orders events by
+// hour, then kind, slot, campaign and business: a fixed order. The channel
+// and category follow from the business and campaign, so they order
+// nothing; they ride along so that delivering a campaign's message reads
+// them from the event instead of from a table of the day's campaigns.
 type event uint64
 
+const (
+	evHourShift = 59
+	evKindShift = 57
+	evSlotShift = 50
+	evCampShift = 47
+	evBizShift  = 15
+	evChanShift = 1
+)
+
+// The channel and category fit their 3 and 1 bits.
+var (
+	_ = [1]struct{}{}[MaxChannels/9]
+	_ = [1]struct{}{}[NumMsgCategories/3]
+)
+
 func packEvent(hour int32, kind eventKind, slot, campaign int, biz int32) event {
-	return event(uint64(hour)<<44 | uint64(kind)<<42 | uint64(slot)<<35 | uint64(campaign)<<32 | uint64(uint32(biz)))
+	return event(uint64(hour)<<evHourShift | uint64(kind)<<evKindShift | uint64(slot)<<evSlotShift |
+		uint64(campaign)<<evCampShift | uint64(uint32(biz))<<evBizShift)
 }
 
-func (e event) hour() int32 { return int32(e >> 44) }
+// withCampaign is e with the channel and category of its campaign.
+func (e event) withCampaign(ch int, cat MsgCategory) event {
+	return e | event(ch)<<evChanShift | event(cat)
+}
+
+func (e event) hour() int32 { return int32(e >> evHourShift) }
 
 // inSlot is e, an event of slot 0, as an event of slot j.
-func (e event) inSlot(j int) event { return e | event(j)<<35 }
-func (e event) kind() eventKind    { return eventKind(e>>42) & 3 }
-func (e event) slot() int          { return int(e>>35) & 127 }
-func (e event) campaign() int      { return int(e>>32) & 7 }
-func (e event) biz() int32         { return int32(uint32(e)) }
+func (e event) inSlot(j int) event    { return e | event(j)<<evSlotShift }
+func (e event) kind() eventKind       { return eventKind(e>>evKindShift) & 3 }
+func (e event) slot() int             { return int(e>>evSlotShift) & 127 }
+func (e event) campaign() int         { return int(e>>evCampShift) & 7 }
+func (e event) biz() int32            { return int32(uint32(e >> evBizShift)) }
+func (e event) channel() int          { return int(e>>evChanShift) & 7 }
+func (e event) category() MsgCategory { return MsgCategory(e & 1) }
 
 func sortEvents(ev []event) {
 	for i := 1; i < len(ev); i++ {
