@@ -32,6 +32,23 @@ func (w *worker) charge(b int, amount Micros, src Source) {
 	w.chargeDay(amount, src)
 }
 
+// chargeMessage books the price of a business's proactive message (or of
+// the conversation it opens, conv) for the day's revenue. What the business
+// pays is taken from its channel counts (chanDay.spend) when the day ends
+// (bookMessages), save a conversation under a monthly allowance, which
+// settleConversations charges.
+func (w *worker) chargeMessage(b int, amount Micros, src Source, conv bool) {
+	if conv && w.conv != nil {
+		c := &w.conv[b]
+		c.n++
+		c.due[src] += amount
+		return
+	}
+	if amount != 0 {
+		w.chargeDay(amount, src)
+	}
+}
+
 // chargeConversation books a conversation business b opens at price
 // amount: at once, or, when the platform gives a monthly allowance of free
 // conversations, into the worker's count of b's conversations of the day,

@@ -420,7 +420,7 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 	// Delivered.
 	if countTier {
 		sl.setTierDay(d)
-		w.biz[b].uniqueOutside++
+		ca.uniqueOutside++
 	}
 	if ch.CapPerPeriod > 0 {
 		sl.periods += slotSentUnit
@@ -449,20 +449,16 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 		// business opened, or a free entry point) is open.
 		if !inWindow && now >= sl.freeUntil {
 			sl.freeUntil = now + int32(ch.ConversationHours)
-			w.chargeConversation(b, price, ch.Source)
+			w.chargeMessage(b, price, ch.Source, true)
 			ca.spend += price // before a monthly free allowance
 			seg.MessageCharges += price
 		}
 	} else {
-		w.charge(b, price, ch.Source)
+		w.chargeMessage(b, price, ch.Source, false)
 		ca.spend += price
 		seg.MessageCharges += price
 	}
 	ca.sends++
-	w.biz[b].sends++
-	if ch.Quality {
-		w.biz[b].qualitySends++
-	}
 	w.gotMsg = true
 	if r.us[u].flags&uReachedMsg == 0 {
 		r.us[u].flags |= uReachedMsg
@@ -521,7 +517,6 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 	}
 	w.got++ // the next message of the day competes with this one
 	if opened {
-		w.biz[b].opens++
 		ca.opens++
 		xClick, xConv := ms.pairAt(2)
 		pClick := r.clickPerRel * rel
@@ -530,7 +525,6 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 		}
 		if xClick < pClick {
 			w.day.Clicks++
-			w.biz[b].clicks++
 			ca.clicks++
 			if xConv < r.beh.Conversion*r.paymentsFactor(b) {
 				w.convert(u, b)
@@ -549,7 +543,6 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 			w.firstReaction(u)
 			sl.flags |= fMuted
 			ca.mutes++
-			w.biz[b].mutes++
 			w.day.Mutes++
 			seg.Mutes++
 			if w.r.audit != nil {
@@ -557,10 +550,7 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 			}
 		case xKind >= 1-r.beh.BlockShare:
 			w.firstReaction(u)
-			ca.blocks++
-			if ch.Quality {
-				w.biz[b].qualityBlocks++ // the rating's blocks: those its own messages caused
-			}
+			ca.blocks++ // for a rated channel, the rating's blocks: those its own messages caused
 			w.block(u, j, d, h)
 		case following:
 			w.firstReaction(u)

@@ -6,7 +6,10 @@ package sim
 // days from what that channel's messages returned in the period (see
 // revise, and models/ODD.md, "Business decisions").
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 const (
 	// maxChannelCampaigns is the most campaigns a business plans on one
@@ -111,16 +114,66 @@ type chanAcc struct {
 	value, spend                      Micros // conversions' value, price paid
 }
 
-func (a *chanAcc) add(x *chanAcc) {
-	a.sends += x.sends
-	a.opens += x.opens
-	a.clicks += x.clicks
-	a.conversions += x.conversions
-	a.mutes += x.mutes
-	a.unfollows += x.unfollows
-	a.blocks += x.blocks
+// chanDay is what one business's messages on one channel did in one
+// worker's day: chanAcc's counts, in 32 bits, and the unique users outside
+// the service window its tier counted, in one 64-byte cache line, the only
+// line of its business a delivered message writes (campaign). The
+// business's own day counts of messages (bizAcc) are its channels' sums,
+// made when the day ends (bookMessages). A count stays below 2^31: a
+// worker's day holds at most maxChannelCampaigns messages a user on one
+// channel, 2·10^8 at 50 M users.
+type chanDay struct {
+	sends, opens, clicks, conversions int32
+	mutes, unfollows, blocks          int32
+	uniqueOutside                     int32
+	value, spend                      Micros // conversions' value, price paid
+	_                                 [2]int64
+}
+
+// chanDay is one cache line.
+var _ = [1]struct{}{}[unsafe.Sizeof(chanDay{})-cacheLine]
+
+func (a *chanAcc) add(x *chanDay) {
+	a.sends += int64(x.sends)
+	a.opens += int64(x.opens)
+	a.clicks += int64(x.clicks)
+	a.conversions += int64(x.conversions)
+	a.mutes += int64(x.mutes)
+	a.unfollows += int64(x.unfollows)
+	a.blocks += int64(x.blocks)
 	a.value += x.value
 	a.spend += x.spend
+}
+
+// bookMessages adds to a, business b's day in all workers, what its
+// messages did on each channel it uses: their sends, opens, clicks, mutes,
+// unique users outside the window, the rated channel's sends and blocks,
+// and what the business pays for them (all but conversations under a
+// monthly allowance, which settleConversations charges).
+func (r *runner) bookMessages(a *bizAcc, b int) {
+	nch := len(r.plat.Channels)
+	for ci := range nch {
+		if r.uses[b]&(1<<ci) == 0 {
+			continue
+		}
+		ch := &r.plat.Channels[ci]
+		book := ch.ConversationHours == 0 || r.plat.Service.FreeConversationsPerMonth <= 0
+		for _, w := range r.ws {
+			x := &w.ch[b*nch+ci]
+			a.sends += x.sends
+			a.opens += x.opens
+			a.clicks += x.clicks
+			a.mutes += x.mutes
+			a.uniqueOutside += x.uniqueOutside
+			if ch.Quality {
+				a.qualitySends += x.sends
+				a.qualityBlocks += x.blocks
+			}
+			if book {
+				a.spend[ch.Source] += x.spend
+			}
+		}
+	}
 }
 
 // belief is what a business has learned of its messages on one channel:
@@ -170,7 +223,7 @@ func (r *runner) closeChannels(b int) {
 			x := &w.ch[k]
 			r.dec.period[k].add(x)
 			r.dec.chRun[k].add(x)
-			*x = chanAcc{}
+			*x = chanDay{}
 		}
 	}
 }

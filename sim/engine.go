@@ -152,7 +152,7 @@ type worker struct {
 	r    *runner
 	day  Daily
 	biz  []bizAcc
-	ch   []chanAcc // per business and channel, like decisionState.period
+	ch   []chanDay // per business and channel, like decisionState.period
 	ev   []event
 	sent [MaxChannels]int // marketing messages a user got today, by channel
 	// got is the proactive messages (any channel, business and category)
@@ -271,7 +271,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 
 	r.ws = make([]*worker, r.workers)
 	for i := range r.ws {
-		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ch: make([]chanAcc, m*nch), ev: make([]event, 0, 64),
+		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ch: make([]chanDay, m*nch), ev: make([]event, 0, 64),
 			quota: make([]int32, m),
 			seg:   padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
 		if plat.Service.FreeConversationsPerMonth > 0 {
@@ -527,6 +527,7 @@ func (r *runner) epilogue(d int) {
 			addBiz(&a, x)
 			*x = bizAcc{}
 		}
+		r.bookMessages(&a, b)
 		r.followers[b] += int32(a.followDelta)
 		r.conv.convToday[b] = a.conversations
 		if a.conversations > 0 || r.conv.loadEWMA[b] > 0 {
