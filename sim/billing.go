@@ -39,9 +39,7 @@ func (w *worker) charge(b int, amount Micros, src Source) {
 // settleConversations charges.
 func (w *worker) chargeMessage(b int, amount Micros, src Source, conv bool) {
 	if conv && w.conv != nil {
-		c := &w.conv[b]
-		c.n++
-		c.due[src] += amount
+		w.chargeConversation(b, amount, src) // into the day's count under the allowance
 		return
 	}
 	if amount != 0 {
