@@ -8,6 +8,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 )
 
@@ -15,6 +16,8 @@ import (
 // schedule on the channels it uses and its campaigns of the day.
 type campState struct {
 	chAud [MaxChannels]uint8 // the slot flags that put a user in channel i's audience
+	winCh uint8              // bit i: channel i sends only inside the service window
+	winH  int32              // the service window, hours
 	due   []dueInfo          // what the daily scan needs of each business today
 	// Today's campaigns of all businesses, b's at [due[b].off,
 	// +due[b].n), one after another in business order, so that the few
@@ -22,8 +25,7 @@ type campState struct {
 	// event of each (its hour, channel and category, as an event of slot
 	// 0: a user's is event.inSlot of it).
 	campEv    []event
-	campaigns int64     // campaigns planned today, all businesses
-	sendFrac  []float32 // the share of its audience each business sends to today (its budget)
+	campaigns int64 // campaigns planned today, all businesses
 	// The running credit of the schedule per business and channel, at
 	// [b*len(Channels)+i].
 	sendCredit []float64
@@ -46,9 +48,9 @@ func (r *runner) initCampaigns() {
 			break
 		}
 	}
+	c.winH = r.windowH
 	c.due = make([]dueInfo, m)
 	c.campEv = make([]event, m*maxCampaigns)
-	c.sendFrac = make([]float32, m)
 }
 
 // assignChannels decides which of the arm's channels each business uses:
@@ -73,6 +75,7 @@ func (r *runner) assignChannels() error {
 			r.camp.chAud[i] = fWrote
 		case WindowOnly:
 			r.camp.chAud[i] = fFollowing | fWrote
+			r.camp.winCh |= 1 << i
 		}
 		if len(ch.Tiers) > 0 || ch.Quality {
 			if r.rated >= 0 {
@@ -160,7 +163,7 @@ func (r *runner) planCampaigns(b, d int) {
 	off := int(r.camp.campaigns) // b's campaigns follow those of the businesses before it
 	first := int32(24)
 	windowOnly := true
-	var aud uint8
+	var aud, each uint8
 	var s Stream
 	util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
 	cost := 0.0 // expected cost a follower, dollars
@@ -207,12 +210,23 @@ func (r *runner) planCampaigns(b, d int) {
 			}
 			n++
 		}
+		if n > cnt && r.camp.chAud[ci] != aud {
+			each = 1 // another channel of b has another audience rule
+		}
 		aud |= r.camp.chAud[ci]
 		windowOnly = windowOnly && chs[ci].Audience == WindowOnly
+		if chs[ci].Audience == WindowOnly {
+			each = 1
+		}
 		cost += float64(cnt) * r.dec.unitPrice[k]
 	}
 	if n > 0 {
 		r.camp.due[b].n, r.camp.due[b].aud, r.camp.due[b].off = uint8(n), aud, int32(off)
+		if r.audit == nil {
+			// With an audit log every campaign is queued, so that the
+			// log lists each refusal at its hour.
+			r.camp.due[b].each = each
+		}
 		if windowOnly {
 			// The window is shut at every campaign of the day for a
 			// user whose last message came this early (or who never
@@ -223,10 +237,10 @@ func (r *runner) planCampaigns(b, d int) {
 	r.camp.campaigns += int64(n)
 	// Budget: send to a share of the audience so the expected cost
 	// stays within the day's budget.
-	r.camp.sendFrac[b] = 1
+	r.camp.due[b].frac = 1
 	cost *= float64(r.followers[b])
 	if budget := r.pop.BudgetDaily[b].Dollars(); cost > budget {
-		r.camp.sendFrac[b] = float32(budget / cost)
+		r.camp.due[b].frac = float32(budget / cost)
 	}
 	// Messaging tiers: share the day's limit of unique users out among
 	// blocks by their followers, so the total never exceeds it. Quotas
@@ -248,13 +262,20 @@ func (r *runner) planCampaigns(b, d int) {
 type dueInfo struct {
 	n   uint8 // campaigns today (0: none)
 	aud uint8 // slot flags that put a user in the audience (0: any)
-	_   [2]uint8
+	// each is 1 when the scan tests each campaign of the day on its own
+	// (campState.queued): the business's channels today differ in their
+	// audience rule or one sends only inside the service window.
+	each uint8
+	_    uint8
 	// shutBefore: a window-only channel's window is shut at every
 	// campaign today for a slot whose lastUser is at or before it;
 	// math.MinInt32 for other channels (and lastUser never is).
 	shutBefore int32
 	off        int32 // the first of today's campaigns in campState.campEv
-	_          int32
+	// frac is the share of its audience the business sends to today (its
+	// budget): here, since campaign reads it for every message and this
+	// line of the business is in cache from the scan.
+	frac float32
 }
 
 // today returns the events of business b's campaigns today (as events of
@@ -301,6 +322,9 @@ func (r *runner) inAudience(b int32, flags uint8) bool {
 func (w *worker) wake(u, j, d int) {
 	r := w.r
 	bit := uint64(1) << j
+	if w.pend&bit != 0 {
+		w.settle(u, j, d, w.ev[w.evPos])
+	}
 	if (w.skipped|w.skipWin)&bit == 0 {
 		return
 	}
@@ -334,13 +358,97 @@ func (w *worker) wake(u, j, d int) {
 	}
 }
 
+// queued reports whether the day's scan queues campaign e (of a slot with
+// these flags and lastUser, on day d) when the business's campaigns are
+// tested one by one (dueInfo.each): unless campaign would turn it away
+// without a trace or the rules would refuse it for the closed window, by
+// the same tests in the same order, whatever else happens before its hour
+// that does not change the slot (settle sees to the rest).
+func (c *campState) queued(flags uint8, lastUser int32, d int, e event) bool {
+	ci := e.channel()
+	if flags&c.chAud[ci] == 0 {
+		return false // outside the channel's audience
+	}
+	if c.winCh&(1<<ci) == 0 {
+		return true
+	}
+	now := int32(d)*24 + e.hour()
+	return lastUser != noHour && now < lastUser+c.winH
+}
+
+// pendState is what settle needs of a slot as of its last change: its
+// business, the last time u wrote and its flags.
+type pendState struct {
+	biz      int32
+	lastUser int32
+	flags    uint8
+}
+
+// settle is called when slot j of u (in pend) may have changed while the
+// day's events are handled (cur is the event being handled; MaxUint64
+// when the day's events are done), and after every such change: u wrote,
+// followed, unfollowed or blocked, or the slot went to another business.
+// The campaigns the scan left out that are past (keys up to cur) ran
+// under the slot's state before the change (pendAt): those the rules
+// refused for the closed window count as blocked, as in campaign (save
+// those the business left out for its budget); the others had no effect.
+// Of those to come, the ones the slot's state now lets through are queued
+// in order, with the keys they would have had; the rest wait.
+func (w *worker) settle(u, j, d int, cur event) {
+	r := w.r
+	c := &r.camp
+	at := &w.pendAt[j]
+	sl := &r.slots[u*r.k+j]
+	evs := c.today(at.biz)
+	frac := float64(c.due[at.biz].frac)
+	left := w.pendEv[j]
+	for m := left; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros8(m)
+		e := evs[i].inSlot(j)
+		if e <= cur {
+			left &^= 1 << i
+			if at.flags&fBlocked != 0 || at.flags&c.chAud[e.channel()] == 0 {
+				continue // campaign returned at once
+			}
+			if frac < 1 {
+				ms := w.msgStream(u, d, int(at.biz)*maxCampaigns+i)
+				if xSend, _ := ms.pairAt(1); xSend >= frac {
+					continue
+				}
+			}
+			w.day.SendsBlocked++ // refused: the window was closed
+			continue
+		}
+		if sl.biz != at.biz {
+			left &^= 1 << i // the slot has another business: the dispatch drops it
+			continue
+		}
+		if sl.flags&fBlocked != 0 || !c.queued(sl.flags, sl.lastUser, d, e) {
+			continue
+		}
+		left &^= 1 << i
+		w.ev = append(w.ev, e)
+		k := len(w.ev) - 1
+		for k > w.evPos+1 && w.ev[k-1] > e {
+			w.ev[k] = w.ev[k-1]
+			k--
+		}
+		w.ev[k] = e
+	}
+	w.pendEv[j] = left
+	*at = pendState{biz: sl.biz, lastUser: sl.lastUser, flags: sl.flags}
+	if left == 0 {
+		w.pend &^= 1 << j
+	}
+}
+
 // blockedBefore counts as blocked the campaigns of business b in
 // window-skipped slot j with keys up to last: the rules refused them (the
 // window was closed), save those the business left out for its budget,
 // which campaign drops before asking the rules.
 func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
 	r := w.r
-	frac := float64(r.camp.sendFrac[b])
+	frac := float64(r.camp.due[b].frac)
 	if frac >= 1 && last == math.MaxUint64 {
 		w.day.SendsBlocked += int64(r.camp.due[b].n) // all of them
 		return
@@ -389,7 +497,7 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 	// gives each the value it has when all are drawn in order.
 	var ms Stream
 	xOpen := -1.0 // not drawn yet
-	if frac := float64(r.camp.sendFrac[b]); frac < 1 {
+	if frac := float64(r.camp.due[b].frac); frac < 1 {
 		ms = w.msgStream(u, d, b*maxCampaigns+c)
 		var xSend float64
 		xSend, xOpen = ms.pairAt(1)

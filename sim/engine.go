@@ -182,6 +182,14 @@ type worker struct {
 	// window: wake then queues those still to come and counts the past
 	// ones as blocked; the rest are counted when the day's events are done.
 	skipWin uint64
+	// pend has bit j set when the scan queued some of slot j's campaigns
+	// today and left the others out (pendEv[j], by their place in the
+	// business's day): a campaign whose channel's audience rule or closed
+	// service window would have turned it away. pendAt[j] is the slot's
+	// state as of the last change (see settle).
+	pend   uint64
+	pendEv [64]uint8
+	pendAt [64]pendState
 	// conv counts each business's conversations of the day under a
 	// monthly allowance of free ones (nil: none; charged at once).
 	conv []convAcc
@@ -420,8 +428,28 @@ func (w *worker) userDay(u, d int) {
 		if blocked|outside|shut != 0 {
 			continue
 		}
-		for _, e := range r.camp.campEv[x.off:][:x.n] {
-			ev = append(ev, e.inSlot(j))
+		evs := r.camp.campEv[x.off:][:x.n]
+		if x.each == 0 {
+			for _, e := range evs {
+				ev = append(ev, e.inSlot(j))
+			}
+			continue
+		}
+		// The business has campaigns on channels whose audience rules
+		// differ, or on one that sends only inside the service window:
+		// those the rules would turn away now wait in pend.
+		var p uint8
+		for c, e := range evs {
+			if r.camp.queued(sl.flags, sl.lastUser, d, e) {
+				ev = append(ev, e.inSlot(j))
+			} else {
+				p |= 1 << c
+			}
+		}
+		if p != 0 {
+			w.pend |= 1 << j
+			w.pendEv[j] = p
+			w.pendAt[j] = pendState{biz: b, lastUser: sl.lastUser, flags: sl.flags}
 		}
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {
@@ -471,6 +499,10 @@ func (w *worker) userDay(u, d int) {
 		w.blockedBefore(u, j, d, r.slots[base+j].biz, math.MaxUint64)
 	}
 	w.skipWin = 0
+	for m := w.pend; m != 0; m &= m - 1 {
+		w.settle(u, bits.TrailingZeros64(m), d, math.MaxUint64)
+	}
+	w.pend = 0
 	w.day.ReachMessages += b2i(w.gotMsg) // no branch on a coin's outcome
 	w.day.ReachAds += b2i(w.gotAd)
 	if w.gotMsg || w.gotAd {

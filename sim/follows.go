@@ -137,6 +137,9 @@ func (w *worker) endFollow(u, j, d int) {
 	b := int(sl.biz)
 	sl.flags &^= fFollowing | fMuted
 	sl.expire = noDay
+	if w.pend&(1<<j) != 0 {
+		w.settle(u, j, d, w.ev[w.evPos])
+	}
 	if r.tiers.blockFollowers != nil {
 		r.tiers.blockFollowers[w.blk*r.m+b]--
 	}
@@ -171,6 +174,9 @@ func (w *worker) block(u, j, d int, hour int32) {
 		seg.FollowsBlocked++
 	}
 	sl.flags |= fBlocked
+	if w.pend&(1<<j) != 0 {
+		w.settle(u, j, d, w.ev[w.evPos])
+	}
 	w.biz[sl.biz].blocks++
 	w.day.Blocks++
 	seg.Blocks++
