@@ -385,45 +385,40 @@ type pendState struct {
 }
 
 // settle is called when slot j of u (in pend) may have changed while the
-// day's events are handled (cur is the event being handled; MaxUint64
-// when the day's events are done), and after every such change: u wrote,
-// followed, unfollowed or blocked, or the slot went to another business.
-// The campaigns the scan left out that are past (keys up to cur) ran
-// under the slot's state before the change (pendAt): those the rules
-// refused for the closed window count as blocked, as in campaign (save
-// those the business left out for its budget); the others had no effect.
-// Of those to come, the ones the slot's state now lets through are queued
-// in order, with the keys they would have had; the rest wait.
+// day's events are handled (cur is the event being handled), after every
+// such change: u wrote, followed, unfollowed or blocked, or the slot went
+// to another business. The campaigns the scan left out that are past
+// (keys up to cur) ran under the slot's state before the change (pendAt):
+// those the rules refused for the closed window (pendWin) count as
+// blocked; the others had no effect. Of those to come, the ones the slot's
+// state now lets through are queued in order, with the keys they would
+// have had; the rest wait.
 func (w *worker) settle(u, j, d int, cur event) {
 	r := w.r
 	c := &r.camp
 	at := &w.pendAt[j]
-	sl := &r.slots[u*r.k+j]
 	evs := c.today(at.biz)
-	frac := float64(c.due[at.biz].frac)
 	left := w.pendEv[j]
+	var past uint8
 	for m := left; m != 0; m &= m - 1 {
+		if i := bits.TrailingZeros8(m); evs[i].inSlot(j) <= cur {
+			past |= 1 << i
+		}
+	}
+	w.refused(u, d, at.biz, past&w.pendWin[j])
+	left &^= past
+	sl := &r.slots[u*r.k+j]
+	var win uint8
+	if sl.biz != at.biz {
+		left = 0 // the slot has another business: the dispatch drops the rest
+	}
+	for m := left; m != 0 && sl.flags&fBlocked == 0; m &= m - 1 {
 		i := bits.TrailingZeros8(m)
 		e := evs[i].inSlot(j)
-		if e <= cur {
-			left &^= 1 << i
-			if at.flags&fBlocked != 0 || at.flags&c.chAud[e.channel()] == 0 {
-				continue // campaign returned at once
+		if !c.queued(sl.flags, sl.lastUser, d, e) {
+			if sl.flags&c.chAud[e.channel()] != 0 {
+				win |= 1 << i // in the audience: the closed window refuses it
 			}
-			if frac < 1 {
-				ms := w.msgStream(u, d, int(at.biz)*maxCampaigns+i)
-				if xSend, _ := ms.pairAt(1); xSend >= frac {
-					continue
-				}
-			}
-			w.day.SendsBlocked++ // refused: the window was closed
-			continue
-		}
-		if sl.biz != at.biz {
-			left &^= 1 << i // the slot has another business: the dispatch drops it
-			continue
-		}
-		if sl.flags&fBlocked != 0 || !c.queued(sl.flags, sl.lastUser, d, e) {
 			continue
 		}
 		left &^= 1 << i
@@ -435,10 +430,31 @@ func (w *worker) settle(u, j, d int, cur event) {
 		}
 		w.ev[k] = e
 	}
-	w.pendEv[j] = left
+	w.pendEv[j], w.pendWin[j] = left, win
 	*at = pendState{biz: sl.biz, lastUser: sl.lastUser, flags: sl.flags}
 	if left == 0 {
 		w.pend &^= 1 << j
+	}
+}
+
+// refused counts as blocked the campaigns of business b in mask (by their
+// place in its day) that the rules refused u, save those the business
+// left out for its budget, which campaign drops before asking the rules.
+func (w *worker) refused(u, d int, b int32, mask uint8) {
+	if mask == 0 {
+		return
+	}
+	frac := float64(w.r.camp.due[b].frac)
+	if frac >= 1 {
+		w.day.SendsBlocked += int64(bits.OnesCount8(mask))
+		return
+	}
+	for m := mask; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros8(m)
+		ms := w.msgStream(u, d, int(b)*maxCampaigns+i)
+		if xSend, _ := ms.pairAt(1); xSend < frac {
+			w.day.SendsBlocked++
+		}
 	}
 }
 

@@ -186,10 +186,12 @@ type worker struct {
 	// today and left the others out (pendEv[j], by their place in the
 	// business's day): a campaign whose channel's audience rule or closed
 	// service window would have turned it away. pendAt[j] is the slot's
-	// state as of the last change (see settle).
-	pend   uint64
-	pendEv [64]uint8
-	pendAt [64]pendState
+	// state as of the last change (see settle); under it, pendWin[j] of
+	// them are in the audience and refused for the closed window.
+	pend    uint64
+	pendEv  [64]uint8
+	pendWin [64]uint8 // of pendEv[j], those the closed window refuses
+	pendAt  [64]pendState
 	// conv counts each business's conversations of the day under a
 	// monthly allowance of free ones (nil: none; charged at once).
 	conv []convAcc
@@ -438,17 +440,18 @@ func (w *worker) userDay(u, d int) {
 		// The business has campaigns on channels whose audience rules
 		// differ, or on one that sends only inside the service window:
 		// those the rules would turn away now wait in pend.
-		var p uint8
+		var p, win uint8
 		for c, e := range evs {
 			if r.camp.queued(sl.flags, sl.lastUser, d, e) {
 				ev = append(ev, e.inSlot(j))
 			} else {
 				p |= 1 << c
+				win |= b2u8(sl.flags&r.camp.chAud[e.channel()] != 0) << c
 			}
 		}
 		if p != 0 {
 			w.pend |= 1 << j
-			w.pendEv[j] = p
+			w.pendEv[j], w.pendWin[j] = p, win
 			w.pendAt[j] = pendState{biz: b, lastUser: sl.lastUser, flags: sl.flags}
 		}
 	}
@@ -500,7 +503,9 @@ func (w *worker) userDay(u, d int) {
 	}
 	w.skipWin = 0
 	for m := w.pend; m != 0; m &= m - 1 {
-		w.settle(u, bits.TrailingZeros64(m), d, math.MaxUint64)
+		// The day is done: all that still wait are past.
+		j := bits.TrailingZeros64(m)
+		w.refused(u, d, w.pendAt[j].biz, w.pendEv[j]&w.pendWin[j])
 	}
 	w.pend = 0
 	w.day.ReachMessages += b2i(w.gotMsg) // no branch on a coin's outcome
@@ -533,6 +538,14 @@ func padded[T any](n int) []T {
 }
 
 // b2i is 1 for true and 0 for false; the compiler makes it a move.
+func b2u8(b bool) uint8 {
+	var x uint8
+	if b {
+		x = 1
+	}
+	return x
+}
+
 func b2i(b bool) int64 {
 	var i int64
 	if b {
