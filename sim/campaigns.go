@@ -348,14 +348,20 @@ func (w *worker) wake(u, j, d int) {
 		if e <= cur {
 			continue // past: it was turned away
 		}
-		w.ev = append(w.ev, e)
-		i := len(w.ev) - 1
-		for i > w.evPos+1 && w.ev[i-1] > e {
-			w.ev[i] = w.ev[i-1]
-			i--
-		}
-		w.ev[i] = e
+		w.insert(e)
 	}
+}
+
+// insert queues e among the day's events still to come (after evPos), in
+// key order.
+func (w *worker) insert(e event) {
+	w.ev = append(w.ev, e)
+	i := len(w.ev) - 1
+	for i > w.evPos+1 && w.ev[i-1] > e {
+		w.ev[i] = w.ev[i-1]
+		i--
+	}
+	w.ev[i] = e
 }
 
 // queued reports whether the day's scan queues campaign e (of a slot with
@@ -422,13 +428,7 @@ func (w *worker) settle(u, j, d int, cur event) {
 			continue
 		}
 		left &^= 1 << i
-		w.ev = append(w.ev, e)
-		k := len(w.ev) - 1
-		for k > w.evPos+1 && w.ev[k-1] > e {
-			w.ev[k] = w.ev[k-1]
-			k--
-		}
-		w.ev[k] = e
+		w.insert(e)
 	}
 	w.pendEv[j], w.pendWin[j] = left, win
 	*at = pendState{biz: sl.biz, lastUser: sl.lastUser, flags: sl.flags}
