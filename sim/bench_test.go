@@ -97,3 +97,45 @@ func BenchmarkMemory100k(b *testing.B) {
 	b.ReportMetric(perUser, "B/user")
 	b.ReportMetric(float64(sim.MemoryEstimate(&cfg))/float64(cfg.Users), "est-B/user")
 }
+
+// BenchmarkArm100k runs the arms of the default comparison one at a time
+// on one worker (service_only alone, then with each other model, each at
+// its default parameters), 100k users for 120 days: which arm a
+// comparison's time goes to.
+func BenchmarkArm100k(b *testing.B) {
+	var service sim.Model
+	var others []sim.Model
+	for _, m := range allModels(b) {
+		if m.Name() == "service_only" {
+			service = m
+		} else {
+			others = append(others, m)
+		}
+	}
+	arms := [][]sim.Model{{service}}
+	for _, m := range others {
+		arms = append(arms, []sim.Model{service, m})
+	}
+	for _, arm := range arms {
+		name := arm[len(arm)-1].Name()
+		b.Run(name, func(b *testing.B) {
+			cfg := sim.DefaultConfig()
+			cfg.Users, cfg.Businesses, cfg.Days = 100_000, 2_000, 120
+			pop, err := sim.NewPopulation(&cfg, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			plat, err := sim.NewPlatform(&cfg, arm...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: uint64(i), Workers: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cfg.Users)*float64(cfg.Days)*float64(b.N)/b.Elapsed().Seconds(), "user-days/s")
+		})
+	}
+}
