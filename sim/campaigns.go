@@ -18,6 +18,7 @@ type campState struct {
 	chAud [MaxChannels]uint8 // the slot flags that put a user in channel i's audience
 	winCh uint8              // bit i: channel i sends only inside the service window
 	winH  int32              // the service window, hours
+	audit bool               // the run keeps an audit log: every campaign is queued
 	due   []dueInfo          // what the daily scan needs of each business today
 	// Today's campaigns of all businesses, b's at [due[b].off,
 	// +due[b].n), one after another in business order, so that the few
@@ -161,9 +162,6 @@ func (r *runner) planCampaigns(b, d int) {
 	nch := len(chs)
 	n := 0
 	off := int(r.camp.campaigns) // b's campaigns follow those of the businesses before it
-	first := int32(24)
-	windowOnly := true
-	var aud, each uint8
 	var s Stream
 	util := r.pop.Cfg.Categories[r.pop.Category[b]].UtilityShare
 	cost := 0.0 // expected cost a follower, dollars
@@ -197,8 +195,7 @@ func (r *runner) planCampaigns(b, d int) {
 		}
 		for i := 0; i < cnt; i++ {
 			c := off + n
-			h := int32(8 + s.IntN(12))
-			first = min(first, h)
+			h := int32(campFirstHour + s.IntN(campHours))
 			cat := Marketing
 			if s.Float64() < util {
 				cat = Utility
@@ -210,29 +207,10 @@ func (r *runner) planCampaigns(b, d int) {
 			}
 			n++
 		}
-		if n > cnt && r.camp.chAud[ci] != aud {
-			each = 1 // another channel of b has another audience rule
-		}
-		aud |= r.camp.chAud[ci]
-		windowOnly = windowOnly && chs[ci].Audience == WindowOnly
-		if chs[ci].Audience == WindowOnly {
-			each = 1
-		}
 		cost += float64(cnt) * r.dec.unitPrice[k]
 	}
 	if n > 0 {
-		r.camp.due[b].n, r.camp.due[b].aud, r.camp.due[b].off = uint8(n), aud, int32(off)
-		if r.audit == nil {
-			// With an audit log every campaign is queued, so that the
-			// log lists each refusal at its hour.
-			r.camp.due[b].each = each
-		}
-		if windowOnly {
-			// The window is shut at every campaign of the day for a
-			// user whose last message came this early (or who never
-			// wrote: noHour).
-			r.camp.due[b].shutBefore = int32(d)*24 + first - r.windowH
-		}
+		r.camp.due[b] = r.camp.masks(off, n)
 	}
 	r.camp.campaigns += int64(n)
 	// Budget: send to a share of the audience so the expected cost
@@ -256,26 +234,60 @@ func (r *runner) planCampaigns(b, d int) {
 	}
 }
 
+// Campaign hours: a campaign goes out at a uniform hour of
+// [campFirstHour, campFirstHour+campHours).
+const (
+	campFirstHour = 8
+	campHours     = 12
+)
+
 // dueInfo is what the daily scan of a user's slots reads of a business:
-// 16 bytes (a power of two, for the index), so that the table of a few
-// thousand businesses stays in the first-level cache.
+// 32 bytes (a power of two, for the index), so that the table of a few
+// thousand businesses stays in the first- or second-level cache. The
+// masks have bit c set for the business's campaign c of the day.
 type dueInfo struct {
-	n   uint8 // campaigns today (0: none)
-	aud uint8 // slot flags that put a user in the audience (0: any)
-	// each is 1 when the scan tests each campaign of the day on its own
-	// (campState.queued): the business's channels today differ in their
-	// audience rule or one sends only inside the service window.
-	each uint8
-	_    uint8
-	// shutBefore: a window-only channel's window is shut at every
-	// campaign today for a slot whose lastUser is at or before it;
-	// math.MinInt32 for other channels (and lastUser never is).
-	shutBefore int32
-	off        int32 // the first of today's campaigns in campState.campEv
+	// aud[f] is the campaigns whose channel's audience rule admits a slot
+	// with flags&(fFollowing|fWrote) == f: followers need fFollowing,
+	// contacts fWrote, a window-only channel either.
+	aud [4]uint8
+	// open[i] is the campaigns the service window lets through for a slot
+	// whose window is open until just before hour campFirstHour+i of the
+	// day (i from 0, shut at every campaign hour, to campHours, open at
+	// all of them): every campaign of a channel that sends outside the
+	// window too, and the window-only ones due before then.
+	// open[campHours] is all of them.
+	//
+	// With an audit log every entry of both is all of the day's
+	// campaigns, so that every campaign is queued (save a blocked slot's)
+	// and the log lists each refusal at its hour.
+	open [campHours + 1]uint8
+	n    uint8 // campaigns today (0: none)
+	_    [6]uint8
+	off  int32 // the first of today's campaigns in campState.campEv
 	// frac is the share of its audience the business sends to today (its
 	// budget): here, since campaign reads it for every message and this
 	// line of the business is in cache from the scan.
 	frac float32
+}
+
+// masks returns the scan's masks of the n campaigns at campEv[off:].
+func (c *campState) masks(off, n int) dueInfo {
+	x := dueInfo{n: uint8(n), off: int32(off)}
+	for i, e := range c.campEv[off : off+n] {
+		bit := uint8(1) << i
+		ci := e.channel()
+		for f := range x.aud {
+			if c.audit || uint8(f)&c.chAud[ci] != 0 {
+				x.aud[f] |= bit
+			}
+		}
+		for t := range x.open {
+			if c.audit || c.winCh&(1<<ci) == 0 || e.hour() < int32(campFirstHour+t) {
+				x.open[t] |= bit
+			}
+		}
+	}
+	return x
 }
 
 // today returns the events of business b's campaigns today (as events of
@@ -301,54 +313,29 @@ func dueSlots(row []slot, due []dueInfo) (cand uint64) {
 	return cand
 }
 
-// inAudience reports whether the audience rule of one of b's channels with
-// campaigns today admits a slot with these flags (campaign's first test,
-// blocks aside): followers need fFollowing, contacts fWrote, window either.
-func (r *runner) inAudience(b int32, flags uint8) bool {
-	m := r.camp.due[b].aud
-	return m == 0 || flags&m != 0
+// admits returns, of business x's campaigns today, those in the audience
+// of a slot with these flags and lastUser on day d (none if the slot is
+// blocked), and of them those the service window lets through: the
+// campaigns campaign would not turn away without a trace, and of those
+// the ones the rules would not refuse for the closed window, by the same
+// tests, whatever else happens before their hour that does not change the
+// slot (settle sees to the rest). It has no branches: which way a slot
+// goes depends on the user's history and is hard to predict.
+func (c *campState) admits(x *dueInfo, flags uint8, lastUser int32, d int) (aud, adm uint8) {
+	keep := 0 - b2u8(flags&fBlocked == 0) // all ones, or none for a blocked slot
+	aud = x.aud[flags&(fFollowing|fWrote)] & keep
+	// The window is open at hour h of day d while d*24+h < lastUser+winH
+	// (never for noHour, which is far below any day's first hour).
+	t := int(lastUser) + int(c.winH) - d*24 - campFirstHour
+	return aud, aud & x.open[min(max(t, 0), campHours)]
 }
 
 // wake is called when slot j of u may have joined its business's audience
-// (u wrote or followed) while the day's events are handled. If the scan
-// left the slot's campaigns out, those still to come are queued in order
-// now, with the keys they would have had: events the scan queued and
-// campaign turned away had no effect, so the day runs as if all had been
-// queued from the start.
-//
-// A slot in skipWin is woken when its window opens (u wrote): the
-// campaigns already past were refused and count as blocked, those to come
-// are queued.
+// or opened its service window (u wrote or followed) while the day's
+// events are handled: see settle.
 func (w *worker) wake(u, j, d int) {
-	r := w.r
-	bit := uint64(1) << j
-	if w.pend&bit != 0 {
+	if w.pend&(1<<j) != 0 {
 		w.settle(u, j, d, w.ev[w.evPos])
-	}
-	if (w.skipped|w.skipWin)&bit == 0 {
-		return
-	}
-	sl := &r.slots[u*r.k+j]
-	b := sl.biz
-	cur := w.ev[w.evPos]
-	if w.skipWin&bit != 0 {
-		if sl.lastUser+r.windowH <= int32(d)*24+cur.hour() {
-			return // still closed
-		}
-		w.skipWin &^= bit
-		w.blockedBefore(u, j, d, b, cur)
-	} else {
-		if sl.flags&fBlocked != 0 || !r.inAudience(b, sl.flags) {
-			return
-		}
-		w.skipped &^= bit
-	}
-	for _, e := range r.camp.today(b) {
-		e = e.inSlot(j)
-		if e <= cur {
-			continue // past: it was turned away
-		}
-		w.insert(e)
 	}
 }
 
@@ -362,24 +349,6 @@ func (w *worker) insert(e event) {
 		i--
 	}
 	w.ev[i] = e
-}
-
-// queued reports whether the day's scan queues campaign e (of a slot with
-// these flags and lastUser, on day d) when the business's campaigns are
-// tested one by one (dueInfo.each): unless campaign would turn it away
-// without a trace or the rules would refuse it for the closed window, by
-// the same tests in the same order, whatever else happens before its hour
-// that does not change the slot (settle sees to the rest).
-func (c *campState) queued(flags uint8, lastUser int32, d int, e event) bool {
-	ci := e.channel()
-	if flags&c.chAud[ci] == 0 {
-		return false // outside the channel's audience
-	}
-	if c.winCh&(1<<ci) == 0 {
-		return true
-	}
-	now := int32(d)*24 + e.hour()
-	return lastUser != noHour && now < lastUser+c.winH
 }
 
 // pendState is what settle needs of a slot as of its last change: its
@@ -397,8 +366,9 @@ type pendState struct {
 // (keys up to cur) ran under the slot's state before the change (pendAt):
 // those the rules refused for the closed window (pendWin) count as
 // blocked; the others had no effect. Of those to come, the ones the slot's
-// state now lets through are queued in order, with the keys they would
-// have had; the rest wait.
+// state now admits are queued in order, with the keys they would have had,
+// so the day runs as if all had been queued from the start (events the
+// scan queued and campaign turned away have no effect); the rest wait.
 func (w *worker) settle(u, j, d int, cur event) {
 	r := w.r
 	c := &r.camp
@@ -414,23 +384,15 @@ func (w *worker) settle(u, j, d int, cur event) {
 	w.refused(u, d, at.biz, past&w.pendWin[j])
 	left &^= past
 	sl := &r.slots[u*r.k+j]
-	var win uint8
 	if sl.biz != at.biz {
 		left = 0 // the slot has another business: the dispatch drops the rest
 	}
-	for m := left; m != 0 && sl.flags&fBlocked == 0; m &= m - 1 {
-		i := bits.TrailingZeros8(m)
-		e := evs[i].inSlot(j)
-		if !c.queued(sl.flags, sl.lastUser, d, e) {
-			if sl.flags&c.chAud[e.channel()] != 0 {
-				win |= 1 << i // in the audience: the closed window refuses it
-			}
-			continue
-		}
-		left &^= 1 << i
-		w.insert(e)
+	aud, adm := c.admits(&c.due[at.biz], sl.flags, sl.lastUser, d)
+	for m := left & adm; m != 0; m &= m - 1 {
+		w.insert(evs[bits.TrailingZeros8(m)].inSlot(j))
 	}
-	w.pendEv[j], w.pendWin[j] = left, win
+	left &^= adm
+	w.pendEv[j], w.pendWin[j] = left, left&aud
 	*at = pendState{biz: sl.biz, lastUser: sl.lastUser, flags: sl.flags}
 	if left == 0 {
 		w.pend &^= 1 << j
@@ -455,31 +417,6 @@ func (w *worker) refused(u, d int, b int32, mask uint8) {
 		if xSend, _ := ms.pairAt(1); xSend < frac {
 			w.day.SendsBlocked++
 		}
-	}
-}
-
-// blockedBefore counts as blocked the campaigns of business b in
-// window-skipped slot j with keys up to last: the rules refused them (the
-// window was closed), save those the business left out for its budget,
-// which campaign drops before asking the rules.
-func (w *worker) blockedBefore(u, j, d int, b int32, last event) {
-	r := w.r
-	frac := float64(r.camp.due[b].frac)
-	if frac >= 1 && last == math.MaxUint64 {
-		w.day.SendsBlocked += int64(r.camp.due[b].n) // all of them
-		return
-	}
-	for c, e := range r.camp.today(b) {
-		if e.inSlot(j) > last {
-			continue
-		}
-		if frac < 1 {
-			ms := w.msgStream(u, d, int(b)*maxCampaigns+c)
-			if xSend, _ := ms.pairAt(1); xSend >= frac {
-				continue
-			}
-		}
-		w.day.SendsBlocked++
 	}
 }
 

@@ -62,18 +62,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	now := int32(d)*24 + h
 	j := r.findSlot(u, int32(b))
 	if j < 0 {
-		var prev int32
-		j, prev = r.newSlot(u, int32(b), now)
-		if j >= 0 && (w.skipped|w.skipWin)&(1<<j) != 0 {
-			// Another business's slot before: the dispatch would drop
-			// its campaigns still to come, and the rules refused those
-			// past.
-			if w.skipWin&(1<<j) != 0 {
-				w.blockedBefore(u, j, d, prev, w.ev[w.evPos])
-			}
-			w.skipped &^= 1 << j
-			w.skipWin &^= 1 << j
-		}
+		j = r.newSlot(u, int32(b), now)
 	}
 	isNew := true
 	var sl *slot

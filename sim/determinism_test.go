@@ -179,6 +179,12 @@ func TestKeptBackCampaignsAsIfQueued(t *testing.T) {
 		}
 		if !reflect.DeepEqual(audited.Daily, plain.Daily) {
 			t.Errorf("%s: daily metrics differ with and without the audit log", name)
+			for i := range audited.Daily {
+				if !reflect.DeepEqual(audited.Daily[i], plain.Daily[i]) {
+					t.Logf("first day that differs, %d:\nwith the log    %+v\nwithout the log %+v", i, audited.Daily[i], plain.Daily[i])
+					break
+				}
+			}
 		}
 		if !reflect.DeepEqual(audited.Businesses, plain.Businesses) {
 			t.Errorf("%s: business summaries differ with and without the audit log", name)

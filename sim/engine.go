@@ -170,22 +170,12 @@ type worker struct {
 	// first campaign (msgOK).
 	msgDay Stream
 	msgOK  bool
-	// evPos is the event being handled in ev; skipped has bit j set when
-	// slot j has campaigns today that the scan left out because the
-	// audience rule excluded the user then (see wake).
-	evPos   int
-	skipped uint64
-	// skipWin has bit j set when slot j's campaigns today were left out
-	// because its business sends only inside the service window and the
-	// window is closed at all of their hours. Such a campaign is refused
-	// by the rules (a blocked send) unless u writes first, which opens the
-	// window: wake then queues those still to come and counts the past
-	// ones as blocked; the rest are counted when the day's events are done.
-	skipWin uint64
-	// pend has bit j set when the scan queued some of slot j's campaigns
-	// today and left the others out (pendEv[j], by their place in the
-	// business's day): a campaign whose channel's audience rule or closed
-	// service window would have turned it away. pendAt[j] is the slot's
+	// evPos is the event being handled in ev.
+	evPos int
+	// pend has bit j set when the scan left some of slot j's campaigns
+	// today out (pendEv[j], by their place in the business's day): a
+	// campaign whose channel's audience rule or closed service window
+	// would have turned it away. pendAt[j] is the slot's
 	// state as of the last change (see settle); under it, pendWin[j] of
 	// them are in the audience and refused for the closed window.
 	pend    uint64
@@ -291,6 +281,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.initBilling()
 	if spec.Audit != nil {
 		r.audit = make([][]AuditEvent, r.nblocks)
+		r.camp.audit = true
 	}
 	return r, nil
 }
@@ -331,7 +322,7 @@ func (r *runner) prologue(d int) {
 	r.camp.campaigns = 0
 	r.auditCamp = r.auditCamp[:0]
 	for b := 0; b < r.m; b++ {
-		r.camp.due[b] = dueInfo{shutBefore: math.MinInt32}
+		r.camp.due[b] = dueInfo{}
 		r.planCampaigns(b, d)
 		r.planService(b)
 	}
@@ -409,51 +400,30 @@ func (w *worker) userDay(u, d int) {
 		}
 	}
 	for m := cand; m != 0; m &= m - 1 {
+		// Each candidate's campaigns are queued, or wait in pend while
+		// the rules would turn them away (campState.admits); a blocked
+		// slot gets nothing.
 		j := bits.TrailingZeros64(m)
 		sl := &row[j]
-		b := sl.biz
-		x := r.camp.due[b]
-		// Each candidate is queued, left for wake or skipped for good.
-		// The tests are combined without branches: which way each goes
-		// depends on the user's history and is hard to predict.
-		//  - a blocked slot gets nothing;
-		//  - a slot outside the audience (followers or contacts only)
-		//    would be turned away unless it joins the audience before the
-		//    campaigns are due: wake queues them then (skipped);
-		//  - a window-only channel whose window is shut at every campaign
-		//    of the day is refused unless u writes first (skipWin).
-		blocked := b2i(sl.flags&fBlocked != 0)
-		outside := b2i(x.aud != 0) & b2i(sl.flags&x.aud == 0) &^ blocked
-		shut := b2i(sl.lastUser <= x.shutBefore) &^ (blocked | outside)
-		w.skipped |= uint64(outside) << j
-		w.skipWin |= uint64(shut) << j
-		if blocked|outside|shut != 0 {
-			continue
-		}
+		x := &r.camp.due[sl.biz]
+		aud, adm := r.camp.admits(x, sl.flags, sl.lastUser, d)
 		evs := r.camp.campEv[x.off:][:x.n]
-		if x.each == 0 {
+		all := x.open[campHours]
+		if adm == all {
 			for _, e := range evs {
 				ev = append(ev, e.inSlot(j))
 			}
 			continue
 		}
-		// The business has campaigns on channels whose audience rules
-		// differ, or on one that sends only inside the service window:
-		// those the rules would turn away now wait in pend.
-		var p, win uint8
-		for c, e := range evs {
-			if r.camp.queued(sl.flags, sl.lastUser, d, e) {
-				ev = append(ev, e.inSlot(j))
-			} else {
-				p |= 1 << c
-				win |= b2u8(sl.flags&r.camp.chAud[e.channel()] != 0) << c
-			}
+		if sl.flags&fBlocked != 0 {
+			continue
 		}
-		if p != 0 {
-			w.pend |= 1 << j
-			w.pendEv[j], w.pendWin[j] = p, win
-			w.pendAt[j] = pendState{biz: b, lastUser: sl.lastUser, flags: sl.flags}
+		for a := adm; a != 0; a &= a - 1 {
+			ev = append(ev, evs[bits.TrailingZeros8(a)].inSlot(j))
 		}
+		w.pend |= 1 << j
+		w.pendEv[j], w.pendWin[j] = all&^adm, aud&^adm
+		w.pendAt[j] = pendState{biz: sl.biz, lastUser: sl.lastUser, flags: sl.flags}
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {
 		cs := newStream(r.sConv, u, d)
@@ -496,12 +466,6 @@ func (w *worker) userDay(u, d int) {
 		ev = w.ev
 	}
 	w.ev = ev
-	w.skipped = 0
-	for m := w.skipWin; m != 0; m &= m - 1 {
-		j := bits.TrailingZeros64(m)
-		w.blockedBefore(u, j, d, r.slots[base+j].biz, math.MaxUint64)
-	}
-	w.skipWin = 0
 	for m := w.pend; m != 0; m &= m - 1 {
 		// The day is done: all that still wait are past.
 		j := bits.TrailingZeros64(m)
