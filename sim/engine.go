@@ -322,7 +322,7 @@ func (r *runner) prologue(d int) {
 	r.camp.campaigns = 0
 	r.auditCamp = r.auditCamp[:0]
 	for b := 0; b < r.m; b++ {
-		r.camp.due[b] = dueInfo{}
+		r.camp.due[b], r.camp.dueN[b] = dueInfo{}, 0
 		r.planCampaigns(b, d)
 		r.planService(b)
 	}
@@ -391,7 +391,7 @@ func (w *worker) userDay(u, d int) {
 	// follows that lapse today (only a follow has an expiry). Both look at
 	// the row as the day starts; the marked slots are handled after, in
 	// slot order.
-	cand := dueSlots(row, r.camp.due)
+	cand := dueSlots(row, r.camp.dueN)
 	if int(st.nextLapse) <= d {
 		var lapse uint64
 		lapse, st.nextLapse = lapseSlots(row, d)
