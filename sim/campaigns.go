@@ -356,52 +356,58 @@ func (w *worker) insert(e event) {
 	w.ev[i] = e
 }
 
-// pendState is what settle needs of a slot as of its last change: its
-// business, the last time u wrote and its flags.
-type pendState struct {
-	biz      int32
-	lastUser int32
-	flags    uint8
-}
-
 // settle is called when slot j of u (in pend) may have changed while the
 // day's events are handled (cur is the event being handled), after every
-// such change: u wrote, followed, unfollowed or blocked, or the slot went
-// to another business. The campaigns the scan left out that are past
-// (keys up to cur) ran under the slot's state before the change (pendAt):
-// those the rules refused for the closed window (pendWin) count as
-// blocked; the others had no effect. Of those to come, the ones the slot's
-// state now admits are queued in order, with the keys they would have had,
-// so the day runs as if all had been queued from the start (events the
-// scan queued and campaign turned away have no effect); the rest wait.
+// such change: u wrote, followed, unfollowed or blocked. The campaigns the
+// scan left out that are past (keys up to cur) ran under the slot's state
+// before the change: those the rules refused for the closed window
+// (pendWin) count as blocked; the others had no effect. Of those to come,
+// the ones the slot's state now admits are queued in order, with the keys
+// they would have had, so the day runs as if all had been queued from the
+// start (events the scan queued and campaign turned away have no effect);
+// the rest wait. A slot in pend keeps its business: one that goes to
+// another business is settled by evict first.
 func (w *worker) settle(u, j, d int, cur event) {
 	r := w.r
 	c := &r.camp
-	at := &w.pendAt[j]
-	evs := c.today(at.biz)
-	left := w.pendEv[j]
+	sl := &r.slots[u*r.k+j]
+	left := w.pastPend(u, j, d, sl.biz, cur)
+	aud, adm := c.admits(&c.due[sl.biz], sl.flags, sl.lastUser, d)
+	evs := c.today(sl.biz)
+	for m := left & adm; m != 0; m &= m - 1 {
+		w.insert(evs[bits.TrailingZeros8(m)].inSlot(j))
+	}
+	left &^= adm
+	w.pendEv[j], w.pendWin[j] = left, left&aud
+	if left == 0 {
+		w.pend &^= 1 << j
+	}
+}
+
+// evict is called when slot j of u goes from business b to another while
+// the day's events are handled: b's campaigns the slot kept back that are
+// past are settled, and the dispatch would drop those to come.
+func (w *worker) evict(u, j, d int, b int32) {
+	if w.pend&(1<<j) != 0 {
+		w.pastPend(u, j, d, b, w.ev[w.evPos])
+		w.pend &^= 1 << j
+	}
+}
+
+// pastPend counts as blocked the campaigns of business b that slot j of u
+// kept back, are past (keys up to cur) and the rules refused for the
+// closed window, and returns those still to come.
+func (w *worker) pastPend(u, j, d int, b int32, cur event) (left uint8) {
+	evs := w.r.camp.today(b)
+	left = w.pendEv[j]
 	var past uint8
 	for m := left; m != 0; m &= m - 1 {
 		if i := bits.TrailingZeros8(m); evs[i].inSlot(j) <= cur {
 			past |= 1 << i
 		}
 	}
-	w.refused(u, d, at.biz, past&w.pendWin[j])
-	left &^= past
-	sl := &r.slots[u*r.k+j]
-	if sl.biz != at.biz {
-		left = 0 // the slot has another business: the dispatch drops the rest
-	}
-	aud, adm := c.admits(&c.due[at.biz], sl.flags, sl.lastUser, d)
-	for m := left & adm; m != 0; m &= m - 1 {
-		w.insert(evs[bits.TrailingZeros8(m)].inSlot(j))
-	}
-	left &^= adm
-	w.pendEv[j], w.pendWin[j] = left, left&aud
-	*at = pendState{biz: sl.biz, lastUser: sl.lastUser, flags: sl.flags}
-	if left == 0 {
-		w.pend &^= 1 << j
-	}
+	w.refused(u, d, b, past&w.pendWin[j])
+	return left &^ past
 }
 
 // refused counts as blocked the campaigns of business b in mask (by their

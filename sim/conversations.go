@@ -62,7 +62,10 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 	now := int32(d)*24 + h
 	j := r.findSlot(u, int32(b))
 	if j < 0 {
-		j = r.newSlot(u, int32(b), now)
+		var prev int32
+		if j, prev = r.newSlot(u, int32(b), now); prev >= 0 {
+			w.evict(u, j, d, prev)
+		}
 	}
 	isNew := true
 	var sl *slot

@@ -141,7 +141,7 @@ func (w *worker) discover(u, d int) {
 	now := int32(d)*24 + 23
 	j := r.findSlot(u, b)
 	if j < 0 {
-		j = r.newSlot(u, b, now)
+		j, _ = r.newSlot(u, b, now) // the day's kept-back campaigns are settled by now (no evict)
 		if j < 0 {
 			return
 		}

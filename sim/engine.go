@@ -175,13 +175,12 @@ type worker struct {
 	// pend has bit j set when the scan left some of slot j's campaigns
 	// today out (pendEv[j], by their place in the business's day): a
 	// campaign whose channel's audience rule or closed service window
-	// would have turned it away. pendAt[j] is the slot's
-	// state as of the last change (see settle); under it, pendWin[j] of
-	// them are in the audience and refused for the closed window.
+	// would have turned it away. Under the slot's state as of its last
+	// change (see settle), pendWin[j] of them are in the audience and
+	// refused for the closed window.
 	pend    uint64
 	pendEv  [64]uint8
 	pendWin [64]uint8 // of pendEv[j], those the closed window refuses
-	pendAt  [64]pendState
 	// conv counts each business's conversations of the day under a
 	// monthly allowance of free ones (nil: none; charged at once).
 	conv []convAcc
@@ -423,7 +422,6 @@ func (w *worker) userDay(u, d int) {
 		}
 		w.pend |= 1 << j
 		w.pendEv[j], w.pendWin[j] = all&^adm, aud&^adm
-		w.pendAt[j] = pendState{biz: sl.biz, lastUser: sl.lastUser, flags: sl.flags}
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {
 		cs := newStream(r.sConv, u, d)
@@ -469,7 +467,7 @@ func (w *worker) userDay(u, d int) {
 	for m := w.pend; m != 0; m &= m - 1 {
 		// The day is done: all that still wait are past.
 		j := bits.TrailingZeros64(m)
-		w.refused(u, d, w.pendAt[j].biz, w.pendEv[j]&w.pendWin[j])
+		w.refused(u, d, r.slots[base+j].biz, w.pendEv[j]&w.pendWin[j])
 	}
 	w.pend = 0
 	w.day.ReachMessages += b2i(w.gotMsg) // no branch on a coin's outcome

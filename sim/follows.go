@@ -77,10 +77,11 @@ func (r *runner) findSlot(u int, b int32) int {
 
 // newSlot returns a slot for a new relationship with b: a fresh one, or the
 // least recently used contact that is neither followed nor blocked and
-// whose window closed over 30 days ago; -1 when all are taken.
-func (r *runner) newSlot(u int, b int32, now int32) int {
+// whose window closed over 30 days ago; -1 when all are taken. prev is the
+// business the slot held before (-1: none).
+func (r *runner) newSlot(u int, b int32, now int32) (j int, prev int32) {
 	base := u * r.k
-	j := int(r.us[u].nslots)
+	j, prev = int(r.us[u].nslots), -1
 	if j < r.k {
 		r.us[u].nslots++
 	} else {
@@ -96,11 +97,12 @@ func (r *runner) newSlot(u int, b int32, now int32) int {
 			oldest += int32(c) * (last - oldest)
 		}
 		if j < 0 {
-			return -1
+			return -1, -1
 		}
+		prev = r.slots[base+j].biz
 	}
 	r.slots[base+j] = freshSlot(b)
-	return j
+	return j, prev
 }
 
 func (w *worker) follow(u, j, d int, hour int32, src *int64) {
