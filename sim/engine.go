@@ -391,6 +391,7 @@ func (w *worker) userDay(u, d int) {
 	// the row as the day starts; the marked slots are handled after, in
 	// slot order.
 	cand := dueSlots(row, r.camp.dueN)
+	nch := len(r.plat.Channels)
 	if int(st.nextLapse) <= d {
 		var lapse uint64
 		lapse, st.nextLapse = lapseSlots(row, d)
@@ -408,6 +409,13 @@ func (w *worker) userDay(u, d int) {
 		aud, adm := r.camp.admits(x, sl.flags, sl.lastUser, d)
 		evs := r.camp.campEv[x.off:][:x.n]
 		all := x.open[campHours]
+		if adm != 0 {
+			// The message's counters of its business and channel, far
+			// from u's own lines: on their way while the day's events
+			// are drawn and sorted.
+			e := evs[bits.TrailingZeros8(adm)]
+			prefetch(uintptr(unsafe.Pointer(&w.ch[int(sl.biz)*nch+e.channel()])), 1)
+		}
 		if adm == all {
 			for _, e := range evs {
 				ev = append(ev, e.inSlot(j))
