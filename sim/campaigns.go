@@ -551,11 +551,9 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 		ms = w.msgStream(u, d, b*maxCampaigns+c)
 		_, xOpen = ms.pairAt(1)
 	}
-	rel := float64(r.pop.relevance(u, b))
-	if cat == Utility {
-		rel = r.beh.UtilityRelevance
-	}
-	t := float64(d) + float64(h)/24
+	// The message's relevance and hour matter only to a read message or
+	// a push (most folder messages go unread): found when needed.
+	var rel float64
 	var opened, annoyed bool
 	var a, dx float64
 	seg.MessagesReceived++
@@ -567,8 +565,9 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 			p *= attentionFactor(r.beh.Attention, w.got)
 		}
 		opened = xOpen < p
+		rel = r.msgRelevance(u, b, cat)
 		dx = r.beh.AnnoyPush * r.unwanted(rel)
-		a = r.annoyAt(u, t, dx)
+		a = r.annoyAt(u, msgTime(d, h), dx)
 		annoyed = true
 		if opened {
 			w.day.OpensPush++
@@ -582,8 +581,9 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 		opened = xOpen < p
 		if opened {
 			w.day.OpensFolder++
+			rel = r.msgRelevance(u, b, cat)
 			dx = r.beh.AnnoyFolder * r.unwanted(rel)
-			a = r.annoyAt(u, t, dx)
+			a = r.annoyAt(u, msgTime(d, h), dx)
 			annoyed = true
 		}
 	}
@@ -631,6 +631,19 @@ func (w *worker) campaign(u int, sl *slot, j int, e event, d int) {
 		}
 	}
 }
+
+// msgRelevance is the relevance to u of a message of category cat from
+// business b: the business's relevance to u for marketing, a fixed one for
+// utility messages.
+func (r *runner) msgRelevance(u, b int, cat MsgCategory) float64 {
+	if cat == Utility {
+		return r.beh.UtilityRelevance
+	}
+	return float64(r.pop.relevance(u, b))
+}
+
+// msgTime is hour h of day d in days, the clock annoyance decays on.
+func msgTime(d int, h int32) float64 { return float64(d) + float64(h)/24 }
 
 // attentionFactor is f(n) = 1/(1 + a·n), the share of its configured
 // read or open probability that a message keeps when the user has already
