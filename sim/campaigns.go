@@ -18,7 +18,7 @@ type campState struct {
 	chAud [MaxChannels]uint8 // the slot flags that put a user in channel i's audience
 	winCh uint8              // bit i: channel i sends only inside the service window
 	winH  int32              // the service window, hours
-	audit bool               // the run keeps an audit log: every campaign is queued
+	audit bool               // the run keeps an audit log: every campaign of a slot in an audience and not blocked is queued
 	due   []dueInfo          // what the daily scan needs of each business today
 	// dueN is due[b].n, campaigns today, a byte a business: the table the
 	// scan reads for every slot, 10 KB at 10,000 businesses.
@@ -298,7 +298,7 @@ func (c *campState) masks(off, n int) dueInfo {
 // today returns the events of business b's campaigns today (as events of
 // slot 0).
 func (c *campState) today(b int32) []event {
-	x := c.due[b]
+	x := &c.due[b]
 	return c.campEv[x.off : x.off+int32(x.n)]
 }
 
