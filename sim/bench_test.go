@@ -29,8 +29,9 @@ func benchRun(b *testing.B, users, businesses, days int) {
 }
 
 // benchConfig is benchRun with the default configuration changed by set,
-// on the given number of workers (0: GOMAXPROCS).
-func benchConfig(b *testing.B, users, businesses, days, workers int, set func(*sim.Config)) {
+// on the given number of workers (0: GOMAXPROCS), of the given models (none:
+// all four).
+func benchConfig(b *testing.B, users, businesses, days, workers int, set func(*sim.Config), models ...sim.Model) {
 	cfg := sim.DefaultConfig()
 	cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
 	if set != nil {
@@ -40,7 +41,10 @@ func benchConfig(b *testing.B, users, businesses, days, workers int, set func(*s
 	if err != nil {
 		b.Fatal(err)
 	}
-	plat, err := sim.NewPlatform(&cfg, allModels(b)...)
+	if len(models) == 0 {
+		models = allModels(b)
+	}
+	plat, err := sim.NewPlatform(&cfg, models...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,24 +122,6 @@ func BenchmarkArm100k(b *testing.B) {
 	}
 	for _, arm := range arms {
 		name := arm[len(arm)-1].Name()
-		b.Run(name, func(b *testing.B) {
-			cfg := sim.DefaultConfig()
-			cfg.Users, cfg.Businesses, cfg.Days = 100_000, 2_000, 120
-			pop, err := sim.NewPopulation(&cfg, 1)
-			if err != nil {
-				b.Fatal(err)
-			}
-			plat, err := sim.NewPlatform(&cfg, arm...)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if _, err := sim.Run(context.Background(), pop, plat, sim.RunSpec{Seed: uint64(i), Workers: 1}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(cfg.Users)*float64(cfg.Days)*float64(b.N)/b.Elapsed().Seconds(), "user-days/s")
-		})
+		b.Run(name, func(b *testing.B) { benchConfig(b, 100_000, 2_000, 120, 1, nil, arm...) })
 	}
 }
