@@ -335,10 +335,10 @@ func (c *campState) admits(x *dueInfo, flags uint8, lastUser int32, d int) (aud,
 	return aud, aud & x.open[min(max(t, 0), campHours)]
 }
 
-// wake is called when slot j of u may have joined its business's audience
-// or opened its service window (u wrote or followed) while the day's
-// events are handled: see settle.
-func (w *worker) wake(u, j, d int) {
+// slotChanged is called after every change of slot j of u while the
+// day's events are handled (u wrote, followed, unfollowed or blocked): if
+// the scan kept campaigns of the slot back, settle settles them.
+func (w *worker) slotChanged(u, j, d int) {
 	if w.pend&(1<<j) != 0 {
 		w.settle(u, j, d, w.ev[w.evPos])
 	}

@@ -74,7 +74,7 @@ func (w *worker) conversation(u, b, d int, h int32, fromAd bool) {
 		isNew = sl.lastUser == noHour || now >= sl.lastUser+r.windowH
 		sl.lastUser = now
 		sl.flags |= fWrote
-		w.wake(u, j, d)
+		w.slotChanged(u, j, d)
 		if isNew {
 			sl.winMsgs = 0
 		}

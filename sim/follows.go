@@ -112,7 +112,7 @@ func (w *worker) follow(u, j, d int, hour int32, src *int64) {
 		return
 	}
 	sl.flags = (sl.flags | fFollowing) &^ fMuted
-	w.wake(u, j, d)
+	w.slotChanged(u, j, d)
 	es := newStream(r.sExpire, u, d).sub(int(sl.biz))
 	sl.expire = expireDay(int32(d) + es.Geometric(r.beh.NaturalUnfollow))
 	r.us[u].nextLapse = min(r.us[u].nextLapse, sl.expire)
@@ -137,9 +137,7 @@ func (w *worker) endFollow(u, j, d int) {
 	b := int(sl.biz)
 	sl.flags &^= fFollowing | fMuted
 	sl.expire = noDay
-	if w.pend&(1<<j) != 0 {
-		w.settle(u, j, d, w.ev[w.evPos])
-	}
+	w.slotChanged(u, j, d)
 	if r.tiers.blockFollowers != nil {
 		r.tiers.blockFollowers[w.blk*r.m+b]--
 	}
@@ -174,9 +172,7 @@ func (w *worker) block(u, j, d int, hour int32) {
 		seg.FollowsBlocked++
 	}
 	sl.flags |= fBlocked
-	if w.pend&(1<<j) != 0 {
-		w.settle(u, j, d, w.ev[w.evPos])
-	}
+	w.slotChanged(u, j, d)
 	w.biz[sl.biz].blocks++
 	w.day.Blocks++
 	seg.Blocks++
