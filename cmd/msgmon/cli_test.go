@@ -159,6 +159,9 @@ func TestBadInputExitsTwoEverywhere(t *testing.T) {
 		{[]string{"discover", "--db", dbPath, "--batch", "robust-nosuch-1", "--arm", "a", "--than", "b"}, "no robust study or sweep robust-nosuch-1"},
 		{[]string{"discover", "--db", dbPath, "--batch", "x", "--arm", "a", "--than", "b", "--metric", "nosuch"}, "--metric nosuch: unknown"},
 		{[]string{"scorecard", "--facts", none}, "no such file; give a facts file"},
+		{[]string{"equivalence", dbPath, filepath.Join(dir, "none.duckdb")}, "no results database at"},
+		{[]string{"equivalence", dbPath, dbPath}, "OLD and NEW are the same file"},
+		{[]string{"equivalence", dbPath, dbPath + ".other", "--metrics", "nosuch"}, "--metrics: \"nosuch\" is not a figure of run_totals"},
 		{[]string{"scorecard", "--scale", "0"}, "--scale 0: must be between 0.01 and 10"},
 		{[]string{"scorecard", "--fact", "no.such.fact", "--db", dbPath}, "has no fact \"no.such.fact\""},
 	}

@@ -34,6 +34,7 @@ const (
 	exitNoPolicy    = 3   // optimize: no policy met the constraints
 	exitOutside     = 4   // calibrate: targets outside their tolerance (--check, or a --save refused)
 	exitFactFails   = 5   // scorecard: a fact failed
+	exitDiffers     = 6   // equivalence: a figure differs beyond sampling error
 	exitInterrupted = 130 // SIGINT
 	exitTerminated  = 143 // SIGTERM
 )
@@ -92,6 +93,7 @@ func exitCode(err error, sig os.Signal) int {
 	var fe infeasibleError
 	var oe outsideError
 	var ff factFailedError
+	var de differsError
 	switch {
 	case errors.As(err, &se) || errors.As(err, &ie):
 		return exitInput
@@ -101,6 +103,8 @@ func exitCode(err error, sig os.Signal) int {
 		return exitOutside
 	case errors.As(err, &ff):
 		return exitFactFails
+	case errors.As(err, &de):
+		return exitDiffers
 	}
 	return exitError
 }
@@ -149,7 +153,7 @@ DuckDB database for SQL.`,
 	root.AddCommand(
 		newRunCommand(), newCompareCommand(), newQueryCommand(), newExportCommand(),
 		newPresetsCommand(), newValidateCommand(), newSchemaCommand(), newVersionCommand(),
-		newBenchCommand(), newScorecardCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(), newRobustCommand(), newDiscoverCommand(),
+		newBenchCommand(), newScorecardCommand(), newReportCommand(), newNotebookCommand(), newSweepCommand(), newSensitivityCommand(), newOptimizeCommand(), newCalibrateCommand(), newMergeCommand(), newRobustCommand(), newDiscoverCommand(), newEquivalenceCommand(),
 	)
 	root.PersistentPreRunE = checkFlags
 	wrapArgs(root)

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// equivalence on the databases of real comparisons: the same scenario and
+// seed twice are identical run for run; a scenario that annoys more with
+// each push differs in its reactions; work of another size, an unknown
+// figure and one file given twice are refused as bad input.
+func TestEquivalenceCommand(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	small := write("small.yaml", smallScenario)
+	annoyed := write("annoyed.yaml", strings.Replace(smallScenario, "days: 30\n", "days: 30\nbehaviour:\n  annoy_push: 4\n", 1))
+	ctx := context.Background()
+	run := func(db, scen string, extra ...string) string {
+		p := filepath.Join(dir, db)
+		if _, _, err := msgmon(t, ctx, append([]string{"compare", scen, "--db", p, "--no-report", "-q", "--replicates", "6"}, extra...)...); err != nil {
+			t.Fatalf("compare %s: %v", db, err)
+		}
+		return p
+	}
+	a, b := run("a.duckdb", small), run("b.duckdb", small, "--workers", "3")
+	c := run("c.duckdb", annoyed)
+	d := run("d.duckdb", small, "--days", "20")
+
+	out, _, err := msgmon(t, ctx, "equivalence", a, b)
+	if err != nil || !strings.Contains(out, "figures are identical run for run") {
+		t.Fatalf("same scenario and seed: err %v\n%s", err, out)
+	}
+	out, _, err = msgmon(t, ctx, "equivalence", "--metrics", "reactions_per_1000_msgs,users_reacted", a, c)
+	var de differsError
+	if !errors.As(err, &de) || exitCode(err, nil) != exitDiffers || !strings.Contains(out, "DIFFERS") {
+		t.Fatalf("pushes annoying four times as much: err %v, want exit %d\n%s", err, exitDiffers, out)
+	}
+	if !regexp.MustCompile(`service\+paid_push +reactions_per_1000_msgs +paired`).MatchString(out) {
+		t.Errorf("the same seeds should be paired:\n%s", out)
+	}
+	for _, args := range [][]string{
+		{"equivalence", a, d},
+		{"equivalence", a, a},
+		{"equivalence", "--metrics", "nosuch", a, b},
+		{"equivalence", "--alpha", "1", a, b},
+		{"equivalence", a, filepath.Join(dir, "missing.duckdb")},
+	} {
+		_, _, err := msgmon(t, ctx, args...)
+		if exitCode(err, nil) != exitInput {
+			t.Errorf("%v: exit %d (%v), want %d", args[1:], exitCode(err, nil), err, exitInput)
+		}
+	}
+}
