@@ -45,7 +45,7 @@ type EquivRun struct {
 	Users         int64
 	Businesses    int64
 	Days          int64
-	Hash          string
+	Hash          string    // of the scenario without its seed and replicates
 	Values        []float64 // by EquivInput.Metrics; NaN for NULL
 }
 
@@ -95,7 +95,11 @@ func ReadEquivRuns(ctx context.Context, db *store.DB, batch string, metrics []st
 	if batch != "" {
 		where += " AND batch_id = " + quote(batch)
 	}
-	t, err := db.Query(ctx, fmt.Sprintf(`SELECT scenario, arm, CAST(seed AS VARCHAR), users, businesses, days, scenario_hash, %s
+	// The scenario as run, without the seed and the replicates: what
+	// must match for the two sides to be the same experiment.
+	t, err := db.Query(ctx, fmt.Sprintf(`SELECT scenario, arm, CAST(seed AS VARCHAR), users, businesses, days,
+			(SELECT md5(CAST(json_merge_patch(r.scenario_json, '{"seed": null, "replicates": null}') AS VARCHAR))
+				FROM runs r WHERE r.run_id = run_totals.run_id), %s
 		FROM run_totals WHERE %s ORDER BY scenario, arm, replicate, run_id`, strings.Join(cols, ", "), where))
 	if err != nil {
 		return nil, err
@@ -207,7 +211,7 @@ func CheckEquivalence(old, new *EquivInput, alpha float64) (*Equivalence, error)
 		}
 		if o[0].Hash != n[0].Hash && !hashNoted[k.scenario] {
 			hashNoted[k.scenario] = true
-			e.Notes = append(e.Notes, fmt.Sprintf("%s: the scenario's hash differs between the two databases (another --seed or value, or a field or default that changed between the builds); its runs are compared all the same", k.scenario))
+			e.Notes = append(e.Notes, fmt.Sprintf("%s: the scenario's hash differs between the two databases (other than its seed and replicates: a value, or a field or default that changed between the builds); its runs are compared all the same", k.scenario))
 		}
 		pairs, err := pairBySeed(o, n)
 		if err != nil {
@@ -490,4 +494,62 @@ func (e *Equivalence) Table() *store.Table {
 		t.Rows = append(t.Rows, []any{c.Scenario, c.Arm, c.Metric, c.Test, int64(c.NOld), int64(c.NNew), c.MeanOld, c.MeanNew, c.Diff, c.HalfDiff, c.PT, c.PKS, c.P, c.PHolm, c.Differs})
 	}
 	return t
+}
+
+// MetricSummary is one metric over every scenario and arm of a check.
+type MetricSummary struct {
+	Metric    string
+	Cells     int     // scenario-arms tested
+	Identical int     // of them, identical run for run
+	Differs   int     // of them, differing beyond sampling error
+	MaxDiff   float64 // the largest |diff| as a share of the old mean
+	MaxHalf   float64 // the largest resolution (95 % half-width) as a share of the old mean
+	MinPHolm  float64
+}
+
+// Summary is the check by metric, in the order of the cells.
+func (e *Equivalence) Summary() []MetricSummary {
+	var out []MetricSummary
+	at := map[string]int{}
+	for _, c := range e.Cells {
+		i, ok := at[c.Metric]
+		if !ok {
+			i = len(out)
+			at[c.Metric] = i
+			out = append(out, MetricSummary{Metric: c.Metric, MinPHolm: 1})
+		}
+		s := &out[i]
+		s.Cells++
+		switch {
+		case c.Test == "identical":
+			s.Identical++
+		case c.Differs:
+			s.Differs++
+		}
+		if c.MeanOld != 0 {
+			s.MaxDiff = math.Max(s.MaxDiff, math.Abs(c.Diff/c.MeanOld))
+			s.MaxHalf = math.Max(s.MaxHalf, math.Abs(c.HalfDiff/c.MeanOld))
+		}
+		s.MinPHolm = math.Min(s.MinPHolm, c.PHolm)
+	}
+	return out
+}
+
+// WriteSummary prints the check with one line per metric over every
+// scenario and arm, then the verdict.
+func (e *Equivalence) WriteSummary(w io.Writer) error {
+	fmt.Fprintf(w, "old: %s\nnew: %s\n\n", e.Old, e.New)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "metric\tscenario-arms\tidentical\tdiffer\tlargest |diff|\tlargest ±95%\tsmallest p Holm")
+	for _, s := range e.Summary() {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f%%\t%.2f%%\t%.3g\n", s.Metric, s.Cells, s.Identical, s.Differs, 100*s.MaxDiff, 100*s.MaxHalf, s.MinPHolm)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range e.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	_, err := fmt.Fprintf(w, "\n%d metrics × %d scenario-arms: %s\n", len(e.Metrics()), e.groups(), e.Verdict())
+	return err
 }

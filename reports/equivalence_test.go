@@ -110,6 +110,9 @@ func TestCheckEquivalence(t *testing.T) {
 	if c := e.Cells[0]; c.Test != "paired" || !c.Differs {
 		t.Fatalf("paired shift: %+v", c)
 	}
+	if s := e.Summary(); len(s) != 1 || s[0].Cells != 1 || s[0].Differs != 1 || math.Abs(s[0].MaxDiff-e.Cells[0].Diff/e.Cells[0].MeanOld) > 1e-15 {
+		t.Fatalf("summary of the paired shift: %+v", s)
+	}
 	// Other seeds: Welch, and the same shift is within sampling error.
 	other := []int{21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}
 	e, err = CheckEquivalence(equivInput("old", seeds, noise), equivInput("new", other, func(s int) float64 { return noise(s) + 0.5 }), 0.05)

@@ -19,7 +19,7 @@ type equivOptions struct {
 	OldBatch, NewBatch string
 	Metrics            []string
 	Alpha              float64
-	Brief              bool
+	Brief, Summary     bool
 	Format             string
 }
 
@@ -72,6 +72,7 @@ either way.`,
 	f.StringSliceVar(&o.Metrics, "metrics", nil, "run_totals figures to test, comma-separated (default: every KPI and sum of run_totals)")
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "family-wise error rate of the check, in (0, 1)")
 	f.BoolVar(&o.Brief, "brief", false, "print only the figures that differ, then the verdict")
+	f.BoolVar(&o.Summary, "summary", false, "print one line per figure over every scenario and arm (table format only)")
 	addFormatFlag(f, &o.Format)
 	return c
 }
@@ -137,9 +138,14 @@ func runEquivalence(cmd *cobra.Command, o *equivOptions, oldPath, newPath string
 		return err
 	}
 	w := cmd.OutOrStdout()
-	if o.Format == reports.FormatTable {
+	switch {
+	case o.Summary && o.Format != reports.FormatTable:
+		return usageErr("--summary prints a text table; leave out --format %s, or use --format %s without --summary for every figure", o.Format, o.Format)
+	case o.Summary:
+		err = e.WriteSummary(w)
+	case o.Format == reports.FormatTable:
 		err = e.Write(w, o.Brief)
-	} else {
+	default:
 		t := e.Table()
 		if o.Brief {
 			var rows [][]any

@@ -36,15 +36,25 @@ func TestEquivalenceCommand(t *testing.T) {
 	a, b := run("a.duckdb", small), run("b.duckdb", small, "--workers", "3")
 	c := run("c.duckdb", annoyed)
 	d := run("d.duckdb", small, "--days", "20")
+	s8 := run("s8.duckdb", small, "--seed", "8")
 
 	out, _, err := msgmon(t, ctx, "equivalence", a, b)
-	if err != nil || !strings.Contains(out, "figures are identical run for run") {
+	if err != nil || !strings.Contains(out, "figures are identical run for run") || strings.Contains(out, "note:") {
 		t.Fatalf("same scenario and seed: err %v\n%s", err, out)
+	}
+	// Other seeds: independent samples of one model, tested by Welch; the
+	// seed is not a difference of scenario.
+	out, _, err = msgmon(t, ctx, "equivalence", a, s8)
+	if err != nil || strings.Contains(out, "note:") || !regexp.MustCompile(`service +churn_per_1000 +welch`).MatchString(out) {
+		t.Fatalf("another seed: err %v\n%s", err, out)
 	}
 	out, _, err = msgmon(t, ctx, "equivalence", "--metrics", "reactions_per_1000_msgs,users_reacted", a, c)
 	var de differsError
 	if !errors.As(err, &de) || exitCode(err, nil) != exitDiffers || !strings.Contains(out, "DIFFERS") {
 		t.Fatalf("pushes annoying four times as much: err %v, want exit %d\n%s", err, exitDiffers, out)
+	}
+	if !strings.Contains(out, "note: small: the scenario's hash differs") {
+		t.Errorf("another annoyance should be noted as another scenario:\n%s", out)
 	}
 	if !regexp.MustCompile(`service\+paid_push +reactions_per_1000_msgs +paired`).MatchString(out) {
 		t.Errorf("the same seeds should be paired:\n%s", out)
