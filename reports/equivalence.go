@@ -30,8 +30,9 @@ import (
 //     streams keyed by meaning then share most of their draws, which makes
 //     the test sharper), and by Welch's t-test otherwise;
 //   - for its distribution, by the two-sample Kolmogorov–Smirnov test
-//     (asymptotic p-value with Stephens' small-sample correction; ties in
-//     counts make it conservative).
+//     (its exact p-value up to 200 replicates a side, the asymptotic one
+//     with Stephens' correction beyond; ties in counts make it
+//     conservative).
 //
 // A cell's p-value is the smaller of the two doubled (Bonferroni over its
 // two tests), and the family of all cells that are not identical is
@@ -45,7 +46,7 @@ type EquivRun struct {
 	Users         int64
 	Businesses    int64
 	Days          int64
-	Hash          string    // of the scenario without its seed and replicates
+	Hash          string    // of the scenario without its seed and replicates ("": not stored, an old database)
 	Values        []float64 // by EquivInput.Metrics; NaN for NULL
 }
 
@@ -98,7 +99,8 @@ func ReadEquivRuns(ctx context.Context, db *store.DB, batch string, metrics []st
 	// The scenario as run, without the seed and the replicates: what
 	// must match for the two sides to be the same experiment.
 	t, err := db.Query(ctx, fmt.Sprintf(`SELECT scenario, arm, CAST(seed AS VARCHAR), users, businesses, days,
-			(SELECT md5(CAST(json_merge_patch(r.scenario_json, '{"seed": null, "replicates": null}') AS VARCHAR))
+			(SELECT CASE WHEN r.scenario_json IS NULL THEN NULL
+					ELSE md5(CAST(json_merge_patch(r.scenario_json, '{"seed": null, "replicates": null}') AS VARCHAR)) END
 				FROM runs r WHERE r.run_id = run_totals.run_id), %s
 		FROM run_totals WHERE %s ORDER BY scenario, arm, replicate, run_id`, strings.Join(cols, ", "), where))
 	if err != nil {
@@ -209,33 +211,68 @@ func CheckEquivalence(old, new *EquivInput, alpha float64) (*Equivalence, error)
 			return nil, &EquivError{fmt.Sprintf("%s / %s: the runs differ in size (users, businesses, days: %v in %s, %v in %s); run both with the same --users, --businesses and --days, or pick one batch of each with --old-batch and --new-batch",
 				k.scenario, k.arm, sz(o[0]), old.Path, sz(n[0]), new.Path)}
 		}
-		if o[0].Hash != n[0].Hash && !hashNoted[k.scenario] {
+		for _, side := range []struct {
+			runs []EquivRun
+			path string
+		}{{o, old.Path}, {n, new.Path}} {
+			if slices.ContainsFunc(side.runs, func(r EquivRun) bool { return r.Hash != side.runs[0].Hash }) {
+				return nil, &EquivError{fmt.Sprintf("%s / %s: %s holds runs of two different scenarios of that name (batches with other values?); pick one batch of each with --old-batch and --new-batch",
+					k.scenario, k.arm, side.path)}
+			}
+		}
+		switch {
+		case hashNoted[k.scenario]:
+		case o[0].Hash == "" || n[0].Hash == "":
+			hashNoted[k.scenario] = true
+			e.Notes = append(e.Notes, fmt.Sprintf("%s: a database made by an older msgmon does not store the scenario, so the check cannot tell whether both ran the same values; its runs are compared all the same", k.scenario))
+		case o[0].Hash != n[0].Hash:
 			hashNoted[k.scenario] = true
 			e.Notes = append(e.Notes, fmt.Sprintf("%s: the scenario's hash differs between the two databases (other than its seed and replicates: a value, or a field or default that changed between the builds); its runs are compared all the same", k.scenario))
 		}
-		pairs, err := pairBySeed(o, n)
+		pairs, unpaired, err := pairBySeed(o, n)
 		if err != nil {
 			return nil, &EquivError{fmt.Sprintf("%s / %s: %v; pick one batch of each with --old-batch and --new-batch", k.scenario, k.arm, err)}
+		}
+		if pairs != nil && unpaired > 0 {
+			e.Notes = append(e.Notes, fmt.Sprintf("%s / %s: %d runs have a seed the other database lacks and are left out; the %d with a partner are tested in pairs (run both with the same --seed and --replicates to use all)",
+				k.scenario, k.arm, unpaired, len(pairs)))
 		}
 		for i, m := range old.Metrics {
 			c := EquivCell{Scenario: k.scenario, Arm: k.arm, Metric: m}
 			var xo, xn []float64
+			oneNull := 0 // pairs with a value on one side only
 			if pairs != nil {
 				for _, p := range pairs {
 					a, b := o[p[0]].Values[i], n[p[1]].Values[i]
-					if !math.IsNaN(a) && !math.IsNaN(b) {
+					switch {
+					case !math.IsNaN(a) && !math.IsNaN(b):
 						xo, xn = append(xo, a), append(xn, b)
+					case math.IsNaN(a) != math.IsNaN(b):
+						oneNull++
 					}
 				}
 			} else {
 				xo, xn = finite(o, i), finite(n, i)
 			}
+			if oneNull > 0 {
+				e.Notes = append(e.Notes, fmt.Sprintf("%s / %s / %s: NULL (undefined) on one side only in %d of %d replicates; the others are tested",
+					k.scenario, k.arm, m, oneNull, len(pairs)))
+			}
 			if len(xo) < 2 || len(xn) < 2 {
-				continue // NULL (undefined) in too many runs to test
+				e.Notes = append(e.Notes, fmt.Sprintf("%s / %s / %s: not tested, a value (not NULL) in %d runs of %s and %d of %s; at least 2 each are needed",
+					k.scenario, k.arm, m, len(xo), old.Path, len(xn), new.Path))
+				continue
 			}
 			testCell(&c, xo, xn, pairs != nil)
+			if c.Test == "identical" && oneNull > 0 {
+				// Equal where both have a value, but not run for run.
+				c.Test, c.PT, c.PKS, c.P = "paired", 1, 1, 1
+			}
 			e.Cells = append(e.Cells, c)
 		}
+	}
+	if len(e.Cells) == 0 {
+		return nil, &EquivError{fmt.Sprintf("no figure could be tested: %s", strings.Join(e.Notes, "; "))}
 	}
 	holm(e.Cells)
 	for i := range e.Cells {
@@ -255,10 +292,10 @@ func finite(runs []EquivRun, i int) []float64 {
 	return out
 }
 
-// pairBySeed pairs the runs of both sides with the same seed when every
-// run of both sides has a partner; nil when the seeds are not the same
-// set (the sides are then independent samples).
-func pairBySeed(o, n []EquivRun) ([][2]int, error) {
+// pairBySeed pairs the runs of both sides that have the same seed, and
+// counts those without a partner; pairs is nil when fewer than two seeds
+// are on both sides (the sides are then independent samples).
+func pairBySeed(o, n []EquivRun) (pairs [][2]int, unpaired int, err error) {
 	idx := func(runs []EquivRun, side string) (map[string]int, error) {
 		m := map[string]int{}
 		for i, r := range runs {
@@ -269,26 +306,22 @@ func pairBySeed(o, n []EquivRun) ([][2]int, error) {
 		}
 		return m, nil
 	}
-	om, err := idx(o, "the old database")
-	if err != nil {
-		return nil, err
+	if _, err := idx(o, "the old database"); err != nil {
+		return nil, 0, err
 	}
 	nm, err := idx(n, "the new database")
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if len(om) != len(nm) {
-		return nil, nil
-	}
-	var pairs [][2]int
 	for i, r := range o {
-		j, ok := nm[r.Seed]
-		if !ok {
-			return nil, nil
+		if j, ok := nm[r.Seed]; ok {
+			pairs = append(pairs, [2]int{i, j})
 		}
-		pairs = append(pairs, [2]int{i, j})
 	}
-	return pairs, nil
+	if len(pairs) < 2 {
+		return nil, 0, nil
+	}
+	return pairs, len(o) + len(n) - 2*len(pairs), nil
 }
 
 // testCell fills c's statistics from the old and new samples (paired by
@@ -339,17 +372,63 @@ func tTest(d, se2, df float64) (p, half float64) {
 }
 
 // KSPValue is the two-sided p-value of the two-sample Kolmogorov–Smirnov
-// test of x against y: the asymptotic Kolmogorov distribution at
-// (√nₑ + 0.12 + 0.11/√nₑ)·D, nₑ = nm/(n+m) (Stephens 1970; Press et al.,
-// Numerical Recipes, 14.3).
+// test of x against y, P(D ≥ d) when both come from one continuous
+// distribution: exact (smirnovExact) while n·m ≤ exactKS, else the
+// asymptotic Kolmogorov distribution at (√nₑ + 0.12 + 0.11/√nₑ)·d, nₑ =
+// nm/(n+m) (Stephens 1970; Press et al., Numerical Recipes, 14.3). Ties,
+// as in counts, make either conservative.
 func KSPValue(x, y []float64) float64 {
 	xs, ys := slices.Clone(x), slices.Clone(y)
 	slices.Sort(xs)
 	slices.Sort(ys)
 	d := stat.KolmogorovSmirnov(xs, nil, ys, nil)
+	if len(xs)*len(ys) <= exactKS {
+		return smirnovExact(d, len(xs), len(ys))
+	}
 	ne := float64(len(xs)*len(ys)) / float64(len(xs)+len(ys))
 	s := math.Sqrt(ne)
 	return kolmogorovQ((s + 0.12 + 0.11/s) * d)
+}
+
+// exactKS is the largest n·m for which KSPValue counts paths: 200 × 200
+// replicates, 40,000 steps.
+const exactKS = 40000
+
+// smirnovExact is P(D ≥ d) for the two-sample statistic of samples of m
+// and n from one continuous distribution: 1 less the share of the
+// C(m+n, n) orders of the pooled sample whose path (i of the first, j of
+// the second sample seen) keeps |i/m − j/n| below d. The count is
+// normalised by C(i+j, j) at every step, so it stays in [0, 1] (the
+// recursion of R's psmirnov; Kim & Jennrich 1973). A difference within
+// 1e-7/(mn) of d counts as d, for d computed in floating point.
+func smirnovExact(d float64, m, n int) float64 {
+	if m > n {
+		m, n = n, m
+	}
+	md, nd := float64(m), float64(n)
+	q := (0.5 + math.Floor(d*md*nd-1e-7)) / (md * nd)
+	u := make([]float64, n+1)
+	for j := range u {
+		if float64(j)/nd <= q {
+			u[j] = 1
+		}
+	}
+	for i := 1; i <= m; i++ {
+		w := float64(i) / float64(i+n)
+		if float64(i)/md > q {
+			u[0] = 0
+		} else {
+			u[0] *= w
+		}
+		for j := 1; j <= n; j++ {
+			if math.Abs(float64(i)/md-float64(j)/nd) > q {
+				u[j] = 0
+			} else {
+				u[j] = w*u[j] + u[j-1]
+			}
+		}
+	}
+	return math.Max(0, math.Min(1, 1-u[n]))
 }
 
 // kolmogorovQ is P(K > λ) for the Kolmogorov distribution:
@@ -437,7 +516,7 @@ func (e *Equivalence) Verdict() string {
 		identical, other, e.Alpha, e.Alpha, raw, other, e.Alpha*float64(other))
 }
 
-// rel is x as a percentage of base, or "" when base is 0.
+// rel is x as a percentage of base, or "—" when base is 0.
 func rel(x, base float64) string {
 	if base == 0 {
 		return "—"
@@ -464,7 +543,7 @@ func (e *Equivalence) Write(w io.Writer, brief bool) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%.3g\t%.3g\t%.3g\t%s\n",
 			c.Scenario, c.Arm, c.Metric, c.Test, min(c.NOld, c.NNew), fmtNum(c.MeanOld, 4), fmtNum(c.MeanNew, 4),
-			rel(c.Diff, c.MeanOld), "±"+strings.TrimPrefix(rel(c.HalfDiff, c.MeanOld), "+"), c.PT, c.PKS, c.PHolm, verdict)
+			rel(c.Diff, c.MeanOld), strings.Replace(rel(c.HalfDiff, c.MeanOld), "+", "±", 1), c.PT, c.PKS, c.PHolm, verdict)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -526,9 +605,12 @@ func (e *Equivalence) Summary() []MetricSummary {
 		case c.Differs:
 			s.Differs++
 		}
-		if c.MeanOld != 0 {
+		switch {
+		case c.MeanOld != 0:
 			s.MaxDiff = math.Max(s.MaxDiff, math.Abs(c.Diff/c.MeanOld))
 			s.MaxHalf = math.Max(s.MaxHalf, math.Abs(c.HalfDiff/c.MeanOld))
+		case c.Diff != 0:
+			s.MaxDiff = math.Inf(1) // from zero to something
 		}
 		s.MinPHolm = math.Min(s.MinPHolm, c.PHolm)
 	}

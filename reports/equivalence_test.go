@@ -3,8 +3,10 @@ package reports
 import (
 	"errors"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +18,48 @@ func TestKolmogorovQAtCriticalValues(t *testing.T) {
 		if got := kolmogorovQ(c.lambda); math.Abs(got-c.q) > 0.001 {
 			t.Errorf("Q(%v) = %.4f, want %.3f", c.lambda, got, c.q)
 		}
+	}
+}
+
+// smirnovExact against a count of every order of the pooled sample: for
+// samples of m and n, each of the C(m+n, n) ways to interleave them gives
+// one D; P(D ≥ d) is the share of those with D ≥ d.
+func TestSmirnovExactAgainstEnumeration(t *testing.T) {
+	for _, mn := range [][2]int{{3, 3}, {4, 6}, {5, 7}, {6, 6}} {
+		m, n := mn[0], mn[1]
+		var ds []float64
+		// Every subset of size m of m+n positions: the first sample's.
+		for mask := 0; mask < 1<<(m+n); mask++ {
+			if bits.OnesCount(uint(mask)) != m {
+				continue
+			}
+			i, j, d := 0, 0, 0.0
+			for k := 0; k < m+n; k++ {
+				if mask&(1<<k) != 0 {
+					i++
+				} else {
+					j++
+				}
+				d = math.Max(d, math.Abs(float64(i)/float64(m)-float64(j)/float64(n)))
+			}
+			ds = append(ds, d)
+		}
+		for _, d := range ds {
+			ge := 0
+			for _, e := range ds {
+				if e >= d-1e-12 {
+					ge++
+				}
+			}
+			want := float64(ge) / float64(len(ds))
+			if got := smirnovExact(d, m, n); math.Abs(got-want) > 1e-12 {
+				t.Fatalf("m=%d n=%d d=%v: P(D ≥ d) = %v, enumeration %v", m, n, d, got, want)
+			}
+		}
+	}
+	// m = n = 3, d = 1: the two orders with one sample wholly first.
+	if got := smirnovExact(1, 3, 3); math.Abs(got-0.1) > 1e-12 {
+		t.Errorf("P(D = 1) for 3 and 3 = %v, want 2/20", got)
 	}
 }
 
@@ -41,8 +85,8 @@ func normals(r *rand.Rand, n int, mu float64) []float64 {
 
 // Under the null (two samples of 50 from one normal) Welch's and the
 // paired t-test reject at 5 % in 5 % of 4,000 trials (binomial standard
-// error 0.34 points: the band is ±4 of them), and the KS test, made
-// conservative by its asymptotic p-value, in at most that.
+// error 0.34 points: the band is ±4 of them), and the exact KS test, whose
+// discrete statistic reaches 5 % only in steps, in at most that.
 func TestEquivalenceTestsLevelAndPower(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	const trials = 4000
@@ -85,7 +129,7 @@ func TestEquivalenceTestsLevelAndPower(t *testing.T) {
 func equivInput(path string, seeds []int, f func(seed int) float64) *EquivInput {
 	in := &EquivInput{Path: path, Metrics: []string{"m"}}
 	for _, s := range seeds {
-		in.Runs = append(in.Runs, EquivRun{Scenario: "s", Arm: "a", Seed: strconv.Itoa(s), Users: 10, Businesses: 1, Days: 5, Values: []float64{f(s)}})
+		in.Runs = append(in.Runs, EquivRun{Scenario: "s", Arm: "a", Seed: strconv.Itoa(s), Users: 10, Businesses: 1, Days: 5, Hash: "h", Values: []float64{f(s)}})
 	}
 	return in
 }
@@ -122,10 +166,40 @@ func TestCheckEquivalence(t *testing.T) {
 	if c := e.Cells[0]; c.Test != "welch" || c.Differs {
 		t.Fatalf("unpaired small shift: %+v", c)
 	}
+	// Seeds that overlap in part: the shared ones are paired, and the
+	// others named in a note.
+	e, err = CheckEquivalence(equivInput("old", seeds, noise), equivInput("new", append(seeds[2:], 40, 41, 42), noise), 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.Cells[0]; c.Test != "identical" || c.NOld != 10 || len(e.Notes) != 1 || !strings.Contains(e.Notes[0], "5 runs have a seed the other database lacks") {
+		t.Fatalf("partial overlap: %+v, notes %q", c, e.Notes)
+	}
+	// NULL on one side only is not identical, and is noted; a figure
+	// NULL everywhere is not tested, and nothing tested is an error.
+	withNull := equivInput("new", seeds, noise)
+	withNull.Runs[3].Values[0] = math.NaN()
+	e, err = CheckEquivalence(equivInput("old", seeds, noise), withNull, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := e.Cells[0]; c.Test == "identical" || c.NOld != 11 || len(e.Notes) != 1 || !strings.Contains(e.Notes[0], "NULL (undefined) on one side only in 1 of 12") {
+		t.Fatalf("one NULL: %+v, notes %q", c, e.Notes)
+	}
+	allNull := equivInput("new", seeds, func(int) float64 { return math.NaN() })
+	var ee *EquivError
+	if _, err := CheckEquivalence(equivInput("old", seeds, noise), allNull, 0.05); !errors.As(err, &ee) || !strings.Contains(err.Error(), "not tested") {
+		t.Fatalf("nothing to test: %v", err)
+	}
+	// Two scenarios of one name on a side are refused.
+	twoScen := equivInput("new", seeds, noise)
+	twoScen.Runs[5].Hash = "other"
+	if _, err := CheckEquivalence(equivInput("old", seeds, noise), twoScen, 0.05); !errors.As(err, &ee) || !strings.Contains(err.Error(), "two different scenarios") {
+		t.Fatalf("two scenarios on a side: %v", err)
+	}
 	// Work of another size is refused, as are two batches of one seed.
 	big := equivInput("new", seeds, noise)
 	big.Runs[0].Users = 20
-	var ee *EquivError
 	if _, err := CheckEquivalence(equivInput("old", seeds, noise), big, 0.05); !errors.As(err, &ee) {
 		t.Fatalf("size mismatch: %v", err)
 	}

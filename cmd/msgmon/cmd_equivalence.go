@@ -42,10 +42,14 @@ scenario and arm both hold for a difference beyond sampling error.
 Per scenario, arm and figure it tests the mean (a paired t-test on the
 replicate-by-replicate differences when both sides ran the same seeds, as
 msgmon compare does with the same --seed; Welch's t-test otherwise) and the
-distribution (two-sample Kolmogorov–Smirnov). The cell's p-value is the
-smaller of the two doubled, and all cells are corrected together by Holm's
-method, so the chance of calling any figure different when the two builds
-are the same model is at most --alpha. Cells identical run for run are
+distribution (two-sample Kolmogorov–Smirnov, exact up to 200 replicates a
+side). The cell's p-value is the smaller of the two doubled, and all cells
+are corrected together by Holm's method, so the chance of calling any
+figure different when the two builds are the same model is at most
+--alpha (as far as the means of the replicates are close to normal, which
+the t-tests assume). Runs are paired by seed; seeds on one side only, a
+figure NULL in some runs and a scenario that differs in more than its
+seed and replicates are named in notes. Cells identical run for run are
 reported as such and not tested. The ±95% column is the check's
 resolution: the half-width of the difference's interval, as a share of the
 old mean, so "same" reads "within this much".
@@ -81,17 +85,29 @@ func runEquivalence(cmd *cobra.Command, o *equivOptions, oldPath, newPath string
 	if !(o.Alpha > 0 && o.Alpha < 1) {
 		return usageErr("--alpha: must be between 0 and 1 (exclusive), got %v", o.Alpha)
 	}
-	if oldPath == newPath {
-		return usageErr("equivalence: OLD and NEW are the same file %s; give the databases of the two builds", oldPath)
+	switch {
+	case o.Summary && o.Format != reports.FormatTable:
+		return usageErr("--summary prints a text table; leave out --format %s, or use --format %s without --summary for every figure", o.Format, o.Format)
+	case o.Summary && o.Brief:
+		return usageErr("--brief and --summary: choose one (--brief lists the figures that differ, --summary one line per figure)")
+	}
+	if a, errA := os.Stat(oldPath); errA == nil {
+		if b, errB := os.Stat(newPath); errB == nil && os.SameFile(a, b) {
+			return usageErr("equivalence: OLD and NEW are the same file %s; give the databases of the two builds", oldPath)
+		}
 	}
 	metrics := reports.EquivMetrics()
 	if len(o.Metrics) > 0 {
+		var chosen []string
 		for _, m := range o.Metrics {
 			if !slices.Contains(metrics, m) {
 				return usageErr("--metrics: %s is not a figure of run_totals; choose from %s", datasets.ClipQ(m), strings.Join(metrics, ", "))
 			}
+			if !slices.Contains(chosen, m) {
+				chosen = append(chosen, m)
+			}
 		}
-		metrics = o.Metrics
+		metrics = chosen
 	}
 	for _, p := range []string{oldPath, newPath} {
 		if err := checkDBPath(p); err != nil {
@@ -139,8 +155,6 @@ func runEquivalence(cmd *cobra.Command, o *equivOptions, oldPath, newPath string
 	}
 	w := cmd.OutOrStdout()
 	switch {
-	case o.Summary && o.Format != reports.FormatTable:
-		return usageErr("--summary prints a text table; leave out --format %s, or use --format %s without --summary for every figure", o.Format, o.Format)
 	case o.Summary:
 		err = e.WriteSummary(w)
 	case o.Format == reports.FormatTable:
@@ -157,6 +171,9 @@ func runEquivalence(cmd *cobra.Command, o *equivOptions, oldPath, newPath string
 			t.Rows = rows
 		}
 		err = store.WriteTable(w, t, o.Format)
+		for _, n := range e.Notes {
+			fmt.Fprintf(cmd.ErrOrStderr(), "note: %s\n", n)
+		}
 		fmt.Fprintln(cmd.ErrOrStderr(), e.Verdict())
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -59,15 +60,36 @@ func TestEquivalenceCommand(t *testing.T) {
 	if !regexp.MustCompile(`service\+paid_push +reactions_per_1000_msgs +paired`).MatchString(out) {
 		t.Errorf("the same seeds should be paired:\n%s", out)
 	}
+	// CSV keeps the notes, on stderr. A database whose runs do not store
+	// their scenario (as an older msgmon's) is compared with a note.
+	sdb, err := sql.Open("duckdb", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sdb.Exec("UPDATE runs SET scenario_json = NULL"); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	out, errOut, err := msgmon(t, ctx, "equivalence", "--format", "csv", a, b)
+	if err != nil || !strings.HasPrefix(out, "scenario,arm,metric,test,") || !strings.Contains(errOut, "note: small: a database made by an older msgmon does not store the scenario") {
+		t.Fatalf("csv against a database without scenarios: err %v\nstdout %.300s\nstderr %s", err, out, errOut)
+	}
+	link := filepath.Join(dir, "link.duckdb")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"equivalence", a, d},
 		{"equivalence", a, a},
 		{"equivalence", "--metrics", "nosuch", a, b},
 		{"equivalence", "--alpha", "1", a, b},
+		{"equivalence", "--summary", "--format", "csv", a, b},
+		{"equivalence", "--summary", "--brief", a, b},
+		{"equivalence", a, link},
 		{"equivalence", a, filepath.Join(dir, "missing.duckdb")},
 	} {
 		_, _, err := msgmon(t, ctx, args...)
-		if exitCode(err, nil) != exitInput {
+		if exitCode(err, nil) != exitInput || (args[2] == link && !strings.Contains(err.Error(), "the same file")) {
 			t.Errorf("%v: exit %d (%v), want %d", args[1:], exitCode(err, nil), err, exitInput)
 		}
 	}
