@@ -545,6 +545,11 @@ func (e *Equivalence) Write(w io.Writer, brief bool) error {
 			c.Scenario, c.Arm, c.Metric, c.Test, min(c.NOld, c.NNew), fmtNum(c.MeanOld, 4), fmtNum(c.MeanNew, 4),
 			rel(c.Diff, c.MeanOld), strings.Replace(rel(c.HalfDiff, c.MeanOld), "+", "±", 1), c.PT, c.PKS, c.PHolm, verdict)
 	}
+	return e.finish(w, tw)
+}
+
+// finish flushes a table of the check, then prints its notes and verdict.
+func (e *Equivalence) finish(w io.Writer, tw *tabwriter.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -626,12 +631,5 @@ func (e *Equivalence) WriteSummary(w io.Writer) error {
 	for _, s := range e.Summary() {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.2f%%\t%.2f%%\t%.3g\n", s.Metric, s.Cells, s.Identical, s.Differs, 100*s.MaxDiff, 100*s.MaxHalf, s.MinPHolm)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, n := range e.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
-	_, err := fmt.Fprintf(w, "\n%d metrics × %d scenario-arms: %s\n", len(e.Metrics()), e.groups(), e.Verdict())
-	return err
+	return e.finish(w, tw)
 }
