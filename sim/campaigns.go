@@ -55,7 +55,7 @@ func (r *runner) initCampaigns() {
 	c.winH = r.windowH
 	c.due = make([]dueInfo, m)
 	c.dueN = make([]uint8, m)
-	c.campEv = make([]event, (m+1)*maxCampaigns) // room for a whole day after every business's off
+	c.campEv = make([]event, m*maxCampaigns)
 }
 
 // assignChannels decides which of the arm's channels each business uses:

@@ -407,21 +407,18 @@ func (w *worker) userDay(u, d int) {
 		sl := &row[j]
 		x := &r.camp.due[sl.biz]
 		aud, adm := r.camp.admits(x, sl.flags, sl.lastUser, d)
-		// The business's day, as a whole array: campEv has room for
-		// maxCampaigns after every off (initCampaigns), so the
-		// campaigns need no bounds checks.
-		evs := (*[maxCampaigns]event)(r.camp.campEv[x.off:])
+		evs := r.camp.campEv[x.off:][:x.n]
 		all := x.open[campHours]
 		if adm != 0 {
 			// The message's counters of its business and channel, far
 			// from u's own lines: on their way while the day's events
-			// are drawn and sorted. (Only an address: no bounds check.)
-			e := evs[bits.TrailingZeros8(adm)&(maxCampaigns-1)]
-			prefetch(uintptr(unsafe.Pointer(unsafe.SliceData(w.ch)))+uintptr(int(sl.biz)*nch+e.channel())*unsafe.Sizeof(chanDay{}), 1)
+			// are drawn and sorted.
+			e := evs[bits.TrailingZeros8(adm)]
+			prefetch(uintptr(unsafe.Pointer(&w.ch[int(sl.biz)*nch+e.channel()])), 1)
 		}
 		if adm == all {
-			for i := range min(int(x.n), maxCampaigns) {
-				ev = append(ev, evs[i].inSlot(j))
+			for _, e := range evs {
+				ev = append(ev, e.inSlot(j))
 			}
 			continue
 		}
@@ -429,7 +426,7 @@ func (w *worker) userDay(u, d int) {
 			continue
 		}
 		for a := adm; a != 0; a &= a - 1 {
-			ev = append(ev, evs[bits.TrailingZeros8(a)&(maxCampaigns-1)].inSlot(j))
+			ev = append(ev, evs[bits.TrailingZeros8(a)].inSlot(j))
 		}
 		w.pend |= 1 << j
 		w.pendEv[j], w.pendWin[j] = all&^adm, aud&^adm
