@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -192,12 +193,7 @@ func CheckEquivalence(old, new *EquivInput, alpha float64) (*Equivalence, error)
 	if len(keys) == 0 {
 		return nil, &EquivError{fmt.Sprintf("%s and %s hold no scenario and arm in common; run the same scenarios with both builds", old.Path, new.Path)}
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].scenario != keys[j].scenario {
-			return keys[i].scenario < keys[j].scenario
-		}
-		return keys[i].arm < keys[j].arm
-	})
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.scenario, b.scenario), cmp.Compare(a.arm, b.arm)) })
 	hashNoted := map[string]bool{}
 	for _, k := range keys {
 		o, n := og[k], ng[k]
@@ -348,7 +344,7 @@ func testCell(c *EquivCell, xo, xn []float64, paired bool) {
 		df := (vo + vn) * (vo + vn) / (vo*vo/float64(len(xo)-1) + vn*vn/float64(len(xn)-1))
 		c.PT, c.HalfDiff = tTest(c.Diff, vo+vn, df)
 	}
-	c.PKS = KSPValue(xo, xn)
+	c.PKS = ksPValue(xo, xn)
 	c.P = math.Min(1, 2*math.Min(c.PT, c.PKS))
 }
 
@@ -371,13 +367,13 @@ func tTest(d, se2, df float64) (p, half float64) {
 	return math.Min(1, 2*t.Survival(math.Abs(d)/se)), t.Quantile(0.975) * se
 }
 
-// KSPValue is the two-sided p-value of the two-sample Kolmogorov–Smirnov
+// ksPValue is the two-sided p-value of the two-sample Kolmogorov–Smirnov
 // test of x against y, P(D ≥ d) when both come from one continuous
 // distribution: exact (smirnovExact) while n·m ≤ exactKS, else the
 // asymptotic Kolmogorov distribution at (√nₑ + 0.12 + 0.11/√nₑ)·d, nₑ =
 // nm/(n+m) (Stephens 1970; Press et al., Numerical Recipes, 14.3). Ties,
 // as in counts, make either conservative.
-func KSPValue(x, y []float64) float64 {
+func ksPValue(x, y []float64) float64 {
 	xs, ys := slices.Clone(x), slices.Clone(y)
 	slices.Sort(xs)
 	slices.Sort(ys)
@@ -390,7 +386,7 @@ func KSPValue(x, y []float64) float64 {
 	return kolmogorovQ((s + 0.12 + 0.11/s) * d)
 }
 
-// exactKS is the largest n·m for which KSPValue counts paths: 200 × 200
+// exactKS is the largest n·m for which ksPValue counts paths: 200 × 200
 // replicates, 40,000 steps.
 const exactKS = 40000
 
