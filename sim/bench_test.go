@@ -71,17 +71,15 @@ func BenchmarkRunSmall(b *testing.B) { benchRun(b, 20_000, 400, 180) }
 // run saves without it; the shares overlap (conversations make the contacts
 // that campaigns then scan), so they do not add up to one.
 func BenchmarkRun100kWithout(b *testing.B) {
-	for _, c := range []struct {
-		name string
-		set  func(*sim.Config)
-	}{
-		{"nothing", nil},
-		{"status", func(c *sim.Config) { c.Behaviour.StatusDailyShare = 0 }},
-		{"conversations", func(c *sim.Config) { c.Behaviour.ConversationsPerDay = 0 }},
-		{"campaigns", func(c *sim.Config) { c.Business.SendsPerWeekMean = 0 }},
-		{"discovery", func(c *sim.Config) { c.Behaviour.BassP, c.Behaviour.BassQ = 0, 0 }},
-	} {
-		b.Run(c.name, func(b *testing.B) { benchConfig(b, 100_000, 2_000, 365, 1, c.set) })
+	b.Run("nothing", func(b *testing.B) { benchConfig(b, 100_000, 2_000, 365, 1, nil) })
+	for _, name := range sim.SwitchableProcesses() {
+		b.Run(name, func(b *testing.B) {
+			benchConfig(b, 100_000, 2_000, 365, 1, func(c *sim.Config) {
+				if err := sim.SwitchOff(c, name); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
 	}
 }
 

@@ -1,6 +1,9 @@
 package sim
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Config describes the population and the behaviour of users and
 // businesses: everything about a scenario except the monetization models.
@@ -347,3 +350,39 @@ const (
 	MaxCategories = 16
 	MaxChannels   = 4
 )
+
+// switchable are the processes SwitchOff turns off, each by its rate.
+var switchable = []struct {
+	name string
+	off  func(*Config)
+}{
+	{"status", func(c *Config) { c.Behaviour.StatusDailyShare = 0 }},
+	{"conversations", func(c *Config) { c.Behaviour.ConversationsPerDay = 0 }},
+	{"campaigns", func(c *Config) { c.Business.SendsPerWeekMean = 0 }},
+	{"discovery", func(c *Config) { c.Behaviour.BassP, c.Behaviour.BassQ = 0, 0 }},
+}
+
+// SwitchableProcesses names the processes SwitchOff can turn off.
+func SwitchableProcesses() []string {
+	names := make([]string, len(switchable))
+	for i, s := range switchable {
+		names[i] = s.name
+	}
+	return names
+}
+
+// SwitchOff turns the named process off in c by setting its rate to zero:
+// status (visits to the Updates tab, and the ads in them), conversations
+// (the users' service needs), campaigns (the businesses' proactive
+// messages) or discovery (new follows by discovery and word of mouth).
+// It is for measuring what a process costs (msgmon bench --without,
+// BenchmarkRun100kWithout): what the others do then is no scenario's.
+func SwitchOff(c *Config, name string) error {
+	for _, s := range switchable {
+		if s.name == name {
+			s.off(c)
+			return nil
+		}
+	}
+	return fmt.Errorf("no process %q to switch off: one of %s", name, strings.Join(SwitchableProcesses(), ", "))
+}

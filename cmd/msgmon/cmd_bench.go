@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 func newBenchCommand() *cobra.Command {
 	var users, businesses, days, repeat, workers int
 	var cpuProfile, sendPolicy string
+	var without []string
 	c := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure simulation speed and memory on this machine",
@@ -34,12 +36,19 @@ besides the users' own processes: under --send-policy adaptive (the
 default scenario's) businesses choose their send rates, so two builds or
 settings that deliver different volumes do different work.
 
+With --without it switches processes off (their rates set to zero), to
+measure what each costs: the time or, under callgrind, the instructions
+a run saves without it. The processes overlap (conversations make the
+contacts campaigns then reach), so the savings do not add up to the
+whole.
+
 With --cpuprofile it writes a CPU profile of the timed runs, for
 go tool pprof.`,
 		Example: `  msgmon bench                                   # 100k users, 365 days
   msgmon bench --users 1000000 --businesses 10000 --repeat 1
   msgmon bench --send-policy fixed               # businesses keep their trait send rates
-  msgmon bench --days 60 --cpuprofile cpu.pprof && go tool pprof -top cpu.pprof`,
+  msgmon bench --days 60 --cpuprofile cpu.pprof && go tool pprof -top cpu.pprof
+  msgmon bench --without campaigns               # what the businesses' campaigns cost`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) (err error) {
 			if repeat < 1 {
@@ -55,6 +64,11 @@ go tool pprof.`,
 			}
 			cfg.Users, cfg.Businesses, cfg.Days = users, businesses, days
 			cfg.Business.SendPolicy = sendPolicy
+			for _, p := range without {
+				if err := sim.SwitchOff(&cfg, p); err != nil {
+					return usageErr("--without %s: %v", p, err)
+				}
+			}
 			if err := cfg.Validate(); err != nil {
 				return inputError{Err: err}
 			}
@@ -75,6 +89,9 @@ go tool pprof.`,
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "population: %d users, %d businesses, %d days; models: %d; estimated peak memory of one run %.0f MiB\n",
 				users, businesses, days, len(ms), float64(study.PeakMemory(&cfg))/(1<<20))
+			if len(without) > 0 {
+				fmt.Fprintf(out, "switched off: %s\n", strings.Join(without, ", "))
+			}
 			t0 := time.Now()
 			pop, err := sim.NewPopulationContext(cmd.Context(), &cfg, 1)
 			if err != nil {
@@ -147,5 +164,6 @@ go tool pprof.`,
 	c.Flags().IntVar(&workers, "workers", 0, "workers (0: all cores)")
 	c.Flags().StringVar(&sendPolicy, "send-policy", sim.DefaultConfig().Business.SendPolicy, "how businesses set their send rates: adaptive or fixed")
 	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the timed runs to this file")
+	c.Flags().StringSliceVar(&without, "without", nil, "processes to switch off: "+strings.Join(sim.SwitchableProcesses(), ", "))
 	return c
 }
