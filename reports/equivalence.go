@@ -87,11 +87,16 @@ type Equivalence struct {
 }
 
 // ReadEquivRuns reads the finished runs of db (of batch when not empty)
-// with every run_totals figure in metrics.
+// with every figure in metrics: a run_totals column, or the sum over the
+// run's days of one of store.DailyCounts.
 func ReadEquivRuns(ctx context.Context, db *store.DB, batch string, metrics []string) (*EquivInput, error) {
+	daily := store.DailyCounts()
 	cols := make([]string, len(metrics))
 	for i, m := range metrics {
 		cols[i] = fmt.Sprintf("CAST(%s AS DOUBLE)", m)
+		if slices.Contains(daily, m) {
+			cols[i] = fmt.Sprintf("(SELECT CAST(sum(d.%s) AS DOUBLE) FROM daily d WHERE d.run_id = run_totals.run_id)", m)
+		}
 	}
 	where := "status = 'done'"
 	if batch != "" {
@@ -120,9 +125,11 @@ func ReadEquivRuns(ctx context.Context, db *store.DB, batch string, metrics []st
 	return in, nil
 }
 
-// EquivMetrics are the run_totals figures an equivalence check tests by
-// default: every KPI and every sum of run_totals except the run's
-// description and the count of weeks and days, which do not vary.
+// EquivMetrics are the figures an equivalence check tests by default:
+// every KPI and every sum of run_totals except the run's description and
+// the count of weeks and days, which do not vary, then the sums over a
+// run's days of the daily counts run_totals has not (store.DailyCounts:
+// sends_blocked, clicks, ad_impressions and the like).
 func EquivMetrics() []string {
 	skip := []string{"days_recorded", "reach_weeks"}
 	var out []string
@@ -139,6 +146,11 @@ func EquivMetrics() []string {
 	for _, k := range store.KPIs() {
 		if !slices.Contains(out, k.Column) {
 			out = append(out, k.Column)
+		}
+	}
+	for _, c := range store.DailyCounts() {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
 		}
 	}
 	return out

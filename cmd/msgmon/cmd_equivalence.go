@@ -36,8 +36,10 @@ func newEquivalenceCommand() *cobra.Command {
 		Short: "Test whether two results databases hold the same model, figure by figure",
 		Long: `Equivalence reads the finished runs of two results databases, made by two
 builds of msgmon (or before and after any change that should not move the
-results) on the same scenarios, and tests every run_totals figure of every
-scenario and arm both hold for a difference beyond sampling error.
+results) on the same scenarios, and tests every run_totals figure, and the
+sum over a run's days of every daily count run_totals has not (such as
+sends_blocked), of every scenario and arm both hold for a difference
+beyond sampling error.
 
 Per scenario, arm and figure it tests the mean (a paired t-test on the
 replicate-by-replicate differences when both sides ran the same seeds, as
@@ -73,7 +75,7 @@ either way.`,
 	f := c.Flags()
 	f.StringVar(&o.OldBatch, "old-batch", "", "read only this batch of OLD (default: every finished run)")
 	f.StringVar(&o.NewBatch, "new-batch", "", "read only this batch of NEW (default: every finished run)")
-	f.StringSliceVar(&o.Metrics, "metrics", nil, "run_totals figures to test, comma-separated (default: every KPI and sum of run_totals)")
+	f.StringSliceVar(&o.Metrics, "metrics", nil, "figures to test, comma-separated (default: every KPI and sum of run_totals, and the daily counts it has not)")
 	f.Float64Var(&o.Alpha, "alpha", 0.05, "family-wise error rate of the check, in (0, 1)")
 	f.BoolVar(&o.Brief, "brief", false, "print only the figures that differ, then the verdict")
 	f.BoolVar(&o.Summary, "summary", false, "print one line per figure over every scenario and arm (table format only)")
@@ -101,7 +103,7 @@ func runEquivalence(cmd *cobra.Command, o *equivOptions, oldPath, newPath string
 		var chosen []string
 		for _, m := range o.Metrics {
 			if !slices.Contains(metrics, m) {
-				return usageErr("--metrics: %s is not a figure of run_totals; choose from %s", datasets.ClipQ(m), strings.Join(metrics, ", "))
+				return usageErr("--metrics: %s is not a figure of run_totals or a daily count; choose from %s", datasets.ClipQ(m), strings.Join(metrics, ", "))
 			}
 			if !slices.Contains(chosen, m) {
 				chosen = append(chosen, m)

@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/csv"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -73,6 +77,43 @@ func TestEquivalenceCommand(t *testing.T) {
 	out, errOut, err := msgmon(t, ctx, "equivalence", "--format", "csv", a, b)
 	if err != nil || !strings.HasPrefix(out, "scenario,arm,metric,test,") || !strings.Contains(errOut, "note: small: a database made by an older msgmon does not store the scenario") {
 		t.Fatalf("csv against a database without scenarios: err %v\nstdout %.300s\nstderr %s", err, out, errOut)
+	}
+	// A daily count run_totals does not sum is a figure too: its mean over
+	// the runs of an arm is that of the runs' sums of the daily table.
+	out, _, err = msgmon(t, ctx, "equivalence", "--metrics", "sends_blocked", "--format", "csv", a, b)
+	if err != nil {
+		t.Fatalf("sends_blocked: %v\n%s", err, out)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("sends_blocked csv: %v\n%s", err, out)
+	}
+	col := slices.Index(rows[0], "mean_old")
+	if col < 0 {
+		t.Fatalf("no mean_old column in %v", rows[0])
+	}
+	adb, err := sql.Open("duckdb", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer adb.Close()
+	checked := 0
+	for _, row := range rows[1:] {
+		var want float64
+		if err := adb.QueryRow(`SELECT avg(sb) FROM (SELECT sum(d.sends_blocked) AS sb FROM runs r JOIN daily d USING (run_id)
+			WHERE r.arm = ? GROUP BY r.run_id)`, row[1]).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := strconv.ParseFloat(row[col], 64)
+		if math.Abs(got-want) > 1e-6*max(1, want) {
+			t.Errorf("%s: sends_blocked old mean %v, the daily table's %v", row[1], got, want)
+		}
+		if want > 0 {
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Errorf("no arm blocked a message: the sums prove little\n%s", out)
 	}
 	link := filepath.Join(dir, "link.duckdb")
 	if err := os.Symlink(a, link); err != nil {

@@ -487,6 +487,26 @@ func RunTotalsColumns() []string {
 	return append(out, kpis...)
 }
 
+// DailyCounts are the counts of the daily table whose sum over a run's days
+// run_totals does not have (clicks, sends_blocked, ad_impressions and the
+// like), in the table's order: figures of a run too, as
+// (SELECT sum(c) FROM daily WHERE run_id = ...). Left out are the money
+// columns (run_totals has them in USD), and the levels and running counts
+// whose sum means nothing or run_totals already reads (active_follows, the
+// cumulative and weekly reach).
+func DailyCounts() []string {
+	have := RunTotalsColumns()
+	var out []string
+	for _, c := range dailyColumns {
+		if c.kind != kInt64 || c.money || c.name == "active_follows" ||
+			strings.HasSuffix(c.name, "_cum") || strings.HasSuffix(c.name, "_week") || slices.Contains(have, c.name) {
+			continue
+		}
+		out = append(out, c.name)
+	}
+	return out
+}
+
 // runTotalsSelect is run_totals' query, over the days before horizon when
 // horizon ≥ 0.
 func runTotalsSelect(horizon int) (query string, kpis []string) {

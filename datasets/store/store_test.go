@@ -826,3 +826,28 @@ func TestConcurrentWriteRun(t *testing.T) {
 		t.Fatalf("rows %v", got)
 	}
 }
+
+// DailyCounts are counts of the daily table that run_totals does not sum:
+// each is a column of sim.Daily's counts, none is a run_totals column, a
+// money column, a level or a running count, and the count of refused
+// messages is among them.
+func TestDailyCounts(t *testing.T) {
+	have := RunTotalsColumns()
+	got := DailyCounts()
+	if !slices.Contains(got, "sends_blocked") || !slices.Contains(got, "clicks") {
+		t.Errorf("DailyCounts %v lacks sends_blocked or clicks", got)
+	}
+	for _, name := range got {
+		i := slices.IndexFunc(dailyColumns, func(c column[sim.Daily]) bool { return c.name == name })
+		switch {
+		case i < 0:
+			t.Errorf("%s is not a daily column", name)
+		case dailyColumns[i].kind != kInt64 || dailyColumns[i].money:
+			t.Errorf("%s is not a count", name)
+		case slices.Contains(have, name):
+			t.Errorf("%s is a run_totals column already", name)
+		case name == "active_follows" || strings.HasSuffix(name, "_cum") || strings.HasSuffix(name, "_week"):
+			t.Errorf("%s is a level or running count: its sum means nothing", name)
+		}
+	}
+}
