@@ -10,6 +10,8 @@ import (
 	"math"
 	"math/bits"
 	"strings"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // campState is what the campaign process keeps for a run: each business's
@@ -361,17 +363,19 @@ func (w *worker) insert(e event) {
 // such change: u wrote, followed, unfollowed or blocked. The campaigns the
 // scan left out that are past (keys up to cur) ran under the slot's state
 // before the change: those the rules refused for the closed window
-// (pendWin) count as blocked; the others had no effect. Of those to come,
-// the ones the slot's state now admits are queued in order, with the keys
-// they would have had, so the day runs as if all had been queued from the
-// start (events the scan queued and campaign turned away have no effect);
-// the rest wait. A slot in pend keeps its business: one that goes to
+// (pendWin) count as blocked, as keptBack has them; the others had no
+// effect. Of those to come, the ones the slot's state now admits are
+// queued in order, with the keys they would have had, so the day runs as
+// if all had been queued from the start (events the scan queued and
+// campaign turned away have no effect); the rest wait, and those of them
+// the closed window refuses are counted again. A slot in pend keeps its
+// business: one that goes to
 // another business is settled by evict first.
 func (w *worker) settle(u, j, d int, cur event) {
 	r := w.r
 	c := &r.camp
 	sl := &r.slots[u*r.k+j]
-	left := w.pastPend(u, j, d, sl.biz, cur)
+	left := w.pastPend(j, sl.biz, cur)
 	aud, adm := c.admits(&c.due[sl.biz], sl.flags, sl.lastUser, d)
 	evs := c.today(sl.biz)
 	for m := left & adm; m != 0; m &= m - 1 {
@@ -379,6 +383,7 @@ func (w *worker) settle(u, j, d int, cur event) {
 	}
 	left &^= adm
 	w.pendEv[j], w.pendWin[j] = left, left&aud
+	w.keptBack[sl.biz] += int32(bits.OnesCount8(left & aud))
 	if left == 0 {
 		w.pend &^= 1 << j
 	}
@@ -386,49 +391,53 @@ func (w *worker) settle(u, j, d int, cur event) {
 
 // evict is called when slot j of u goes from business b to another while
 // the day's events are handled: b's campaigns the slot kept back that are
-// past are settled, and the dispatch would drop those to come.
+// past stay as they were counted, and those to come, which the dispatch
+// would drop, are taken out of keptBack.
 func (w *worker) evict(u, j, d int, b int32) {
 	if w.pend&(1<<j) != 0 {
-		w.pastPend(u, j, d, b, w.ev[w.evPos])
+		w.pastPend(j, b, w.ev[w.evPos])
 		w.pend &^= 1 << j
 	}
 }
 
-// pastPend counts as blocked the campaigns of business b that slot j of u
-// kept back, are past (keys up to cur) and the rules refused for the
-// closed window, and returns those still to come.
-func (w *worker) pastPend(u, j, d int, b int32, cur event) (left uint8) {
+// pastPend takes the campaigns of business b that slot j of u kept back
+// and are to come (keys after cur) out of keptBack, where the scan counted
+// those the closed window refused, and returns them: they are settled
+// under the slot's new state (settle) or dropped (evict). Those that are
+// past ran under the slot's state before the change, and stay counted.
+func (w *worker) pastPend(j int, b int32, cur event) (left uint8) {
 	evs := w.r.camp.today(b)
-	left = w.pendEv[j]
-	var past uint8
-	for m := left; m != 0; m &= m - 1 {
-		if i := bits.TrailingZeros8(m); evs[i].inSlot(j) <= cur {
-			past |= 1 << i
+	for m := w.pendEv[j]; m != 0; m &= m - 1 {
+		if i := bits.TrailingZeros8(m); evs[i].inSlot(j) > cur {
+			left |= 1 << i
 		}
 	}
-	w.refused(u, d, b, past&w.pendWin[j])
-	return left &^ past
+	w.keptBack[b] -= int32(bits.OnesCount8(left & w.pendWin[j]))
+	return left
 }
 
-// refused counts as blocked the campaigns of business b in mask (by their
-// place in its day) that the rules refused u, save those the business
-// left out for its budget, which campaign drops before asking the rules.
-func (w *worker) refused(u, d int, b int32, mask uint8) {
-	if mask == 0 {
-		return
+// keptBackBlocked empties the workers' counts of business b's campaigns
+// the scan kept back on day d and the closed window refused, and returns
+// how many of them count as blocked: all, or, when the business sends to
+// a share frac of its audience to stay within its budget, those it would
+// not have left out. Each is one with probability frac, independently of
+// the others (campaign's send coin), so their number is Binomial(n, frac),
+// drawn once for the business and day: the same on any number of workers.
+func (r *runner) keptBackBlocked(b, d int) int64 {
+	n := 0
+	for _, w := range r.ws {
+		n += int(w.keptBack[b])
+		w.keptBack[b] = 0
 	}
-	frac := float64(w.r.camp.due[b].frac)
+	if n == 0 {
+		return 0
+	}
+	frac := float64(r.camp.due[b].frac)
 	if frac >= 1 {
-		w.day.SendsBlocked += int64(bits.OnesCount8(mask))
-		return
+		return int64(n)
 	}
-	for m := mask; m != 0; m &= m - 1 {
-		i := bits.TrailingZeros8(m)
-		ms := w.msgStream(u, d, int(b)*maxCampaigns+i)
-		if xSend, _ := ms.pairAt(1); xSend < frac {
-			w.day.SendsBlocked++
-		}
-	}
+	s := newStream(r.sKept, b, d)
+	return int64(distuv.Binomial{N: float64(n), P: frac, Src: &s}.Rand())
 }
 
 // campaign: business of slot j (sl) sends campaign e to u, if the

@@ -122,7 +122,7 @@ type runner struct {
 	sum    []BusinessSummary
 
 	// Streams.
-	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide uint64
+	sConv, sStatus, sDisc, sMsg, sExpire, sCamp, sDecide, sKept uint64
 
 	// The processes' own state.
 	camp   campState     // campaigns (campaigns.go)
@@ -181,6 +181,11 @@ type worker struct {
 	pend    uint64
 	pendEv  [64]uint8
 	pendWin [64]uint8 // of pendEv[j], those the closed window refuses
+	// keptBack is, per business, today's campaigns the scan kept back
+	// that the closed window refuses (pendWin): counted when kept, and
+	// taken back when the slot changes before their hour (pastPend). The
+	// epilogue counts them as blocked (keptBackBlocked).
+	keptBack []int32
 	// conv counts each business's conversations of the day under a
 	// monthly allowance of free ones (nil: none; charged at once).
 	conv []convAcc
@@ -225,6 +230,7 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.meanAct = math.Max(pop.Cfg.User.ActivityMean, 1e-9)
 	seed := spec.Seed
 	r.sConv = streamBase(seed, purposeConversation)
+	r.sKept = streamBase(seed, purposeKeptBack)
 	r.sStatus = streamBase(seed, purposeStatus)
 	r.sDisc = streamBase(seed, purposeDiscovery)
 	r.sMsg = streamBase(seed, purposeMessage)
@@ -271,8 +277,8 @@ func newRunner(pop *Population, plat *Platform, spec RunSpec) (*runner, error) {
 	r.ws = make([]*worker, r.workers)
 	for i := range r.ws {
 		r.ws[i] = &worker{r: r, biz: make([]bizAcc, m), ch: make([]chanDay, m*nch), ev: make([]event, 0, 64),
-			quota: make([]int32, m),
-			seg:   padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
+			quota: make([]int32, m), keptBack: make([]int32, m),
+			seg: padded[SegmentSummary](3 * len(pop.Cfg.Markets))}
 		if plat.Service.FreeConversationsPerMonth > 0 {
 			r.ws[i].conv = make([]convAcc, m)
 		}
@@ -430,6 +436,7 @@ func (w *worker) userDay(u, d int) {
 		}
 		w.pend |= 1 << j
 		w.pendEv[j], w.pendWin[j] = all&^adm, aud&^adm
+		w.keptBack[sl.biz] += int32(bits.OnesCount8(aud &^ adm))
 	}
 	if end := float64(d+1) * 24; st.nextConv < end {
 		cs := newStream(r.sConv, u, d)
@@ -472,11 +479,8 @@ func (w *worker) userDay(u, d int) {
 		ev = w.ev
 	}
 	w.ev = ev
-	for m := w.pend; m != 0; m &= m - 1 {
-		// The day is done: all that still wait are past.
-		j := bits.TrailingZeros64(m)
-		w.refused(u, d, r.slots[base+j].biz, w.pendEv[j]&w.pendWin[j])
-	}
+	// The day is done: all that still wait are past, and those the closed
+	// window refuses are in keptBack.
 	w.pend = 0
 	w.day.ReachMessages += b2i(w.gotMsg) // no branch on a coin's outcome
 	w.day.ReachAds += b2i(w.gotAd)
@@ -536,6 +540,7 @@ func (r *runner) epilogue(d int) {
 	}
 	ring := d % 7
 	for b := 0; b < r.m; b++ {
+		day.SendsBlocked += r.keptBackBlocked(b, d)
 		var a bizAcc
 		for _, w := range r.ws {
 			x := &w.biz[b]

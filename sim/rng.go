@@ -27,6 +27,7 @@ const (
 	purposeDecision   // an adaptive business's revisions of its send rates
 	purposeEntry      // conversations from entry points (links, QR codes, click-to-chat ads)
 	purposeBilling    // draws of billers (periodic fees), per business and day
+	purposeKeptBack   // the campaigns kept back and refused that a budget would have left out, per business and day
 )
 
 // Purposes and seed changes of the studies built on runs (package
