@@ -413,26 +413,25 @@ func (w *worker) userDay(u, d int) {
 		sl := &row[j]
 		x := &r.camp.due[sl.biz]
 		aud, adm := r.camp.admits(x, sl.flags, sl.lastUser, d)
-		evs := r.camp.campEv[x.off:][:x.n]
 		all := x.open[campHours]
 		if adm != 0 {
-			// The message's counters of its business and channel, far
-			// from u's own lines: on their way while the day's events
-			// are drawn and sorted.
+			// (A blocked slot admits nothing.) The message's counters of
+			// its business and channel, far from u's own lines: on their
+			// way while the day's events are drawn and sorted.
+			evs := r.camp.campEv[x.off:][:x.n]
 			e := evs[bits.TrailingZeros8(adm)]
 			prefetch(uintptr(unsafe.Pointer(&w.ch[int(sl.biz)*nch+e.channel()])), 1)
-		}
-		if adm == all {
-			for _, e := range evs {
-				ev = append(ev, e.inSlot(j))
+			if adm == all {
+				for _, e := range evs {
+					ev = append(ev, e.inSlot(j))
+				}
+				continue
 			}
+			for a := adm; a != 0; a &= a - 1 {
+				ev = append(ev, evs[bits.TrailingZeros8(a)].inSlot(j))
+			}
+		} else if sl.flags&fBlocked != 0 {
 			continue
-		}
-		if sl.flags&fBlocked != 0 {
-			continue
-		}
-		for a := adm; a != 0; a &= a - 1 {
-			ev = append(ev, evs[bits.TrailingZeros8(a)].inSlot(j))
 		}
 		w.pend |= 1 << j
 		w.pendEv[j], w.pendWin[j] = all&^adm, aud&^adm
