@@ -320,21 +320,26 @@ func dueSlots(row []slot, dueN []uint8) (cand uint64) {
 	return cand
 }
 
+// windowShift is what admits adds to a slot's lastUser on day d: the
+// window is open at hour h of day d while d*24+h < lastUser+winH (never
+// for noHour, which is far below any day's first hour), so the campaigns
+// it lets through are open[lastUser+shift], clamped to the table. The scan
+// finds it once a user-day.
+func (c *campState) windowShift(d int) int { return int(c.winH) - d*24 - campFirstHour }
+
 // admits returns, of business x's campaigns today, those in the audience
-// of a slot with these flags and lastUser on day d (none if the slot is
-// blocked), and of them those the service window lets through: the
+// of a slot with these flags and lastUser on the day of shift
+// (windowShift; none if the slot is blocked), and of them those the
+// service window lets through: the
 // campaigns campaign would not turn away without a trace, and of those
 // the ones the rules would not refuse for the closed window, by the same
 // tests, whatever else happens before their hour that does not change the
 // slot (settle sees to the rest). It has no branches: which way a slot
 // goes depends on the user's history and is hard to predict.
-func (c *campState) admits(x *dueInfo, flags uint8, lastUser int32, d int) (aud, adm uint8) {
+func admits(x *dueInfo, flags uint8, lastUser int32, shift int) (aud, adm uint8) {
 	keep := 0 - b2u8(flags&fBlocked == 0) // all ones, or none for a blocked slot
 	aud = x.aud[flags&(fFollowing|fWrote)] & keep
-	// The window is open at hour h of day d while d*24+h < lastUser+winH
-	// (never for noHour, which is far below any day's first hour).
-	t := int(lastUser) + int(c.winH) - d*24 - campFirstHour
-	return aud, aud & x.open[min(max(t, 0), campHours)]
+	return aud, aud & x.open[min(max(int(lastUser)+shift, 0), campHours)]
 }
 
 // slotChanged is called after every change of slot j of u while the
@@ -376,7 +381,7 @@ func (w *worker) settle(u, j, d int, cur event) {
 	c := &r.camp
 	sl := &r.slots[u*r.k+j]
 	left := w.pastPend(j, sl.biz, cur)
-	aud, adm := c.admits(&c.due[sl.biz], sl.flags, sl.lastUser, d)
+	aud, adm := admits(&c.due[sl.biz], sl.flags, sl.lastUser, c.windowShift(d))
 	evs := c.today(sl.biz)
 	for m := left & adm; m != 0; m &= m - 1 {
 		w.insert(evs[bits.TrailingZeros8(m)].inSlot(j))

@@ -405,14 +405,15 @@ func (w *worker) userDay(u, d int) {
 			w.unfollow(u, bits.TrailingZeros64(m), d, 0, false)
 		}
 	}
+	shift := r.camp.windowShift(d)
 	for m := cand; m != 0; m &= m - 1 {
 		// Each candidate's campaigns are queued, or wait in pend while
-		// the rules would turn them away (campState.admits); a blocked
+		// the rules would turn them away (admits); a blocked
 		// slot gets nothing.
 		j := bits.TrailingZeros64(m)
 		sl := &row[j]
 		x := &r.camp.due[sl.biz]
-		aud, adm := r.camp.admits(x, sl.flags, sl.lastUser, d)
+		aud, adm := admits(x, sl.flags, sl.lastUser, shift)
 		all := x.open[campHours]
 		if adm != 0 {
 			// (A blocked slot admits nothing.) The message's counters of
